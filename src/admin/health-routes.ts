@@ -1,0 +1,45 @@
+/**
+ * GET /_edgeway/health: every configured origin with its health, the pools it serves,
+ * and (from the Durable Object) its recent probes and transitions. When the Durable
+ * Object cannot be reached the isolate's snapshot answers, and the body says so.
+ */
+import { Hono } from "hono";
+import type { EdgewayEnv } from "../env.ts";
+import { isolate, reportConfigProblem } from "../isolate.ts";
+import { originStateStub } from "../state/origin-state.ts";
+import type { OriginDetails } from "../state/origin-state.ts";
+import { isHealthyIn } from "../state/snapshot-cache.ts";
+
+export const healthRoutes = new Hono<{ Bindings: EdgewayEnv }>();
+
+healthRoutes.get("/health", async (c) => {
+  const loaded = await isolate.config.get(c.env.CONFIG, Date.now(), (p) => c.executionCtx.waitUntil(p), reportConfigProblem);
+  let details: Record<string, OriginDetails> | undefined;
+  let source: "durable_object" | "isolate_snapshot" = "durable_object";
+  let error: string | undefined;
+  try {
+    details = await originStateStub(c.env).details();
+  } catch (e) {
+    source = "isolate_snapshot";
+    error = e instanceof Error ? e.message : String(e);
+  }
+  const snapshot = isolate.health.current;
+  const origins: Record<string, unknown> = {};
+  for (const origin of loaded?.compiled.origins.values() ?? []) {
+    const pools = [...(loaded?.compiled.pools.values() ?? [])].filter((p) => p.origins.includes(origin)).map((p) => p.id);
+    const d = details?.[origin.id];
+    const fromSnapshot = snapshot?.origins[origin.id];
+    origins[origin.id] = {
+      healthy: d?.healthy ?? isHealthyIn(snapshot, origin.id),
+      enabled: origin.enabled,
+      weight: origin.weight,
+      pools,
+      reason: d?.reason ?? fromSnapshot?.reason ?? "not probed yet",
+      since: d?.since ?? fromSnapshot?.since ?? null,
+      ...(d === undefined
+        ? {}
+        : { consecutiveSuccesses: d.consecutiveSuccesses, consecutiveFailures: d.consecutiveFailures, lastProbeAt: d.lastProbeAt, history: d.history, transitions: d.transitions }),
+    };
+  }
+  return c.json({ configVersion: loaded?.envelope.version ?? null, source, ...(error === undefined ? {} : { error }), origins });
+});

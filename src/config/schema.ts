@@ -1,0 +1,150 @@
+/**
+ * The config document: routes, pools, origins and monitors (DESIGN.md, "The config
+ * document"). This file is only the shape of each part and its defaults; checks that
+ * span parts (every pool names existing origins, …) live in `validate.ts`.
+ *
+ * Defaults, and the system each one follows:
+ * - origin `weight` 1, share = weight ÷ sum (Cloudflare Load Balancing endpoints).
+ * - monitor `timeoutMs` 5000, `intervalSeconds` 60, `expectedCodes` "2xx",
+ *   thresholds 2/2 (Cloudflare monitors: 60 s, 5 s, consecutive up/down).
+ * - pool `minHealthy` 1 (Cloudflare `minimum_origins`).
+ * - route `timeoutMs` 15000 (Envoy's route timeout), one retry on the next origin for
+ *   connect failures, timeouts and 502/503/504 on idempotent methods (Envoy's
+ *   `connect-failure,reset,gateway-error` retry_on, which Cloudflare's adaptive routing
+ *   narrows to connection errors; Edgeway also retries 503 because a proxy that
+ *   retries on the next origin hides a draining origin from the client).
+ */
+import { z } from "zod";
+
+/** Ids appear in metrics labels, cookies and URLs: keep them short and plain. */
+const Id = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1–64 characters of A–Z, a–z, 0–9, '.', '_' or '-', starting with a letter or digit");
+
+const Latitude = z.number().min(-90).max(90);
+const Longitude = z.number().min(-180).max(180);
+
+const OriginUrl = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: "custom", message: `not a URL: ${JSON.stringify(value)}` });
+    return;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    ctx.addIssue({ code: "custom", message: `must be http:// or https://, got ${url.protocol}//` });
+  }
+  if (url.search !== "" || url.hash !== "") {
+    ctx.addIssue({ code: "custom", message: "must not carry a query string or fragment" });
+  }
+  if (url.username !== "" || url.password !== "") {
+    ctx.addIssue({ code: "custom", message: "must not carry credentials; use origin headers instead" });
+  }
+});
+
+/** "2xx", "200", "200,204", "2xx,301": status classes and exact codes, comma-separated. */
+const ExpectedCodes = z
+  .string()
+  .regex(/^\s*([1-5](xx|\d\d))(\s*,\s*[1-5](xx|\d\d))*\s*$/, 'must list status codes or classes, e.g. "2xx" or "200,204"');
+
+export const OriginSchema = z.strictObject({
+  id: Id,
+  url: OriginUrl,
+  /** A well-known cloud region ("aws:us-east-1"); gives the origin's coordinates. */
+  region: z.string().min(1).optional(),
+  lat: Latitude.optional(),
+  lon: Longitude.optional(),
+  /** Share of the pool's traffic = weight ÷ sum of weights; 0 drains the origin. */
+  weight: z.number().min(0).max(1_000_000).default(1),
+  /** false takes the origin out of every pool without deleting it. */
+  enabled: z.boolean().default(true),
+});
+
+export const MonitorSchema = z.strictObject({
+  id: Id,
+  type: z.enum(["http", "https", "tcp"]).default("http"),
+  method: z.enum(["GET", "HEAD", "POST", "OPTIONS"]).default("GET"),
+  path: z.string().startsWith("/", "must start with '/'").default("/"),
+  /** Port to probe; defaults to the origin URL's port. */
+  port: z.number().int().min(1).max(65535).optional(),
+  headers: z.record(z.string(), z.string()).default({}),
+  expectedCodes: ExpectedCodes.default("2xx"),
+  /** A substring the first 5,120 bytes of the body must contain (as Route 53). */
+  expectedBody: z.string().min(1).optional(),
+  followRedirects: z.boolean().default(false),
+  timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+  intervalSeconds: z.number().int().min(1).max(3_600).default(60),
+  unhealthyThreshold: z.number().int().min(1).max(100).default(2),
+  healthyThreshold: z.number().int().min(1).max(100).default(2),
+});
+
+export const POOL_STEERING = ["weighted", "round_robin", "random", "latency", "least_outstanding", "hash"] as const;
+export const ROUTE_STEERING = ["failover", "weighted", "geo", "proximity", "latency", "least_outstanding"] as const;
+
+export const PoolSchema = z.strictObject({
+  id: Id,
+  origins: z.array(Id).min(1, "a pool needs at least one origin"),
+  steering: z.enum(POOL_STEERING).default("weighted"),
+  monitor: Id.optional(),
+  /** Fewer healthy origins than this and the pool counts as down (Cloudflare `minimum_origins`). */
+  minHealthy: z.number().int().min(1).default(1),
+  /** Overrides the pool's location (otherwise the mean of its origins'). */
+  lat: Latitude.optional(),
+  lon: Longitude.optional(),
+});
+
+export const RETRY_CONDITIONS = ["connect-failure", "timeout", "502", "503", "504"] as const;
+
+export const RetriesSchema = z.strictObject({
+  /** Retries after the first try, each on the next origin steering picks (as Istio `attempts`). */
+  attempts: z.number().int().min(0).max(5).default(1),
+  perTryTimeoutMs: z.number().int().min(50).max(300_000).optional(),
+  on: z.array(z.enum(RETRY_CONDITIONS)).default([...RETRY_CONDITIONS]),
+});
+
+export const RouteSchema = z.strictObject({
+  id: Id,
+  match: z
+    .strictObject({
+      /** "api.example.com", "*.example.com" (any subdomain) or "*" (any host). */
+      host: z
+        .string()
+        .regex(/^(\*|(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)$/i, 'must be "*", a host name, or "*." followed by a host name')
+        .default("*"),
+      /** Matches whole path segments: "/api" matches "/api" and "/api/x", not "/apix". */
+      pathPrefix: z.string().startsWith("/", "must start with '/'").default("/"),
+    })
+    .default({ host: "*", pathPrefix: "/" }),
+  pools: z.array(Id).min(1, "a route needs at least one pool"),
+  steering: z.enum(ROUTE_STEERING).default("failover"),
+  /** Continent, country or colo code → pools tried in order (most specific match wins). */
+  geo: z.record(z.string(), z.array(Id).min(1)).optional(),
+  /** Pool id → weight, for `weighted` route steering. */
+  weights: z.record(z.string(), z.number().min(0)).optional(),
+  /** Serves when no other pool has a healthy origin. */
+  fallbackPool: Id.optional(),
+  /** Whole-request deadline across every try. */
+  timeoutMs: z.number().int().min(50).max(300_000).default(15_000),
+  retries: RetriesSchema.default({ attempts: 1, on: [...RETRY_CONDITIONS] }),
+  /** Adds x-edgeway-origin and server-timing to responses. */
+  exposeOrigin: z.boolean().default(true),
+});
+
+export const ConfigSchema = z.strictObject({
+  origins: z.array(OriginSchema).min(1, "at least one origin is needed"),
+  monitors: z.array(MonitorSchema).default([]),
+  pools: z.array(PoolSchema).min(1, "at least one pool is needed"),
+  routes: z.array(RouteSchema).min(1, "at least one route is needed"),
+});
+
+/** The document after defaults are filled in. */
+export type Config = z.output<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type Origin = z.output<typeof OriginSchema>;
+export type Monitor = z.output<typeof MonitorSchema>;
+export type Pool = z.output<typeof PoolSchema>;
+export type Route = z.output<typeof RouteSchema>;
+export type PoolSteeringName = (typeof POOL_STEERING)[number];
+export type RouteSteeringName = (typeof ROUTE_STEERING)[number];
+export type RetryCondition = (typeof RETRY_CONDITIONS)[number];

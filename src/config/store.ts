@@ -1,0 +1,123 @@
+/**
+ * The config in KV, and the isolate's cached copy of it. KV holds one envelope under
+ * `config` (version, time, the document as the operator wrote it) and every version under
+ * `config:v:<N>`. The isolate re-reads KV at most every CONFIG_TTL_MS, in the background
+ * once it has a config; KV failing or holding an invalid document keeps the last-known-good
+ * config in force (DESIGN.md principle 3), logged and counted.
+ */
+import { z } from "zod";
+import { validateConfig } from "./validate.ts";
+import type { ConfigIssue } from "./validate.ts";
+import { compileConfig } from "./compile.ts";
+import type { CompiledConfig } from "./compile.ts";
+
+export const CONFIG_KEY = "config";
+export const versionKey = (version: number): string => `config:v:${version}`;
+
+/** How long an isolate trusts its copy before re-reading KV (KV itself may be up to 60 s stale). */
+export const CONFIG_TTL_MS = 5_000;
+
+const EnvelopeSchema = z.object({
+  version: z.number().int().positive(),
+  updatedAt: z.string(),
+  document: z.unknown(),
+});
+
+export type ConfigEnvelope = z.infer<typeof EnvelopeSchema>;
+
+/** A config ready for the request path, with the document it came from. */
+export interface LoadedConfig {
+  readonly compiled: CompiledConfig;
+  readonly envelope: ConfigEnvelope;
+}
+
+/** Why a KV read did not produce a usable config. */
+export type LoadProblem =
+  | { readonly kind: "kv_error"; readonly message: string }
+  | { readonly kind: "invalid_document"; readonly message: string; readonly issues?: readonly ConfigIssue[] };
+
+/** Reads and checks the envelope in KV; undefined when no config was ever stored. */
+export async function readConfig(kv: KVNamespace): Promise<{ loaded: LoadedConfig } | { problem: LoadProblem } | undefined> {
+  let text: string | null;
+  try {
+    text = await kv.get(CONFIG_KEY, "text");
+  } catch (error) {
+    return { problem: { kind: "kv_error", message: error instanceof Error ? error.message : String(error) } };
+  }
+  if (text === null) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { problem: { kind: "invalid_document", message: `KV key "${CONFIG_KEY}" is not JSON` } };
+  }
+  const envelope = EnvelopeSchema.safeParse(raw);
+  if (!envelope.success) return { problem: { kind: "invalid_document", message: `KV key "${CONFIG_KEY}" is not a config envelope` } };
+  const result = validateConfig(envelope.data.document);
+  if (!result.ok) return { problem: { kind: "invalid_document", message: `config version ${envelope.data.version} is invalid`, issues: result.issues } };
+  return { loaded: { compiled: compileConfig(result.config, envelope.data.version), envelope: envelope.data } };
+}
+
+/** Stores a validated document as `version`: the versioned copy first, then the pointer. */
+export async function writeConfig(kv: KVNamespace, envelope: ConfigEnvelope): Promise<void> {
+  const text = JSON.stringify(envelope);
+  await kv.put(versionKey(envelope.version), text);
+  await kv.put(CONFIG_KEY, text);
+}
+
+/** The isolate's cached config with stale-while-revalidate and last-known-good. */
+export class ConfigCache {
+  #current: LoadedConfig | undefined;
+  #fetchedAt = Number.NEGATIVE_INFINITY;
+  #inflight: Promise<void> | undefined;
+  readonly #ttlMs: number;
+
+  constructor(ttlMs = CONFIG_TTL_MS) {
+    this.#ttlMs = ttlMs;
+  }
+
+  get current(): LoadedConfig | undefined {
+    return this.#current;
+  }
+
+  /** Puts a config in force in this isolate at once (after an admin PUT here). */
+  install(loaded: LoadedConfig, now: number): void {
+    if (this.#current !== undefined && loaded.envelope.version < this.#current.envelope.version) return;
+    this.#current = loaded;
+    this.#fetchedAt = now;
+  }
+
+  /**
+   * The config for a request: the cached one, refreshed in the background when stale
+   * (via `defer`); only a cold isolate waits for KV.
+   */
+  async get(kv: KVNamespace, now: number, defer: (p: Promise<void>) => void, onProblem: (p: LoadProblem) => void): Promise<LoadedConfig | undefined> {
+    if (this.#current !== undefined) {
+      if (now - this.#fetchedAt >= this.#ttlMs) defer(this.refresh(kv, now, onProblem));
+      return this.#current;
+    }
+    await this.refresh(kv, now, onProblem);
+    return this.#current;
+  }
+
+  /** Re-reads KV (one read in flight per isolate). */
+  refresh(kv: KVNamespace, now: number, onProblem: (p: LoadProblem) => void): Promise<void> {
+    if (this.#inflight !== undefined) return this.#inflight;
+    this.#inflight = readConfig(kv)
+      .then((outcome) => {
+        this.#fetchedAt = now;
+        if (outcome === undefined) return;
+        if ("problem" in outcome) {
+          onProblem(outcome.problem);
+          return;
+        }
+        // Compiling again for the same version would only throw away steering memory.
+        if (this.#current?.envelope.version === outcome.loaded.envelope.version) return;
+        this.install(outcome.loaded, now);
+      })
+      .finally(() => {
+        this.#inflight = undefined;
+      });
+    return this.#inflight;
+  }
+}

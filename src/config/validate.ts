@@ -1,0 +1,130 @@
+/**
+ * Full validation of a config document: the schema first, then every cross-reference
+ * (DESIGN.md principle 5). Nothing is written unless this returns `ok: true`, and every
+ * issue names the field it is about, e.g. `pools[1].origins[0]: unknown origin "gcp-x"`.
+ */
+import type { z } from "zod";
+import { ConfigSchema } from "./schema.ts";
+import type { Config } from "./schema.ts";
+import { lookupRegion, suggestRegions } from "./regions.ts";
+import { parseGeoKey } from "../routing/geo-key.ts";
+import { POOL_POLICIES, ROUTE_POLICIES } from "../steering/registry.ts";
+
+/** One problem with a config document: where it is and what is wrong. */
+export interface ConfigIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+export type ValidationResult = { readonly ok: true; readonly config: Config } | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+
+/** Formats a zod path as `pools[1].origins[0]`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? String(part) : `.${String(part)}`;
+  }
+  return out === "" ? "(document)" : out;
+}
+
+function zodIssues(error: z.ZodError): ConfigIssue[] {
+  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+}
+
+/** Validates a parsed JSON value as a config document. */
+export function validateConfig(input: unknown): ValidationResult {
+  const parsed = ConfigSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
+  const issues = crossReferenceIssues(parsed.data);
+  return issues.length === 0 ? { ok: true, config: parsed.data } : { ok: false, issues };
+}
+
+function duplicateIds(items: readonly { id: string }[], field: string, issues: ConfigIssue[]): Set<string> {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    if (seen.has(item.id)) issues.push({ path: `${field}[${i}].id`, message: `duplicate ${field.slice(0, -1)} id "${item.id}"` });
+    seen.add(item.id);
+  });
+  return seen;
+}
+
+function checkRefs(refs: readonly string[], known: Set<string>, kind: string, path: string, issues: ConfigIssue[]): void {
+  const seen = new Set<string>();
+  refs.forEach((ref, i) => {
+    if (!known.has(ref)) issues.push({ path: `${path}[${i}]`, message: `unknown ${kind} "${ref}"` });
+    else if (seen.has(ref)) issues.push({ path: `${path}[${i}]`, message: `${kind} "${ref}" is listed twice` });
+    seen.add(ref);
+  });
+}
+
+function checkCoordinates(item: { lat?: number | undefined; lon?: number | undefined }, path: string, issues: ConfigIssue[]): void {
+  if ((item.lat === undefined) !== (item.lon === undefined)) {
+    issues.push({ path: `${path}.${item.lat === undefined ? "lat" : "lon"}`, message: "lat and lon go together: give both or neither" });
+  }
+}
+
+function crossReferenceIssues(config: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const originIds = duplicateIds(config.origins, "origins", issues);
+  const monitorIds = duplicateIds(config.monitors, "monitors", issues);
+  const poolIds = duplicateIds(config.pools, "pools", issues);
+  duplicateIds(config.routes, "routes", issues);
+
+  config.origins.forEach((origin, i) => {
+    const path = `origins[${i}]`;
+    checkCoordinates(origin, path, issues);
+    if (origin.region !== undefined && lookupRegion(origin.region) === undefined && origin.lat === undefined) {
+      const hints = suggestRegions(origin.region);
+      const hint = hints.length > 0 ? `; did you mean ${hints.map((h) => `"${h}"`).join(" or ")}?` : "";
+      issues.push({ path: `${path}.region`, message: `unknown region "${origin.region}" (give lat and lon for a region outside the catalogue)${hint}` });
+    }
+  });
+
+  config.pools.forEach((pool, i) => {
+    const path = `pools[${i}]`;
+    checkRefs(pool.origins, originIds, "origin", `${path}.origins`, issues);
+    checkCoordinates(pool, path, issues);
+    if (pool.monitor !== undefined && !monitorIds.has(pool.monitor)) {
+      issues.push({ path: `${path}.monitor`, message: `unknown monitor "${pool.monitor}"` });
+    }
+    if (pool.minHealthy > pool.origins.length) {
+      issues.push({ path: `${path}.minHealthy`, message: `is ${pool.minHealthy} but the pool has only ${pool.origins.length} origin(s)` });
+    }
+    if (POOL_POLICIES[pool.steering] === undefined) {
+      issues.push({ path: `${path}.steering`, message: `"${pool.steering}" is not available in this version of Edgeway` });
+    }
+  });
+
+  const matches = new Map<string, number>();
+  config.routes.forEach((route, i) => {
+    const path = `routes[${i}]`;
+    checkRefs(route.pools, poolIds, "pool", `${path}.pools`, issues);
+    if (route.fallbackPool !== undefined && !poolIds.has(route.fallbackPool)) {
+      issues.push({ path: `${path}.fallbackPool`, message: `unknown pool "${route.fallbackPool}"` });
+    }
+    for (const [key, pools] of Object.entries(route.geo ?? {})) {
+      if (parseGeoKey(key) === undefined) {
+        issues.push({ path: `${path}.geo.${key}`, message: `"${key}" is not a continent (e.g. "EU"), country ("DE", or "country:NA") or colo ("FRA") code` });
+      }
+      checkRefs(pools, poolIds, "pool", `${path}.geo.${key}`, issues);
+    }
+    for (const [poolId, weight] of Object.entries(route.weights ?? {})) {
+      if (!route.pools.includes(poolId)) issues.push({ path: `${path}.weights.${poolId}`, message: `pool "${poolId}" is not one of this route's pools` });
+      else if (!Number.isFinite(weight)) issues.push({ path: `${path}.weights.${poolId}`, message: "must be a finite number" });
+    }
+    if (route.steering === "weighted" && route.weights !== undefined && route.pools.every((p) => (route.weights?.[p] ?? 0) === 0)) {
+      issues.push({ path: `${path}.weights`, message: "every pool has weight 0: no pool would get traffic" });
+    }
+    if (ROUTE_POLICIES[route.steering] === undefined) {
+      issues.push({ path: `${path}.steering`, message: `"${route.steering}" is not available in this version of Edgeway` });
+    }
+    const key = `${route.match.host.toLowerCase()} ${route.match.pathPrefix}`;
+    const other = matches.get(key);
+    if (other !== undefined) {
+      issues.push({ path: `${path}.match`, message: `same host and pathPrefix as routes[${other}]: the second route could never match` });
+    }
+    matches.set(key, i);
+  });
+  return issues;
+}

@@ -1,0 +1,13 @@
+/**
+ * The worker's bindings: `Env` is generated from wrangler.toml by `wrangler types`
+ * (worker-configuration.d.ts); secrets are not in that file, so they are added here.
+ */
+export interface EdgewayEnv extends Env {
+  /** Bearer token for the admin API (`wrangler secret put ADMIN_TOKEN`, or `--var` locally). */
+  readonly ADMIN_TOKEN?: string;
+}
+
+/** The part of the execution context the request path uses. */
+export interface WaitUntil {
+  waitUntil(promise: Promise<unknown>): void;
+}

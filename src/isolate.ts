@@ -1,0 +1,37 @@
+/**
+ * What one isolate keeps between requests: the cached config, the cached health
+ * snapshot, steering memory and metrics. Module state lives for the isolate's lifetime
+ * and is lost on eviction, which costs only a KV read and a snapshot refresh.
+ */
+import { ConfigCache } from "./config/store.ts";
+import type { LoadProblem } from "./config/store.ts";
+import { SnapshotCache } from "./state/snapshot-cache.ts";
+import { createMemoryStore } from "./steering/select.ts";
+import type { SteeringMemoryStore } from "./steering/select.ts";
+import { Metrics } from "./observe/metrics.ts";
+import { log } from "./observe/log.ts";
+
+export interface Isolate {
+  readonly config: ConfigCache;
+  readonly health: SnapshotCache;
+  memory: SteeringMemoryStore;
+  readonly metrics: Metrics;
+}
+
+export const isolate: Isolate = {
+  config: new ConfigCache(),
+  health: new SnapshotCache(),
+  memory: createMemoryStore(),
+  metrics: new Metrics(),
+};
+
+/** Counts and logs a fail-static event: Edgeway kept serving with what it had. */
+export function failStatic(component: "kv" | "durable_object", reason: string, detail: Record<string, unknown> = {}): void {
+  isolate.metrics.inc("edgeway_fail_static_total", "Times Edgeway served from its last-known-good config or health snapshot because a dependency failed.", { component, reason });
+  log("warn", "fail_static", { component, reason, ...detail });
+}
+
+/** Reports a config that could not be loaded; the last-known-good one stays in force. */
+export function reportConfigProblem(problem: LoadProblem): void {
+  failStatic("kv", problem.kind, { message: problem.message, issues: "issues" in problem ? problem.issues : undefined });
+}

@@ -1,0 +1,12 @@
+/**
+ * Structured JSON logs for decisions that matter (health transitions, config changes,
+ * fail-static), one object per line so `wrangler tail` and Workers Logs can filter them.
+ */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export function log(level: LogLevel, event: string, fields: Record<string, unknown> = {}): void {
+  const line = JSON.stringify({ level, event, ...fields });
+  if (level === "error") console.error(line);
+  else if (level === "warn") console.warn(line);
+  else console.log(line);
+}

@@ -1,0 +1,53 @@
+/**
+ * Header hygiene for forwarding, per RFC 9110. A proxy removes the connection-specific
+ * fields (§7.6.1: Connection and every field it names, plus Proxy-Connection,
+ * Keep-Alive, TE, Transfer-Encoding and Upgrade) in both directions, and Edgeway adds
+ * the de-facto X-Forwarded-* fields so the origin knows the client (the Host header
+ * itself is always the origin's: Workers send the URL's host).
+ */
+import { DEBUG_GEO_HEADER } from "../routing/client.ts";
+
+/** RFC 9110 §7.6.1 connection-specific fields (plus Proxy-Connection, which §7.6.1 also names). */
+const HOP_BY_HOP = ["connection", "proxy-connection", "keep-alive", "te", "transfer-encoding", "upgrade", "trailer"];
+
+/** Removes hop-by-hop fields, including those the Connection field lists. */
+export function stripHopByHop(headers: Headers): void {
+  const connection = headers.get("connection");
+  if (connection !== null) {
+    for (const name of connection.split(",")) {
+      const trimmed = name.trim();
+      if (trimmed !== "") headers.delete(trimmed);
+    }
+  }
+  for (const name of HOP_BY_HOP) headers.delete(name);
+}
+
+export interface ForwardedFor {
+  readonly clientIp: string | undefined;
+  /** "http" or "https": the scheme the client used. */
+  readonly proto: string;
+  /** The Host the client asked for. */
+  readonly host: string;
+}
+
+/** Headers for the request to the origin. */
+export function originRequestHeaders(incoming: Headers, forwarded: ForwardedFor): Headers {
+  const headers = new Headers(incoming);
+  stripHopByHop(headers);
+  headers.delete("host");
+  headers.delete(DEBUG_GEO_HEADER);
+  if (forwarded.clientIp !== undefined) {
+    const prior = headers.get("x-forwarded-for");
+    headers.set("x-forwarded-for", prior === null || prior.trim() === "" ? forwarded.clientIp : `${prior}, ${forwarded.clientIp}`);
+  }
+  headers.set("x-forwarded-proto", forwarded.proto);
+  headers.set("x-forwarded-host", forwarded.host);
+  return headers;
+}
+
+/** Headers for the response to the client. */
+export function clientResponseHeaders(upstream: Headers): Headers {
+  const headers = new Headers(upstream);
+  stripHopByHop(headers);
+  return headers;
+}

@@ -1,0 +1,20 @@
+/**
+ * The health snapshot: what the request path knows of origin health. Produced by the
+ * Durable Object, cached in each isolate, parsed with this schema wherever it crosses a
+ * boundary it does not control (the Cache API, JSON).
+ */
+import { z } from "zod";
+
+export const OriginStatusSchema = z.object({
+  healthy: z.boolean(),
+  since: z.number(),
+  reason: z.string(),
+});
+
+export const HealthSnapshotSchema = z.object({
+  generatedAt: z.number(),
+  origins: z.record(z.string(), OriginStatusSchema),
+});
+
+export type OriginStatus = z.infer<typeof OriginStatusSchema>;
+export type HealthSnapshot = z.infer<typeof HealthSnapshotSchema>;

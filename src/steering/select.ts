@@ -1,0 +1,93 @@
+/**
+ * Chooses the origin for one try of a request: route steering orders the pools, the
+ * first pool that is up and still has an untried candidate is asked for an origin by its
+ * pool steering; the fallback pool serves when none can. Calling it again with the tried
+ * origins in `exclude` gives "the next origin steering would pick", which is what a retry uses.
+ */
+import type { CompiledOrigin, CompiledPool, CompiledRoute } from "../config/compile.ts";
+import type { ClientInfo } from "../routing/client.ts";
+import type { RandomSource, SteeringMemory } from "./types.ts";
+import { POOL_POLICIES, ROUTE_POLICIES } from "./registry.ts";
+import { weighted } from "./pool/weighted.ts";
+import { failover } from "./route/failover.ts";
+
+/** What selection needs to know of origin health. */
+export interface HealthView {
+  isHealthy(originId: string): boolean;
+}
+
+/** Per-pool and per-route scratch memory for the policies, kept by the isolate. */
+export interface SteeringMemoryStore {
+  memoryFor(key: string): SteeringMemory;
+}
+
+export interface SelectInput {
+  readonly route: CompiledRoute;
+  readonly client: ClientInfo;
+  readonly random: RandomSource;
+  readonly memory: SteeringMemoryStore;
+  readonly health: HealthView;
+  /** Origins already tried for this request. */
+  readonly exclude: ReadonlySet<string>;
+}
+
+export interface Selection {
+  readonly pool: CompiledPool;
+  readonly origin: CompiledOrigin;
+  /** True when the route's fallback pool serves because no other pool could. */
+  readonly fallback: boolean;
+}
+
+/** A Map-backed memory store. */
+export function createMemoryStore(): SteeringMemoryStore {
+  const memories = new Map<string, SteeringMemory>();
+  return {
+    memoryFor(key) {
+      let memory = memories.get(key);
+      if (memory === undefined) {
+        memory = new Map();
+        memories.set(key, memory);
+      }
+      return memory;
+    },
+  };
+}
+
+/** Healthy origins of a pool: enabled and passing health checks (drained ones included). */
+export function healthyCount(pool: CompiledPool, health: HealthView): number {
+  let n = 0;
+  for (const origin of pool.origins) if (origin.enabled && health.isHealthy(origin.id)) n++;
+  return n;
+}
+
+function candidatesOf(pool: CompiledPool, health: HealthView, exclude: ReadonlySet<string>): CompiledOrigin[] {
+  return pool.origins.filter((o) => o.enabled && o.weight > 0 && !exclude.has(o.id) && health.isHealthy(o.id));
+}
+
+function pickIn(pool: CompiledPool, candidates: readonly CompiledOrigin[], input: SelectInput): CompiledOrigin | undefined {
+  const policy = POOL_POLICIES[pool.source.steering] ?? weighted;
+  return policy.pick({ pool, candidates, client: input.client, random: input.random, memory: input.memory.memoryFor(`pool:${pool.id}`) });
+}
+
+/** The origin for the next try, or undefined when no healthy, untried origin is left. */
+export function selectOrigin(input: SelectInput): Selection | undefined {
+  const { route, health, exclude } = input;
+  const isUp = (pool: CompiledPool): boolean => healthyCount(pool, health) >= pool.source.minHealthy;
+  const policy = ROUTE_POLICIES[route.source.steering] ?? failover;
+  const order = policy.order({ route, client: input.client, random: input.random, memory: input.memory.memoryFor(`route:${route.id}`), isUp });
+  for (const pool of order) {
+    if (!isUp(pool)) continue;
+    const candidates = candidatesOf(pool, health, exclude);
+    if (candidates.length === 0) continue;
+    const origin = pickIn(pool, candidates, input);
+    if (origin !== undefined) return { pool, origin, fallback: false };
+  }
+  // The fallback pool serves with whatever healthy origins it has, whatever its minHealthy.
+  const fallback = route.fallback;
+  if (fallback !== undefined) {
+    const candidates = candidatesOf(fallback, health, exclude);
+    const origin = candidates.length === 0 ? undefined : pickIn(fallback, candidates, input);
+    if (origin !== undefined) return { pool: fallback, origin, fallback: true };
+  }
+  return undefined;
+}

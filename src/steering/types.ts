@@ -1,0 +1,47 @@
+/**
+ * The interfaces every steering policy implements. Policies are pure: they get the
+ * candidates, the client, a random source and a per-pool (or per-route) scratch memory,
+ * and return a choice; they never fetch, read a clock or keep globals of their own.
+ */
+import type { CompiledOrigin, CompiledPool, CompiledRoute } from "../config/compile.ts";
+import type { ClientInfo } from "../routing/client.ts";
+
+/** A random number in [0, 1); tests and benchmarks pass a seeded one. */
+export type RandomSource = () => number;
+
+/**
+ * Scratch state a policy keeps between picks, one per pool (or route) and policy:
+ * smooth weighted round robin's current weights, round robin's counter. Held by the
+ * isolate; losing it only resets the rotation.
+ */
+export type SteeringMemory = Map<string, number>;
+
+export interface PoolSteeringInput {
+  readonly pool: CompiledPool;
+  /** Origins that may take this request: healthy, enabled, weight > 0, not tried yet. Never empty. */
+  readonly candidates: readonly CompiledOrigin[];
+  readonly client: ClientInfo;
+  readonly random: RandomSource;
+  readonly memory: SteeringMemory;
+}
+
+/** Picks one origin of a pool. */
+export interface PoolSteering {
+  readonly name: string;
+  pick(input: PoolSteeringInput): CompiledOrigin | undefined;
+}
+
+export interface RouteSteeringInput {
+  readonly route: CompiledRoute;
+  readonly client: ClientInfo;
+  readonly random: RandomSource;
+  readonly memory: SteeringMemory;
+  /** Whether a pool has enough healthy origins to take traffic (its minHealthy). */
+  readonly isUp: (pool: CompiledPool) => boolean;
+}
+
+/** Orders a route's pools by preference; the selector takes the first that can serve. */
+export interface RouteSteering {
+  readonly name: string;
+  order(input: RouteSteeringInput): readonly CompiledPool[];
+}
