@@ -14,4 +14,5 @@ admin.use("*", adminAuth());
 admin.route("/", configRoutes);
 admin.route("/", healthRoutes);
 admin.route("/", metricsRoute);
-admin.notFound((c) => jsonError(404, "not_found", `no admin endpoint ${c.req.method} ${new URL(c.req.url).pathname}`));
+// The prefix is reserved: an unknown admin path is a 404 here, never proxied to an origin.
+admin.all("*", (c) => jsonError(404, "not_found", `no admin endpoint ${c.req.method} ${new URL(c.req.url).pathname}`));

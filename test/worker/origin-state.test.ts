@@ -1,0 +1,90 @@
+/** The OriginState Durable Object: thresholds, history, duplicates, eviction. */
+import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { describe, it } from "vitest";
+import { HISTORY_PER_ORIGIN } from "../../src/state/origin-state.ts";
+import type { OriginState } from "../../src/state/origin-state.ts";
+import type { ProbeResult } from "../../src/health/probe.ts";
+
+const thresholds = { a: { healthyThreshold: 2, unhealthyThreshold: 3 }, b: { healthyThreshold: 2, unhealthyThreshold: 3 } };
+let unique = 0;
+const freshStub = (): DurableObjectStub<OriginState> => env.ORIGIN_STATE.get(env.ORIGIN_STATE.idFromName(`test-${Date.now()}-${unique++}`));
+
+function result(originId: string, ok: boolean, at: number): ProbeResult {
+  return { originId, monitorId: "http", ok, at, latencyMs: 3, status: ok ? 200 : 503, reason: ok ? "HTTP 200" : "HTTP 503 (expected 2xx)" };
+}
+
+async function round(stub: DurableObjectStub<OriginState>, at: number, results: Record<string, boolean>) {
+  return stub.recordProbes({
+    results: Object.entries(results).map(([id, ok]) => result(id, ok, at)),
+    thresholds,
+    origins: ["a", "b"],
+  });
+}
+
+describe("OriginState", () => {
+  it("turns an origin unhealthy after unhealthyThreshold failures and back after healthyThreshold passes", async ({ expect }) => {
+    const stub = freshStub();
+    expect((await round(stub, 1, { a: false, b: true })).origins.a?.healthy).toBe(true);
+    expect((await round(stub, 2, { a: false, b: true })).origins.a?.healthy).toBe(true);
+    const third = await round(stub, 3, { a: false, b: true });
+    expect(third.origins.a).toMatchObject({ healthy: false, since: 3 });
+    expect(third.origins.a?.reason).toMatch(/3 consecutive probe\(s\) failed/);
+    expect(third.origins.b?.healthy).toBe(true);
+    expect((await round(stub, 4, { a: true })).origins.a?.healthy).toBe(false);
+    expect((await round(stub, 5, { a: true })).origins.a?.healthy).toBe(true);
+    const details = await stub.details();
+    expect(details.a?.transitions.map((t) => `${t.from}->${t.to}@${t.at}`)).toEqual(["unhealthy->healthy@5", "healthy->unhealthy@3"]);
+  });
+
+  it("a duplicated round (at-least-once delivery) changes nothing", async ({ expect }) => {
+    const stub = freshStub();
+    await round(stub, 10, { a: false });
+    await round(stub, 10, { a: false });
+    await round(stub, 10, { a: false });
+    const details = await stub.details();
+    expect(details.a?.consecutiveFailures).toBe(1);
+    expect(details.a?.history).toHaveLength(1);
+    expect(details.a?.healthy).toBe(true);
+  });
+
+  it("keeps a bounded history per origin", async ({ expect }) => {
+    const stub = freshStub();
+    for (let at = 1; at <= HISTORY_PER_ORIGIN + 15; at++) await round(stub, at, { a: true });
+    const count = await runInDurableObject(stub, (_instance: OriginState, state) =>
+      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM probe_history WHERE origin_id = 'a'").one().n,
+    );
+    expect(count).toBe(HISTORY_PER_ORIGIN);
+    const details = await stub.details(5);
+    expect(details.a?.history.map((h) => h.at)).toEqual([115, 114, 113, 112, 111]);
+  });
+
+  it("state survives eviction", async ({ expect }) => {
+    const stub = freshStub();
+    await round(stub, 1, { a: false, b: true });
+    await round(stub, 2, { a: false, b: true });
+    await round(stub, 3, { a: false, b: true });
+    await evictDurableObject(stub);
+    const snapshot = await stub.snapshot();
+    expect(snapshot.origins.a).toMatchObject({ healthy: false, since: 3 });
+    expect(snapshot.origins.b?.healthy).toBe(true);
+    const details = await stub.details();
+    expect(details.a?.consecutiveFailures).toBe(3);
+    expect(details.a?.history).toHaveLength(3);
+  });
+
+  it("forgets origins the config no longer has", async ({ expect }) => {
+    const stub = freshStub();
+    await round(stub, 1, { a: true, b: true });
+    const snapshot = await stub.recordProbes({ results: [result("a", true, 2)], thresholds, origins: ["a"] });
+    expect(Object.keys(snapshot.origins)).toEqual(["a"]);
+  });
+
+  it("allocates config versions past both its counter and the version in KV", async ({ expect }) => {
+    const stub = freshStub();
+    expect(await stub.allocateConfigVersion(0)).toBe(1);
+    expect(await stub.allocateConfigVersion(0)).toBe(2);
+    expect(await stub.allocateConfigVersion(10)).toBe(11);
+    await evictDurableObject(stub);
+    expect(await stub.allocateConfigVersion(0)).toBe(12);
+  });
+});
