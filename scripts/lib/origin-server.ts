@@ -89,7 +89,7 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
       if (url.pathname === "/healthz") return mode === "fail" ? send(res, 503, `${id} failing\n`) : send(res, 200, "ok\n");
       requests++;
       if (mode === "fail") return send(res, 503, `${id} failing\n`, { "x-origin-id": id });
-      if (url.pathname === "/redirect") return send(res, 302, "", { location: "/elsewhere", "x-origin-id": id });
+      if (url.pathname.endsWith("/redirect")) return send(res, 302, "", { location: "/elsewhere", "x-origin-id": id });
       res.writeHead(200, { "content-type": "application/json", "x-origin-id": id, connection: "keep-alive", "keep-alive": "timeout=5" });
       res.end(
         JSON.stringify({

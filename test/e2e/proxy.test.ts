@@ -1,0 +1,96 @@
+/** End to end: what the origin sees and what the client gets back (header hygiene, redirects, timing, bodies). */
+import { describe, inject, it } from "vitest";
+import { proxied, useConfig } from "../worker/helpers.ts";
+
+interface Echo {
+  origin: string;
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string>;
+  bodyLength: number;
+  body: string;
+}
+
+function config(origins: Record<string, string>, extra: Record<string, unknown> = {}): unknown {
+  return {
+    origins: [
+      { id: "o9", url: `${origins.o9}/base` },
+      { id: "o10", url: origins.o10, weight: 0 },
+    ],
+    pools: [{ id: "p", origins: ["o9", "o10"] }],
+    routes: [{ id: "r", pools: ["p"], ...extra }],
+  };
+}
+
+describe("proxying", () => {
+  it("forwards path, query and method; sets X-Forwarded-*; strips hop-by-hop and debug headers", async ({ expect }) => {
+    await useConfig(config(inject("origins")));
+    const res = await proxied("/items/7?sort=asc", {
+      headers: {
+        "cf-connecting-ip": "203.0.113.9",
+        "x-forwarded-for": "198.51.100.1",
+        connection: "x-secret-hop",
+        "x-secret-hop": "must not reach the origin",
+        "x-edgeway-debug-geo": "continent=EU",
+        "x-app": "kept",
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-edgeway-origin")).toBe("o9");
+    const echo = (await res.json()) as Echo;
+    expect(echo.path).toBe("/base/items/7");
+    expect(echo.query).toBe("?sort=asc");
+    expect(echo.headers["x-forwarded-for"]).toBe("198.51.100.1, 203.0.113.9");
+    expect(echo.headers["x-forwarded-host"]).toBe("app.test");
+    expect(echo.headers["x-forwarded-proto"]).toBe("http");
+    expect(echo.headers["x-app"]).toBe("kept");
+    expect(echo.headers["x-secret-hop"]).toBeUndefined();
+    expect(echo.headers["x-edgeway-debug-geo"]).toBeUndefined();
+    // The origin sees its own host, not the client's.
+    expect(echo.headers.host).toMatch(/^127\.0\.0\.1:\d+$/);
+  });
+
+  it("strips hop-by-hop headers from the response and adds server-timing", async ({ expect }) => {
+    await useConfig(config(inject("origins")));
+    const res = await proxied("/");
+    await res.text();
+    expect(res.headers.get("keep-alive")).toBeNull();
+    expect(res.headers.get("x-origin-id")).toBe("o9");
+    expect(res.headers.get("server-timing")).toMatch(/^edgeway;dur=\d+, origin;dur=\d+;desc="o9"$/);
+  });
+
+  it("passes an origin's redirect through untouched", async ({ expect }) => {
+    await useConfig(config(inject("origins")));
+    // redirect: "manual" so the test's own fetch does not follow what Edgeway passed through.
+    const res = await proxied("/redirect", { redirect: "manual" });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("/elsewhere");
+  });
+
+  it("sends request bodies through", async ({ expect }) => {
+    await useConfig(config(inject("origins")));
+    const res = await proxied("/upload", { method: "POST", body: "hello edgeway", headers: { "content-type": "text/plain" } });
+    const echo = (await res.json()) as Echo;
+    expect(echo.method).toBe("POST");
+    expect(echo.body).toBe("hello edgeway");
+  });
+
+  it("a drained origin (weight 0) gets no traffic", async ({ expect }) => {
+    await useConfig(config(inject("origins")));
+    for (let i = 0; i < 10; i++) {
+      const res = await proxied("/");
+      await res.text();
+      expect(res.headers.get("x-edgeway-origin")).toBe("o9");
+    }
+  });
+
+  it("exposeOrigin: false leaves x-edgeway-origin and server-timing off", async ({ expect }) => {
+    await useConfig(config(inject("origins"), { exposeOrigin: false }));
+    const res = await proxied("/");
+    await res.text();
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-edgeway-origin")).toBeNull();
+    expect(res.headers.get("server-timing")).toBeNull();
+  });
+});
