@@ -17,7 +17,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const CLI = join(ROOT, "scripts", "config-cli.ts");
 const EXAMPLE = join(ROOT, "examples", "multi-cloud.json");
 const TIMEOUT = 20_000;
-const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+const env: NodeJS.ProcessEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
 
 const dir = mkdtempSync(join(tmpdir(), "edgeway-cli-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,7 +87,8 @@ describe("usage", () => {
   });
 
   it("push --url without ADMIN_TOKEN is a usage error", { timeout: TIMEOUT }, () => {
-    const { ADMIN_TOKEN: _, ...rest } = env;
+    const rest = { ...env };
+    delete rest["ADMIN_TOKEN"];
     const run = spawnSync(process.execPath, [CLI, "push", EXAMPLE, "--url", "http://127.0.0.1:9"], { cwd: ROOT, env: rest, encoding: "utf8" });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("ADMIN_TOKEN");
