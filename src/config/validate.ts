@@ -103,9 +103,16 @@ function crossReferenceIssues(config: Config): ConfigIssue[] {
     if (route.fallbackPool !== undefined && !poolIds.has(route.fallbackPool)) {
       issues.push({ path: `${path}.fallbackPool`, message: `unknown pool "${route.fallbackPool}"` });
     }
+    const geoSeen = new Map<string, string>();
     for (const [key, pools] of Object.entries(route.geo ?? {})) {
-      if (parseGeoKey(key) === undefined) {
+      const parsed = parseGeoKey(key);
+      if (parsed === undefined) {
         issues.push({ path: `${path}.geo.${key}`, message: `"${key}" is not a continent (e.g. "EU"), country ("DE", or "country:NA") or colo ("FRA") code` });
+      } else {
+        const canonical = `${parsed.kind}:${parsed.code}`;
+        const earlier = geoSeen.get(canonical);
+        if (earlier !== undefined) issues.push({ path: `${path}.geo.${key}`, message: `means the same ${parsed.kind} as "${earlier}"` });
+        geoSeen.set(canonical, key);
       }
       checkRefs(pools, poolIds, "pool", `${path}.geo.${key}`, issues);
     }

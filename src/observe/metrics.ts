@@ -56,7 +56,7 @@ export class Metrics {
   render(): string {
     const lines: string[] = [];
     for (const [name, family] of this.#families) {
-      lines.push(`# HELP ${name} ${family.help}`, `# TYPE ${name} ${family.type}`);
+      lines.push(`# HELP ${name} ${family.help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")}`, `# TYPE ${name} ${family.type}`);
       for (const [key, value] of family.values) lines.push(`${name}${key} ${value}`);
     }
     return `${lines.join("\n")}\n`;

@@ -10,13 +10,16 @@ import { DEBUG_GEO_HEADER } from "../routing/client.ts";
 /** RFC 9110 §7.6.1 connection-specific fields (plus Proxy-Connection, which §7.6.1 also names). */
 const HOP_BY_HOP = ["connection", "proxy-connection", "keep-alive", "te", "transfer-encoding", "upgrade", "trailer"];
 
-/** Removes hop-by-hop fields, including those the Connection field lists. */
+/** RFC 9110 §5.6.2 token: what a connection option must be. Anything else is ignored, not an error. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Removes hop-by-hop fields, including those the Connection field lists (RFC 9110 §7.6.1). */
 export function stripHopByHop(headers: Headers): void {
   const connection = headers.get("connection");
   if (connection !== null) {
     for (const name of connection.split(",")) {
       const trimmed = name.trim();
-      if (trimmed !== "") headers.delete(trimmed);
+      if (TOKEN.test(trimmed)) headers.delete(trimmed);
     }
   }
   for (const name of HOP_BY_HOP) headers.delete(name);

@@ -56,7 +56,8 @@ export class SnapshotCache {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`health snapshot refresh took longer than ${this.#timeoutMs} ms`)), this.#timeoutMs);
     });
-    this.#inflight = Promise.race([load(), timeout])
+    // Promise.resolve().then: a load that throws at once is a failure like any other.
+    this.#inflight = Promise.race([Promise.resolve().then(load), timeout])
       .then((snapshot) => this.set(snapshot, now()))
       .catch(onError)
       .finally(() => {

@@ -401,3 +401,13 @@ describe("formatPath", () => {
     expect(formatPath([3, "id"])).toBe("[3].id");
   });
 });
+
+describe("geo keys that mean the same entry", () => {
+  it("rejects EU and continent:EU on one route, naming the second", ({ expect }) => {
+    const doc = multiCloud();
+    (doc.routes[0] as { geo: Record<string, string[]> }).geo["continent:EU"] = ["eu"];
+    const result = validateConfig(doc);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues).toContainEqual({ path: "routes[0].geo.continent:EU", message: 'means the same continent as "EU"' });
+  });
+});

@@ -108,7 +108,7 @@ describe("refresh", () => {
     expect(cache.current?.generatedAt).toBe(2);
   });
 
-  it.fails("a load that throws before returning a promise still goes to onError (BUG: it escapes refresh)", async () => {
+  it("a load that throws before returning a promise still goes to onError", async () => {
     // The load is typed () => Promise<HealthSnapshot>, but the shell's load,
     // () => originStateStub(env).snapshot(), can throw synchronously (a missing or bad
     // binding). refresh() then throws to its caller (ensureFreshHealth, on the request
