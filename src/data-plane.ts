@@ -8,6 +8,7 @@ import { isolate, reportConfigProblem } from "./isolate.ts";
 import { clientFromCf, DebugGeoError, DEBUG_GEO_HEADER, parseDebugGeo } from "./routing/client.ts";
 import type { ClientInfo } from "./routing/client.ts";
 import { selectOrigin } from "./steering/select.ts";
+import { NO_SIGNALS } from "./steering/types.ts";
 import { isHealthyIn } from "./state/snapshot-cache.ts";
 import { ensureFreshHealth } from "./state/health-refresh.ts";
 import { proxyRequest } from "./proxy/forward.ts";
@@ -65,7 +66,7 @@ export async function handleDataPlane(request: Request, env: Env, ctx: WaitUntil
   const { response, last } = await proxyRequest({
     request,
     route,
-    select: (exclude) => selectOrigin({ route, client, random: Math.random, memory: isolate.memory, health, exclude }),
+    select: (exclude) => selectOrigin({ route, client, random: Math.random, memory: isolate.memory, health, exclude, signals: NO_SIGNALS, hashKey: () => undefined }),
     forwarded: { clientIp: client.ip, proto: url.protocol.slice(0, -1), host: url.host },
     now: Date.now,
     onTry: (outcome) => countTry(route.id, outcome),

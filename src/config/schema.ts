@@ -82,6 +82,13 @@ export const MonitorSchema = z.strictObject({
 export const POOL_STEERING = ["weighted", "round_robin", "random", "latency", "least_outstanding", "hash"] as const;
 export const ROUTE_STEERING = ["failover", "weighted", "geo", "proximity", "latency", "least_outstanding"] as const;
 
+/** What `hash` pool steering hashes: a request header, a cookie, or the client IP. */
+export const HashKeySchema = z.union([
+  z.strictObject({ header: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be a header name") }),
+  z.strictObject({ cookie: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be a cookie name") }),
+  z.strictObject({ source: z.literal("ip") }),
+]);
+
 export const PoolSchema = z.strictObject({
   id: Id,
   origins: z.array(Id).min(1, "a pool needs at least one origin"),
@@ -89,6 +96,14 @@ export const PoolSchema = z.strictObject({
   monitor: Id.optional(),
   /** Fewer healthy origins than this and the pool counts as down (Cloudflare `minimum_origins`). */
   minHealthy: z.number().int().min(1).default(1),
+  /**
+   * Below this share of healthy origins, the pool spreads traffic over all its enabled
+   * origins rather than crush the few healthy ones (Envoy's panic threshold, 50%).
+   * 0 turns panic mode off.
+   */
+  panicThreshold: z.number().min(0).max(1).default(0.5),
+  /** The request key for `hash` steering. */
+  hash: HashKeySchema.optional(),
   /** Overrides the pool's location (otherwise the mean of its origins'). */
   lat: Latitude.optional(),
   lon: Longitude.optional(),
@@ -101,6 +116,23 @@ export const RetriesSchema = z.strictObject({
   attempts: z.number().int().min(0).max(5).default(1),
   perTryTimeoutMs: z.number().int().min(50).max(300_000).optional(),
   on: z.array(z.enum(RETRY_CONDITIONS)).default([...RETRY_CONDITIONS]),
+});
+
+/**
+ * Session affinity: pin a client to the origin that first served it. `cookie` sets an
+ * HMAC-signed cookie naming the origin; `header` and `ip` hash the header value or the
+ * client IP onto the pool's origins (rendezvous hashing, so a change in the origin set
+ * moves only the clients of the origins that came or went). When the pinned origin is
+ * unhealthy: `none` fails the request, `temporary` serves elsewhere and keeps the pin,
+ * `sticky` serves elsewhere and moves the pin (Cloudflare's three session_affinity modes).
+ */
+export const AffinitySchema = z.strictObject({
+  type: z.enum(["cookie", "header", "ip"]),
+  /** Cookie or header name; the cookie defaults to "__edgeway_affinity". */
+  name: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be a token (letters, digits, -_.)").optional(),
+  /** Cookie lifetime; Cloudflare's default for cookie affinity is 23 h. */
+  ttlSeconds: z.number().int().min(1).max(31_536_000).default(82_800),
+  onFailure: z.enum(["none", "temporary", "sticky"]).default("sticky"),
 });
 
 export const RouteSchema = z.strictObject({
@@ -129,6 +161,7 @@ export const RouteSchema = z.strictObject({
   retries: RetriesSchema.default({ attempts: 1, on: [...RETRY_CONDITIONS] }),
   /** Adds x-edgeway-origin and server-timing to responses. */
   exposeOrigin: z.boolean().default(true),
+  affinity: AffinitySchema.optional(),
 });
 
 export const ConfigSchema = z.strictObject({
@@ -148,3 +181,5 @@ export type Route = z.output<typeof RouteSchema>;
 export type PoolSteeringName = (typeof POOL_STEERING)[number];
 export type RouteSteeringName = (typeof ROUTE_STEERING)[number];
 export type RetryCondition = (typeof RETRY_CONDITIONS)[number];
+export type HashKey = z.output<typeof HashKeySchema>;
+export type Affinity = z.output<typeof AffinitySchema>;

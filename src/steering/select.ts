@@ -6,7 +6,7 @@
  */
 import type { CompiledOrigin, CompiledPool, CompiledRoute } from "../config/compile.ts";
 import type { ClientInfo } from "../routing/client.ts";
-import type { RandomSource, SteeringMemory } from "./types.ts";
+import type { RandomSource, SteeringMemory, SteeringSignals } from "./types.ts";
 import { POOL_POLICIES, ROUTE_POLICIES } from "./registry.ts";
 import { weighted } from "./pool/weighted.ts";
 import { failover } from "./route/failover.ts";
@@ -29,6 +29,9 @@ export interface SelectInput {
   readonly health: HealthView;
   /** Origins already tried for this request. */
   readonly exclude: ReadonlySet<string>;
+  readonly signals: SteeringSignals;
+  /** The request's key for a pool's `hash` steering. */
+  readonly hashKey: (pool: CompiledPool) => string | undefined;
 }
 
 export interface Selection {
@@ -36,6 +39,8 @@ export interface Selection {
   readonly origin: CompiledOrigin;
   /** True when the route's fallback pool serves because no other pool could. */
   readonly fallback: boolean;
+  /** True when the pool was below its panic threshold and spread over unhealthy origins too. */
+  readonly panic: boolean;
 }
 
 /** A Map-backed memory store. */
@@ -60,13 +65,40 @@ export function healthyCount(pool: CompiledPool, health: HealthView): number {
   return n;
 }
 
-function candidatesOf(pool: CompiledPool, health: HealthView, exclude: ReadonlySet<string>): CompiledOrigin[] {
-  return pool.origins.filter((o) => o.enabled && o.weight > 0 && !exclude.has(o.id) && health.isHealthy(o.id));
+/** Enabled origins of a pool (the denominator of its healthy share). */
+export function enabledCount(pool: CompiledPool): number {
+  let n = 0;
+  for (const origin of pool.origins) if (origin.enabled) n++;
+  return n;
+}
+
+/**
+ * Whether a pool is in panic: fewer than `panicThreshold` of its enabled origins are
+ * healthy, so it spreads traffic over all of them (Envoy's panic mode) rather than
+ * crush the few that pass their checks. Shown in metrics and in the selection.
+ */
+export function inPanic(pool: CompiledPool, health: HealthView): boolean {
+  const threshold = pool.source.panicThreshold;
+  if (threshold <= 0) return false;
+  const enabled = enabledCount(pool);
+  return enabled > 0 && healthyCount(pool, health) / enabled < threshold;
+}
+
+function candidatesOf(pool: CompiledPool, health: HealthView, exclude: ReadonlySet<string>, panic: boolean): CompiledOrigin[] {
+  return pool.origins.filter((o) => o.enabled && o.weight > 0 && !exclude.has(o.id) && (panic || health.isHealthy(o.id)));
 }
 
 function pickIn(pool: CompiledPool, candidates: readonly CompiledOrigin[], input: SelectInput): CompiledOrigin | undefined {
   const policy = POOL_POLICIES[pool.source.steering] ?? weighted;
-  return policy.pick({ pool, candidates, client: input.client, random: input.random, memory: input.memory.memoryFor(`pool:${pool.id}`) });
+  return policy.pick({
+    pool,
+    candidates,
+    client: input.client,
+    random: input.random,
+    memory: input.memory.memoryFor(`pool:${pool.id}`),
+    signals: input.signals,
+    hashKey: input.hashKey(pool),
+  });
 }
 
 /** The origin for the next try, or undefined when no healthy, untried origin is left. */
@@ -74,20 +106,21 @@ export function selectOrigin(input: SelectInput): Selection | undefined {
   const { route, health, exclude } = input;
   const isUp = (pool: CompiledPool): boolean => healthyCount(pool, health) >= pool.source.minHealthy;
   const policy = ROUTE_POLICIES[route.source.steering] ?? failover;
-  const order = policy.order({ route, client: input.client, random: input.random, memory: input.memory.memoryFor(`route:${route.id}`), isUp });
+  const order = policy.order({ route, client: input.client, random: input.random, memory: input.memory.memoryFor(`route:${route.id}`), isUp, signals: input.signals });
   for (const pool of order) {
     if (!isUp(pool)) continue;
-    const candidates = candidatesOf(pool, health, exclude);
+    const panic = inPanic(pool, health);
+    const candidates = candidatesOf(pool, health, exclude, panic);
     if (candidates.length === 0) continue;
     const origin = pickIn(pool, candidates, input);
-    if (origin !== undefined) return { pool, origin, fallback: false };
+    if (origin !== undefined) return { pool, origin, fallback: false, panic };
   }
   // The fallback pool serves with whatever healthy origins it has, whatever its minHealthy.
   const fallback = route.fallback;
   if (fallback !== undefined) {
-    const candidates = candidatesOf(fallback, health, exclude);
+    const candidates = candidatesOf(fallback, health, exclude, false);
     const origin = candidates.length === 0 ? undefined : pickIn(fallback, candidates, input);
-    if (origin !== undefined) return { pool: fallback, origin, fallback: true };
+    if (origin !== undefined) return { pool: fallback, origin, fallback: true, panic: false };
   }
   return undefined;
 }

@@ -16,6 +16,24 @@ export type RandomSource = () => number;
  */
 export type SteeringMemory = Map<string, number>;
 
+/**
+ * What this isolate has measured of each origin, for the load- and latency-aware
+ * policies. Both are local to the isolate: latency is measured where it matters, from
+ * the edge location that serves the request (DESIGN.md principle 2).
+ */
+export interface SteeringSignals {
+  /** Requests from this isolate to the origin still waiting for response headers. */
+  outstanding(originId: string): number;
+  /** Peak-EWMA latency estimate in ms (failures count as slow); undefined when never measured. */
+  latencyMs(originId: string): number | undefined;
+}
+
+/** Signals for when nothing has been measured: no load, no latency. */
+export const NO_SIGNALS: SteeringSignals = {
+  outstanding: () => 0,
+  latencyMs: () => undefined,
+};
+
 export interface PoolSteeringInput {
   readonly pool: CompiledPool;
   /** Origins that may take this request: healthy, enabled, weight > 0, not tried yet. Never empty. */
@@ -23,6 +41,12 @@ export interface PoolSteeringInput {
   readonly client: ClientInfo;
   readonly random: RandomSource;
   readonly memory: SteeringMemory;
+  readonly signals: SteeringSignals;
+  /**
+   * The request's key for `hash` steering (client IP, a header or a cookie, as the pool's
+   * `hash` says); undefined when the request has none, and the policy then picks by weight.
+   */
+  readonly hashKey: string | undefined;
 }
 
 /** Picks one origin of a pool. */
@@ -38,6 +62,7 @@ export interface RouteSteeringInput {
   readonly memory: SteeringMemory;
   /** Whether a pool has enough healthy origins to take traffic (its minHealthy). */
   readonly isUp: (pool: CompiledPool) => boolean;
+  readonly signals: SteeringSignals;
 }
 
 /** Orders a route's pools by preference; the selector takes the first that can serve. */

@@ -1,3 +1,4 @@
+import { NO_SIGNALS } from "../../src/steering/types.ts";
 import { describe, expect, it } from "vitest";
 import type { CompiledConfig } from "../../src/config/compile.ts";
 import type { ClientInfo } from "../../src/routing/client.ts";
@@ -25,6 +26,8 @@ function select(s: Scenario, exclude: ReadonlySet<string> = new Set()): Selectio
     memory: s.memory ?? createMemoryStore(),
     health: s.health ?? ALL_HEALTHY,
     exclude,
+    signals: NO_SIGNALS,
+    hashKey: () => undefined,
   });
 }
 

@@ -1,3 +1,4 @@
+import { NO_SIGNALS } from "../../src/steering/types.ts";
 import { describe, expect, it } from "vitest";
 import type { CompiledOrigin, CompiledPool } from "../../src/config/compile.ts";
 import { POOL_POLICIES } from "../../src/steering/registry.ts";
@@ -21,7 +22,7 @@ function picks(policy: PoolSteering, pool: CompiledPool, n: number, options: { r
   const candidates = options.candidates ?? pool.origins;
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
-    const origin = policy.pick({ pool, candidates, client: {}, random: rnd, memory });
+    const origin = policy.pick({ pool, candidates, client: {}, random: rnd, memory, signals: NO_SIGNALS, hashKey: undefined });
     if (origin === undefined) throw new Error(`${policy.name} picked nothing`);
     out.push(origin.id);
   }
@@ -180,7 +181,7 @@ describe("random", () => {
 
   it("maps the random value onto cumulative weights", () => {
     const pool = poolWithWeights([1, 3]);
-    const pickAt = (value: number): string | undefined => random.pick({ pool, candidates: pool.origins, client: {}, random: () => value, memory: new Map() })?.id;
+    const pickAt = (value: number): string | undefined => random.pick({ pool, candidates: pool.origins, client: {}, random: () => value, memory: new Map(), signals: NO_SIGNALS, hashKey: undefined })?.id;
     expect(pickAt(0)).toBe("o0");
     expect(pickAt(0.24)).toBe("o0");
     expect(pickAt(0.25)).toBe("o1");

@@ -1,3 +1,4 @@
+import { NO_SIGNALS } from "../../src/steering/types.ts";
 import { describe, expect, it } from "vitest";
 import type { CompiledPool, CompiledRoute } from "../../src/config/compile.ts";
 import type { ConfigInput } from "../../src/config/schema.ts";
@@ -26,6 +27,7 @@ function order(policy: RouteSteering, route: CompiledRoute, options: OrderOption
       random: mulberry32(3),
       memory: options.memory ?? new Map(),
       isUp: (pool: CompiledPool) => !down.has(pool.id),
+      signals: NO_SIGNALS,
     })
     .map((p) => p.id);
 }
