@@ -3,17 +3,25 @@
  * Reads only the isolate's cached config and health snapshot; never awaits the Durable
  * Object for a warm isolate.
  */
-import type { WaitUntil } from "./env.ts";
+import type { EdgewayEnv, WaitUntil } from "./env.ts";
 import { isolate, reportConfigProblem } from "./isolate.ts";
 import { clientFromCf, DebugGeoError, DEBUG_GEO_HEADER, parseDebugGeo } from "./routing/client.ts";
 import type { ClientInfo } from "./routing/client.ts";
+import { parseCookies, requestHashKey } from "./routing/request-key.ts";
+import type { CompiledPool, CompiledRoute } from "./config/compile.ts";
 import { selectOrigin } from "./steering/select.ts";
-import { NO_SIGNALS } from "./steering/types.ts";
+import type { HealthView } from "./steering/select.ts";
+import type { SteeringSignals } from "./steering/types.ts";
+import { poolKey } from "./steering/latency.ts";
+import { pinState, shouldWritePin } from "./steering/affinity.ts";
+import type { PinState } from "./steering/affinity.ts";
+import { affinityKey, DEFAULT_AFFINITY_COOKIE, signPin, verifyPin } from "./steering/affinity-cookie.ts";
 import { isHealthyIn } from "./state/snapshot-cache.ts";
 import { ensureFreshHealth } from "./state/health-refresh.ts";
 import { proxyRequest } from "./proxy/forward.ts";
 import type { TryOutcome } from "./proxy/forward.ts";
 import { edgewayError } from "./proxy/errors.ts";
+import { log } from "./observe/log.ts";
 
 /** Whether the debug geo header may stand in for request.cf (local dev and tests only). */
 export function debugHeadersEnabled(env: Env): boolean {
@@ -28,19 +36,83 @@ export function clientOf(request: Request, env: Env): ClientInfo {
   return clientFromCf(request.cf ?? null, ip);
 }
 
+/** `hash` steering without a `hash` key hashes the client IP (Cloudflare's hash steering). */
+const DEFAULT_HASH_KEY = { source: "ip" } as const;
+
+/** This isolate's measurements, as steering reads them. */
+const signals: SteeringSignals = {
+  outstanding: (key) => isolate.outstanding.get(key),
+  latencyMs: (key) => isolate.latency.estimate(key),
+};
+
 function statusClass(status: number): string {
   return `${Math.floor(status / 100)}xx`;
 }
 
-function countTry(routeId: string, outcome: TryOutcome): void {
+function trackKeys(outcome: { selection: { pool: CompiledPool; origin: { id: string } } }): string[] {
+  return [outcome.selection.origin.id, poolKey(outcome.selection.pool.id)];
+}
+
+function recordTry(routeId: string, outcome: TryOutcome): void {
+  const keys = trackKeys(outcome);
+  isolate.outstanding.finish(keys);
+  const ok = outcome.kind === "response" && (outcome.status ?? 500) < 500;
+  const now = Date.now();
+  for (const key of keys) isolate.latency.observe(key, outcome.durationMs, ok, now);
   const { metrics } = isolate;
   const origin = outcome.selection.origin.id;
   metrics.inc("edgeway_origin_tries_total", "Tries sent to an origin, by how they ended.", { route: routeId, origin, outcome: outcome.kind });
   if (outcome.retried) metrics.inc("edgeway_retries_total", "Tries that failed and were retried on another origin.", { route: routeId, origin, reason: outcome.kind === "response" ? String(outcome.status) : outcome.kind });
+  if (outcome.selection.panic) metrics.inc("edgeway_panic_total", "Tries sent while their pool was below its panic threshold (spread over unhealthy origins too).", { pool: outcome.selection.pool.id });
+}
+
+const keyCache = new Map<string, Promise<CryptoKey>>();
+
+/** The HMAC key for affinity cookies; undefined when no secret is configured. */
+function cookieKey(env: EdgewayEnv): Promise<CryptoKey> | undefined {
+  const secret = env.AFFINITY_KEY ?? env.ADMIN_TOKEN;
+  if (secret === undefined || secret === "") return undefined;
+  let key = keyCache.get(secret);
+  if (key === undefined) {
+    key = affinityKey(secret);
+    keyCache.set(secret, key);
+  }
+  return key;
+}
+
+interface CookiePin {
+  readonly key: CryptoKey;
+  readonly name: string;
+  readonly pinned: string | undefined;
+  readonly state: PinState;
+}
+
+/** Reads and checks the route's affinity cookie; undefined when the route has no cookie affinity. */
+async function readCookiePin(request: Request, route: CompiledRoute, env: EdgewayEnv, health: HealthView): Promise<CookiePin | undefined> {
+  const affinity = route.source.affinity;
+  if (affinity?.type !== "cookie") return undefined;
+  const keyPromise = cookieKey(env);
+  if (keyPromise === undefined) {
+    log("warn", "affinity_disabled", { route: route.id, reason: "no AFFINITY_KEY or ADMIN_TOKEN to sign cookies with" });
+    return undefined;
+  }
+  const key = await keyPromise;
+  const name = affinity.name ?? DEFAULT_AFFINITY_COOKIE;
+  const value = parseCookies(request.headers.get("cookie")).get(name);
+  const pinned = value === undefined ? undefined : await verifyPin(key, route.id, value, Date.now());
+  return { key, name, pinned, state: pinState(route, pinned, health) };
+}
+
+/** The key header and ip affinity hash on, when the route asks for it. */
+function affinityHashKey(request: Request, route: CompiledRoute, client: ClientInfo): string | undefined {
+  const affinity = route.source.affinity;
+  if (affinity?.type === "ip") return client.ip;
+  if (affinity?.type === "header") return request.headers.get(affinity.name ?? "x-session-id") ?? undefined;
+  return undefined;
 }
 
 /** Serves one proxied request. */
-export async function handleDataPlane(request: Request, env: Env, ctx: WaitUntil): Promise<Response> {
+export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: WaitUntil): Promise<Response> {
   const loaded = await isolate.config.get(env.CONFIG, Date.now(), (p) => ctx.waitUntil(p), reportConfigProblem);
   if (loaded === undefined) {
     return edgewayError(503, "no_config", "Edgeway has no configuration: PUT a config document to /_edgeway/config");
@@ -60,17 +132,38 @@ export async function handleDataPlane(request: Request, env: Env, ctx: WaitUntil
     throw error;
   }
 
-  await ensureFreshHealth(env, ctx);
+  await ensureFreshHealth(env, ctx, client.colo ?? "local");
   const snapshot = isolate.health.current;
-  const health = { isHealthy: (id: string) => isHealthyIn(snapshot, id) };
+  const health: HealthView = { isHealthy: (id) => isHealthyIn(snapshot, id) };
+  const affinity = route.source.affinity;
+  const pin = await readCookiePin(request, route, env, health);
+  if (pin?.state.kind === "unavailable" && affinity?.onFailure === "none") {
+    return edgewayError(503, "affine_origin_unavailable", `the origin this session is pinned to ("${pin.state.originId}") is unhealthy`, route.id, pin.state.originId);
+  }
+  const affinityKeyValue = affinityHashKey(request, route, client);
+  const hashKey = (pool: CompiledPool): string | undefined =>
+    affinityKeyValue ?? (pool.source.steering === "hash" ? requestHashKey(request, pool.source.hash ?? DEFAULT_HASH_KEY, client.ip) : undefined);
+
   const { response, last } = await proxyRequest({
     request,
     route,
-    select: (exclude) => selectOrigin({ route, client, random: Math.random, memory: isolate.memory, health, exclude, signals: NO_SIGNALS, hashKey: () => undefined }),
+    select: (exclude) => {
+      if (pin?.state.kind === "usable" && exclude.size === 0) return pin.state.selection;
+      return selectOrigin({ route, client, random: Math.random, memory: isolate.memory, health, exclude, signals, hashKey, affinityKey: affinityKeyValue, affinityStrict: affinity?.onFailure === "none" });
+    },
     forwarded: { clientIp: client.ip, proto: url.protocol.slice(0, -1), host: url.host },
     now: Date.now,
-    onTry: (outcome) => countTry(route.id, outcome),
+    onTryStart: (selection) => isolate.outstanding.start(trackKeys({ selection })),
+    onTry: (outcome) => recordTry(route.id, outcome),
+    mayRetry: !(pin?.state.kind === "usable" && affinity?.onFailure === "none"),
   });
+
+  const servedBy = last?.kind === "response" ? last.selection.origin.id : undefined;
+  if (pin !== undefined && affinity !== undefined && shouldWritePin(affinity, pin.pinned, pin.state.kind, servedBy) && servedBy !== undefined) {
+    const value = await signPin(pin.key, route.id, servedBy, Date.now(), affinity.ttlSeconds);
+    const secure = url.protocol === "https:" ? "; Secure" : "";
+    response.headers.append("set-cookie", `${pin.name}=${value}; Path=/; Max-Age=${affinity.ttlSeconds}; HttpOnly; SameSite=Lax${secure}`);
+  }
   isolate.metrics.inc("edgeway_requests_total", "Requests proxied, by route, pool, origin and status class.", {
     route: route.id,
     pool: last?.selection.pool.id ?? "none",

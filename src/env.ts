@@ -5,6 +5,8 @@
 export interface EdgewayEnv extends Env {
   /** Bearer token for the admin API (`wrangler secret put ADMIN_TOKEN`, or `--var` locally). */
   readonly ADMIN_TOKEN?: string;
+  /** Signs session-affinity cookies (`wrangler secret put AFFINITY_KEY`); ADMIN_TOKEN when unset. */
+  readonly AFFINITY_KEY?: string;
 }
 
 /** The part of the execution context the request path uses. */

@@ -9,6 +9,8 @@ import { SnapshotCache } from "./state/snapshot-cache.ts";
 import { createMemoryStore } from "./steering/select.ts";
 import type { SteeringMemoryStore } from "./steering/select.ts";
 import { Metrics } from "./observe/metrics.ts";
+import { LatencyTracker } from "./steering/latency.ts";
+import { OutstandingTracker } from "./steering/outstanding.ts";
 import { log } from "./observe/log.ts";
 
 export interface Isolate {
@@ -16,6 +18,10 @@ export interface Isolate {
   readonly health: SnapshotCache;
   memory: SteeringMemoryStore;
   readonly metrics: Metrics;
+  /** Latency measured from this edge location, per origin and per pool. */
+  readonly latency: LatencyTracker;
+  /** Tries in flight from this isolate, per origin and per pool. */
+  readonly outstanding: OutstandingTracker;
 }
 
 export const isolate: Isolate = {
@@ -23,6 +29,8 @@ export const isolate: Isolate = {
   health: new SnapshotCache(),
   memory: createMemoryStore(),
   metrics: new Metrics(),
+  latency: new LatencyTracker(),
+  outstanding: new OutstandingTracker(),
 };
 
 /** Counts and logs a fail-static event: Edgeway kept serving with what it had. */

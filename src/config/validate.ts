@@ -8,7 +8,6 @@ import { ConfigSchema } from "./schema.ts";
 import type { Config } from "./schema.ts";
 import { lookupRegion, suggestRegions } from "./regions.ts";
 import { parseGeoKey } from "../routing/geo-key.ts";
-import { POOL_POLICIES, ROUTE_POLICIES } from "../steering/registry.ts";
 
 /** One problem with a config document: where it is and what is wrong. */
 export interface ConfigIssue {
@@ -91,9 +90,7 @@ function crossReferenceIssues(config: Config): ConfigIssue[] {
     if (pool.minHealthy > pool.origins.length) {
       issues.push({ path: `${path}.minHealthy`, message: `is ${pool.minHealthy} but the pool has only ${pool.origins.length} origin(s)` });
     }
-    if (POOL_POLICIES[pool.steering] === undefined) {
-      issues.push({ path: `${path}.steering`, message: `"${pool.steering}" is not available in this version of Edgeway` });
-    }
+
   });
 
   const matches = new Map<string, number>();
@@ -122,9 +119,6 @@ function crossReferenceIssues(config: Config): ConfigIssue[] {
     }
     if (route.steering === "weighted" && route.weights !== undefined && route.pools.every((p) => (route.weights?.[p] ?? 0) === 0)) {
       issues.push({ path: `${path}.weights`, message: "every pool has weight 0: no pool would get traffic" });
-    }
-    if (ROUTE_POLICIES[route.steering] === undefined) {
-      issues.push({ path: `${path}.steering`, message: `"${route.steering}" is not available in this version of Edgeway` });
     }
     const key = `${route.match.host.toLowerCase()} ${route.match.pathPrefix}`;
     const other = matches.get(key);

@@ -36,8 +36,12 @@ export interface ProxyInput {
   readonly select: (exclude: ReadonlySet<string>) => Selection | undefined;
   readonly forwarded: ForwardedFor;
   readonly now: () => number;
-  /** Hears every try, for metrics and (later) outlier detection. */
+  /** Hears a try as it is sent (to count requests in flight). */
+  readonly onTryStart: (selection: Selection) => void;
+  /** Hears how every try ended, for metrics, latency estimates and outlier detection. */
   readonly onTry: (outcome: TryOutcome) => void;
+  /** False forbids retries whatever the route says (affinity with onFailure "none"). */
+  readonly mayRetry: boolean;
 }
 
 /** The origin URL for a request: the origin's base URL joined with the request's path and query. */
@@ -93,7 +97,7 @@ export async function proxyRequest(input: ProxyInput): Promise<ProxyResult> {
   const retries = route.source.retries;
   const url = new URL(request.url);
 
-  const replay = IDEMPOTENT.has(request.method) && retries.attempts > 0 ? await replayableBody(request) : undefined;
+  const replay = input.mayRetry && IDEMPOTENT.has(request.method) && retries.attempts > 0 ? await replayableBody(request) : undefined;
   const maxTries = replay === undefined ? 1 : 1 + retries.attempts;
   const headers = originRequestHeaders(request.headers, input.forwarded);
   const tried = new Set<string>();
@@ -107,6 +111,7 @@ export async function proxyRequest(input: ProxyInput): Promise<ProxyResult> {
     tried.add(selection.origin.id);
     const perTry = Math.min(retries.perTryTimeoutMs ?? route.source.timeoutMs, remaining);
     const tryStart = now();
+    input.onTryStart(selection);
     let response: Response | undefined;
     let kind: TryKind = "response";
     try {

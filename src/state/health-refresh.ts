@@ -1,7 +1,9 @@
 /**
  * Keeps the isolate's health snapshot fresh without making requests wait: a stale
  * snapshot is refreshed in waitUntil; only an isolate that has never had one waits, and
- * then at most COLD_WAIT_MS before serving with every origin assumed healthy.
+ * then at most COLD_WAIT_MS before serving with every origin assumed healthy. The same
+ * background work reports this isolate's latency estimates for its colo, at most every
+ * LATENCY_REPORT_MS, so Durable Object writes grow with isolates, not with requests.
  */
 import type { WaitUntil } from "../env.ts";
 import { isolate, failStatic } from "../isolate.ts";
@@ -9,20 +11,45 @@ import { originStateStub } from "./origin-state.ts";
 
 /** The longest a cold isolate waits for its first snapshot. */
 export const COLD_WAIT_MS = 100;
+/** How often an isolate reports its latency estimates. */
+export const LATENCY_REPORT_MS = 10_000;
 
-function startRefresh(env: Env): Promise<void> {
+let lastReport = Number.NEGATIVE_INFINITY;
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function startRefresh(env: Env, colo: string): Promise<void> {
   return isolate.health.refresh(
-    () => originStateStub(env).snapshot(),
+    async () => {
+      const snapshot = await originStateStub(env).snapshot(colo);
+      const now = Date.now();
+      for (const [key, ewma] of Object.entries(snapshot.latency ?? {})) isolate.latency.seed(key, ewma, now);
+      return snapshot;
+    },
     Date.now,
-    (error) => failStatic("durable_object", "snapshot_refresh_failed", { message: error instanceof Error ? error.message : String(error) }),
+    (error) => failStatic("durable_object", "snapshot_refresh_failed", { message: errorMessage(error) }),
   );
 }
 
-/** Call once per request before steering. */
-export async function ensureFreshHealth(env: Env, ctx: WaitUntil): Promise<void> {
+function reportLatency(env: Env, colo: string, now: number): Promise<void> | undefined {
+  if (now - lastReport < LATENCY_REPORT_MS) return undefined;
+  lastReport = now;
+  const entries = isolate.latency.entries();
+  if (entries.length === 0) return undefined;
+  return originStateStub(env)
+    .reportLatency(colo, entries)
+    .catch((error: unknown) => failStatic("durable_object", "latency_report_failed", { message: errorMessage(error) }));
+}
+
+/** Call once per request before steering. `colo` is the edge location serving it. */
+export async function ensureFreshHealth(env: Env, ctx: WaitUntil, colo: string): Promise<void> {
   const now = Date.now();
+  const report = reportLatency(env, colo, now);
+  if (report !== undefined) ctx.waitUntil(report);
   if (!isolate.health.isStale(now)) return;
-  const refresh = startRefresh(env);
+  const refresh = startRefresh(env, colo);
   ctx.waitUntil(refresh);
   if (isolate.health.current === undefined) {
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -78,7 +78,19 @@ CREATE TABLE IF NOT EXISTS transitions (
 );
 CREATE INDEX IF NOT EXISTS transitions_origin ON transitions (origin_id, seq);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS colo_latency (
+  colo TEXT NOT NULL,
+  key TEXT NOT NULL,
+  ewma REAL NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (colo, key)
+);
 `;
+
+/** Latency reports older than this no longer seed cold isolates. */
+export const COLO_LATENCY_MAX_AGE_MS = 10 * 60_000;
+/** The most latency entries one report may carry (origins and pools). */
+export const MAX_LATENCY_ENTRIES = 2_000;
 
 export class OriginState extends DurableObject<Env> {
   /** Health per origin, loaded once and written through to SQLite. */
@@ -137,11 +149,40 @@ export class OriginState extends DurableObject<Env> {
     return this.snapshot();
   }
 
-  /** Health of every origin this object knows, for isolates' caches. */
-  snapshot(): HealthSnapshot {
+  /**
+   * Health of every origin this object knows, for isolates' caches; with a colo, also
+   * that colo's latency estimates, so a cold isolate starts from its colo's view.
+   */
+  snapshot(colo?: string): HealthSnapshot {
     const origins: HealthSnapshot["origins"] = {};
     for (const [id, h] of this.#health) origins[id] = { healthy: h.healthy, since: h.since, reason: h.reason };
-    return { generatedAt: Date.now(), origins };
+    if (colo === undefined) return { generatedAt: Date.now(), origins };
+    const latency: Record<string, number> = {};
+    const rows = this.ctx.storage.sql.exec<{ key: string; ewma: number }>(
+      "SELECT key, ewma FROM colo_latency WHERE colo = ? AND updated_at >= ?",
+      colo,
+      Date.now() - COLO_LATENCY_MAX_AGE_MS,
+    );
+    for (const row of rows) latency[row.key] = row.ewma;
+    return { generatedAt: Date.now(), origins, latency };
+  }
+
+  /**
+   * An isolate's latency estimates for its colo (sent every few seconds, never per
+   * request). The colo's view is a moving blend of what its isolates report.
+   */
+  reportLatency(colo: string, entries: readonly (readonly [string, number])[]): void {
+    const sql = this.ctx.storage.sql;
+    const now = Date.now();
+    for (const [key, ewma] of entries.slice(0, MAX_LATENCY_ENTRIES)) {
+      if (!Number.isFinite(ewma) || ewma < 0) continue;
+      sql.exec(
+        `INSERT INTO colo_latency (colo, key, ewma, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (colo, key) DO UPDATE SET ewma = (colo_latency.ewma + excluded.ewma) / 2, updated_at = excluded.updated_at`,
+        colo, key, ewma, now,
+      );
+    }
+    sql.exec("DELETE FROM colo_latency WHERE updated_at < ?", now - COLO_LATENCY_MAX_AGE_MS);
   }
 
   /** Health, recent probe history and transitions per origin, for the admin API. */

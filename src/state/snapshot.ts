@@ -14,6 +14,8 @@ export const OriginStatusSchema = z.object({
 export const HealthSnapshotSchema = z.object({
   generatedAt: z.number(),
   origins: z.record(z.string(), OriginStatusSchema),
+  /** The requesting colo's latency estimates (ms) by origin id or `pool:<id>`. */
+  latency: z.record(z.string(), z.number()).optional(),
 });
 
 export type OriginStatus = z.infer<typeof OriginStatusSchema>;

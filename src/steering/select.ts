@@ -8,8 +8,7 @@ import type { CompiledOrigin, CompiledPool, CompiledRoute } from "../config/comp
 import type { ClientInfo } from "../routing/client.ts";
 import type { RandomSource, SteeringMemory, SteeringSignals } from "./types.ts";
 import { POOL_POLICIES, ROUTE_POLICIES } from "./registry.ts";
-import { weighted } from "./pool/weighted.ts";
-import { failover } from "./route/failover.ts";
+import { hash } from "./pool/hash.ts";
 
 /** What selection needs to know of origin health. */
 export interface HealthView {
@@ -32,6 +31,13 @@ export interface SelectInput {
   readonly signals: SteeringSignals;
   /** The request's key for a pool's `hash` steering. */
   readonly hashKey: (pool: CompiledPool) => string | undefined;
+  /**
+   * Header or IP session affinity: every pool picks by consistent hashing on this key,
+   * whatever its own steering, so a client keeps its origin while that origin is healthy.
+   */
+  readonly affinityKey?: string | undefined;
+  /** With `affinityKey`: fail rather than serve elsewhere when the key's origin is unhealthy (onFailure "none"). */
+  readonly affinityStrict?: boolean;
 }
 
 export interface Selection {
@@ -89,7 +95,10 @@ function candidatesOf(pool: CompiledPool, health: HealthView, exclude: ReadonlyS
 }
 
 function pickIn(pool: CompiledPool, candidates: readonly CompiledOrigin[], input: SelectInput): CompiledOrigin | undefined {
-  const policy = POOL_POLICIES[pool.source.steering] ?? weighted;
+  if (input.affinityKey !== undefined) {
+    return hash.pick({ pool, candidates, client: input.client, random: input.random, memory: input.memory.memoryFor(`pool:${pool.id}`), signals: input.signals, hashKey: input.affinityKey });
+  }
+  const policy = POOL_POLICIES[pool.source.steering];
   return policy.pick({
     pool,
     candidates,
@@ -105,11 +114,16 @@ function pickIn(pool: CompiledPool, candidates: readonly CompiledOrigin[], input
 export function selectOrigin(input: SelectInput): Selection | undefined {
   const { route, health, exclude } = input;
   const isUp = (pool: CompiledPool): boolean => healthyCount(pool, health) >= pool.source.minHealthy;
-  const policy = ROUTE_POLICIES[route.source.steering] ?? failover;
+  const policy = ROUTE_POLICIES[route.source.steering];
   const order = policy.order({ route, client: input.client, random: input.random, memory: input.memory.memoryFor(`route:${route.id}`), isUp, signals: input.signals });
   for (const pool of order) {
     if (!isUp(pool)) continue;
     const panic = inPanic(pool, health);
+    if (input.affinityStrict === true && input.affinityKey !== undefined) {
+      // The key's home is where it hashes among all enabled origins, healthy or not.
+      const home = pickIn(pool, candidatesOf(pool, health, exclude, true), input);
+      if (home !== undefined && !health.isHealthy(home.id)) return undefined;
+    }
     const candidates = candidatesOf(pool, health, exclude, panic);
     if (candidates.length === 0) continue;
     const origin = pickIn(pool, candidates, input);

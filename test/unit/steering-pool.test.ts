@@ -49,8 +49,8 @@ function longestRun(ids: readonly string[], id: string): number {
 describe("conformance: every pool policy", () => {
   const policies = Object.entries(POOL_POLICIES);
 
-  it("the registry holds weighted, round_robin and random", () => {
-    expect(policies.map(([name]) => name).sort()).toEqual(["random", "round_robin", "weighted"]);
+  it("the registry holds every pool policy the schema names", () => {
+    expect(policies.map(([name]) => name).sort()).toEqual(["hash", "latency", "least_outstanding", "random", "round_robin", "weighted"]);
   });
 
   it.each(policies)("%s only ever picks a candidate", (_, policy) => {

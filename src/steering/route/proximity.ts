@@ -1,10 +1,14 @@
 /**
  * `proximity` route steering: pools nearest the client first, by great-circle distance
- * from the client's coordinates to each pool's location (its lat/lon, else the centroid
- * of its origins'). Without client coordinates it behaves as `geo`; pools without a
- * location sort last, in route order.
+ * from the client to each pool's location (its lat/lon, else the centroid of its
+ * origins'). The client is where `request.cf` says (latitude/longitude); without those,
+ * at its colo's city, else its country's capital, else its continent's centre
+ * (routing/centroids.ts). Pools without a location sort last, in route order. A client
+ * of which nothing is known gets `geo`'s order, which is the route's order unless the
+ * geo map says otherwise.
  */
 import type { Coordinates } from "../../config/compile.ts";
+import { locateClient } from "../../routing/centroids.ts";
 import type { RouteSteering } from "../types.ts";
 import { geo } from "./geo.ts";
 
@@ -22,10 +26,9 @@ export function distanceKm(a: Coordinates, b: Coordinates): number {
 export const proximity: RouteSteering = {
   name: "proximity",
   order(input) {
-    const { route, client } = input;
-    if (client.lat === undefined || client.lon === undefined) return geo.order(input);
-    const here = { lat: client.lat, lon: client.lon };
-    return route.pools
+    const here = locateClient(input.client);
+    if (here === undefined) return geo.order(input);
+    return input.route.pools
       .map((pool, index) => ({ pool, index, d: pool.location === undefined ? Infinity : distanceKm(here, pool.location) }))
       .sort((a, b) => a.d - b.d || a.index - b.index)
       .map((entry) => entry.pool);

@@ -1,0 +1,39 @@
+/**
+ * Session affinity decisions (the route's `affinity`), apart from how the pin is carried.
+ * A pinned origin serves while it is enabled and healthy — also while drained (weight 0),
+ * so clients finish their sessions (Cloudflare's drain_duration behaviour). When it is not
+ * healthy, `onFailure` decides: `none` fails the request, `temporary` serves elsewhere and
+ * keeps the pin, `sticky` serves elsewhere and moves the pin.
+ */
+import type { CompiledRoute } from "../config/compile.ts";
+import type { Affinity } from "../config/schema.ts";
+import type { HealthView, Selection } from "./select.ts";
+
+export type PinState =
+  /** The pinned origin can serve: use it for the first try. */
+  | { readonly kind: "usable"; readonly selection: Selection }
+  /** The pinned origin exists but is unhealthy. */
+  | { readonly kind: "unavailable"; readonly originId: string }
+  /** No pin, or one naming an origin this route no longer has (or that is disabled). */
+  | { readonly kind: "none" };
+
+/** Where a pinned origin stands on this route. */
+export function pinState(route: CompiledRoute, originId: string | undefined, health: HealthView): PinState {
+  if (originId === undefined) return { kind: "none" };
+  const pools = route.fallback === undefined ? route.pools : [...route.pools, route.fallback];
+  for (const pool of pools) {
+    const origin = pool.origins.find((o) => o.id === originId);
+    if (origin === undefined) continue;
+    if (!origin.enabled) return { kind: "none" };
+    if (!health.isHealthy(origin.id)) return { kind: "unavailable", originId };
+    return { kind: "usable", selection: { pool, origin, fallback: pool === route.fallback && !route.pools.includes(pool), panic: false } };
+  }
+  return { kind: "none" };
+}
+
+/** Whether the response should (re)write the pin to `servedBy`. */
+export function shouldWritePin(affinity: Affinity, pinned: string | undefined, state: PinState["kind"], servedBy: string | undefined): boolean {
+  if (servedBy === undefined || servedBy === pinned) return false;
+  if (state === "none") return true;
+  return affinity.onFailure === "sticky";
+}
