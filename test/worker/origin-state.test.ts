@@ -88,3 +88,23 @@ describe("OriginState", () => {
     expect(await stub.allocateConfigVersion(0)).toBe(12);
   });
 });
+
+describe("OriginState colo latency", () => {
+  it("keeps each colo's latency view and hands it to cold isolates with the snapshot", async ({ expect }) => {
+    const stub = freshStub();
+    await stub.reportLatency("FRA", [["a", 12], ["pool:eu", 15]]);
+    await stub.reportLatency("FRA", [["a", 20]]);
+    await stub.reportLatency("SIN", [["a", 180]]);
+    const fra = await stub.snapshot("FRA");
+    expect(fra.latency).toEqual({ a: 16, "pool:eu": 15 });
+    expect((await stub.snapshot("SIN")).latency).toEqual({ a: 180 });
+    expect((await stub.snapshot("LHR")).latency).toEqual({});
+    expect((await stub.snapshot()).latency).toBeUndefined();
+  });
+
+  it("ignores values that are not finite non-negative numbers", async ({ expect }) => {
+    const stub = freshStub();
+    await stub.reportLatency("FRA", [["a", Number.NaN], ["b", -1], ["c", 7]]);
+    expect((await stub.snapshot("FRA")).latency).toEqual({ c: 7 });
+  });
+});
