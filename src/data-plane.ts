@@ -155,7 +155,8 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
     now: Date.now,
     onTryStart: (selection) => isolate.outstanding.start(trackKeys({ selection })),
     onTry: (outcome) => recordTry(route.id, outcome),
-    mayRetry: !(pin?.state.kind === "usable" && affinity?.onFailure === "none"),
+    // Affinity with onFailure "none" never moves a session to another origin, not even to retry.
+    mayRetry: !(affinity?.onFailure === "none" && (pin?.state.kind === "usable" || affinityKeyValue !== undefined)),
   });
 
   const servedBy = last?.kind === "response" ? last.selection.origin.id : undefined;

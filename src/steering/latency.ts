@@ -25,6 +25,8 @@ export class LatencyTracker {
   observe(key: string, rttMs: number, ok: boolean, now: number): void {
     const sample = ok ? Math.max(0, rttMs) : Math.max(rttMs, FAILURE_PENALTY_MS);
     const current = this.#estimates.get(key);
+    // A failure never makes an origin look faster, however slow it was before.
+    if (!ok && current !== undefined && sample <= current.ewma) return;
     if (current === undefined || sample > current.ewma) {
       this.#estimates.set(key, { ewma: sample, at: now });
       return;

@@ -116,14 +116,16 @@ export function selectOrigin(input: SelectInput): Selection | undefined {
   const isUp = (pool: CompiledPool): boolean => healthyCount(pool, health) >= pool.source.minHealthy;
   const policy = ROUTE_POLICIES[route.source.steering];
   const order = policy.order({ route, client: input.client, random: input.random, memory: input.memory.memoryFor(`route:${route.id}`), isUp, signals: input.signals });
+  if (input.affinityStrict === true && input.affinityKey !== undefined) {
+    // onFailure "none": the key's home is where it hashes in the first pool among all its
+    // enabled origins, healthy or not; when that origin cannot serve, nothing else may.
+    const homePool = order[0];
+    const home = homePool === undefined ? undefined : pickIn(homePool, candidatesOf(homePool, health, new Set(), true), input);
+    if (home === undefined || exclude.has(home.id) || !health.isHealthy(home.id)) return undefined;
+  }
   for (const pool of order) {
     if (!isUp(pool)) continue;
     const panic = inPanic(pool, health);
-    if (input.affinityStrict === true && input.affinityKey !== undefined) {
-      // The key's home is where it hashes among all enabled origins, healthy or not.
-      const home = pickIn(pool, candidatesOf(pool, health, exclude, true), input);
-      if (home !== undefined && !health.isHealthy(home.id)) return undefined;
-    }
     const candidates = candidatesOf(pool, health, exclude, panic);
     if (candidates.length === 0) continue;
     const origin = pickIn(pool, candidates, input);

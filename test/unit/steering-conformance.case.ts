@@ -282,8 +282,9 @@ export function runPoolPolicyConformance(name: string, policy: PoolSteering, opt
  * How a route policy treats pools that are down (`isUp` false). `selectOrigin` skips down
  * pools whatever the order, so each is correct; the suite checks the one a policy claims.
  * - "last": every up pool comes before every down pool (it sorts by health);
- * - "first-up": the first pool is up whenever any is (it picks a pool to lead among the
- *   up ones and lists the rest, up or down, as failover);
+ * - "first-up": the first pool is up whenever an up pool has a share (it picks a pool to
+ *   lead among the up ones and lists the rest, up or down, as failover; every pool of the
+ *   suite's route has a share);
  * - "ignored": the order does not read `isUp` at all.
  */
 export type DownPoolOrdering = "last" | "first-up" | "ignored";

@@ -1,7 +1,11 @@
-import { NO_SIGNALS } from "../../src/steering/types.ts";
+/**
+ * What is particular to `weighted`, `round_robin` and `random` pool steering. What every
+ * pool policy must do (candidates only, weight 0, health, distribution, determinism) is in
+ * the shared suite, steering-conformance.case.ts, run by steering-conformance.test.ts.
+ */
 import { describe, expect, it } from "vitest";
+import { NO_SIGNALS } from "../../src/steering/types.ts";
 import type { CompiledOrigin, CompiledPool } from "../../src/config/compile.ts";
-import { POOL_POLICIES } from "../../src/steering/registry.ts";
 import { random } from "../../src/steering/pool/random.ts";
 import { roundRobin } from "../../src/steering/pool/round-robin.ts";
 import { weighted } from "../../src/steering/pool/weighted.ts";
@@ -45,43 +49,6 @@ function longestRun(ids: readonly string[], id: string): number {
   }
   return best;
 }
-
-describe("conformance: every pool policy", () => {
-  const policies = Object.entries(POOL_POLICIES);
-
-  it("the registry holds every pool policy the schema names", () => {
-    expect(policies.map(([name]) => name).sort()).toEqual(["hash", "latency", "least_outstanding", "random", "round_robin", "weighted"]);
-  });
-
-  it.each(policies)("%s only ever picks a candidate", (_, policy) => {
-    if (policy === undefined) throw new Error("missing policy");
-    const pool = poolWithWeights([2, 1, 1, 3]);
-    const candidates = pool.origins.filter((o) => o.id !== "o1" && o.id !== "o3");
-    const seen = new Set(picks(policy, pool, 500, { candidates }));
-    expect([...seen].sort()).toEqual(["o0", "o2"]);
-  });
-
-  it.each(policies)("%s reaches every candidate over many picks", (_, policy) => {
-    if (policy === undefined) throw new Error("missing policy");
-    const pool = poolWithWeights([5, 1, 1]);
-    expect(Object.keys(counts(picks(policy, pool, 1_000))).sort()).toEqual(["o0", "o1", "o2"]);
-  });
-
-  it.each(policies)("%s is deterministic for the same seed and fresh memory", (_, policy) => {
-    if (policy === undefined) throw new Error("missing policy");
-    const pool = poolWithWeights([3, 2, 1]);
-    const a = picks(policy, pool, 200, { random: mulberry32(42) });
-    const b = picks(policy, pool, 200, { random: mulberry32(42) });
-    expect(a).toEqual(b);
-  });
-
-  it.each(policies)("%s serves a single candidate every time", (_, policy) => {
-    if (policy === undefined) throw new Error("missing policy");
-    const pool = poolWithWeights([1, 1]);
-    const only = pool.origins.filter((o) => o.id === "o1");
-    expect(new Set(picks(policy, pool, 50, { candidates: only }))).toEqual(new Set(["o1"]));
-  });
-});
 
 describe("weighted (smooth weighted round robin)", () => {
   it("weights 3:1 give exactly 750/250 over 1,000 picks", () => {
