@@ -37,7 +37,7 @@ import type { ClientInfo } from "../src/routing/client.ts";
 import { compileRouteTable } from "../src/routing/match.ts";
 import { LatencyTracker, poolKey } from "../src/steering/latency.ts";
 import { OutstandingTracker } from "../src/steering/outstanding.ts";
-import { createMemoryStore, selectOrigin } from "../src/steering/select.ts";
+import { createMemoryStore, createSelectionCache, selectOrigin } from "../src/steering/select.ts";
 import type { SelectInput } from "../src/steering/select.ts";
 import type { RandomSource, SteeringSignals } from "../src/steering/types.ts";
 
@@ -165,6 +165,8 @@ function decider(config: CompiledConfig, signals: SteeringSignals, seed: number)
     exclude: new Set<string>(),
     signals,
     hashKey: (pool: CompiledPool) => (pool.source.steering === "hash" ? keys[nextKey++ & (HASH_KEY_COUNT - 1)] : undefined),
+    // One selection cache per health snapshot, as the data plane keeps it.
+    cache: createSelectionCache(),
   };
   const inputs: SelectInput[] = CLIENTS.map((client) => ({ ...shared, client }));
   let turn = 0;

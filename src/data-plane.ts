@@ -9,10 +9,11 @@ import { clientFromCf, DebugGeoError, DEBUG_GEO_HEADER, parseDebugGeo } from "./
 import type { ClientInfo } from "./routing/client.ts";
 import { parseCookies, requestHashKey } from "./routing/request-key.ts";
 import type { CompiledPool, CompiledRoute } from "./config/compile.ts";
-import { selectOrigin } from "./steering/select.ts";
+import { createSelectionCache, selectOrigin } from "./steering/select.ts";
+import type { SelectionCache } from "./steering/select.ts";
+import type { HealthSnapshot } from "./state/snapshot.ts";
 import type { HealthView } from "./steering/select.ts";
 import type { SteeringSignals } from "./steering/types.ts";
-import { poolKey } from "./steering/latency.ts";
 import { pinState, shouldWritePin } from "./steering/affinity.ts";
 import type { PinState } from "./steering/affinity.ts";
 import { affinityKey, DEFAULT_AFFINITY_COOKIE, signPin, verifyPin } from "./steering/affinity-cookie.ts";
@@ -50,7 +51,7 @@ function statusClass(status: number): string {
 }
 
 function trackKeys(outcome: { selection: { pool: CompiledPool; origin: { id: string } } }): string[] {
-  return [outcome.selection.origin.id, poolKey(outcome.selection.pool.id)];
+  return [outcome.selection.origin.id, outcome.selection.pool.key];
 }
 
 function recordTry(routeId: string, outcome: TryOutcome): void {
@@ -64,6 +65,17 @@ function recordTry(routeId: string, outcome: TryOutcome): void {
   metrics.inc("edgeway_origin_tries_total", "Tries sent to an origin, by how they ended.", { route: routeId, origin, outcome: outcome.kind });
   if (outcome.retried) metrics.inc("edgeway_retries_total", "Tries that failed and were retried on another origin.", { route: routeId, origin, reason: outcome.kind === "response" ? String(outcome.status) : outcome.kind });
   if (outcome.selection.panic) metrics.inc("edgeway_panic_total", "Tries sent while their pool was below its panic threshold (spread over unhealthy origins too).", { pool: outcome.selection.pool.id });
+}
+
+/** The health view and selection cache for the snapshot in force: made once per snapshot, not per request. */
+let healthInForce: { snapshot: HealthSnapshot | undefined; view: HealthView; cache: SelectionCache } | undefined;
+
+function currentHealth(): { view: HealthView; cache: SelectionCache } {
+  const snapshot = isolate.health.current;
+  if (healthInForce === undefined || healthInForce.snapshot !== snapshot) {
+    healthInForce = { snapshot, view: { isHealthy: (id) => isHealthyIn(snapshot, id) }, cache: createSelectionCache() };
+  }
+  return healthInForce;
 }
 
 const keyCache = new Map<string, Promise<CryptoKey>>();
@@ -133,8 +145,7 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
   }
 
   await ensureFreshHealth(env, ctx, client.colo ?? "local");
-  const snapshot = isolate.health.current;
-  const health: HealthView = { isHealthy: (id) => isHealthyIn(snapshot, id) };
+  const { view: health, cache } = currentHealth();
   const affinity = route.source.affinity;
   const pin = await readCookiePin(request, route, env, health);
   if (pin?.state.kind === "unavailable" && affinity?.onFailure === "none") {
@@ -149,7 +160,7 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
     route,
     select: (exclude) => {
       if (pin?.state.kind === "usable" && exclude.size === 0) return pin.state.selection;
-      return selectOrigin({ route, client, random: Math.random, memory: isolate.memory, health, exclude, signals, hashKey, affinityKey: affinityKeyValue, affinityStrict: affinity?.onFailure === "none" });
+      return selectOrigin({ route, client, random: Math.random, memory: isolate.memory, health, exclude, signals, hashKey, affinityKey: affinityKeyValue, affinityStrict: affinity?.onFailure === "none", cache });
     },
     forwarded: { clientIp: client.ip, proto: url.protocol.slice(0, -1), host: url.host },
     now: Date.now,

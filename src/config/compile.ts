@@ -21,6 +21,10 @@ export interface Coordinates {
 
 export interface CompiledPool {
   readonly id: string;
+  /** The pool's key in latency and load signals: `pool:<id>` (origin ids cannot contain ":"). */
+  readonly key: string;
+  /** Summed weight of the enabled origins: the pool's share of capacity. */
+  readonly capacity: number;
   readonly source: Pool;
   readonly origins: readonly CompiledOrigin[];
   readonly monitor: Monitor | undefined;
@@ -36,7 +40,10 @@ export interface CompiledRoute {
   /** Pool weights for `weighted` route steering, aligned with `pools` (1 each when unset). */
   readonly poolWeights: readonly number[];
   readonly fallback: CompiledPool | undefined;
-  /** `geo` map by key kind: code → pools in order. */
+  /**
+   * `geo` map by key kind: code → the full pool order for such a client (the entry's
+   * pools, then the route's other pools in order), built here once, not per request.
+   */
   readonly geo: Readonly<Record<GeoKeyKind, ReadonlyMap<string, readonly CompiledPool[]>>>;
 }
 
@@ -93,6 +100,8 @@ export function compileConfig(config: Config, version: number): CompiledConfig {
     const located = members.flatMap((o) => (o.location === undefined ? [] : [o.location]));
     pools.set(pool.id, {
       id: pool.id,
+      key: `pool:${pool.id}`,
+      capacity: members.reduce((sum, o) => sum + (o.enabled ? o.weight : 0), 0),
       source: pool,
       origins: members,
       monitor: pool.monitor === undefined ? undefined : mustGet(monitors, pool.monitor, "monitor"),
@@ -105,7 +114,9 @@ export function compileConfig(config: Config, version: number): CompiledConfig {
     const geo = { colo: new Map<string, CompiledPool[]>(), country: new Map<string, CompiledPool[]>(), continent: new Map<string, CompiledPool[]>() };
     for (const [key, ids] of Object.entries(route.geo ?? {})) {
       const parsed = parseGeoKey(key);
-      if (parsed !== undefined) geo[parsed.kind].set(parsed.code, ids.map((id) => mustGet(pools, id, "pool")));
+      if (parsed === undefined) continue;
+      const preferred = ids.map((id) => mustGet(pools, id, "pool"));
+      geo[parsed.kind].set(parsed.code, [...preferred, ...routePools.filter((p) => !preferred.includes(p))]);
     }
     return {
       id: route.id,

@@ -52,7 +52,7 @@ export class LatencyTracker {
   }
 }
 
-/** The signals key for a pool's own latency and load. Origin ids cannot contain ":". */
+/** The signals key for a pool's own latency and load (CompiledPool.key holds it ready). Origin ids cannot contain ":". */
 export function poolKey(poolId: string): string {
   return `pool:${poolId}`;
 }

@@ -17,7 +17,7 @@ export interface HealthView {
 
 /** Per-pool and per-route scratch memory for the policies, kept by the isolate. */
 export interface SteeringMemoryStore {
-  memoryFor(key: string): SteeringMemory;
+  memoryFor(owner: CompiledPool | CompiledRoute): SteeringMemory;
 }
 
 export interface SelectInput {
@@ -38,6 +38,8 @@ export interface SelectInput {
   readonly affinityKey?: string | undefined;
   /** With `affinityKey`: fail rather than serve elsewhere when the key's origin is unhealthy (onFailure "none"). */
   readonly affinityStrict?: boolean;
+  /** Pool views for this health view (see SelectionCache); without it every call looks afresh. */
+  readonly cache?: SelectionCache | undefined;
 }
 
 export interface Selection {
@@ -49,19 +51,38 @@ export interface Selection {
   readonly panic: boolean;
 }
 
-/** A Map-backed memory store. */
+/** A memory store keyed by the compiled pool or route object (no string keys per request). */
 export function createMemoryStore(): SteeringMemoryStore {
-  const memories = new Map<string, SteeringMemory>();
+  const memories = new WeakMap<object, SteeringMemory>();
   return {
-    memoryFor(key) {
-      let memory = memories.get(key);
+    memoryFor(owner) {
+      let memory = memories.get(owner);
       if (memory === undefined) {
         memory = new Map();
-        memories.set(key, memory);
+        memories.set(owner, memory);
       }
       return memory;
     },
   };
+}
+
+/** What selection computes of a pool for one health view: whether it is up, in panic, and its candidates. */
+interface PoolView {
+  readonly up: boolean;
+  readonly panic: boolean;
+  /** Enabled origins with weight > 0 that may serve (healthy, or any when in panic). */
+  readonly candidates: readonly CompiledOrigin[];
+}
+
+/**
+ * Pool views for one health snapshot. A health view must not change while a cache made
+ * for it is in use; the data plane makes one cache per snapshot, so a pool is looked at
+ * once per snapshot, not on every request.
+ */
+export type SelectionCache = WeakMap<CompiledPool, PoolView>;
+
+export function createSelectionCache(): SelectionCache {
+  return new WeakMap();
 }
 
 /** Healthy origins of a pool: enabled and passing health checks (drained ones included). */
@@ -84,57 +105,83 @@ export function enabledCount(pool: CompiledPool): number {
  * crush the few that pass their checks. Shown in metrics and in the selection.
  */
 export function inPanic(pool: CompiledPool, health: HealthView): boolean {
-  const threshold = pool.source.panicThreshold;
-  if (threshold <= 0) return false;
-  const enabled = enabledCount(pool);
-  return enabled > 0 && healthyCount(pool, health) / enabled < threshold;
+  return panicFor(pool, healthyCount(pool, health), enabledCount(pool));
 }
 
-function candidatesOf(pool: CompiledPool, health: HealthView, exclude: ReadonlySet<string>, panic: boolean): CompiledOrigin[] {
-  return pool.origins.filter((o) => o.enabled && o.weight > 0 && !exclude.has(o.id) && (panic || health.isHealthy(o.id)));
+function panicFor(pool: CompiledPool, healthy: number, enabled: number): boolean {
+  const threshold = pool.source.panicThreshold;
+  return threshold > 0 && enabled > 0 && healthy / enabled < threshold;
+}
+
+/** One pass over the pool: counts and candidates together. */
+function viewPool(pool: CompiledPool, health: HealthView): PoolView {
+  let healthy = 0;
+  let enabled = 0;
+  const serving: CompiledOrigin[] = [];
+  const all: CompiledOrigin[] = [];
+  for (const origin of pool.origins) {
+    if (!origin.enabled) continue;
+    enabled++;
+    const ok = health.isHealthy(origin.id);
+    if (ok) healthy++;
+    if (origin.weight > 0) {
+      all.push(origin);
+      if (ok) serving.push(origin);
+    }
+  }
+  const panic = panicFor(pool, healthy, enabled);
+  return { up: healthy >= pool.source.minHealthy, panic, candidates: panic ? all : serving };
+}
+
+function poolView(pool: CompiledPool, health: HealthView, cache: SelectionCache | undefined): PoolView {
+  if (cache === undefined) return viewPool(pool, health);
+  let view = cache.get(pool);
+  if (view === undefined) {
+    view = viewPool(pool, health);
+    cache.set(pool, view);
+  }
+  return view;
+}
+
+function withoutTried(candidates: readonly CompiledOrigin[], exclude: ReadonlySet<string>): readonly CompiledOrigin[] {
+  if (exclude.size === 0) return candidates;
+  return candidates.filter((o) => !exclude.has(o.id));
 }
 
 function pickIn(pool: CompiledPool, candidates: readonly CompiledOrigin[], input: SelectInput): CompiledOrigin | undefined {
+  const memory = input.memory.memoryFor(pool);
   if (input.affinityKey !== undefined) {
-    return hash.pick({ pool, candidates, client: input.client, random: input.random, memory: input.memory.memoryFor(`pool:${pool.id}`), signals: input.signals, hashKey: input.affinityKey });
+    return hash.pick({ pool, candidates, client: input.client, random: input.random, memory, signals: input.signals, hashKey: input.affinityKey });
   }
-  const policy = POOL_POLICIES[pool.source.steering];
-  return policy.pick({
-    pool,
-    candidates,
-    client: input.client,
-    random: input.random,
-    memory: input.memory.memoryFor(`pool:${pool.id}`),
-    signals: input.signals,
-    hashKey: input.hashKey(pool),
-  });
+  return POOL_POLICIES[pool.source.steering].pick({ pool, candidates, client: input.client, random: input.random, memory, signals: input.signals, hashKey: input.hashKey(pool) });
 }
 
 /** The origin for the next try, or undefined when no healthy, untried origin is left. */
 export function selectOrigin(input: SelectInput): Selection | undefined {
-  const { route, health, exclude } = input;
-  const isUp = (pool: CompiledPool): boolean => healthyCount(pool, health) >= pool.source.minHealthy;
-  const policy = ROUTE_POLICIES[route.source.steering];
-  const order = policy.order({ route, client: input.client, random: input.random, memory: input.memory.memoryFor(`route:${route.id}`), isUp, signals: input.signals });
+  const { route, health, exclude, cache } = input;
+  const isUp = (pool: CompiledPool): boolean => poolView(pool, health, cache).up;
+  const order = ROUTE_POLICIES[route.source.steering].order({ route, client: input.client, random: input.random, memory: input.memory.memoryFor(route), isUp, signals: input.signals });
   if (input.affinityStrict === true && input.affinityKey !== undefined) {
     // onFailure "none": the key's home is where it hashes in the first pool among all its
     // enabled origins, healthy or not; when that origin cannot serve, nothing else may.
     const homePool = order[0];
-    const home = homePool === undefined ? undefined : pickIn(homePool, candidatesOf(homePool, health, new Set(), true), input);
+    const everyone = homePool === undefined ? [] : homePool.origins.filter((o) => o.enabled && o.weight > 0);
+    const home = homePool === undefined || everyone.length === 0 ? undefined : pickIn(homePool, everyone, input);
     if (home === undefined || exclude.has(home.id) || !health.isHealthy(home.id)) return undefined;
   }
   for (const pool of order) {
-    if (!isUp(pool)) continue;
-    const panic = inPanic(pool, health);
-    const candidates = candidatesOf(pool, health, exclude, panic);
+    const view = poolView(pool, health, cache);
+    if (!view.up) continue;
+    const candidates = withoutTried(view.candidates, exclude);
     if (candidates.length === 0) continue;
     const origin = pickIn(pool, candidates, input);
-    if (origin !== undefined) return { pool, origin, fallback: false, panic };
+    if (origin !== undefined) return { pool, origin, fallback: false, panic: view.panic };
   }
   // The fallback pool serves with whatever healthy origins it has, whatever its minHealthy.
   const fallback = route.fallback;
   if (fallback !== undefined) {
-    const candidates = candidatesOf(fallback, health, exclude, false);
+    const view = poolView(fallback, health, cache);
+    const candidates = withoutTried(view.panic ? view.candidates.filter((o) => health.isHealthy(o.id)) : view.candidates, exclude);
     const origin = candidates.length === 0 ? undefined : pickIn(fallback, candidates, input);
     if (origin !== undefined) return { pool: fallback, origin, fallback: true, panic: false };
   }

@@ -177,8 +177,11 @@ describe("selectOrigin", () => {
 
   it("keeps per-pool memory apart in the store", () => {
     const store = createMemoryStore();
-    const a = store.memoryFor("pool:a");
-    expect(store.memoryFor("pool:a")).toBe(a);
-    expect(store.memoryFor("pool:b")).not.toBe(a);
+    const config = threeTier();
+    const [main, backup] = [...config.pools.values()];
+    if (main === undefined || backup === undefined) throw new Error("threeTier has pools");
+    const a = store.memoryFor(main);
+    expect(store.memoryFor(main)).toBe(a);
+    expect(store.memoryFor(backup)).not.toBe(a);
   });
 });

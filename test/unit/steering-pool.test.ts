@@ -112,7 +112,7 @@ describe("weighted (smooth weighted round robin)", () => {
   it("smoothWeightedPick skips weight 0 and non-positive weights", () => {
     const memory = new Map<string, number>();
     const chosen = new Set<number>();
-    for (let i = 0; i < 100; i++) chosen.add(smoothWeightedPick(["a", "b", "c"], [0, 2, -1], memory));
+    for (let i = 0; i < 100; i++) chosen.add(smoothWeightedPick(["a", "b", "c"], (_, i) => [0, 2, -1][i] ?? 0, memory));
     expect([...chosen]).toEqual([1]);
   });
 });

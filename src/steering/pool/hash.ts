@@ -96,12 +96,7 @@ export const hash: PoolSteering = {
   name: "hash",
   pick({ candidates, memory, hashKey }) {
     if (hashKey === undefined) {
-      const index = smoothWeightedPick(
-        candidates.map((o) => o.id),
-        candidates.map((o) => o.weight),
-        memory,
-      );
-      return candidates[index];
+      return candidates[smoothWeightedPick(candidates, (o) => o.weight, memory)];
     }
     return rendezvousPick(hashKey, candidates);
   },

@@ -11,11 +11,6 @@ import { smoothWeightedPick } from "../smooth-weighted.ts";
 export const leastOutstanding: PoolSteering = {
   name: "least_outstanding",
   pick({ candidates, signals, memory }) {
-    const index = smoothWeightedPick(
-      candidates.map((c) => c.id),
-      candidates.map((c) => c.weight / (signals.outstanding(c.id) + 1)),
-      memory,
-    );
-    return candidates[index];
+    return candidates[smoothWeightedPick(candidates, (c) => c.weight / (signals.outstanding(c.id) + 1), memory)];
   },
 };

@@ -1,15 +1,13 @@
 /** `weighted` pool steering (the default): smooth weighted round robin over origin weights. */
+import type { CompiledOrigin } from "../../config/compile.ts";
 import type { PoolSteering } from "../types.ts";
 import { smoothWeightedPick } from "../smooth-weighted.ts";
+
+const weightOf = (origin: CompiledOrigin): number => origin.weight;
 
 export const weighted: PoolSteering = {
   name: "weighted",
   pick({ candidates, memory }) {
-    const index = smoothWeightedPick(
-      candidates.map((o) => o.id),
-      candidates.map((o) => o.weight),
-      memory,
-    );
-    return candidates[index];
+    return candidates[smoothWeightedPick(candidates, weightOf, memory)];
   },
 };

@@ -10,7 +10,7 @@ import type { CompiledPool, CompiledRoute } from "../../config/compile.ts";
 import type { ClientInfo } from "../../routing/client.ts";
 import type { RouteSteering } from "../types.ts";
 
-/** The pools of the most specific geo entry matching the client, if any. */
+/** The pool order of the most specific geo entry matching the client, if any. */
 export function geoPools(route: CompiledRoute, client: ClientInfo): readonly CompiledPool[] | undefined {
   const { geo } = route;
   return (
@@ -20,18 +20,9 @@ export function geoPools(route: CompiledRoute, client: ClientInfo): readonly Com
   );
 }
 
-/** `preferred` first, then the rest of `all` in order, each pool once. */
-export function preferThenRest(preferred: readonly CompiledPool[], all: readonly CompiledPool[]): readonly CompiledPool[] {
-  if (preferred === all) return all;
-  const out = [...preferred];
-  for (const pool of all) if (!out.includes(pool)) out.push(pool);
-  return out;
-}
-
 export const geo: RouteSteering = {
   name: "geo",
   order({ route, client }) {
-    const matched = geoPools(route, client);
-    return matched === undefined ? route.pools : preferThenRest(matched, route.pools);
+    return geoPools(route, client) ?? route.pools;
   },
 };

@@ -4,23 +4,14 @@
  * enabled origins and outstanding its requests in flight from this isolate — the pool
  * analogue of least-outstanding origin steering. Pools that are down follow in route order.
  */
-import type { CompiledPool } from "../../config/compile.ts";
 import type { RouteSteering } from "../types.ts";
-import { poolKey } from "../latency.ts";
 import { smoothWeightedPick } from "../smooth-weighted.ts";
-
-function capacity(pool: CompiledPool): number {
-  let sum = 0;
-  for (const origin of pool.origins) if (origin.enabled) sum += origin.weight;
-  return sum;
-}
+import { firstThenRest } from "./order.ts";
 
 export const leastOutstandingRoute: RouteSteering = {
   name: "least_outstanding",
   order({ route, signals, isUp, memory }) {
-    const weights = route.pools.map((pool) => (isUp(pool) ? capacity(pool) / (signals.outstanding(poolKey(pool.id)) + 1) : 0));
-    if (!weights.some((w) => w > 0)) return route.pools;
-    const first = route.pools[smoothWeightedPick(route.pools.map((p) => p.id), weights, memory)];
-    return first === undefined ? route.pools : [first, ...route.pools.filter((p) => p !== first)];
+    const first = route.pools[smoothWeightedPick(route.pools, (pool) => (isUp(pool) ? pool.capacity / (signals.outstanding(pool.key) + 1) : 0), memory)];
+    return first === undefined ? route.pools : firstThenRest(first, route.pools);
   },
 };

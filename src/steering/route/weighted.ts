@@ -4,18 +4,14 @@
  * robin so the split is exact over short windows. Only pools that are up share the
  * traffic; the rest follow in route order as failover.
  */
-import type { CompiledPool } from "../../config/compile.ts";
 import type { RouteSteering } from "../types.ts";
 import { smoothWeightedPick } from "../smooth-weighted.ts";
+import { firstThenRest } from "./order.ts";
 
 export const weightedRoute: RouteSteering = {
   name: "weighted",
   order({ route, memory, isUp }) {
-    const weights = route.pools.map((pool, i) => (isUp(pool) ? (route.poolWeights[i] ?? 0) : 0));
-    if (!weights.some((w) => w > 0)) return route.pools;
-    const first = route.pools[smoothWeightedPick(route.pools.map((p) => p.id), weights, memory)];
-    if (first === undefined) return route.pools;
-    const rest: CompiledPool[] = route.pools.filter((p) => p !== first);
-    return [first, ...rest];
+    const first = route.pools[smoothWeightedPick(route.pools, (pool, i) => (isUp(pool) ? (route.poolWeights[i] ?? 0) : 0), memory)];
+    return first === undefined ? route.pools : firstThenRest(first, route.pools);
   },
 };
