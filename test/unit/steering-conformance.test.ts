@@ -37,7 +37,7 @@ const ROUTE_OPTIONS: Record<RouteSteeringName, RouteConformanceOptions> = {
   proximity: { downPools: "ignored" },
   weighted: { downPools: "first-up" },
   least_outstanding: { downPools: "first-up" },
-  latency: { downPools: "last" },
+  latency: { downPools: "first-up" },
 };
 
 const poolOptions = new Map<string, PoolConformanceOptions>(Object.entries(POOL_OPTIONS));

@@ -212,7 +212,7 @@ describe("latency route steering", () => {
     expect(orderIds(signals)).toEqual(["a", "b", "c"]);
     tracker.observe(poolKey("a"), 300, true, 1);
     expect(tracker.estimate(poolKey("a"))).toBe(300);
-    expect(orderIds(signals)).toEqual(["b", "c", "a"]);
+    expect(orderIds(signals)).toEqual(["b", "a", "c"]); // the fastest first, the rest in route order
     const n = 1_000;
     expect((firstCounts(signals, n, mulberry32(4)).b ?? 0) / n).toBeGreaterThanOrEqual(0.93);
   });

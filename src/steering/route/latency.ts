@@ -4,12 +4,13 @@
  * from the colo's view that the Durable Object aggregates). EXPLORE_SHARE of requests go
  * to another pool that is up, so a pool that got faster is noticed; a pool never measured
  * is tried one request at a time. Unlike Cloudflare's dynamic steering, no ten-minute
- * profile is needed: the first response from each pool gives an estimate. The chosen pool
- * comes first and the others follow fastest first, so a retry goes to the next fastest.
+ * profile is needed: the first response from each pool gives an estimate. The chosen
+ * pool comes first, the others follow in route order (one scan, no sort per request).
  */
 import type { CompiledPool } from "../../config/compile.ts";
 import type { RouteSteering, SteeringSignals } from "../types.ts";
 import { FAILURE_PENALTY_MS } from "../latency.ts";
+import { firstThenRest } from "./order.ts";
 
 /** Share of requests that explore another pool. */
 export const EXPLORE_SHARE = 0.05;
@@ -24,22 +25,27 @@ export function poolLatencyCost(pool: CompiledPool, signals: SteeringSignals): n
 export const latencyRoute: RouteSteering = {
   name: "latency",
   order({ route, signals, random, isUp }) {
-    const { pools } = route;
-    const costs = new Float64Array(pools.length);
+    let best: CompiledPool | undefined;
+    let bestCost = Number.POSITIVE_INFINITY;
     let upCount = 0;
-    for (let i = 0; i < pools.length; i++) {
-      const pool = pools[i] as CompiledPool;
-      const up = isUp(pool);
-      costs[i] = up ? poolLatencyCost(pool, signals) : Number.POSITIVE_INFINITY;
-      if (up) upCount++;
+    for (const pool of route.pools) {
+      if (!isUp(pool)) continue;
+      upCount++;
+      const cost = poolLatencyCost(pool, signals);
+      if (cost < bestCost) {
+        bestCost = cost;
+        best = pool;
+      }
     }
-    // Index sort on a typed array of costs: no objects per pool.
-    const order = Array.from(pools.keys()).sort((a, b) => (costs[a] ?? 0) - (costs[b] ?? 0) || a - b);
+    if (best === undefined) return route.pools;
     if (upCount > 1 && random() < EXPLORE_SHARE) {
-      const explore = 1 + (Math.floor(random() * (upCount - 1)) % (upCount - 1));
-      const [picked] = order.splice(explore, 1);
-      if (picked !== undefined) order.unshift(picked);
+      // The k-th up pool other than the best, k uniform.
+      let k = Math.floor(random() * (upCount - 1)) % (upCount - 1);
+      for (const pool of route.pools) {
+        if (pool === best || !isUp(pool)) continue;
+        if (k-- === 0) return firstThenRest(pool, route.pools);
+      }
     }
-    return order.map((i) => pools[i] as CompiledPool);
+    return firstThenRest(best, route.pools);
   },
 };

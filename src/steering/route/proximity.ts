@@ -7,7 +7,7 @@
  * of which nothing is known gets `geo`'s order, which is the route's order unless the
  * geo map says otherwise.
  */
-import type { Coordinates } from "../../config/compile.ts";
+import type { CompiledPool, CompiledRoute, Coordinates } from "../../config/compile.ts";
 import { locateClient } from "../../routing/centroids.ts";
 import type { RouteSteering } from "../types.ts";
 import { geo } from "./geo.ts";
@@ -23,14 +23,40 @@ export function distanceKm(a: Coordinates, b: Coordinates): number {
   return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
+/** Pools of `route` by distance from `here`. */
+function byDistance(route: CompiledRoute, here: Coordinates): readonly CompiledPool[] {
+  return route.pools
+    .map((pool, index) => ({ pool, index, d: pool.location === undefined ? Infinity : distanceKm(here, pool.location) }))
+    .sort((a, b) => a.d - b.d || a.index - b.index)
+    .map((entry) => entry.pool);
+}
+
+/**
+ * Orders already worked out, per compiled route, by the client's position rounded to
+ * 0.1° (~11 km, far finer than any pool spacing). Clients cluster by city and colo, so
+ * nearly every request is a hit; the map is cleared when it reaches ORDER_CACHE_SIZE.
+ * Keyed by the route object, so a new config starts afresh.
+ */
+const orders = new WeakMap<CompiledRoute, Map<string, readonly CompiledPool[]>>();
+export const ORDER_CACHE_SIZE = 4_096;
+
 export const proximity: RouteSteering = {
   name: "proximity",
   order(input) {
     const here = locateClient(input.client);
     if (here === undefined) return geo.order(input);
-    return input.route.pools
-      .map((pool, index) => ({ pool, index, d: pool.location === undefined ? Infinity : distanceKm(here, pool.location) }))
-      .sort((a, b) => a.d - b.d || a.index - b.index)
-      .map((entry) => entry.pool);
+    let cache = orders.get(input.route);
+    if (cache === undefined) {
+      cache = new Map();
+      orders.set(input.route, cache);
+    }
+    const key = `${Math.round(here.lat * 10)},${Math.round(here.lon * 10)}`;
+    let order = cache.get(key);
+    if (order === undefined) {
+      if (cache.size >= ORDER_CACHE_SIZE) cache.clear();
+      order = byDistance(input.route, { lat: Math.round(here.lat * 10) / 10, lon: Math.round(here.lon * 10) / 10 });
+      cache.set(key, order);
+    }
+    return order;
   },
 };
