@@ -24,6 +24,8 @@
  * whatever the figures: a benchmark reports, it does not fail CI. (A config the script
  * builds that does not validate is a bug in the script, and throws.)
  */
+// mulberry32: the seeded generator the tests use, so every run makes the same decisions.
+import { mulberry32 } from "../test/unit/helpers/random.ts";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
@@ -39,7 +41,7 @@ import { LatencyTracker, poolKey } from "../src/steering/latency.ts";
 import { OutstandingTracker } from "../src/steering/outstanding.ts";
 import { createMemoryStore, createSelectionCache, selectOrigin } from "../src/steering/select.ts";
 import type { SelectInput } from "../src/steering/select.ts";
-import type { RandomSource, SteeringSignals } from "../src/steering/types.ts";
+import type { SteeringSignals } from "../src/steering/types.ts";
 
 type OriginInput = ConfigInput["origins"][number];
 type PoolInput = ConfigInput["pools"][number];
@@ -98,17 +100,6 @@ const LOOKUP_COUNT = 1_024;
 // ---------------------------------------------------------------------------------------
 // Deterministic inputs
 
-/** mulberry32: a small seeded 32-bit generator, so every run makes the same decisions. */
-function mulberry32(seed: number): RandomSource {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function item<T>(items: readonly T[], index: number): T {
   const value = items[index % items.length];
