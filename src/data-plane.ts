@@ -79,6 +79,7 @@ function currentHealth(): { view: HealthView; cache: SelectionCache } {
 }
 
 const keyCache = new Map<string, Promise<CryptoKey>>();
+const warnedNoKey = new WeakSet<CompiledRoute>();
 
 /** The HMAC key for affinity cookies; undefined when no secret is configured. */
 function cookieKey(env: EdgewayEnv): Promise<CryptoKey> | undefined {
@@ -105,7 +106,11 @@ async function readCookiePin(request: Request, route: CompiledRoute, env: Edgewa
   if (affinity?.type !== "cookie") return undefined;
   const keyPromise = cookieKey(env);
   if (keyPromise === undefined) {
-    log("warn", "affinity_disabled", { route: route.id, reason: "no AFFINITY_KEY or ADMIN_TOKEN to sign cookies with" });
+    // Once per route and isolate: this is a configuration problem, not a per-request event.
+    if (!warnedNoKey.has(route)) {
+      warnedNoKey.add(route);
+      log("warn", "affinity_disabled", { route: route.id, reason: "no AFFINITY_KEY or ADMIN_TOKEN to sign cookies with" });
+    }
     return undefined;
   }
   const key = await keyPromise;

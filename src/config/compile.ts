@@ -7,11 +7,15 @@ import { lookupRegion } from "./regions.ts";
 import { parseGeoKey } from "../routing/geo-key.ts";
 import type { GeoKeyKind } from "../routing/geo-key.ts";
 import { compileRouteTable } from "../routing/match.ts";
+import { parseOriginBase } from "../proxy/origin-url.ts";
+import type { OriginBase } from "../proxy/origin-url.ts";
+import { poolKey } from "../steering/latency.ts";
 import type { RouteTable } from "../routing/match.ts";
 
-/** An origin with its coordinates resolved (its own lat/lon, else its region's). */
+/** An origin with its coordinates resolved (its own lat/lon, else its region's) and its URL split for joining. */
 export interface CompiledOrigin extends Origin {
   readonly location: Coordinates | undefined;
+  readonly base: OriginBase;
 }
 
 export interface Coordinates {
@@ -90,7 +94,7 @@ function mustGet<V>(map: ReadonlyMap<string, V>, key: string, what: string): V {
 /** Compiles a config that validateConfig accepted. */
 export function compileConfig(config: Config, version: number): CompiledConfig {
   const origins = new Map<string, CompiledOrigin>();
-  for (const origin of config.origins) origins.set(origin.id, { ...origin, location: originLocation(origin) });
+  for (const origin of config.origins) origins.set(origin.id, { ...origin, location: originLocation(origin), base: parseOriginBase(origin.url) });
   const monitors = new Map(config.monitors.map((m) => [m.id, m] as const));
 
   const pools = new Map<string, CompiledPool>();
@@ -100,7 +104,7 @@ export function compileConfig(config: Config, version: number): CompiledConfig {
     const located = members.flatMap((o) => (o.location === undefined ? [] : [o.location]));
     pools.set(pool.id, {
       id: pool.id,
-      key: `pool:${pool.id}`,
+      key: poolKey(pool.id),
       capacity: members.reduce((sum, o) => sum + (o.enabled ? o.weight : 0), 0),
       source: pool,
       origins: members,

@@ -10,6 +10,7 @@ import type { Selection } from "../steering/select.ts";
 import { clientResponseHeaders, originRequestHeaders } from "./headers.ts";
 import type { ForwardedFor } from "./headers.ts";
 import { edgewayError } from "./errors.ts";
+import { originUrl } from "./origin-url.ts";
 
 /** RFC 9110 §9.2.2 idempotent methods (TRACE is never proxied to a retry). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
@@ -42,15 +43,6 @@ export interface ProxyInput {
   readonly onTry: (outcome: TryOutcome) => void;
   /** False forbids retries whatever the route says (affinity with onFailure "none"). */
   readonly mayRetry: boolean;
-}
-
-/** The origin URL for a request: the origin's base URL joined with the request's path and query. */
-export function originUrl(originBase: string, request: URL): string {
-  const base = new URL(originBase);
-  const prefix = base.pathname.endsWith("/") ? base.pathname.slice(0, -1) : base.pathname;
-  base.pathname = prefix + request.pathname;
-  base.search = request.search;
-  return base.toString();
 }
 
 function retryCondition(kind: TryKind, status: number | undefined): RetryCondition | undefined {
@@ -116,7 +108,7 @@ export async function proxyRequest(input: ProxyInput): Promise<ProxyResult> {
     let kind: TryKind = "response";
     try {
       response = await fetchWithTimeout(
-        originUrl(selection.origin.url, url),
+        originUrl(selection.origin.base, url),
         { method: request.method, headers, body: replay === undefined ? request.body : replay.body, redirect: "manual" },
         perTry,
       );

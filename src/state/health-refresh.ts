@@ -8,6 +8,7 @@
 import type { WaitUntil } from "../env.ts";
 import { isolate, failStatic } from "../isolate.ts";
 import { originStateStub } from "./origin-state.ts";
+import { HealthSnapshotSchema } from "./snapshot.ts";
 
 /** The longest a cold isolate waits for its first snapshot. */
 export const COLD_WAIT_MS = 100;
@@ -23,7 +24,9 @@ function errorMessage(error: unknown): string {
 function startRefresh(env: Env, colo: string): Promise<void> {
   return isolate.health.refresh(
     async () => {
-      const snapshot = await originStateStub(env).snapshot(colo);
+      // Parse, don't cast: a snapshot from an older or newer object version is checked here,
+      // in the background, never on the request path.
+      const snapshot = HealthSnapshotSchema.parse(await originStateStub(env).snapshot(colo));
       const now = Date.now();
       for (const [key, ewma] of Object.entries(snapshot.latency ?? {})) isolate.latency.seed(key, ewma, now);
       return snapshot;

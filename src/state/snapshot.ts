@@ -1,7 +1,7 @@
 /**
  * The health snapshot: what the request path knows of origin health. Produced by the
- * Durable Object, cached in each isolate, parsed with this schema wherever it crosses a
- * boundary it does not control (the Cache API, JSON).
+ * Durable Object, parsed with this schema when an isolate fetches it (the object may run
+ * another code version during a deploy), then cached in the isolate.
  */
 import { z } from "zod";
 

@@ -5,7 +5,7 @@
  * healthy, `onFailure` decides: `none` fails the request, `temporary` serves elsewhere and
  * keeps the pin, `sticky` serves elsewhere and moves the pin.
  */
-import type { CompiledRoute } from "../config/compile.ts";
+import type { CompiledPool, CompiledRoute } from "../config/compile.ts";
 import type { Affinity } from "../config/schema.ts";
 import type { HealthView, Selection } from "./select.ts";
 
@@ -20,15 +20,20 @@ export type PinState =
 /** Where a pinned origin stands on this route. */
 export function pinState(route: CompiledRoute, originId: string | undefined, health: HealthView): PinState {
   if (originId === undefined) return { kind: "none" };
-  const pools = route.fallback === undefined ? route.pools : [...route.pools, route.fallback];
-  for (const pool of pools) {
-    const origin = pool.origins.find((o) => o.id === originId);
-    if (origin === undefined) continue;
-    if (!origin.enabled) return { kind: "none" };
-    if (!health.isHealthy(origin.id)) return { kind: "unavailable", originId };
-    return { kind: "usable", selection: { pool, origin, fallback: pool === route.fallback && !route.pools.includes(pool), panic: false } };
+  for (const pool of route.pools) {
+    const state = stateIn(pool, originId, health, false);
+    if (state !== undefined) return state;
   }
-  return { kind: "none" };
+  const fallback = route.fallback;
+  return (fallback === undefined ? undefined : stateIn(fallback, originId, health, true)) ?? { kind: "none" };
+}
+
+function stateIn(pool: CompiledPool, originId: string, health: HealthView, fallback: boolean): PinState | undefined {
+  const origin = pool.origins.find((o) => o.id === originId);
+  if (origin === undefined) return undefined;
+  if (!origin.enabled) return { kind: "none" };
+  if (!health.isHealthy(origin.id)) return { kind: "unavailable", originId };
+  return { kind: "usable", selection: { pool, origin, fallback, panic: false } };
 }
 
 /** Whether the response should (re)write the pin to `servedBy`. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { clientResponseHeaders, originRequestHeaders, stripHopByHop } from "../../src/proxy/headers.ts";
-import { originUrl } from "../../src/proxy/forward.ts";
+import { originUrl as join, parseOriginBase } from "../../src/proxy/origin-url.ts";
+
+const originUrl = (base: string, request: URL): string => join(parseOriginBase(base), request);
 import { DEBUG_GEO_HEADER } from "../../src/routing/client.ts";
 
 const FORWARDED = { clientIp: "203.0.113.7", proto: "https", host: "api.example.com" } as const;
