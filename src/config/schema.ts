@@ -89,6 +89,35 @@ export const HashKeySchema = z.union([
   z.strictObject({ source: z.literal("ip") }),
 ]);
 
+/**
+ * Passive health from live traffic, as Envoy's outlier detection. An origin is ejected
+ * after `consecutive5xx` 5xx answers in a row (Envoy: 5), after
+ * `consecutiveGatewayFailure` connect failures, timeouts or 502/503/504 in a row (Envoy:
+ * 5; Edgeway ejects after 3 because its retries already hide these from clients and a
+ * dead origin should stop costing a retry sooner), or when at least
+ * `failurePercentageThreshold`% of at least `failurePercentageRequestVolume` tries in an
+ * `intervalSeconds` window failed (Envoy: 85%, 50, 10 s). 0 turns a check off.
+ * Ejection lasts `baseEjectionSeconds` × the number of times it has been ejected
+ * (Envoy: 30 s), capped at `maxEjectionSeconds` (Envoy: 300 s); an ejection is forgotten
+ * again for every interval without one. At most `maxEjectionPercent` of a pool's origins
+ * are ejected at once, and at least one may be (Envoy's 10% kept failing origins in
+ * service in small pools, so Edgeway uses 50%, which at Envoy's 50% panic threshold can
+ * never push a healthy pool into panic by itself). A passing probe returns an ejected origin
+ * early when `unejectOnProbeSuccess` (Envoy's default).
+ */
+export const OutlierDetectionSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  consecutive5xx: z.number().int().min(0).max(1_000).default(5),
+  consecutiveGatewayFailure: z.number().int().min(0).max(1_000).default(3),
+  failurePercentageThreshold: z.number().min(0).max(100).default(85),
+  failurePercentageRequestVolume: z.number().int().min(1).max(1_000_000).default(50),
+  intervalSeconds: z.number().int().min(1).max(3_600).default(10),
+  baseEjectionSeconds: z.number().int().min(1).max(3_600).default(30),
+  maxEjectionSeconds: z.number().int().min(1).max(86_400).default(300),
+  maxEjectionPercent: z.number().min(0).max(100).default(50),
+  unejectOnProbeSuccess: z.boolean().default(true),
+});
+
 export const PoolSchema = z.strictObject({
   id: Id,
   origins: z.array(Id).min(1, "a pool needs at least one origin"),
@@ -107,15 +136,46 @@ export const PoolSchema = z.strictObject({
   /** Overrides the pool's location (otherwise the mean of its origins'). */
   lat: Latitude.optional(),
   lon: Longitude.optional(),
+  outlierDetection: OutlierDetectionSchema.default(() => OutlierDetectionSchema.parse({})),
 });
 
-export const RETRY_CONDITIONS = ["connect-failure", "timeout", "502", "503", "504"] as const;
+/**
+ * What a try may be retried on: a connect failure, a timeout, an exact status code
+ * ("503") or a class ("5xx"). Default: connect failure, timeout and 502/503/504 (Envoy's
+ * `connect-failure,gateway-error`).
+ */
+export const RetryOnSchema = z.union([z.enum(["connect-failure", "timeout"]), z.string().regex(/^[45](\d\d|xx)$/, 'must be "connect-failure", "timeout", a 4xx/5xx status code such as "503", or "5xx"')]);
+export const DEFAULT_RETRY_ON = ["connect-failure", "timeout", "502", "503", "504"];
+/** RFC 9110 §9.2.2 idempotent methods: safe to send twice. */
+export const IDEMPOTENT_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"] as const;
+const HttpMethod = z.string().regex(/^[A-Z]{1,20}$/, "must be an HTTP method in capitals, e.g. GET");
 
+/**
+ * Retries after the first try, each on the next origin steering picks. The budget keeps
+ * retries from amplifying an outage: over a sliding 10 s window, retries may be at most
+ * `budgetPercent` of requests plus `minRetriesPerSecond` (Linkerd's retry budget, 20% and
+ * 10/s; Envoy's budget is also 20%, but counted over requests in flight, which in one
+ * isolate is too few to let the burst of retries through that a dying origin causes).
+ */
 export const RetriesSchema = z.strictObject({
-  /** Retries after the first try, each on the next origin steering picks (as Istio `attempts`). */
   attempts: z.number().int().min(0).max(5).default(1),
   perTryTimeoutMs: z.number().int().min(50).max(300_000).optional(),
-  on: z.array(z.enum(RETRY_CONDITIONS)).default([...RETRY_CONDITIONS]),
+  on: z.array(RetryOnSchema).default([...DEFAULT_RETRY_ON]),
+  /** Methods that may be retried; idempotent ones by default. Add POST only for endpoints that are safe to repeat. */
+  methods: z.array(HttpMethod).min(1).default([...IDEMPOTENT_METHODS]),
+  budgetPercent: z.number().min(0).max(100).default(20),
+  minRetriesPerSecond: z.number().min(0).max(10_000).default(10),
+  /** Request bodies up to this size are buffered so a retry sends the same body; larger ones are sent once. */
+  maxBodyBytes: z.number().int().min(0).max(10_485_760).default(1_048_576),
+});
+
+/**
+ * Hedging for GET and HEAD: when the first try has not answered after `delayMs`, a second
+ * try goes to another origin; the first good answer wins and the other is cancelled.
+ * Hedges count against the retry budget and the route's attempts.
+ */
+export const HedgeSchema = z.strictObject({
+  delayMs: z.number().int().min(1).max(60_000),
 });
 
 /**
@@ -158,7 +218,8 @@ export const RouteSchema = z.strictObject({
   fallbackPool: Id.optional(),
   /** Whole-request deadline across every try. */
   timeoutMs: z.number().int().min(50).max(300_000).default(15_000),
-  retries: RetriesSchema.default({ attempts: 1, on: [...RETRY_CONDITIONS] }),
+  retries: RetriesSchema.default(() => RetriesSchema.parse({})),
+  hedge: HedgeSchema.optional(),
   /** Adds x-edgeway-origin and server-timing to responses. */
   exposeOrigin: z.boolean().default(true),
   affinity: AffinitySchema.optional(),
@@ -180,6 +241,9 @@ export type Pool = z.output<typeof PoolSchema>;
 export type Route = z.output<typeof RouteSchema>;
 export type PoolSteeringName = (typeof POOL_STEERING)[number];
 export type RouteSteeringName = (typeof ROUTE_STEERING)[number];
-export type RetryCondition = (typeof RETRY_CONDITIONS)[number];
+export type RetryOn = z.output<typeof RetryOnSchema>;
+export type Retries = z.output<typeof RetriesSchema>;
+export type Hedge = z.output<typeof HedgeSchema>;
+export type OutlierDetection = z.output<typeof OutlierDetectionSchema>;
 export type HashKey = z.output<typeof HashKeySchema>;
 export type Affinity = z.output<typeof AffinitySchema>;

@@ -5,7 +5,7 @@
  * deadline. Timeouts bound the wait for response headers; the body then streams.
  */
 import type { CompiledRoute } from "../config/compile.ts";
-import type { RetryCondition } from "../config/schema.ts";
+
 import type { Selection } from "../steering/select.ts";
 import { clientResponseHeaders, originRequestHeaders } from "./headers.ts";
 import type { ForwardedFor } from "./headers.ts";
@@ -45,9 +45,9 @@ export interface ProxyInput {
   readonly mayRetry: boolean;
 }
 
-function retryCondition(kind: TryKind, status: number | undefined): RetryCondition | undefined {
+function retryCondition(kind: TryKind, status: number | undefined): string | undefined {
   if (kind === "connect-failure" || kind === "timeout") return kind;
-  if (status === 502 || status === 503 || status === 504) return String(status) as RetryCondition;
+  if (status === 502 || status === 503 || status === 504) return String(status);
   return undefined;
 }
 

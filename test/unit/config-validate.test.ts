@@ -373,10 +373,30 @@ describe("routes", () => {
     issueAt(edited((c) => (at(c.routes, 0).match = { host: "*", pathPrefix: "api" })), "routes[0].match.pathPrefix");
   });
 
-  it("a retry condition outside the list names the field", () => {
+  it("a retry condition that is no condition, code or class names the field", () => {
     const config = multiCloud();
-    Object.assign(at(config.routes, 0), { retries: { on: ["500"] } });
-    issueAt(config, "routes[0].retries.on[0]");
+    Object.assign(at(config.routes, 0), { retries: { on: ["500", "reset"] } });
+    issueAt(config, "routes[0].retries.on[1]");
+  });
+
+  it("accepts status codes and classes as retry conditions", () => {
+    const config = multiCloud();
+    Object.assign(at(config.routes, 0), { retries: { on: ["500", "5xx", "429", "timeout"] } });
+    const result = validateConfig(config);
+    expect(result.ok).toBe(true);
+  });
+
+  it("fills outlier detection defaults on every pool", () => {
+    const result = validateConfig(multiCloud());
+    if (!result.ok) throw new Error("expected a valid config");
+    const od = at(result.config.pools, 0).outlierDetection;
+    expect(od).toMatchObject({ enabled: true, consecutive5xx: 5, consecutiveGatewayFailure: 3, baseEjectionSeconds: 30, maxEjectionSeconds: 300, maxEjectionPercent: 50 });
+  });
+
+  it("fills retry budget defaults", () => {
+    const result = validateConfig(multiCloud());
+    if (!result.ok) throw new Error("expected a valid config");
+    expect(at(result.config.routes, 0).retries).toMatchObject({ budgetPercent: 20, minRetriesPerSecond: 10, maxBodyBytes: 1_048_576, methods: ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"] });
   });
 });
 
