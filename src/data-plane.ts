@@ -4,7 +4,7 @@
  * Object for a warm isolate.
  */
 import type { EdgewayEnv, WaitUntil } from "./env.ts";
-import { isolate, reportConfigProblem } from "./isolate.ts";
+import { isolate, reportConfigProblem, retryBudget } from "./isolate.ts";
 import { clientFromCf, DebugGeoError, DEBUG_GEO_HEADER, parseDebugGeo } from "./routing/client.ts";
 import type { ClientInfo } from "./routing/client.ts";
 import { parseCookies, requestHashKey } from "./routing/request-key.ts";
@@ -17,10 +17,12 @@ import type { SteeringSignals } from "./steering/types.ts";
 import { pinState, shouldWritePin } from "./steering/affinity.ts";
 import type { PinState } from "./steering/affinity.ts";
 import { affinityKey, DEFAULT_AFFINITY_COOKIE, signPin, verifyPin } from "./steering/affinity-cookie.ts";
-import { isHealthyIn } from "./state/snapshot-cache.ts";
-import { ensureFreshHealth } from "./state/health-refresh.ts";
+import { ensureFreshHealth, flushTrafficReport } from "./state/health-refresh.ts";
+import { healthView, observeTry, syncFromSnapshot } from "./health/passive.ts";
+import { effectiveConfig } from "./discovery/effective-config.ts";
 import { proxyRequest } from "./proxy/forward.ts";
 import type { TryOutcome } from "./proxy/forward.ts";
+import type { Selection } from "./steering/select.ts";
 import { edgewayError } from "./proxy/errors.ts";
 import { log } from "./observe/log.ts";
 
@@ -57,25 +59,57 @@ function trackKeys(outcome: { selection: { pool: CompiledPool; origin: { id: str
 function recordTry(routeId: string, outcome: TryOutcome): void {
   const keys = trackKeys(outcome);
   isolate.outstanding.finish(keys);
+  const { metrics } = isolate;
+  const { pool } = outcome.selection;
+  const origin = outcome.selection.origin.id;
+  metrics.inc("edgeway_origin_tries_total", "Tries sent to an origin, by how they ended.", { route: routeId, origin, outcome: outcome.kind });
+  if (outcome.hedge) metrics.inc("edgeway_hedges_total", "Hedged tries: a second try sent while the first was still waiting.", { route: routeId, origin });
+  // A hedge that lost was cut short by Edgeway: it says nothing of the origin's latency or health.
+  if (outcome.kind === "cancelled") return;
   const ok = outcome.kind === "response" && (outcome.status ?? 500) < 500;
   const now = Date.now();
   for (const key of keys) isolate.latency.observe(key, outcome.durationMs, ok, now);
-  const { metrics } = isolate;
-  const origin = outcome.selection.origin.id;
-  metrics.inc("edgeway_origin_tries_total", "Tries sent to an origin, by how they ended.", { route: routeId, origin, outcome: outcome.kind });
   if (outcome.retried) metrics.inc("edgeway_retries_total", "Tries that failed and were retried on another origin.", { route: routeId, origin, reason: outcome.kind === "response" ? String(outcome.status) : outcome.kind });
-  if (outcome.selection.panic) metrics.inc("edgeway_panic_total", "Tries sent while their pool was below its panic threshold (spread over unhealthy origins too).", { pool: outcome.selection.pool.id });
+  if (outcome.selection.panic) metrics.inc("edgeway_panic_total", "Tries sent while their pool was below its panic threshold (spread over unhealthy origins too).", { pool: pool.id });
+  const skippedBefore = isolate.outliers.skipped;
+  const ejection = observeTry(isolate.outliers, isolate.traffic, pool, origin, outcome.kind, outcome.status, now);
+  if (ejection !== undefined) {
+    metrics.inc("edgeway_ejections_total", "Origins ejected by outlier detection, by pool, origin and check.", { pool: pool.id, origin, kind: ejection.kind });
+    log("warn", "origin_ejected", { origin, pool: pool.id, kind: ejection.kind, count: ejection.count, until: new Date(ejection.until).toISOString(), reason: ejection.reason });
+  } else if (isolate.outliers.skipped > skippedBefore) {
+    metrics.inc("edgeway_ejections_skipped_total", "Ejections not made because the pool already had maxEjectionPercent of its origins ejected.", { pool: pool.id, origin });
+  }
 }
 
-/** The health view and selection cache for the snapshot in force: made once per snapshot, not per request. */
-let healthInForce: { snapshot: HealthSnapshot | undefined; view: HealthView; cache: SelectionCache } | undefined;
+interface HealthInForce {
+  readonly snapshot: HealthSnapshot | undefined;
+  readonly epoch: number;
+  readonly view: HealthView;
+  readonly cache: SelectionCache;
+}
 
-function currentHealth(): { view: HealthView; cache: SelectionCache } {
+/** The health view and selection cache in force: remade when the snapshot or the set of ejected origins changes, not per request. */
+let healthInForce: HealthInForce | undefined;
+/** Probe health alone, for when ejections would leave a route nothing to serve. */
+let probeOnly: { snapshot: HealthSnapshot | undefined; view: HealthView; cache: SelectionCache } | undefined;
+
+function currentHealth(now: number): HealthInForce {
   const snapshot = isolate.health.current;
-  if (healthInForce === undefined || healthInForce.snapshot !== snapshot) {
-    healthInForce = { snapshot, view: { isHealthy: (id) => isHealthyIn(snapshot, id) }, cache: createSelectionCache() };
+  const detector = isolate.outliers;
+  if (snapshot !== undefined && healthInForce?.snapshot !== snapshot) syncFromSnapshot(detector, snapshot, now);
+  detector.expire(now);
+  if (healthInForce === undefined || healthInForce.snapshot !== snapshot || healthInForce.epoch !== detector.epoch) {
+    healthInForce = { snapshot, epoch: detector.epoch, view: healthView(detector, snapshot, Date.now), cache: createSelectionCache() };
   }
   return healthInForce;
+}
+
+function probeOnlyHealth(): { view: HealthView; cache: SelectionCache } {
+  const snapshot = isolate.health.current;
+  if (probeOnly === undefined || probeOnly.snapshot !== snapshot) {
+    probeOnly = { snapshot, view: healthView(isolate.outliers, snapshot, Date.now, true), cache: createSelectionCache() };
+  }
+  return probeOnly;
 }
 
 const keyCache = new Map<string, Promise<CryptoKey>>();
@@ -135,7 +169,7 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
     return edgewayError(503, "no_config", "Edgeway has no configuration: PUT a config document to /_edgeway/config");
   }
   const url = new URL(request.url);
-  const route = loaded.compiled.table.match(url.host, url.pathname);
+  let route = loaded.compiled.table.match(url.host, url.pathname);
   if (route === undefined) {
     isolate.metrics.inc("edgeway_unmatched_requests_total", "Requests that matched no route (answered 404 by Edgeway).");
     return edgewayError(404, "no_route", `no route for ${url.hostname}${url.pathname}`);
@@ -149,8 +183,13 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
     throw error;
   }
 
-  await ensureFreshHealth(env, ctx, client.colo ?? "local");
-  const { view: health, cache } = currentHealth();
+  const colo = client.colo ?? "local";
+  await ensureFreshHealth(env, ctx, colo);
+  const now = Date.now();
+  // Self-registered origins join their pools: the same route, from the config that includes them.
+  const compiled = effectiveConfig(loaded.compiled, isolate.health.current);
+  if (compiled !== loaded.compiled) route = compiled.table.match(url.host, url.pathname) ?? route;
+  const { view: health, cache } = currentHealth(now);
   const affinity = route.source.affinity;
   const pin = await readCookiePin(request, route, env, health);
   if (pin?.state.kind === "unavailable" && affinity?.onFailure === "none") {
@@ -160,13 +199,27 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
   const hashKey = (pool: CompiledPool): string | undefined =>
     affinityKeyValue ?? (pool.source.steering === "hash" ? requestHashKey(request, pool.source.hash ?? DEFAULT_HASH_KEY, client.ip) : undefined);
 
-  const { response, last } = await proxyRequest({
+  const steer = (exclude: ReadonlySet<string>, view: HealthView, viewCache: SelectionCache): Selection | undefined =>
+    selectOrigin({ route, client, random: Math.random, memory: isolate.memory, health: view, exclude, signals, hashKey, affinityKey: affinityKeyValue, affinityStrict: affinity?.onFailure === "none", cache: viewCache });
+  const retries = route.source.retries;
+  const budget = retryBudget(route.id);
+  budget.recordRequest(now);
+
+  const { response, last, retrySkipped } = await proxyRequest({
     request,
     route,
     select: (exclude) => {
       if (pin?.state.kind === "usable" && exclude.size === 0) return pin.state.selection;
-      return selectOrigin({ route, client, random: Math.random, memory: isolate.memory, health, exclude, signals, hashKey, affinityKey: affinityKeyValue, affinityStrict: affinity?.onFailure === "none", cache });
+      const picked = steer(exclude, health, cache);
+      if (picked !== undefined || isolate.outliers.ejections(Date.now()).length === 0) return picked;
+      // Ejection never leaves a route with nothing to serve: when it would, ejected origins
+      // serve as if they were not (as Envoy's panic mode does), and the metric says so.
+      const fallback = probeOnlyHealth();
+      const rescued = steer(exclude, fallback.view, fallback.cache);
+      if (rescued !== undefined) isolate.metrics.inc("edgeway_ejection_overridden_total", "Tries sent to an ejected origin because ejection left the route nothing else.", { route: route.id });
+      return rescued;
     },
+    retryAllowed: () => budget.tryAcquire(Date.now(), retries.budgetPercent, retries.minRetriesPerSecond),
     forwarded: { clientIp: client.ip, proto: url.protocol.slice(0, -1), host: url.host },
     now: Date.now,
     onTryStart: (selection) => isolate.outstanding.start(trackKeys({ selection })),
@@ -174,6 +227,9 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
     // Affinity with onFailure "none" never moves a session to another origin, not even to retry.
     mayRetry: !(affinity?.onFailure === "none" && (pin?.state.kind === "usable" || affinityKeyValue !== undefined)),
   });
+
+  if (retrySkipped !== undefined) isolate.metrics.inc("edgeway_retries_skipped_total", "Retryable failures not retried, by why (budget, body-too-large, method).", { route: route.id, reason: retrySkipped });
+  flushTrafficReport(env, ctx, colo);
 
   const servedBy = last?.kind === "response" ? last.selection.origin.id : undefined;
   if (pin !== undefined && affinity !== undefined && shouldWritePin(affinity, pin.pinned, pin.state.kind, servedBy) && servedBy !== undefined) {

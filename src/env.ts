@@ -7,6 +7,8 @@ export interface EdgewayEnv extends Env {
   readonly ADMIN_TOKEN?: string;
   /** Signs session-affinity cookies (`wrangler secret put AFFINITY_KEY`); ADMIN_TOKEN when unset. */
   readonly AFFINITY_KEY?: string;
+  /** A second token accepted for /_edgeway/register only, so origins need not hold ADMIN_TOKEN. */
+  readonly REGISTER_TOKEN?: string;
 }
 
 /** The part of the execution context the request path uses. */

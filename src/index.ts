@@ -7,7 +7,7 @@ export { OriginState } from "./state/origin-state.ts";
 
 export default {
   fetch: app.fetch,
-  async scheduled(_controller, env, _ctx) {
-    await runScheduledProbes(env);
+  async scheduled(controller, env, _ctx) {
+    await runScheduledProbes(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<EdgewayEnv>;

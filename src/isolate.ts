@@ -11,6 +11,9 @@ import type { SteeringMemoryStore } from "./steering/select.ts";
 import { Metrics } from "./observe/metrics.ts";
 import { LatencyTracker } from "./steering/latency.ts";
 import { OutstandingTracker } from "./steering/outstanding.ts";
+import { OutlierDetector } from "./health/outlier.ts";
+import { TrafficReporter } from "./state/traffic-report.ts";
+import { RetryBudget } from "./proxy/retry-budget.ts";
 import { log } from "./observe/log.ts";
 
 export interface Isolate {
@@ -22,6 +25,12 @@ export interface Isolate {
   readonly latency: LatencyTracker;
   /** Tries in flight from this isolate, per origin and per pool. */
   readonly outstanding: OutstandingTracker;
+  /** Passive health: ejections from this isolate's traffic and adopted from others'. */
+  readonly outliers: OutlierDetector;
+  /** Ejections and traffic counts waiting to be sent to the Durable Object. */
+  readonly traffic: TrafficReporter;
+  /** Retry budgets by route id. */
+  readonly retryBudgets: Map<string, RetryBudget>;
 }
 
 export const isolate: Isolate = {
@@ -31,7 +40,20 @@ export const isolate: Isolate = {
   metrics: new Metrics(),
   latency: new LatencyTracker(),
   outstanding: new OutstandingTracker(),
+  outliers: new OutlierDetector(),
+  traffic: new TrafficReporter(),
+  retryBudgets: new Map(),
 };
+
+/** The retry budget of a route (kept across config versions by route id). */
+export function retryBudget(routeId: string): RetryBudget {
+  let budget = isolate.retryBudgets.get(routeId);
+  if (budget === undefined) {
+    budget = new RetryBudget();
+    isolate.retryBudgets.set(routeId, budget);
+  }
+  return budget;
+}
 
 /** Counts and logs a fail-static event: Edgeway kept serving with what it had. */
 export function failStatic(component: "kv" | "durable_object", reason: string, detail: Record<string, unknown> = {}): void {

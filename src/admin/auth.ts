@@ -25,7 +25,15 @@ function unauthorized(message: string): Response {
   });
 }
 
-/** Rejects every request without `Authorization: Bearer <ADMIN_TOKEN>` with 401. */
+/** Whether a request path is a registration call (which REGISTER_TOKEN may also make). */
+function isRegistration(path: string): boolean {
+  return /\/_edgeway\/register(\/|$)/.test(path);
+}
+
+/**
+ * Rejects every request without `Authorization: Bearer <ADMIN_TOKEN>` with 401;
+ * registration calls may carry REGISTER_TOKEN instead.
+ */
 export function adminAuth(): MiddlewareHandler<{ Bindings: EdgewayEnv }> {
   return async function adminAuthMiddleware(c, next) {
     const expected = c.env.ADMIN_TOKEN;
@@ -33,7 +41,9 @@ export function adminAuth(): MiddlewareHandler<{ Bindings: EdgewayEnv }> {
     const header = c.req.header("authorization");
     const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (match === null || match[1] === undefined) return unauthorized("missing bearer token: send Authorization: Bearer <token>");
-    if (!(await tokensEqual(match[1], expected))) return unauthorized("wrong bearer token");
+    const register = c.env.REGISTER_TOKEN;
+    const ok = (await tokensEqual(match[1], expected)) || (register !== undefined && register !== "" && isRegistration(c.req.path) && (await tokensEqual(match[1], register)));
+    if (!ok) return unauthorized("wrong bearer token");
     await next();
   };
 }

@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { EdgewayEnv } from "../env.ts";
-import { isolate, reportConfigProblem } from "../isolate.ts";
+import { failStatic, isolate, reportConfigProblem } from "../isolate.ts";
 import { validateConfig } from "../config/validate.ts";
 import { compileConfig } from "../config/compile.ts";
 import { writeConfig } from "../config/store.ts";
@@ -47,6 +47,12 @@ configRoutes.put(
       return jsonError(503, "kv_unavailable", `could not store the config: ${error instanceof Error ? error.message : String(error)}`);
     }
     isolate.config.install({ compiled: compileConfig(result.config, version), envelope }, Date.now());
+    // Start the alarm loop now, so sub-minute monitors in this config run without waiting for the cron tick.
+    c.executionCtx.waitUntil(
+      originStateStub(c.env)
+        .ensureAlarm()
+        .catch((error: unknown) => failStatic("durable_object", "alarm_start_failed", { message: error instanceof Error ? error.message : String(error) })),
+    );
     log("info", "config_changed", { version, origins: result.config.origins.length, pools: result.config.pools.length, routes: result.config.routes.length });
     return c.json({ version });
   },

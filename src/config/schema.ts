@@ -17,14 +17,14 @@
 import { z } from "zod";
 
 /** Ids appear in metrics labels, cookies and URLs: keep them short and plain. */
-const Id = z
+export const Id = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1–64 characters of A–Z, a–z, 0–9, '.', '_' or '-', starting with a letter or digit");
 
-const Latitude = z.number().min(-90).max(90);
-const Longitude = z.number().min(-180).max(180);
+export const Latitude = z.number().min(-90).max(90);
+export const Longitude = z.number().min(-180).max(180);
 
-const OriginUrl = z.string().superRefine((value, ctx) => {
+export const OriginUrl = z.string().superRefine((value, ctx) => {
   let url: URL;
   try {
     url = new URL(value);

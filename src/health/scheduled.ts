@@ -1,33 +1,39 @@
 /**
- * The cron-driven round of health checks: probe every monitored origin, record the
- * results in the Durable Object (which applies the thresholds), and put the snapshot it
- * returns in this isolate's cache at once.
+ * The cron-driven round of health checks: probe the origins whose monitors run at 60 s
+ * or more and are due on this tick, record the results in the Durable Object (which
+ * applies the thresholds), and put the snapshot it returns in this isolate's cache at
+ * once. Each tick also makes sure the Durable Object's alarm loop (sub-minute monitors,
+ * heartbeats) is running, so a lost alarm costs at most a minute.
  */
-import { isolate, reportConfigProblem } from "../isolate.ts";
+import { isolate, failStatic, reportConfigProblem } from "../isolate.ts";
 import { originStateStub } from "../state/origin-state.ts";
 import type { HealthSnapshot } from "../state/snapshot.ts";
-import { planProbes, runProbes } from "./probe-runner.ts";
-import { probe } from "./probe.ts";
-import type { Thresholds } from "./state-machine.ts";
+import { probeRound } from "./probe-round.ts";
+import { dueOnCronTick } from "./monitor-schedule.ts";
 import { log } from "../observe/log.ts";
 
-/** Runs one round; resolves once the results are recorded. Undefined when there is no config. */
-export async function runScheduledProbes(env: Env): Promise<HealthSnapshot | undefined> {
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Runs one round; resolves once the results are recorded. Undefined when there is no config or nothing was due. */
+export async function runScheduledProbes(env: Env, scheduledTime = Date.now()): Promise<HealthSnapshot | undefined> {
   await isolate.config.refresh(env.CONFIG, Date.now(), reportConfigProblem);
   const loaded = isolate.config.current;
   if (loaded === undefined) {
     log("info", "probes_skipped", { reason: "no config stored" });
     return undefined;
   }
-  const plans = planProbes(loaded.compiled);
-  const results = await runProbes(plans, probe);
-  for (const r of results) {
+  const stub = originStateStub(env);
+  const watchdog = stub.ensureAlarm().catch((error: unknown) => failStatic("durable_object", "alarm_watchdog_failed", { message: message(error) }));
+  const round = await probeRound(loaded.compiled, (m) => dueOnCronTick(m, scheduledTime), false);
+  await watchdog;
+  if (round.results.length === 0) return undefined;
+  for (const r of round.results) {
     isolate.metrics.inc("edgeway_probes_total", "Health probes, by origin and result.", { origin: r.originId, result: r.ok ? "pass" : "fail" });
   }
-  const thresholds: Record<string, Thresholds> = {};
-  for (const plan of plans) thresholds[plan.origin.id] = plan.thresholds;
-  const snapshot = await originStateStub(env).recordProbes({ results, thresholds, origins: [...loaded.compiled.origins.keys()] });
+  const snapshot = await stub.recordProbes(round);
   isolate.health.set(snapshot, Date.now());
-  log("info", "probes_recorded", { probed: results.length, failed: results.filter((r) => !r.ok).length, configVersion: loaded.envelope.version });
+  log("info", "probes_recorded", { probed: round.results.length, failed: round.results.filter((r) => !r.ok).length, configVersion: loaded.envelope.version });
   return snapshot;
 }

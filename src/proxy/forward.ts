@@ -1,33 +1,33 @@
 /**
  * Forwards a request to the origin steering picks, and retries on the next origin when
- * the try fails in a way the route retries on (by default a connect failure, a timeout
- * or 502/503/504), for idempotent methods only (RFC 9110 §9.2.2), within the route's
- * deadline. Timeouts bound the wait for response headers; the body then streams.
+ * the try fails in a way the route retries on (`retries.on`: connect failures, timeouts,
+ * status codes or classes), for the methods the route allows (`retries.methods`, by
+ * default the idempotent ones, RFC 9110 §9.2.2), within the route's deadline and the
+ * retry budget the caller keeps. A GET or HEAD on a route with `hedge` also races a
+ * second try when the first is slow. Timeouts bound the wait for response headers; the
+ * body then streams.
  */
 import type { CompiledRoute } from "../config/compile.ts";
-
 import type { Selection } from "../steering/select.ts";
 import { clientResponseHeaders, originRequestHeaders } from "./headers.ts";
 import type { ForwardedFor } from "./headers.ts";
 import { edgewayError } from "./errors.ts";
 import { originUrl } from "./origin-url.ts";
+import { prepareBody } from "./replay-body.ts";
+import { discardBody, startTry } from "./try-origin.ts";
+import type { OriginTry, TryKind, TryRequest, TryResult } from "./try-origin.ts";
 
-/** RFC 9110 §9.2.2 idempotent methods (TRACE is never proxied to a retry). */
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
-
-/** Request bodies up to this size are buffered so a retry can send them again. */
-export const MAX_REPLAY_BODY_BYTES = 1_048_576;
-
-/** How one try ended. */
-export type TryKind = "response" | "connect-failure" | "timeout";
+export type { TryKind } from "./try-origin.ts";
 
 export interface TryOutcome {
   readonly selection: Selection;
   readonly kind: TryKind;
   readonly status: number | undefined;
   readonly durationMs: number;
-  /** Whether another try followed this one. */
+  /** Whether another try followed because this one failed. */
   readonly retried: boolean;
+  /** True for a try started as a hedge while the first try was still running. */
+  readonly hedge: boolean;
 }
 
 export interface ProxyInput {
@@ -41,112 +41,278 @@ export interface ProxyInput {
   readonly onTryStart: (selection: Selection) => void;
   /** Hears how every try ended, for metrics, latency estimates and outlier detection. */
   readonly onTry: (outcome: TryOutcome) => void;
-  /** False forbids retries whatever the route says (affinity with onFailure "none"). */
+  /** False forbids retries and hedges whatever the route says (affinity with onFailure "none"). */
   readonly mayRetry: boolean;
+  /** Asked before every retry and every hedge (the route's retry budget); true counts it as spent. */
+  readonly retryAllowed: () => boolean;
 }
 
-function retryCondition(kind: TryKind, status: number | undefined): string | undefined {
-  if (kind === "connect-failure" || kind === "timeout") return kind;
-  if (status === 502 || status === 503 || status === 504) return String(status);
-  return undefined;
-}
-
-/** Reads the body once when it may be needed again; undefined when it cannot be replayed. */
-async function replayableBody(request: Request): Promise<{ body: ArrayBuffer | null } | undefined> {
-  if (request.body === null) return { body: null };
-  const length = Number(request.headers.get("content-length") ?? Number.NaN);
-  if (!Number.isFinite(length) || length > MAX_REPLAY_BODY_BYTES) return undefined;
-  return { body: await request.arrayBuffer() };
-}
-
-async function fetchWithTimeout(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DOMException(`no response within ${timeoutMs} ms`, "TimeoutError")), timeoutMs);
-  try {
-    return await fetch(url, { ...init, signal: controller.signal });
-  } finally {
-    // Headers are in: the body streams without this deadline.
-    clearTimeout(timer);
-  }
-}
-
-function isTimeout(error: unknown): boolean {
-  return error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError");
-}
+/** Why a retryable failure reached the client without a retry. */
+export type RetrySkip = "budget" | "body-too-large" | "method";
 
 /** The response for the client and the try that produced it (none when no origin could be picked). */
 export interface ProxyResult {
   readonly response: Response;
   readonly last: TryOutcome | undefined;
+  /** Tries actually sent, hedges and cancelled ones included. */
   readonly tries: number;
+  /** Whether a hedge was sent. */
+  readonly hedged: boolean;
+  /** Why a retryable failure was not retried; undefined when nothing was skipped. */
+  readonly retrySkipped: RetrySkip | undefined;
 }
 
-/** Proxies the request, retrying as the route allows; always returns a response. */
+const SKIP_REASONS: Readonly<Record<RetrySkip, (method: string) => string>> = {
+  budget: () => "the route's retry budget is spent",
+  "body-too-large": () => "the request body is larger than retries.maxBodyBytes",
+  method: (method) => `retries.methods does not include ${method}`,
+};
+
+/** A route's `retries` settings in the shape a try is checked against, built once per compiled route. */
+interface RetryPolicy {
+  readonly onConnectFailure: boolean;
+  readonly onTimeout: boolean;
+  /** Indexed by status code: 1 when `on` lists the code or its class. */
+  readonly onStatus: Uint8Array;
+  readonly methods: ReadonlySet<string>;
+}
+
+const policies = new WeakMap<CompiledRoute, RetryPolicy>();
+
+function retryPolicy(route: CompiledRoute): RetryPolicy {
+  let policy = policies.get(route);
+  if (policy === undefined) {
+    const { on, methods } = route.source.retries;
+    const onStatus = new Uint8Array(600);
+    for (const condition of on) {
+      if (condition.endsWith("xx")) {
+        const first = Number(condition[0]) * 100;
+        onStatus.fill(1, first, first + 100);
+      } else if (/^\d{3}$/.test(condition)) {
+        onStatus[Number(condition)] = 1;
+      }
+    }
+    policy = { onConnectFailure: on.includes("connect-failure"), onTimeout: on.includes("timeout"), onStatus, methods: new Set(methods) };
+    policies.set(route, policy);
+  }
+  return policy;
+}
+
+function isRetryable(policy: RetryPolicy, result: TryResult): boolean {
+  switch (result.kind) {
+    case "response":
+      return policy.onStatus[result.response.status] === 1;
+    case "connect-failure":
+      return policy.onConnectFailure;
+    case "timeout":
+      return policy.onTimeout;
+    case "cancelled":
+      return false;
+  }
+}
+
+/** A timer as a promise that can be called off. */
+function delay(ms: number): { readonly fired: Promise<"hedge">; clear(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const fired = new Promise<"hedge">((resolve) => {
+    timer = setTimeout(() => resolve("hedge"), ms);
+  });
+  return { fired, clear: () => clearTimeout(timer) };
+}
+
+/** The try that decided the request, and its response (none for a connect failure or timeout). */
+interface Final {
+  readonly outcome: TryOutcome;
+  readonly response: Response | undefined;
+}
+
+/** The state of one client request across its tries. */
+class Attempt {
+  readonly tried = new Set<string>();
+  readonly running: OriginTry[] = [];
+  sent = 0;
+  hedged = false;
+  retrySkipped: RetrySkip | undefined;
+  readonly #input: ProxyInput;
+  readonly #deadline: number;
+  readonly #request: Omit<TryRequest, "url">;
+  readonly #url: URL;
+
+  constructor(input: ProxyInput, deadline: number, body: TryRequest["body"]) {
+    this.#input = input;
+    this.#deadline = deadline;
+    this.#url = new URL(input.request.url);
+    this.#request = { method: input.request.method, headers: originRequestHeaders(input.request.headers, input.forwarded), body };
+  }
+
+  remaining(): number {
+    return this.#deadline - this.#input.now();
+  }
+
+  launch(selection: Selection, hedge: boolean): void {
+    const { route, now } = this.#input;
+    this.tried.add(selection.origin.id);
+    this.sent++;
+    const perTry = Math.min(route.source.retries.perTryTimeoutMs ?? route.source.timeoutMs, this.remaining());
+    this.#input.onTryStart(selection);
+    this.running.push(startTry(selection, hedge, now(), { ...this.#request, url: originUrl(selection.origin.base, this.#url) }, perTry));
+  }
+
+  /** Reports how a try ended and drops it from the running ones. */
+  settle(origin: OriginTry, result: TryResult, retried: boolean): TryOutcome {
+    const index = this.running.indexOf(origin);
+    if (index >= 0) this.running.splice(index, 1);
+    const outcome: TryOutcome = {
+      selection: origin.selection,
+      kind: result.kind,
+      status: result.kind === "response" ? result.response.status : undefined,
+      durationMs: this.#input.now() - origin.startedAt,
+      retried,
+      hedge: origin.hedge,
+    };
+    this.#input.onTry(outcome);
+    return outcome;
+  }
+
+  /** Aborts every try still running (a try won) and reports each as cancelled. */
+  cancelRunning(): void {
+    for (const origin of [...this.running]) {
+      origin.cancel();
+      // A response that came in just before the abort still holds a connection: let it go.
+      void origin.result.then((result) => {
+        if (result.kind === "response") discardBody(result.response);
+      });
+      this.settle(origin, { kind: "cancelled" }, false);
+    }
+  }
+
+  /** The next origin for a retry or hedge, when the deadline, steering and budget allow one. */
+  next(): Selection | "budget" | undefined {
+    if (this.remaining() <= 0) return undefined;
+    const selection = this.#input.select(this.tried);
+    // Steering first: a budget token spent when there is no other origin buys nothing.
+    if (selection === undefined) return undefined;
+    return selection;
+  }
+}
+
+/** Proxies the request, retrying (and hedging) as the route allows; always returns a response. */
 export async function proxyRequest(input: ProxyInput): Promise<ProxyResult> {
   const { request, route, now } = input;
   const started = now();
-  const deadline = started + route.source.timeoutMs;
   const retries = route.source.retries;
-  const url = new URL(request.url);
+  const policy = retryPolicy(route);
 
-  const replay = input.mayRetry && IDEMPOTENT.has(request.method) && retries.attempts > 0 ? await replayableBody(request) : undefined;
-  const maxTries = replay === undefined ? 1 : 1 + retries.attempts;
-  const headers = originRequestHeaders(request.headers, input.forwarded);
-  const tried = new Set<string>();
-  let last: { outcome: TryOutcome; response?: Response } | undefined;
+  // A retry needs the body twice: buffer it only when a retry could happen at all.
+  const retriesOn = input.mayRetry && retries.attempts > 0;
+  const methodAllowed = policy.methods.has(request.method);
+  const prepared = retriesOn && methodAllowed ? await prepareBody(request, retries.maxBodyBytes) : undefined;
+  const body = prepared === undefined ? (request.body as ReadableStream<Uint8Array> | null) : prepared.body;
+  const replayable = prepared?.replayable === true;
+  const maxTries = replayable ? 1 + retries.attempts : 1;
+  // What a retryable failure of the only try would be reported as, when no retry may follow.
+  const cannotRetry: RetrySkip | undefined = !retriesOn ? undefined : !methodAllowed ? "method" : !replayable ? "body-too-large" : undefined;
+  const hedgeDelay = replayable && route.source.hedge !== undefined && (request.method === "GET" || request.method === "HEAD") ? route.source.hedge.delayMs : undefined;
 
-  for (let attempt = 0; attempt < maxTries; attempt++) {
-    const remaining = deadline - now();
-    if (remaining <= 0) break;
-    const selection = input.select(tried);
-    if (selection === undefined) break;
-    tried.add(selection.origin.id);
-    const perTry = Math.min(retries.perTryTimeoutMs ?? route.source.timeoutMs, remaining);
-    const tryStart = now();
-    input.onTryStart(selection);
-    let response: Response | undefined;
-    let kind: TryKind = "response";
-    try {
-      response = await fetchWithTimeout(
-        originUrl(selection.origin.base, url),
-        { method: request.method, headers, body: replay === undefined ? request.body : replay.body, redirect: "manual" },
-        perTry,
-      );
-    } catch (error) {
-      kind = isTimeout(error) ? "timeout" : "connect-failure";
-    }
-    const condition = retryCondition(kind, response?.status);
-    const willRetry = condition !== undefined && retries.on.includes(condition) && attempt + 1 < maxTries && deadline - now() > 0;
-    const outcome: TryOutcome = { selection, kind, status: response?.status, durationMs: now() - tryStart, retried: willRetry };
-    input.onTry(outcome);
-    if (willRetry) {
-      await response?.body?.cancel();
-      last = { outcome };
-      continue;
-    }
-    last = response === undefined ? { outcome } : { outcome, response };
-    break;
+  const attempt = new Attempt(input, started + route.source.timeoutMs, body);
+  const first = input.select(attempt.tried);
+  if (first === undefined) {
+    return { response: edgewayError(503, "no_healthy_origin", `no healthy origin for route "${route.id}"`, route.id), last: undefined, tries: 0, hedged: false, retrySkipped: undefined };
   }
+  attempt.launch(first, false);
+  const final = await race(attempt, policy, maxTries, cannotRetry, hedgeDelay);
+  return respond(input, attempt, final, started);
+}
 
-  if (last === undefined) {
-    return { response: edgewayError(503, "no_healthy_origin", `no healthy origin for route "${route.id}"`, route.id), last: undefined, tries: 0 };
+/**
+ * Waits for the tries, starting retries and at most one hedge, until one try decides the
+ * request: a response that is not a retryable failure, or the last failure when no
+ * further try may follow.
+ */
+async function race(attempt: Attempt, policy: RetryPolicy, maxTries: number, cannotRetry: RetrySkip | undefined, hedgeDelay: number | undefined): Promise<Final> {
+  let hedgeTimer = hedgeDelay === undefined || maxTries < 2 ? undefined : delay(hedgeDelay);
+  try {
+    for (;;) {
+      const waits: Promise<"hedge" | { origin: OriginTry; result: TryResult }>[] = attempt.running.map((origin) => origin.result.then((result) => ({ origin, result })));
+      if (hedgeTimer !== undefined) waits.push(hedgeTimer.fired);
+      const event = await Promise.race(waits);
+
+      if (event === "hedge") {
+        hedgeTimer = undefined;
+        startHedge(attempt, maxTries);
+        continue;
+      }
+      // Only the first try is hedged: once it has settled, the timer has nothing left to do.
+      hedgeTimer?.clear();
+      hedgeTimer = undefined;
+
+      const { origin, result } = event;
+      const retryable = isRetryable(policy, result);
+      if (result.kind === "response" && !retryable) {
+        const outcome = attempt.settle(origin, result, false);
+        attempt.cancelRunning();
+        return { outcome, response: result.response };
+      }
+      if (attempt.running.length > 1) {
+        // The other try may still answer: wait for it rather than start a third.
+        attempt.settle(origin, result, false);
+        if (result.kind === "response") discardBody(result.response);
+        continue;
+      }
+      const next = retryable ? nextTry(attempt, maxTries, cannotRetry) : undefined;
+      if (next === undefined || typeof next === "string") {
+        attempt.retrySkipped = next;
+        return { outcome: attempt.settle(origin, result, false), response: result.kind === "response" ? result.response : undefined };
+      }
+      attempt.settle(origin, result, true);
+      if (result.kind === "response") discardBody(result.response);
+      attempt.launch(next, false);
+    }
+  } finally {
+    hedgeTimer?.clear();
   }
-  const { outcome, response } = last;
+}
+
+/** The origin for a retry after a retryable failure, or why none is sent (undefined: no reason to report). */
+function nextTry(attempt: Attempt, maxTries: number, cannotRetry: RetrySkip | undefined): Selection | RetrySkip | undefined {
+  if (cannotRetry !== undefined) return cannotRetry;
+  if (attempt.sent >= maxTries) return undefined;
+  return attempt.next();
+}
+
+/** Sends the hedge when the first try is still alone and the tries, deadline, steering and budget allow. */
+function startHedge(attempt: Attempt, maxTries: number): void {
+  if (attempt.running.length !== 1 || attempt.sent >= maxTries) return;
+  const next = attempt.next();
+  // A refused hedge is not a skipped retry: the first try may yet answer.
+  if (next === undefined || next === "budget") return;
+  attempt.hedged = true;
+  attempt.launch(next, true);
+}
+
+/** The client's response for the try that decided the request. */
+function respond(input: ProxyInput, attempt: Attempt, final: Final, started: number): ProxyResult {
+  const { route, now } = input;
+  const { outcome, response } = final;
+  const { sent: tries, hedged, retrySkipped } = attempt;
+  const origin = outcome.selection.origin.id;
   if (response === undefined) {
-    const origin = outcome.selection.origin.id;
+    const why = retrySkipped === undefined ? "" : ` (not retried: ${SKIP_REASONS[retrySkipped](input.request.method)})`;
     const error =
       outcome.kind === "timeout"
-        ? edgewayError(504, "origin_timeout", `origin "${origin}" did not answer in time`, route.id, origin)
-        : edgewayError(502, "origin_unreachable", `could not connect to origin "${origin}"`, route.id, origin);
-    return { response: error, last: outcome, tries: tried.size };
+        ? edgewayError(504, "origin_timeout", `origin "${origin}" did not answer in time${why}`, route.id, origin)
+        : edgewayError(502, "origin_unreachable", `could not connect to origin "${origin}"${why}`, route.id, origin);
+    if (retrySkipped !== undefined) error.headers.set("x-edgeway-retry-skipped", retrySkipped);
+    return { response: error, last: outcome, tries, hedged, retrySkipped };
   }
   const out = clientResponseHeaders(response.headers);
   if (route.source.exposeOrigin) {
-    out.set("x-edgeway-origin", outcome.selection.origin.id);
-    const timing = `edgeway;dur=${now() - started}, origin;dur=${outcome.durationMs};desc="${outcome.selection.origin.id}"`;
+    out.set("x-edgeway-origin", origin);
+    const timing = `edgeway;dur=${now() - started}, origin;dur=${outcome.durationMs};desc="${origin}"`;
     const prior = out.get("server-timing");
     out.set("server-timing", prior === null ? timing : `${prior}, ${timing}`);
-    if (tried.size > 1) out.set("x-edgeway-tries", String(tried.size));
+    if (tries > 1) out.set("x-edgeway-tries", String(tries));
   }
-  return { response: new Response(response.body, { status: response.status, statusText: response.statusText, headers: out }), last: outcome, tries: tried.size };
+  if (retrySkipped !== undefined) out.set("x-edgeway-retry-skipped", retrySkipped);
+  return { response: new Response(response.body, { status: response.status, statusText: response.statusText, headers: out }), last: outcome, tries, hedged, retrySkipped };
 }

@@ -3,7 +3,8 @@
  * snapshot is refreshed in waitUntil; only an isolate that has never had one waits, and
  * then at most COLD_WAIT_MS before serving with every origin assumed healthy. The same
  * background work reports this isolate's latency estimates for its colo, at most every
- * LATENCY_REPORT_MS, so Durable Object writes grow with isolates, not with requests.
+ * LATENCY_REPORT_MS, and its ejections (at once) and traffic counts (every few seconds),
+ * so Durable Object writes grow with isolates, not with requests.
  */
 import type { WaitUntil } from "../env.ts";
 import { isolate, failStatic } from "../isolate.ts";
@@ -46,11 +47,28 @@ function reportLatency(env: Env, colo: string, now: number): Promise<void> | und
     .catch((error: unknown) => failStatic("durable_object", "latency_report_failed", { message: errorMessage(error) }));
 }
 
+function reportTraffic(env: Env, colo: string, now: number): Promise<void> | undefined {
+  const report = isolate.traffic.take(colo, now);
+  if (report === undefined) return undefined;
+  return originStateStub(env)
+    .reportTraffic(report)
+    .then((snapshot) => isolate.health.set(HealthSnapshotSchema.parse(snapshot), Date.now()))
+    .catch((error: unknown) => failStatic("durable_object", "traffic_report_failed", { message: errorMessage(error) }));
+}
+
+/** Sends pending ejections at once (in waitUntil); call after a request's tries. */
+export function flushTrafficReport(env: Env, ctx: WaitUntil, colo: string): void {
+  const traffic = reportTraffic(env, colo, Date.now());
+  if (traffic !== undefined) ctx.waitUntil(traffic);
+}
+
 /** Call once per request before steering. `colo` is the edge location serving it. */
 export async function ensureFreshHealth(env: Env, ctx: WaitUntil, colo: string): Promise<void> {
   const now = Date.now();
   const report = reportLatency(env, colo, now);
   if (report !== undefined) ctx.waitUntil(report);
+  const traffic = reportTraffic(env, colo, now);
+  if (traffic !== undefined) ctx.waitUntil(traffic);
   if (!isolate.health.isStale(now)) return;
   const refresh = startRefresh(env, colo);
   ctx.waitUntil(refresh);

@@ -1,150 +1,84 @@
 /**
- * OriginState, the Durable Object that holds origin health: the state machine's state
- * per origin, a bounded history of probe results and transitions, and the config version
- * counter. Probes report here; isolates read snapshots from here in the background.
- * Reached by name (`originStateStub`), so state can be split by pool later without a rewrite.
+ * OriginState, the Durable Object that holds origin health: probe-driven health with its
+ * history and transitions, ejections and traffic counts reported by isolates, self-
+ * registered origins, the config version counter and per-colo latency. Its alarm runs
+ * the sub-minute monitors and watches registrations' heartbeats.
+ *
+ * Reached by name (`originStateStub`), so state can be split by pool later without a
+ * rewrite. Every table is bounded; every method is safe to call twice (at-least-once
+ * delivery of alarms and retried RPCs).
  */
 import { DurableObject } from "cloudflare:workers";
-import { applyProbe, initialHealth } from "../health/state-machine.ts";
-import type { OriginHealth, Thresholds, Transition } from "../health/state-machine.ts";
-import type { ProbeResult } from "../health/probe.ts";
+import type { OriginHealth, Transition } from "../health/state-machine.ts";
 import type { HealthSnapshot } from "./snapshot.ts";
+import { SCHEMA } from "./sql-schema.ts";
+import { HealthStore } from "./health-store.ts";
+import type { HistoryEntry } from "./health-store.ts";
+import { EjectionStore } from "./ejection-store.ts";
+import type { EjectionLogEntry, ReportedEjection, TrafficBucket, TrafficReport } from "./ejection-store.ts";
+import { RegistrationStore } from "./registration-store.ts";
+import type { RegisterOutcome } from "./registration-store.ts";
+import { ProbeSchedule } from "./probe-schedule.ts";
+import type { ProbeRound } from "../health/probe-round.ts";
+import { monitorsInUse, probeRound } from "../health/probe-round.ts";
+import { dueMonitors, earliest, isSubMinute, nextDueAfter } from "../health/monitor-schedule.ts";
+import { registrationHealth } from "../discovery/registration.ts";
+import type { Registration, RegistrationRequest } from "../discovery/registration.ts";
+import { isolate, reportConfigProblem } from "../isolate.ts";
 import { log } from "../observe/log.ts";
 
-/** Probe results kept per origin. */
-export const HISTORY_PER_ORIGIN = 100;
-/** Health transitions kept per origin. */
-export const TRANSITIONS_PER_ORIGIN = 50;
-
-/** One round of probe results and the thresholds that apply to each origin. */
-export interface ProbeRound {
-  readonly results: readonly ProbeResult[];
-  readonly thresholds: Readonly<Record<string, Thresholds>>;
-  /** Every origin the config knows; state for others is dropped. */
-  readonly origins: readonly string[];
-}
-
-export interface HistoryEntry {
-  readonly at: number;
-  readonly ok: boolean;
-  readonly latencyMs: number;
-  readonly status: number | null;
-  readonly reason: string;
-}
+export { HISTORY_PER_ORIGIN, TRANSITIONS_PER_ORIGIN } from "./health-store.ts";
+export type { HistoryEntry } from "./health-store.ts";
+export type { ProbeRound } from "../health/probe-round.ts";
 
 export interface OriginDetails extends OriginHealth {
   readonly lastProbeAt: number | null;
   readonly history: readonly HistoryEntry[];
   readonly transitions: readonly Transition[];
+  readonly ejection: ReportedEjection | undefined;
+  readonly ejections: readonly EjectionLogEntry[];
+  readonly traffic: readonly TrafficBucket[];
+  readonly registration: Registration | undefined;
 }
-
-interface HealthRow extends Record<string, SqlStorageValue> {
-  origin_id: string;
-  healthy: number;
-  consecutive_successes: number;
-  consecutive_failures: number;
-  since: number;
-  reason: string;
-  last_probe_at: number | null;
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS origin_health (
-  origin_id TEXT PRIMARY KEY,
-  healthy INTEGER NOT NULL,
-  consecutive_successes INTEGER NOT NULL,
-  consecutive_failures INTEGER NOT NULL,
-  since INTEGER NOT NULL,
-  reason TEXT NOT NULL,
-  last_probe_at INTEGER
-);
-CREATE TABLE IF NOT EXISTS probe_history (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  origin_id TEXT NOT NULL,
-  at INTEGER NOT NULL,
-  ok INTEGER NOT NULL,
-  latency_ms REAL NOT NULL,
-  status INTEGER,
-  reason TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS probe_history_origin ON probe_history (origin_id, seq);
-CREATE TABLE IF NOT EXISTS transitions (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  origin_id TEXT NOT NULL,
-  at INTEGER NOT NULL,
-  from_state TEXT NOT NULL,
-  to_state TEXT NOT NULL,
-  reason TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS transitions_origin ON transitions (origin_id, seq);
-CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS colo_latency (
-  colo TEXT NOT NULL,
-  key TEXT NOT NULL,
-  ewma REAL NOT NULL,
-  updated_at INTEGER NOT NULL,
-  PRIMARY KEY (colo, key)
-);
-`;
 
 /** Latency reports older than this no longer seed cold isolates. */
 export const COLO_LATENCY_MAX_AGE_MS = 10 * 60_000;
 /** The most latency entries one report may carry (origins and pools). */
 export const MAX_LATENCY_ENTRIES = 2_000;
+/** The alarm is never set closer than this (an alarm in the past may never fire locally). */
+export const MIN_ALARM_DELAY_MS = 100;
 
 export class OriginState extends DurableObject<Env> {
-  /** Health per origin, loaded once and written through to SQLite. */
-  #health = new Map<string, OriginHealth & { lastProbeAt: number | null }>();
+  #health!: HealthStore;
+  #ejections!: EjectionStore;
+  #registrations!: RegistrationStore;
+  #schedule!: ProbeSchedule;
+  /** Sub-minute monitors in the config the last alarm saw, to know when to wake next. */
+  #subMinute = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec(SCHEMA);
-      for (const row of ctx.storage.sql.exec<HealthRow>("SELECT * FROM origin_health")) {
-        this.#health.set(row.origin_id, {
-          healthy: row.healthy === 1,
-          consecutiveSuccesses: row.consecutive_successes,
-          consecutiveFailures: row.consecutive_failures,
-          since: row.since,
-          reason: row.reason,
-          lastProbeAt: row.last_probe_at,
-        });
-      }
+      const sql = ctx.storage.sql;
+      sql.exec(SCHEMA);
+      this.#health = new HealthStore(sql);
+      this.#ejections = new EjectionStore(sql);
+      this.#registrations = new RegistrationStore(sql);
+      this.#schedule = new ProbeSchedule(sql);
     });
   }
 
   /** Applies a round of probe results and returns the new snapshot. A duplicate round changes nothing. */
   recordProbes(round: ProbeRound): HealthSnapshot {
-    const sql = this.ctx.storage.sql;
     const known = new Set(round.origins);
-    for (const id of [...this.#health.keys()]) {
-      if (!known.has(id)) this.#forget(id);
-    }
+    this.#health.retain(known);
+    for (const reg of this.#registrations.all()) known.add(reg.id);
+    this.#ejections.retain(known);
+    const now = Date.now();
     for (const result of round.results) {
       if (!known.has(result.originId)) continue;
-      const previous = this.#health.get(result.originId);
-      // At-least-once delivery (alarms, retried RPCs): a result no newer than the last is a duplicate.
-      if (previous?.lastProbeAt != null && result.at <= previous.lastProbeAt) continue;
       const thresholds = round.thresholds[result.originId] ?? { healthyThreshold: 2, unhealthyThreshold: 2 };
-      const { state, transition } = applyProbe(previous ?? initialHealth(result.at), result, thresholds);
-      this.#health.set(result.originId, { ...state, lastProbeAt: result.at });
-      sql.exec(
-        `INSERT INTO origin_health (origin_id, healthy, consecutive_successes, consecutive_failures, since, reason, last_probe_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (origin_id) DO UPDATE SET healthy = excluded.healthy, consecutive_successes = excluded.consecutive_successes,
-           consecutive_failures = excluded.consecutive_failures, since = excluded.since, reason = excluded.reason, last_probe_at = excluded.last_probe_at`,
-        result.originId, state.healthy ? 1 : 0, state.consecutiveSuccesses, state.consecutiveFailures, state.since, state.reason, result.at,
-      );
-      sql.exec(
-        "INSERT INTO probe_history (origin_id, at, ok, latency_ms, status, reason) VALUES (?, ?, ?, ?, ?, ?)",
-        result.originId, result.at, result.ok ? 1 : 0, result.latencyMs, result.status ?? null, result.reason,
-      );
-      sql.exec(
-        `DELETE FROM probe_history WHERE origin_id = ? AND seq <= (
-           SELECT seq FROM probe_history WHERE origin_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
-        result.originId, result.originId, HISTORY_PER_ORIGIN,
-      );
-      if (transition !== undefined) this.#recordTransition(result.originId, transition);
+      if (this.#health.apply(result, thresholds) && result.ok) this.#ejections.probePassed(result.originId, result.at, now);
     }
     return this.snapshot();
   }
@@ -154,17 +88,38 @@ export class OriginState extends DurableObject<Env> {
    * that colo's latency estimates, so a cold isolate starts from its colo's view.
    */
   snapshot(colo?: string): HealthSnapshot {
+    const now = Date.now();
     const origins: HealthSnapshot["origins"] = {};
-    for (const [id, h] of this.#health) origins[id] = { healthy: h.healthy, since: h.since, reason: h.reason };
-    if (colo === undefined) return { generatedAt: Date.now(), origins };
+    for (const [id, h] of this.#health.entries()) {
+      const ejection = this.#ejections.active(id, now);
+      origins[id] = {
+        healthy: h.healthy,
+        since: h.since,
+        reason: h.reason,
+        lastProbeAt: h.lastProbeAt,
+        ...(h.lastProbeOk === undefined ? {} : { lastProbeOk: h.lastProbeOk }),
+        ...(ejection === undefined ? {} : { ejection: withoutFlag(ejection) }),
+      };
+    }
+    const registrations = this.#registrations.all();
+    for (const reg of registrations) {
+      const ejection = this.#ejections.active(reg.id, now);
+      origins[reg.id] = { ...registrationHealth(reg, now), ...(ejection === undefined ? {} : { ejection: withoutFlag(ejection) }) };
+    }
+    // Ejections of origins no probe has reached yet.
+    for (const ejection of this.#ejections.all(now)) {
+      if (origins[ejection.originId] === undefined) origins[ejection.originId] = { healthy: true, since: ejection.at, reason: "not probed yet", ejection: withoutFlag(ejection) };
+    }
+    const snapshot: HealthSnapshot = { generatedAt: now, origins, registrations, registrationsVersion: this.#registrations.version };
+    if (colo === undefined) return snapshot;
     const latency: Record<string, number> = {};
     const rows = this.ctx.storage.sql.exec<{ key: string; ewma: number }>(
       "SELECT key, ewma FROM colo_latency WHERE colo = ? AND updated_at >= ?",
       colo,
-      Date.now() - COLO_LATENCY_MAX_AGE_MS,
+      now - COLO_LATENCY_MAX_AGE_MS,
     );
     for (const row of rows) latency[row.key] = row.ewma;
-    return { generatedAt: Date.now(), origins, latency };
+    return { ...snapshot, latency };
   }
 
   /**
@@ -185,28 +140,51 @@ export class OriginState extends DurableObject<Env> {
     sql.exec("DELETE FROM colo_latency WHERE updated_at < ?", now - COLO_LATENCY_MAX_AGE_MS);
   }
 
-  /** Health, recent probe history and transitions per origin, for the admin API. */
+  /** An isolate's ejections and traffic counts; returns the snapshot so the isolate sees others' ejections at once. */
+  reportTraffic(report: TrafficReport): HealthSnapshot {
+    this.#ejections.record(report, Date.now());
+    return this.snapshot(report.colo);
+  }
+
+  /** Registers an origin, or records its heartbeat; makes sure the alarm will notice a lapse. */
+  async register(request: RegistrationRequest): Promise<RegisterOutcome> {
+    const outcome = this.#registrations.register(request, Date.now(), (id, t) => this.#health.recordTransition(id, t));
+    await this.#wakeBy(this.#registrations.nextDeadline(Date.now()));
+    return outcome;
+  }
+
+  deregister(id: string): boolean {
+    const removed = this.#registrations.deregister(id, "deregistered through the admin API");
+    if (removed) this.#ejections.release(id);
+    return removed;
+  }
+
+  registrations(): Registration[] {
+    return this.#registrations.all();
+  }
+
+  /** Ids of the registered origins, for a config check (an origin may not take a registered id). */
+  isRegistered(id: string): boolean {
+    return this.#registrations.has(id);
+  }
+
+  /** Health, recent probe history, transitions, ejections and traffic per origin, for the admin API. */
   details(historyLimit = 20): Record<string, OriginDetails> {
-    const sql = this.ctx.storage.sql;
+    const now = Date.now();
     const out: Record<string, OriginDetails> = {};
-    for (const [id, h] of this.#health) {
-      const history = sql
-        .exec<{ at: number; ok: number; latency_ms: number; status: number | null; reason: string }>(
-          "SELECT at, ok, latency_ms, status, reason FROM probe_history WHERE origin_id = ? ORDER BY seq DESC LIMIT ?",
-          id,
-          historyLimit,
-        )
-        .toArray()
-        .map((r) => ({ at: r.at, ok: r.ok === 1, latencyMs: r.latency_ms, status: r.status, reason: r.reason }));
-      const transitions = sql
-        .exec<{ at: number; from_state: string; to_state: string; reason: string }>(
-          "SELECT at, from_state, to_state, reason FROM transitions WHERE origin_id = ? ORDER BY seq DESC LIMIT ?",
-          id,
-          historyLimit,
-        )
-        .toArray()
-        .map((r) => ({ at: r.at, from: r.from_state === "healthy" ? "healthy" : "unhealthy", to: r.to_state === "healthy" ? "healthy" : "unhealthy", reason: r.reason }) satisfies Transition);
-      out[id] = { ...h, history, transitions };
+    const detail = (id: string, h: OriginHealth, lastProbeAt: number | null, registration?: Registration): OriginDetails => ({
+      ...h,
+      lastProbeAt,
+      history: this.#health.history(id, historyLimit),
+      transitions: this.#health.transitions(id, historyLimit),
+      ejection: this.#ejections.active(id, now),
+      ejections: this.#ejections.log(id, historyLimit),
+      traffic: this.#ejections.traffic(id, historyLimit),
+      registration,
+    });
+    for (const [id, h] of this.#health.entries()) out[id] = detail(id, h, h.lastProbeAt);
+    for (const reg of this.#registrations.all()) {
+      out[reg.id] = detail(reg.id, { ...registrationHealth(reg, now), consecutiveSuccesses: 0, consecutiveFailures: 0 }, null, reg);
     }
     return out;
   }
@@ -220,24 +198,65 @@ export class OriginState extends DurableObject<Env> {
     return next;
   }
 
-  #recordTransition(originId: string, t: Transition): void {
-    const sql = this.ctx.storage.sql;
-    sql.exec("INSERT INTO transitions (origin_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)", originId, t.at, t.from, t.to, t.reason);
-    sql.exec(
-      `DELETE FROM transitions WHERE origin_id = ? AND seq <= (
-         SELECT seq FROM transitions WHERE origin_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
-      originId, originId, TRANSITIONS_PER_ORIGIN,
-    );
-    log("info", "health_transition", { origin: originId, from: t.from, to: t.to, reason: t.reason });
+  /**
+   * Starts the alarm loop if it is not running: called when a config is stored and on
+   * every cron tick, so a lost alarm is restarted within a minute. Cheap when it runs.
+   */
+  async ensureAlarm(): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + MIN_ALARM_DELAY_MS);
   }
 
-  #forget(originId: string): void {
-    this.#health.delete(originId);
-    const sql = this.ctx.storage.sql;
-    sql.exec("DELETE FROM origin_health WHERE origin_id = ?", originId);
-    sql.exec("DELETE FROM probe_history WHERE origin_id = ?", originId);
-    sql.exec("DELETE FROM transitions WHERE origin_id = ?", originId);
+  /**
+   * The loop: probe the sub-minute monitors that are due, mark lapsed heartbeats, then
+   * sleep until the next thing is due. A duplicate or early alarm finds nothing due and
+   * only reschedules; an error is logged and the loop goes on.
+   */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    try {
+      await isolate.config.refresh(this.env.CONFIG, now, reportConfigProblem);
+      const config = isolate.config.current?.compiled;
+      const subMinute = config === undefined ? [] : monitorsInUse(config).filter(isSubMinute);
+      this.#subMinute = new Set(subMinute.map((m) => m.id));
+      this.#schedule.retain(this.#subMinute);
+      const due = dueMonitors(subMinute, this.#schedule.nextDue, now);
+      if (config !== undefined && due.length > 0) {
+        // Schedule first: an alarm delivered again while this one probes finds nothing due.
+        for (const m of due) this.#schedule.set(m.id, nextDueAfter(m, now, Math.random));
+        const dueIds = new Set(due.map((m) => m.id));
+        const round = await probeRound(config, (m) => dueIds.has(m.id), true);
+        this.recordProbes(round);
+      }
+      this.#registrations.sweep(Date.now(), (id, t) => this.#health.recordTransition(id, t));
+      this.#ejections.sweep(Date.now());
+    } catch (error) {
+      log("error", "alarm_failed", { message: error instanceof Error ? error.message : String(error) });
+    } finally {
+      await this.#scheduleNext();
+    }
   }
+
+  async #scheduleNext(): Promise<void> {
+    const now = Date.now();
+    const next = earliest([...[...this.#subMinute].map((id) => this.#schedule.nextDue.get(id) ?? now), this.#registrations.nextDeadline(now)]);
+    if (next === undefined) {
+      await this.ctx.storage.deleteAlarm();
+      return;
+    }
+    await this.ctx.storage.setAlarm(Math.max(next, now + MIN_ALARM_DELAY_MS));
+  }
+
+  /** Moves the alarm earlier when `at` comes before it. */
+  async #wakeBy(at: number | undefined): Promise<void> {
+    if (at === undefined) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(Math.max(at, Date.now() + MIN_ALARM_DELAY_MS));
+  }
+}
+
+function withoutFlag(e: ReportedEjection): HealthSnapshot["origins"][string]["ejection"] {
+  const { unejectOnProbeSuccess: _, ...record } = e;
+  return record;
 }
 
 /** The object holding health for `shard` (one object today; one per pool is a name change). */

@@ -4,11 +4,27 @@
  * another code version during a deploy), then cached in the isolate.
  */
 import { z } from "zod";
+import { RegistrationSchema } from "../discovery/registration.ts";
+
+/** A passive ejection (outlier detection) in force, as some isolate reported it. */
+export const EjectionSchema = z.object({
+  originId: z.string(),
+  poolId: z.string(),
+  kind: z.enum(["consecutive-5xx", "consecutive-gateway-failure", "failure-percentage"]),
+  at: z.number(),
+  until: z.number(),
+  count: z.number().int().min(1),
+  reason: z.string(),
+});
 
 export const OriginStatusSchema = z.object({
   healthy: z.boolean(),
   since: z.number(),
   reason: z.string(),
+  /** The latest probe of this origin: when, and whether it passed. */
+  lastProbeAt: z.number().nullable().optional(),
+  lastProbeOk: z.boolean().optional(),
+  ejection: EjectionSchema.optional(),
 });
 
 export const HealthSnapshotSchema = z.object({
@@ -16,7 +32,11 @@ export const HealthSnapshotSchema = z.object({
   origins: z.record(z.string(), OriginStatusSchema),
   /** The requesting colo's latency estimates (ms) by origin id or `pool:<id>`. */
   latency: z.record(z.string(), z.number()).optional(),
+  /** Self-registered origins, and a number that changes whenever their set or routing fields do. */
+  registrations: z.array(RegistrationSchema).optional(),
+  registrationsVersion: z.number().optional(),
 });
 
 export type OriginStatus = z.infer<typeof OriginStatusSchema>;
 export type HealthSnapshot = z.infer<typeof HealthSnapshotSchema>;
+export type EjectionRecord = z.infer<typeof EjectionSchema>;

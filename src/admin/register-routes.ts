@@ -1,0 +1,84 @@
+/**
+ * Service registration, as with a Consul agent: `POST /_edgeway/register` adds an origin
+ * to a pool of the config in force, and the same POST repeated is its heartbeat;
+ * `DELETE /_edgeway/register/<id>` removes it; `GET /_edgeway/register` lists them with
+ * their health. Accepts the admin token, or REGISTER_TOKEN when set, so origins need not
+ * hold the admin token.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { EdgewayEnv } from "../env.ts";
+import { isolate, reportConfigProblem } from "../isolate.ts";
+import { originStateStub } from "../state/origin-state.ts";
+import { formatPath } from "../config/validate.ts";
+import { lookupRegion, suggestRegions } from "../config/regions.ts";
+import { RegistrationRequestSchema, lapsesAt, registrationHealth } from "../discovery/registration.ts";
+import { jsonError } from "./errors.ts";
+
+/** A registration is a few hundred bytes; anything near this is not one. */
+export const MAX_REGISTRATION_BYTES = 16_384;
+
+export const registerRoutes = new Hono<{ Bindings: EdgewayEnv }>();
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+registerRoutes.post(
+  "/register",
+  bodyLimit({ maxSize: MAX_REGISTRATION_BYTES, onError: () => jsonError(413, "body_too_large", `a registration is larger than ${MAX_REGISTRATION_BYTES} bytes`) }),
+  async (c) => {
+    let body: unknown;
+    try {
+      body = JSON.parse(await c.req.text());
+    } catch (error) {
+      return jsonError(400, "invalid_json", `body is not valid JSON: ${message(error)}`);
+    }
+    const parsed = RegistrationRequestSchema.safeParse(body);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+      return jsonError(400, "invalid_registration", `registration rejected: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, { issues });
+    }
+    const request = parsed.data;
+    if ((request.lat === undefined) !== (request.lon === undefined)) return jsonError(400, "invalid_registration", "lat and lon go together: give both or neither");
+    if (request.region !== undefined && request.lat === undefined && lookupRegion(request.region) === undefined) {
+      const hints = suggestRegions(request.region);
+      return jsonError(400, "invalid_registration", `region: unknown region "${request.region}"${hints.length > 0 ? `; did you mean ${hints.map((h) => `"${h}"`).join(" or ")}?` : ""}`);
+    }
+    const loaded = await isolate.config.get(c.env.CONFIG, Date.now(), (p) => c.executionCtx.waitUntil(p), reportConfigProblem);
+    if (loaded === undefined) return jsonError(409, "no_config", "no config is stored yet: an origin can only join a pool of the config in force");
+    if (!loaded.compiled.pools.has(request.pool)) {
+      return jsonError(400, "unknown_pool", `pool: no pool "${request.pool}" in config version ${loaded.envelope.version} (pools: ${[...loaded.compiled.pools.keys()].join(", ")})`);
+    }
+    if (loaded.compiled.origins.has(request.id)) {
+      return jsonError(409, "id_taken", `id: "${request.id}" is an origin of the config document; a registered origin needs an id of its own`);
+    }
+    try {
+      const outcome = await originStateStub(c.env).register(request);
+      const reg = outcome.registration;
+      return c.json({ id: reg.id, pool: reg.pool, result: outcome.kind, ttlSeconds: reg.ttlSeconds, nextHeartbeatBy: new Date(lapsesAt(reg)).toISOString() }, outcome.kind === "created" ? 201 : 200);
+    } catch (error) {
+      return jsonError(503, "state_unavailable", `could not record the registration: ${message(error)}`);
+    }
+  },
+);
+
+registerRoutes.get("/register", async (c) => {
+  try {
+    const now = Date.now();
+    const registrations = await originStateStub(c.env).registrations();
+    return c.json({ registrations: registrations.map((r) => ({ ...r, ...registrationHealth(r, now) })) });
+  } catch (error) {
+    return jsonError(503, "state_unavailable", `could not read registrations: ${message(error)}`);
+  }
+});
+
+registerRoutes.delete("/register/:id", async (c) => {
+  const id = c.req.param("id");
+  try {
+    if (!(await originStateStub(c.env).deregister(id))) return jsonError(404, "not_registered", `no registered origin "${id}"`);
+    return c.json({ id, result: "deregistered" });
+  } catch (error) {
+    return jsonError(503, "state_unavailable", `could not remove the registration: ${message(error)}`);
+  }
+});

@@ -1,0 +1,84 @@
+/**
+ * One try: a fetch to one origin that can end four ways (a response, a connect failure,
+ * a timeout, or cancelled by Edgeway because another try won). The timeout bounds the
+ * wait for response headers only; once they are in, the body streams without it.
+ */
+import type { Selection } from "../steering/select.ts";
+
+/** How one try ended. "cancelled": another try won the race and this one was aborted. */
+export type TryKind = "response" | "connect-failure" | "timeout" | "cancelled";
+
+export type TryResult =
+  | { readonly kind: "response"; readonly response: Response }
+  | { readonly kind: "connect-failure" | "timeout" | "cancelled" };
+
+/** What a try sends: all but the signal, which the try owns. */
+export interface TryRequest {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Headers;
+  readonly body: ArrayBuffer | ReadableStream<Uint8Array> | null;
+}
+
+/** A try in flight. */
+export interface OriginTry {
+  readonly selection: Selection;
+  /** True for a try started as a hedge (the first try still running). */
+  readonly hedge: boolean;
+  readonly startedAt: number;
+  /** Settles once, never rejects. */
+  readonly result: Promise<TryResult>;
+  /** Aborts the try; a response that races in anyway has its body cancelled. */
+  cancel(): void;
+}
+
+/** Reasons this module aborts with, told apart by identity rather than by error name. */
+const TIMED_OUT = Symbol("timed out");
+const CANCELLED = Symbol("cancelled");
+
+/** Starts a fetch that waits at most `timeoutMs` for response headers. */
+export function startTry(selection: Selection, hedge: boolean, startedAt: number, request: TryRequest, timeoutMs: number): OriginTry {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(TIMED_OUT), timeoutMs);
+  const init = {
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+    redirect: "manual",
+    signal: controller.signal,
+    // Node's fetch insists on it for a stream body (the request is sent before the
+    // response is read); Workers ignore the member.
+    duplex: "half",
+  } as const;
+  const result = fetch(request.url, init).then(
+    (response): TryResult => {
+      clearTimeout(timer);
+      if (controller.signal.reason === CANCELLED) {
+        discardBody(response);
+        return { kind: "cancelled" };
+      }
+      return { kind: "response", response };
+    },
+    (): TryResult => {
+      clearTimeout(timer);
+      const reason: unknown = controller.signal.reason;
+      if (reason === CANCELLED) return { kind: "cancelled" };
+      return { kind: reason === TIMED_OUT ? "timeout" : "connect-failure" };
+    },
+  );
+  return {
+    selection,
+    hedge,
+    startedAt,
+    result,
+    cancel() {
+      clearTimeout(timer);
+      controller.abort(CANCELLED);
+    },
+  };
+}
+
+/** Lets go of a response nobody will read, without waiting and without an unhandled rejection. */
+export function discardBody(response: Response): void {
+  response.body?.cancel().catch(() => undefined);
+}
