@@ -166,6 +166,8 @@ function affinityHashKey(request: Request, route: CompiledRoute, client: ClientI
 export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: WaitUntil): Promise<Response> {
   const loaded = await isolate.config.get(env.CONFIG, Date.now(), (p) => ctx.waitUntil(p), reportConfigProblem);
   if (loaded === undefined) {
+    const problem = isolate.config.lastProblem;
+    if (problem !== undefined) return edgewayError(503, "config_unavailable", `Edgeway could not load its configuration (${problem.kind}: ${problem.message}) and has no earlier one to serve with`);
     return edgewayError(503, "no_config", "Edgeway has no configuration: PUT a config document to /_edgeway/config");
   }
   const url = new URL(request.url);

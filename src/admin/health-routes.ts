@@ -1,6 +1,7 @@
 /**
- * GET /_edgeway/health: every configured origin with its health, the pools it serves,
- * and (from the Durable Object) its recent probes and transitions. When the Durable
+ * GET /_edgeway/health: every configured and registered origin with its health, the pools
+ * it serves, whether outlier detection has ejected it, and (from the Durable Object) its
+ * recent probes, transitions, ejections and traffic. When the Durable
  * Object cannot be reached the isolate's snapshot answers, and the body says so.
  */
 import { Hono } from "hono";
@@ -24,6 +25,7 @@ healthRoutes.get("/health", async (c) => {
     error = e instanceof Error ? e.message : String(e);
   }
   const snapshot = isolate.health.current;
+  const now = Date.now();
   const origins: Record<string, unknown> = {};
   for (const origin of loaded?.compiled.origins.values() ?? []) {
     const pools = [...(loaded?.compiled.pools.values() ?? [])].filter((p) => p.origins.includes(origin)).map((p) => p.id);
@@ -36,9 +38,37 @@ healthRoutes.get("/health", async (c) => {
       pools,
       reason: d?.reason ?? fromSnapshot?.reason ?? "not probed yet",
       since: d?.since ?? fromSnapshot?.since ?? null,
+      ejected: isolate.outliers.isEjected(origin.id, now) || (fromSnapshot?.ejection?.until ?? 0) > now,
       ...(d === undefined
         ? {}
-        : { consecutiveSuccesses: d.consecutiveSuccesses, consecutiveFailures: d.consecutiveFailures, lastProbeAt: d.lastProbeAt, history: d.history, transitions: d.transitions }),
+        : {
+            consecutiveSuccesses: d.consecutiveSuccesses,
+            consecutiveFailures: d.consecutiveFailures,
+            lastProbeAt: d.lastProbeAt,
+            history: d.history,
+            transitions: d.transitions,
+            ejection: d.ejection ?? null,
+            ejections: d.ejections,
+            traffic: d.traffic,
+          }),
+    };
+  }
+  // Self-registered origins: health from their heartbeats.
+  for (const [id, d] of Object.entries(details ?? {})) {
+    if (d.registration === undefined || origins[id] !== undefined) continue;
+    origins[id] = {
+      healthy: d.healthy,
+      enabled: true,
+      weight: d.registration.weight,
+      pools: [d.registration.pool],
+      reason: d.reason,
+      since: d.since,
+      registered: { url: d.registration.url, ttlSeconds: d.registration.ttlSeconds, lastHeartbeat: d.registration.lastHeartbeat },
+      ejected: isolate.outliers.isEjected(id, now) || d.ejection !== undefined,
+      transitions: d.transitions,
+      ejection: d.ejection ?? null,
+      ejections: d.ejections,
+      traffic: d.traffic,
     };
   }
   return c.json({ configVersion: loaded?.envelope.version ?? null, source, ...(error === undefined ? {} : { error }), origins });

@@ -70,6 +70,7 @@ export class ConfigCache {
   #current: LoadedConfig | undefined;
   #fetchedAt = Number.NEGATIVE_INFINITY;
   #inflight: Promise<void> | undefined;
+  #lastProblem: LoadProblem | undefined;
   readonly #ttlMs: number;
 
   constructor(ttlMs = CONFIG_TTL_MS) {
@@ -78,6 +79,11 @@ export class ConfigCache {
 
   get current(): LoadedConfig | undefined {
     return this.#current;
+  }
+
+  /** Why the last KV read gave no usable config; undefined after a good read. */
+  get lastProblem(): LoadProblem | undefined {
+    return this.#lastProblem;
   }
 
   /** Puts a config in force in this isolate at once (after an admin PUT here). */
@@ -106,6 +112,7 @@ export class ConfigCache {
     this.#inflight = readConfig(kv)
       .then((outcome) => {
         this.#fetchedAt = now;
+        this.#lastProblem = outcome !== undefined && "problem" in outcome ? outcome.problem : undefined;
         if (outcome === undefined) return;
         if ("problem" in outcome) {
           onProblem(outcome.problem);

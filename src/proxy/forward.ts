@@ -124,15 +124,16 @@ function delay(ms: number): { readonly fired: Promise<"hedge">; clear(): void } 
 interface Final {
   readonly outcome: TryOutcome;
   readonly response: Response | undefined;
+  /** Why this try, a retryable failure, was not retried. */
+  readonly retrySkipped?: RetrySkip | undefined;
 }
 
 /** The state of one client request across its tries. */
-class Attempt {
+class RequestTries {
   readonly tried = new Set<string>();
   readonly running: OriginTry[] = [];
   sent = 0;
   hedged = false;
-  retrySkipped: RetrySkip | undefined;
   readonly #input: ProxyInput;
   readonly #deadline: number;
   readonly #request: Omit<TryRequest, "url">;
@@ -192,36 +193,52 @@ class Attempt {
     const selection = this.#input.select(this.tried);
     // Steering first: a budget token spent when there is no other origin buys nothing.
     if (selection === undefined) return undefined;
-    return selection;
+    return this.#input.retryAllowed() ? selection : "budget";
   }
+}
+
+/** What a request may do beyond its first try, decided once its body is prepared. */
+interface Plan {
+  readonly body: TryRequest["body"];
+  /** 1 + retries.attempts when a retry may follow, else 1. */
+  readonly maxTries: number;
+  /** Why a retryable failure will not be retried whatever happens (method or body), if so. */
+  readonly cannotRetry: RetrySkip | undefined;
+  /** When to hedge the first try; undefined: no hedge. */
+  readonly hedgeDelay: number | undefined;
+}
+
+async function plan(input: ProxyInput, policy: RetryPolicy): Promise<Plan> {
+  const { request, route } = input;
+  const retries = route.source.retries;
+  const retriesOn = input.mayRetry && retries.attempts > 0;
+  const methodAllowed = policy.methods.has(request.method);
+  // A retry needs the body twice: buffer it only when a retry could happen at all.
+  const prepared = retriesOn && methodAllowed ? await prepareBody(request, retries.maxBodyBytes) : undefined;
+  const replayable = prepared?.replayable === true;
+  const hedge = route.source.hedge;
+  return {
+    body: prepared === undefined ? (request.body as ReadableStream<Uint8Array> | null) : prepared.body,
+    maxTries: replayable ? 1 + retries.attempts : 1,
+    cannotRetry: !retriesOn ? undefined : !methodAllowed ? "method" : !replayable ? "body-too-large" : undefined,
+    hedgeDelay: replayable && hedge !== undefined && (request.method === "GET" || request.method === "HEAD") ? hedge.delayMs : undefined,
+  };
 }
 
 /** Proxies the request, retrying (and hedging) as the route allows; always returns a response. */
 export async function proxyRequest(input: ProxyInput): Promise<ProxyResult> {
-  const { request, route, now } = input;
-  const started = now();
-  const retries = route.source.retries;
+  const { route } = input;
+  const started = input.now();
   const policy = retryPolicy(route);
-
-  // A retry needs the body twice: buffer it only when a retry could happen at all.
-  const retriesOn = input.mayRetry && retries.attempts > 0;
-  const methodAllowed = policy.methods.has(request.method);
-  const prepared = retriesOn && methodAllowed ? await prepareBody(request, retries.maxBodyBytes) : undefined;
-  const body = prepared === undefined ? (request.body as ReadableStream<Uint8Array> | null) : prepared.body;
-  const replayable = prepared?.replayable === true;
-  const maxTries = replayable ? 1 + retries.attempts : 1;
-  // What a retryable failure of the only try would be reported as, when no retry may follow.
-  const cannotRetry: RetrySkip | undefined = !retriesOn ? undefined : !methodAllowed ? "method" : !replayable ? "body-too-large" : undefined;
-  const hedgeDelay = replayable && route.source.hedge !== undefined && (request.method === "GET" || request.method === "HEAD") ? route.source.hedge.delayMs : undefined;
-
-  const attempt = new Attempt(input, started + route.source.timeoutMs, body);
-  const first = input.select(attempt.tried);
+  const planned = await plan(input, policy);
+  const tries = new RequestTries(input, started + route.source.timeoutMs, planned.body);
+  const first = input.select(tries.tried);
   if (first === undefined) {
     return { response: edgewayError(503, "no_healthy_origin", `no healthy origin for route "${route.id}"`, route.id), last: undefined, tries: 0, hedged: false, retrySkipped: undefined };
   }
-  attempt.launch(first, false);
-  const final = await race(attempt, policy, maxTries, cannotRetry, hedgeDelay);
-  return respond(input, attempt, final, started);
+  tries.launch(first, false);
+  const final = await race(tries, policy, planned);
+  return respond(input, tries, final, started);
 }
 
 /**
@@ -229,17 +246,17 @@ export async function proxyRequest(input: ProxyInput): Promise<ProxyResult> {
  * request: a response that is not a retryable failure, or the last failure when no
  * further try may follow.
  */
-async function race(attempt: Attempt, policy: RetryPolicy, maxTries: number, cannotRetry: RetrySkip | undefined, hedgeDelay: number | undefined): Promise<Final> {
+async function race(tries: RequestTries, policy: RetryPolicy, { maxTries, cannotRetry, hedgeDelay }: Plan): Promise<Final> {
   let hedgeTimer = hedgeDelay === undefined || maxTries < 2 ? undefined : delay(hedgeDelay);
   try {
     for (;;) {
-      const waits: Promise<"hedge" | { origin: OriginTry; result: TryResult }>[] = attempt.running.map((origin) => origin.result.then((result) => ({ origin, result })));
+      const waits: Promise<"hedge" | { origin: OriginTry; result: TryResult }>[] = tries.running.map((origin) => origin.result.then((result) => ({ origin, result })));
       if (hedgeTimer !== undefined) waits.push(hedgeTimer.fired);
       const event = await Promise.race(waits);
 
       if (event === "hedge") {
         hedgeTimer = undefined;
-        startHedge(attempt, maxTries);
+        startHedge(tries, maxTries);
         continue;
       }
       // Only the first try is hedged: once it has settled, the timer has nothing left to do.
@@ -249,24 +266,23 @@ async function race(attempt: Attempt, policy: RetryPolicy, maxTries: number, can
       const { origin, result } = event;
       const retryable = isRetryable(policy, result);
       if (result.kind === "response" && !retryable) {
-        const outcome = attempt.settle(origin, result, false);
-        attempt.cancelRunning();
+        const outcome = tries.settle(origin, result, false);
+        tries.cancelRunning();
         return { outcome, response: result.response };
       }
-      if (attempt.running.length > 1) {
+      if (tries.running.length > 1) {
         // The other try may still answer: wait for it rather than start a third.
-        attempt.settle(origin, result, false);
+        tries.settle(origin, result, false);
         if (result.kind === "response") discardBody(result.response);
         continue;
       }
-      const next = retryable ? nextTry(attempt, maxTries, cannotRetry) : undefined;
+      const next = retryable ? nextTry(tries, maxTries, cannotRetry) : undefined;
       if (next === undefined || typeof next === "string") {
-        attempt.retrySkipped = next;
-        return { outcome: attempt.settle(origin, result, false), response: result.kind === "response" ? result.response : undefined };
+        return { outcome: tries.settle(origin, result, false), response: result.kind === "response" ? result.response : undefined, retrySkipped: next };
       }
-      attempt.settle(origin, result, true);
+      tries.settle(origin, result, true);
       if (result.kind === "response") discardBody(result.response);
-      attempt.launch(next, false);
+      tries.launch(next, false);
     }
   } finally {
     hedgeTimer?.clear();
@@ -274,27 +290,27 @@ async function race(attempt: Attempt, policy: RetryPolicy, maxTries: number, can
 }
 
 /** The origin for a retry after a retryable failure, or why none is sent (undefined: no reason to report). */
-function nextTry(attempt: Attempt, maxTries: number, cannotRetry: RetrySkip | undefined): Selection | RetrySkip | undefined {
+function nextTry(tries: RequestTries, maxTries: number, cannotRetry: RetrySkip | undefined): Selection | RetrySkip | undefined {
   if (cannotRetry !== undefined) return cannotRetry;
-  if (attempt.sent >= maxTries) return undefined;
-  return attempt.next();
+  if (tries.sent >= maxTries) return undefined;
+  return tries.next();
 }
 
 /** Sends the hedge when the first try is still alone and the tries, deadline, steering and budget allow. */
-function startHedge(attempt: Attempt, maxTries: number): void {
-  if (attempt.running.length !== 1 || attempt.sent >= maxTries) return;
-  const next = attempt.next();
+function startHedge(tries: RequestTries, maxTries: number): void {
+  if (tries.running.length !== 1 || tries.sent >= maxTries) return;
+  const next = tries.next();
   // A refused hedge is not a skipped retry: the first try may yet answer.
   if (next === undefined || next === "budget") return;
-  attempt.hedged = true;
-  attempt.launch(next, true);
+  tries.hedged = true;
+  tries.launch(next, true);
 }
 
 /** The client's response for the try that decided the request. */
-function respond(input: ProxyInput, attempt: Attempt, final: Final, started: number): ProxyResult {
+function respond(input: ProxyInput, tries: RequestTries, final: Final, started: number): ProxyResult {
   const { route, now } = input;
-  const { outcome, response } = final;
-  const { sent: tries, hedged, retrySkipped } = attempt;
+  const { outcome, response, retrySkipped } = final;
+  const { sent, hedged } = tries;
   const origin = outcome.selection.origin.id;
   if (response === undefined) {
     const why = retrySkipped === undefined ? "" : ` (not retried: ${SKIP_REASONS[retrySkipped](input.request.method)})`;
@@ -303,7 +319,7 @@ function respond(input: ProxyInput, attempt: Attempt, final: Final, started: num
         ? edgewayError(504, "origin_timeout", `origin "${origin}" did not answer in time${why}`, route.id, origin)
         : edgewayError(502, "origin_unreachable", `could not connect to origin "${origin}"${why}`, route.id, origin);
     if (retrySkipped !== undefined) error.headers.set("x-edgeway-retry-skipped", retrySkipped);
-    return { response: error, last: outcome, tries, hedged, retrySkipped };
+    return { response: error, last: outcome, tries: sent, hedged, retrySkipped };
   }
   const out = clientResponseHeaders(response.headers);
   if (route.source.exposeOrigin) {
@@ -311,8 +327,8 @@ function respond(input: ProxyInput, attempt: Attempt, final: Final, started: num
     const timing = `edgeway;dur=${now() - started}, origin;dur=${outcome.durationMs};desc="${origin}"`;
     const prior = out.get("server-timing");
     out.set("server-timing", prior === null ? timing : `${prior}, ${timing}`);
-    if (tries > 1) out.set("x-edgeway-tries", String(tries));
+    if (sent > 1) out.set("x-edgeway-tries", String(sent));
   }
   if (retrySkipped !== undefined) out.set("x-edgeway-retry-skipped", retrySkipped);
-  return { response: new Response(response.body, { status: response.status, statusText: response.statusText, headers: out }), last: outcome, tries, hedged, retrySkipped };
+  return { response: new Response(response.body, { status: response.status, statusText: response.statusText, headers: out }), last: outcome, tries: sent, hedged, retrySkipped };
 }

@@ -4,25 +4,73 @@
  * origins controls them through their /__origin/* paths. Test files run in parallel, so
  * a file that changes an origin's mode uses origins no other file uses:
  *   o1–o4 balancing (modes never changed), o5–o6 failover, o7–o8 scheduled probes,
- *   o9–o10 proxy behaviour, o11–o13 latency steering, o14–o15 session affinity.
+ *   o9–o10 proxy behaviour, o11–o13 latency steering, o14–o15 session affinity,
+ *   o16–o18 resilience (killed and restarted), o19–o21 alarms and registration.
+ *
+ * A control server (`inject("control")`) kills an origin (closes its listener and every
+ * open connection, so connects are refused) and restarts it on the same port:
+ *   POST /kill?id=o16   POST /restart?id=o16   GET /requests?id=o16 (all incarnations)
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
 import { startOrigin } from "../../scripts/lib/origin-server.ts";
 import type { OriginServer } from "../../scripts/lib/origin-server.ts";
 
 /** Origin ids the tests use, each a separate server. */
-export const ORIGIN_IDS = ["o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8", "o9", "o10", "o11", "o12", "o13", "o14", "o15"] as const;
+export const ORIGIN_IDS = Array.from({ length: 21 }, (_, i) => `o${i + 1}`);
 
 declare module "vitest" {
   export interface ProvidedContext {
     origins: Record<string, string>;
+    control: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const servers: OriginServer[] = await Promise.all(ORIGIN_IDS.map((id) => startOrigin({ id })));
-  project.provide("origins", Object.fromEntries(servers.map((s) => [s.id, s.url])));
+  const servers = new Map<string, OriginServer | undefined>();
+  const ports = new Map<string, number>();
+  /** Requests served by earlier incarnations of a restarted origin. */
+  const earlier = new Map<string, number>();
+  for (const server of await Promise.all(ORIGIN_IDS.map((id) => startOrigin({ id })))) {
+    servers.set(server.id, server);
+    ports.set(server.id, server.port);
+  }
+
+  const control = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? "/", "http://control.invalid");
+      const id = url.searchParams.get("id") ?? "";
+      const port = ports.get(id);
+      if (port === undefined) {
+        res.writeHead(404).end(`no origin ${id}\n`);
+        return;
+      }
+      const running = servers.get(id);
+      if (url.pathname === "/kill" && req.method === "POST") {
+        if (running !== undefined) {
+          earlier.set(id, (earlier.get(id) ?? 0) + running.requests());
+          servers.set(id, undefined);
+          await running.close();
+        }
+        res.writeHead(200).end(`${id} killed\n`);
+      } else if (url.pathname === "/restart" && req.method === "POST") {
+        if (running === undefined) servers.set(id, await startOrigin({ id, port }));
+        res.writeHead(200).end(`${id} running\n`);
+      } else if (url.pathname === "/requests") {
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id, requests: (earlier.get(id) ?? 0) + (running?.requests() ?? 0), running: running !== undefined }));
+      } else {
+        res.writeHead(404).end("unknown control path\n");
+      }
+    })().catch((error: unknown) => res.writeHead(500).end(String(error)));
+  });
+  await new Promise<void>((resolve) => control.listen(0, "127.0.0.1", resolve));
+
+  project.provide("origins", Object.fromEntries([...servers].map(([id]) => [id, `http://127.0.0.1:${ports.get(id)}`])));
+  project.provide("control", `http://127.0.0.1:${(control.address() as AddressInfo).port}`);
   return async () => {
-    await Promise.all(servers.map((s) => s.close()));
+    control.closeAllConnections();
+    await new Promise<void>((resolve) => control.close(() => resolve()));
+    await Promise.all([...servers.values()].map((s) => s?.close()));
   };
 }

@@ -567,6 +567,14 @@ describe("proxyRequest: hedging", () => {
     expect(result.hedged).toBe(true);
   });
 
+  it("hedges only the first try: a retry after a fast failure is not hedged", async () => {
+    const { result, outcomes, text } = await run([dead, slow, ok], { route: { ...hedge, retries: { attempts: 2 } } });
+    expect(text).toBe("served by slow");
+    expect(summary(outcomes)).toEqual(["dead:connect-failure:retried", "slow:response:200"]);
+    expect(result.hedged).toBe(false);
+    expect(ok.hits).toBe(0);
+  });
+
   it("counts the hedge against attempts: with one attempt, no retry follows a failed hedge pair", async () => {
     const { result, outcomes } = await run([status, dead, ok], { path: "/?status=503&delay=200", route: hedge });
     expect(result.response.status).toBe(503);
