@@ -13,6 +13,7 @@ import { originStateStub } from "../state/origin-state.ts";
 import { formatPath } from "../config/validate.ts";
 import { lookupRegion, suggestRegions } from "../config/regions.ts";
 import { RegistrationRequestSchema, lapsesAt, registrationHealth } from "../discovery/registration.ts";
+import { HealthSnapshotSchema } from "../state/snapshot.ts";
 import { jsonError } from "./errors.ts";
 
 /** A registration is a few hundred bytes; anything near this is not one. */
@@ -54,8 +55,11 @@ registerRoutes.post(
       return jsonError(409, "id_taken", `id: "${request.id}" is an origin of the config document; a registered origin needs an id of its own`);
     }
     try {
-      const outcome = await originStateStub(c.env).register(request);
+      const stub = originStateStub(c.env);
+      const outcome = await stub.register(request);
       const reg = outcome.registration;
+      // This isolate steers with the new origin at once; others pick it up with their next snapshot.
+      if (outcome.kind !== "heartbeat") isolate.health.set(HealthSnapshotSchema.parse(await stub.snapshot()), Date.now());
       return c.json({ id: reg.id, pool: reg.pool, result: outcome.kind, ttlSeconds: reg.ttlSeconds, nextHeartbeatBy: new Date(lapsesAt(reg)).toISOString() }, outcome.kind === "created" ? 201 : 200);
     } catch (error) {
       return jsonError(503, "state_unavailable", `could not record the registration: ${message(error)}`);
@@ -76,7 +80,9 @@ registerRoutes.get("/register", async (c) => {
 registerRoutes.delete("/register/:id", async (c) => {
   const id = c.req.param("id");
   try {
-    if (!(await originStateStub(c.env).deregister(id))) return jsonError(404, "not_registered", `no registered origin "${id}"`);
+    const stub = originStateStub(c.env);
+    if (!(await stub.deregister(id))) return jsonError(404, "not_registered", `no registered origin "${id}"`);
+    isolate.health.set(HealthSnapshotSchema.parse(await stub.snapshot()), Date.now());
     return c.json({ id, result: "deregistered" });
   } catch (error) {
     return jsonError(503, "state_unavailable", `could not remove the registration: ${message(error)}`);

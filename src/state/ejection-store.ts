@@ -147,10 +147,17 @@ export class EjectionStore {
       .map((r) => ({ at: r.bucket, tries: r.tries, failures: r.failures }));
   }
 
+  /** Every origin with an ejection, a logged one or traffic counts. */
+  originIds(): string[] {
+    return this.#sql
+      .exec<{ origin_id: string }>("SELECT DISTINCT origin_id FROM ejection_log UNION SELECT DISTINCT origin_id FROM traffic UNION SELECT origin_id FROM ejections")
+      .toArray()
+      .map((r) => r.origin_id);
+  }
+
   /** Drops every origin not in `known`. */
   retain(known: ReadonlySet<string>): void {
-    const ids = this.#sql.exec<{ origin_id: string }>("SELECT DISTINCT origin_id FROM ejection_log UNION SELECT DISTINCT origin_id FROM traffic UNION SELECT origin_id FROM ejections").toArray();
-    for (const { origin_id: id } of ids) {
+    for (const id of this.originIds()) {
       if (known.has(id)) continue;
       this.#active.delete(id);
       for (const table of ["ejections", "ejection_log", "traffic"]) this.#sql.exec(`DELETE FROM ${table} WHERE origin_id = ?`, id);

@@ -146,6 +146,13 @@ export class OriginState extends DurableObject<Env> {
     return this.snapshot(report.colo);
   }
 
+  /** Ends an origin's ejection everywhere (isolates drop it with their next snapshot's sync). Returns whether there was one. */
+  releaseEjection(originId: string): boolean {
+    const held = this.#ejections.active(originId, Date.now()) !== undefined;
+    this.#ejections.release(originId);
+    return held;
+  }
+
   /** Registers an origin, or records its heartbeat; makes sure the alarm will notice a lapse. */
   async register(request: RegistrationRequest): Promise<RegisterOutcome> {
     const outcome = this.#registrations.register(request, Date.now(), (id, t) => this.#health.recordTransition(id, t));
@@ -185,6 +192,10 @@ export class OriginState extends DurableObject<Env> {
     for (const [id, h] of this.#health.entries()) out[id] = detail(id, h, h.lastProbeAt);
     for (const reg of this.#registrations.all()) {
       out[reg.id] = detail(reg.id, { ...registrationHealth(reg, now), consecutiveSuccesses: 0, consecutiveFailures: 0 }, null, reg);
+    }
+    // Origins no probe reaches (no monitor) that live traffic has reported on.
+    for (const id of this.#ejections.originIds()) {
+      out[id] ??= detail(id, { healthy: true, since: 0, reason: "not probed (no monitor)", consecutiveSuccesses: 0, consecutiveFailures: 0 }, null);
     }
     return out;
   }

@@ -5,7 +5,8 @@
  * a file that changes an origin's mode uses origins no other file uses:
  *   o1–o4 balancing (modes never changed), o5–o6 failover, o7–o8 scheduled probes,
  *   o9–o10 proxy behaviour, o11–o13 latency steering, o14–o15 session affinity,
- *   o16–o18 resilience (killed and restarted), o19–o21 alarms and registration.
+ *   o16–o18 resilience (killed and restarted), o19–o21 alarms and heartbeats, o22 passive ejection (with o21 failing),
+ *   o23–o24 registration and fail-static, o25–o26 hedging and retry limits.
  *
  * A control server (`inject("control")`) kills an origin (closes its listener and every
  * open connection, so connects are refused) and restarts it on the same port:
@@ -18,7 +19,7 @@ import { startOrigin } from "../../scripts/lib/origin-server.ts";
 import type { OriginServer } from "../../scripts/lib/origin-server.ts";
 
 /** Origin ids the tests use, each a separate server. */
-export const ORIGIN_IDS = Array.from({ length: 21 }, (_, i) => `o${i + 1}`);
+export const ORIGIN_IDS = Array.from({ length: 26 }, (_, i) => `o${i + 1}`);
 
 declare module "vitest" {
   export interface ProvidedContext {
