@@ -11,7 +11,7 @@
  * heartbeat).
  */
 import { z } from "zod";
-import { Id, Latitude, Longitude, OriginUrl } from "../config/schema.ts";
+import { Id, OriginSchema } from "../config/schema.ts";
 import type { Config } from "../config/schema.ts";
 
 /** A 30 s TTL is a common Consul setting: long enough to ride out a slow heartbeat or two. */
@@ -19,13 +19,8 @@ export const DEFAULT_TTL_SECONDS = 30;
 /** Ten minutes unhealthy before removal; Consul's minimum is one minute. */
 export const DEFAULT_DEREGISTER_AFTER_SECONDS = 600;
 
-export const RegistrationRequestSchema = z.strictObject({
-  id: Id,
-  url: OriginUrl,
-  region: z.string().min(1).optional(),
-  lat: Latitude.optional(),
-  lon: Longitude.optional(),
-  weight: z.number().min(0).max(1_000_000).default(1),
+/** An origin as the document would declare it (same id, URL and weight rules), plus where and how it registers. */
+export const RegistrationRequestSchema = OriginSchema.pick({ id: true, url: true, region: true, lat: true, lon: true, weight: true }).extend({
   /** The pool this origin joins; it must exist in the config in force. */
   pool: Id,
   ttlSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_TTL_SECONDS),

@@ -21,17 +21,23 @@ async function send(n: number): Promise<{ statuses: number[]; origins: string[] 
   return { statuses, origins };
 }
 
+/** o21 and o22 in one round-robin pool, no monitor: only live traffic judges them. */
+async function usePair(): Promise<void> {
+  const all = inject("origins");
+  await useConfig({
+    origins: [
+      { id: "o21", url: all.o21 },
+      { id: "o22", url: all.o22 },
+    ],
+    pools: [{ id: "pair", origins: ["o21", "o22"], steering: "round_robin" }],
+    routes: [{ id: "r", pools: ["pair"] }],
+  });
+}
+
 describe("passive health", () => {
   it("ejects an origin after 3 consecutive gateway failures; the next requests avoid it", async ({ expect }) => {
     const all = inject("origins");
-    await useConfig({
-      origins: [
-        { id: "o21", url: all.o21 },
-        { id: "o22", url: all.o22 },
-      ],
-      pools: [{ id: "pair", origins: ["o21", "o22"], steering: "round_robin" }],
-      routes: [{ id: "r", pools: ["pair"] }],
-    });
+    await usePair();
     await setOriginMode(all.o21 ?? "", "fail");
     try {
       const before = await originRequests(all.o21 ?? "");
@@ -55,14 +61,7 @@ describe("passive health", () => {
 
   it("adopts an ejection another isolate reported to the Durable Object", async ({ expect }) => {
     const all = inject("origins");
-    await useConfig({
-      origins: [
-        { id: "o21", url: all.o21 },
-        { id: "o22", url: all.o22 },
-      ],
-      pools: [{ id: "pair", origins: ["o21", "o22"], steering: "round_robin" }],
-      routes: [{ id: "r", pools: ["pair"] }],
-    });
+    await usePair();
     expect(new Set((await send(4)).origins)).toEqual(new Set(["o21", "o22"]));
     const now = Date.now();
     const snapshot = await originStateStub(env).reportTraffic({

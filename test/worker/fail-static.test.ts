@@ -26,7 +26,7 @@ const throwingState = {
         get: (_target, prop) => (prop === "then" ? undefined : () => Promise.reject(new Error("Durable Object is overloaded (test)"))),
       },
     ),
-} as unknown as DurableObjectNamespace;
+} as unknown as Env["ORIGIN_STATE"];
 
 async function call(request: Request, overrides: Partial<Env> = {}): Promise<Response> {
   const ctx = createExecutionContext();

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import type { ReportedEjection } from "../../src/state/ejection-store.ts";
+import { REPORT_INTERVAL_MS, TrafficReporter } from "../../src/state/traffic-report.ts";
+
+const T0 = 1_000_000;
+
+function ejection(originId: string, at = T0): ReportedEjection {
+  return { originId, poolId: "p", kind: "consecutive-5xx", at, until: at + 30_000, count: 1, reason: "5 consecutive 5xx", unejectOnProbeSuccess: false };
+}
+
+describe("TrafficReporter", () => {
+  it("has nothing to send when nothing was counted or ejected", () => {
+    const reporter = new TrafficReporter();
+    expect(reporter.take("AMS", T0)).toBeUndefined();
+    expect(reporter.take("AMS", T0 + 10 * REPORT_INTERVAL_MS)).toBeUndefined();
+  });
+
+  it("sends counts on the first take, then not again before the interval", () => {
+    const reporter = new TrafficReporter();
+    reporter.count("o0", false);
+    expect(reporter.take("AMS", T0)).toEqual({ colo: "AMS", ejections: [], counts: [["o0", 1, 0]] });
+
+    reporter.count("o0", true);
+    expect(reporter.take("AMS", T0 + 1)).toBeUndefined();
+    expect(reporter.take("AMS", T0 + REPORT_INTERVAL_MS - 1)).toBeUndefined();
+    expect(reporter.take("AMS", T0 + REPORT_INTERVAL_MS)).toEqual({ colo: "AMS", ejections: [], counts: [["o0", 1, 1]] });
+  });
+
+  it("keeps counting while a report is held back", () => {
+    const reporter = new TrafficReporter();
+    reporter.count("o0", false);
+    reporter.take("AMS", T0);
+    reporter.count("o0", false);
+    expect(reporter.take("AMS", T0 + 5_000)).toBeUndefined();
+    reporter.count("o0", true);
+    expect(reporter.take("AMS", T0 + REPORT_INTERVAL_MS)?.counts).toEqual([["o0", 2, 1]]);
+  });
+
+  it("measures the interval from the last report sent", () => {
+    const reporter = new TrafficReporter();
+    reporter.count("o0", false);
+    reporter.take("AMS", T0);
+    // Nothing counted when the interval passes: no report, and the clock does not restart.
+    expect(reporter.take("AMS", T0 + REPORT_INTERVAL_MS + 5_000)).toBeUndefined();
+    reporter.count("o0", false);
+    expect(reporter.take("AMS", T0 + REPORT_INTERVAL_MS + 5_001)?.counts).toEqual([["o0", 1, 0]]);
+  });
+
+  it("sends an ejection at once, whatever the interval, with the counts so far", () => {
+    const reporter = new TrafficReporter();
+    reporter.count("o0", false);
+    reporter.take("AMS", T0);
+
+    reporter.count("o1", true);
+    const e = ejection("o1", T0 + 100);
+    reporter.eject(e);
+    expect(reporter.take("AMS", T0 + 100)).toEqual({ colo: "AMS", ejections: [e], counts: [["o1", 1, 1]] });
+  });
+
+  it("sends an ejection even when nothing was counted", () => {
+    const reporter = new TrafficReporter();
+    const e = ejection("o2");
+    reporter.eject(e);
+    expect(reporter.take("FRA", T0)).toEqual({ colo: "FRA", ejections: [e], counts: [] });
+  });
+
+  it("an urgent report restarts the interval for counts", () => {
+    const reporter = new TrafficReporter();
+    reporter.eject(ejection("o0"));
+    reporter.take("AMS", T0);
+    reporter.count("o0", false);
+    expect(reporter.take("AMS", T0 + REPORT_INTERVAL_MS - 1)).toBeUndefined();
+    expect(reporter.take("AMS", T0 + REPORT_INTERVAL_MS)?.counts).toEqual([["o0", 1, 0]]);
+  });
+
+  it("take hands over what it returns: a second take has nothing", () => {
+    const reporter = new TrafficReporter();
+    reporter.count("o0", true);
+    reporter.eject(ejection("o0"));
+    const first = reporter.take("AMS", T0);
+    expect(first?.ejections).toHaveLength(1);
+    expect(first?.counts).toHaveLength(1);
+    expect(reporter.take("AMS", T0)).toBeUndefined();
+    expect(reporter.take("AMS", T0 + 10 * REPORT_INTERVAL_MS)).toBeUndefined();
+    // What was handed over is not touched by later activity.
+    reporter.count("o0", true);
+    reporter.eject(ejection("o1"));
+    expect(first?.ejections.map((x) => x.originId)).toEqual(["o0"]);
+    expect(first?.counts).toEqual([["o0", 1, 1]]);
+  });
+
+  it("aggregates tries and failures per origin", () => {
+    const reporter = new TrafficReporter();
+    const tries: [string, boolean][] = [
+      ["o0", false],
+      ["o1", true],
+      ["o0", true],
+      ["o0", false],
+      ["o1", true],
+      ["o2", false],
+    ];
+    for (const [id, failed] of tries) reporter.count(id, failed);
+    const report = reporter.take("AMS", T0);
+    expect(report?.counts).toEqual([
+      ["o0", 3, 1],
+      ["o1", 2, 2],
+      ["o2", 1, 0],
+    ]);
+  });
+
+  it("keeps ejections in the order they were queued", () => {
+    const reporter = new TrafficReporter();
+    reporter.eject(ejection("o2"));
+    reporter.eject(ejection("o0"));
+    reporter.eject(ejection("o1"));
+    expect(reporter.take("AMS", T0)?.ejections.map((e) => e.originId)).toEqual(["o2", "o0", "o1"]);
+  });
+});
