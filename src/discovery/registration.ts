@@ -54,7 +54,7 @@ export function deregistersAt(reg: Registration): number {
   return lapsesAt(reg) + reg.deregisterAfterSeconds * 1_000;
 }
 
-/** Whether two registrations differ in anything the request path uses (not the heartbeat). */
+/** Whether two registrations agree on everything the request path uses (the heartbeat aside). */
 export function sameRoutingFields(a: RegistrationRequest, b: RegistrationRequest): boolean {
   return a.url === b.url && a.region === b.region && a.lat === b.lat && a.lon === b.lon && a.weight === b.weight && a.pool === b.pool;
 }

@@ -1,6 +1,8 @@
 /**
  * When each monitor runs. Monitors with `intervalSeconds` of 60 or more run from the cron
- * trigger (which fires once a minute): a 120 s monitor on every second tick, and so on.
+ * trigger (which fires once a minute): a 120 s monitor on every second tick, and so on
+ * (an interval that is not a whole number of minutes is rounded to one: 90 s runs every
+ * 120 s).
  * Faster monitors run from the Durable Object's alarm loop, which keeps a next-due time
  * per monitor and wakes for the earliest one.
  *
