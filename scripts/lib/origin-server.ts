@@ -23,6 +23,8 @@ export interface OriginOptions {
   readonly port?: number;
   readonly host?: string;
   readonly latencyMs?: number;
+  /** Called for every counted request (as `requests()` counts them), before the answer. */
+  readonly onRequest?: () => void;
 }
 
 export interface OriginServer {
@@ -88,6 +90,7 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
       if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
       if (url.pathname === "/healthz") return mode === "fail" ? send(res, 503, `${id} failing\n`) : send(res, 200, "ok\n");
       requests++;
+      options.onRequest?.();
       if (mode === "fail") return send(res, 503, `${id} failing\n`, { "x-origin-id": id });
       if (url.pathname.endsWith("/redirect")) return send(res, 302, "", { location: "/elsewhere", "x-origin-id": id });
       res.writeHead(200, { "content-type": "application/json", "x-origin-id": id, connection: "keep-alive", "keep-alive": "timeout=5" });

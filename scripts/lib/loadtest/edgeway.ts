@@ -1,0 +1,94 @@
+/**
+ * Edgeway as the load test runs it: the bundle on workerd with its KV namespace, the
+ * SQLite-backed OriginState Durable Object, EDGEWAY_DEBUG_HEADERS="true" (so the
+ * x-edgeway-debug-geo header stands in for request.cf) and an admin token; configured and
+ * observed only through the admin API (README "Admin API").
+ */
+import { launchWorker } from "./runtime.ts";
+import type { RunningWorker, RuntimeName, WorkerModule } from "./runtime.ts";
+
+export interface EdgewayLaunch {
+  readonly runtime: RuntimeName;
+  readonly modules: readonly WorkerModule[];
+  readonly compatibilityDate: string;
+  readonly compatibilityFlags: readonly string[];
+  readonly adminToken: string;
+}
+
+export function launchEdgeway(launch: EdgewayLaunch, name: string, dir: string): Promise<RunningWorker> {
+  return launchWorker(
+    launch.runtime,
+    {
+      name,
+      modules: launch.modules,
+      compatibilityDate: launch.compatibilityDate,
+      compatibilityFlags: launch.compatibilityFlags,
+      vars: { EDGEWAY_DEBUG_HEADERS: "true", ADMIN_TOKEN: launch.adminToken },
+      kv: ["CONFIG"],
+      durableObjects: { ORIGIN_STATE: "OriginState" },
+    },
+    dir,
+  );
+}
+
+const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** PUT /_edgeway/config; resolves with the version, throws with Edgeway's answer on anything else. */
+export async function putConfig(base: URL, token: string, document: unknown): Promise<number> {
+  const response = await fetch(new URL("/_edgeway/config", base), {
+    method: "PUT",
+    headers: { ...auth(token), "content-type": "application/json" },
+    body: JSON.stringify(document),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`PUT /_edgeway/config answered ${response.status}: ${text}`);
+  return (JSON.parse(text) as { version: number }).version;
+}
+
+export interface MetricSample {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** Parses Prometheus text exposition (the lines that are samples). */
+export function parseMetrics(text: string): MetricSample[] {
+  const out: MetricSample[] = [];
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (m === null) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1] ?? ""] = (l[2] ?? "").replace(/\\(.)/g, "$1");
+    out.push({ name: m[1] ?? "", labels, value: Number(m[3]) });
+  }
+  return out;
+}
+
+/** Sum of a metric over the samples whose labels include `match`. */
+export function sumMetric(samples: readonly MetricSample[], name: string, match: Readonly<Record<string, string>> = {}): number {
+  let sum = 0;
+  for (const s of samples) {
+    if (s.name !== name) continue;
+    if (Object.entries(match).every(([k, v]) => s.labels[k] === v)) sum += s.value;
+  }
+  return sum;
+}
+
+export async function readMetrics(base: URL, token: string): Promise<MetricSample[]> {
+  const response = await fetch(new URL("/_edgeway/metrics", base), { headers: auth(token), signal: AbortSignal.timeout(2_000) });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`GET /_edgeway/metrics answered ${response.status}`);
+  return parseMetrics(text);
+}
+
+/** Origin id → probe health and outlier ejection, from GET /_edgeway/health (fields it lacks stay undefined). */
+export async function readHealth(base: URL, token: string): Promise<Record<string, { healthy: boolean | undefined; ejected: boolean | undefined }>> {
+  const response = await fetch(new URL("/_edgeway/health", base), { headers: auth(token), signal: AbortSignal.timeout(2_000) });
+  const body = (await response.json()) as { origins?: Record<string, { healthy?: unknown; ejected?: unknown }> };
+  const flag = (v: unknown) => (typeof v === "boolean" ? v : undefined);
+  const out: Record<string, { healthy: boolean | undefined; ejected: boolean | undefined }> = {};
+  for (const [id, o] of Object.entries(body.origins ?? {})) out[id] = { healthy: flag(o.healthy), ejected: flag(o.ejected) };
+  return out;
+}

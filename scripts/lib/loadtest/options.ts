@@ -1,0 +1,149 @@
+/** `npm run loadtest` options: defaults, --quick, and checks that name the bad option. */
+import { parseArgs } from "node:util";
+import type { RuntimeName } from "./runtime.ts";
+
+export const THROUGHPUT_SCENARIOS = ["direct", "passthrough", "edgeway-weighted", "edgeway-latency", "edgeway-geo", "edgeway-hash", "nginx"] as const;
+export type ThroughputScenario = (typeof THROUGHPUT_SCENARIOS)[number];
+/** `--only` also takes "chaos". */
+export const ALL_PARTS: readonly string[] = [...THROUGHPUT_SCENARIOS, "chaos"];
+
+export interface ChaosOptions {
+  /** Seconds of steady load in all. */
+  readonly durationSec: number;
+  /** Seconds into the load when the origin is killed, and restarted. */
+  readonly killAtSec: number;
+  readonly restartAtSec: number;
+  /**
+   * Latency injected into the chaos origins' answers. The load is closed-loop (each
+   * connection sends its next request when the last one is answered), so this sets a
+   * steady rate of about connections ÷ latency without saturating Edgeway.
+   * (autocannon's rate limits send each second's requests in one burst.)
+   */
+  readonly originLatencyMs: number;
+  /** Unrecorded load before the run (config loaded, first snapshot, first probes). */
+  readonly warmupSec: number;
+  readonly bucketMs: number;
+  /** The monitor's intervalSeconds. */
+  readonly probeIntervalSec: number;
+}
+
+export interface Options {
+  readonly durationSec: number;
+  readonly rounds: number;
+  readonly warmupSec: number;
+  readonly connections: number;
+  /** Seconds per scenario per round over one connection (latency without queueing); 0: none. */
+  readonly lightDurationSec: number;
+  readonly origins: number;
+  readonly latencyMs: number;
+  readonly quick: boolean;
+  readonly skipNginx: boolean;
+  readonly runtime: RuntimeName;
+  readonly scenarios: readonly ThroughputScenario[];
+  readonly chaos: ChaosOptions | undefined;
+  /** Written as bench/results/<name>.json / .md / -*.svg. */
+  readonly resultName: string;
+}
+
+export const USAGE = `npm run loadtest -- [options]
+
+Load test: Edgeway on workerd against a pass-through worker, the origins directly and
+nginx, interleaved in rounds; then a chaos run that kills an origin under load.
+
+  --duration S        seconds per scenario per round, flat out (default 5; --quick 1)
+  --light-duration S  then seconds per scenario per round over 1 connection, for latency
+                      without queueing (default 2; --quick 1; 0 leaves it out)
+  --rounds N          rounds; scenarios are interleaved within each (default 3; --quick 2)
+  --warmup S          unrecorded seconds per scenario before round 1 (default 2; --quick 0)
+  --connections N     concurrent connections (default 20)
+  --origins N         origin servers for the throughput scenarios (default 3)
+  --latency MS        latency injected into every origin answer (default 0)
+  --runtime R         workerd (default: \`workerd serve\`) or miniflare (the Miniflare API)
+  --only LIST         comma-separated: ${ALL_PARTS.join(", ")}
+  --skip-nginx        leave nginx out
+  --skip-chaos        leave the chaos run out
+  --chaos-duration S  seconds of load in the chaos run (default 30; --quick 14)
+  --chaos-latency MS  latency of the chaos run's origins, which sets its steady rate
+                      (closed loop: about connections ÷ latency; default 20)
+  --quick             a smoke check in under a minute (results get a -quick suffix)
+  --name NAME         results as bench/results/NAME.* (default: today's date, -quick for --quick)
+  --help
+`;
+
+function positive(name: string, raw: string | undefined, fallback: number, { integer = false, zero = false } = {}): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || (!zero && n === 0) || (integer && !Number.isInteger(n))) {
+    throw new Error(`--${name} must be a ${integer ? "whole " : ""}number ${zero ? ">= 0" : "> 0"}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+export function parseOptions(argv: readonly string[], date: string): Options | "help" {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      duration: { type: "string" },
+      "light-duration": { type: "string" },
+      rounds: { type: "string" },
+      warmup: { type: "string" },
+      connections: { type: "string" },
+      origins: { type: "string" },
+      latency: { type: "string" },
+      runtime: { type: "string" },
+      only: { type: "string" },
+      "skip-nginx": { type: "boolean", default: false },
+      "skip-chaos": { type: "boolean", default: false },
+      "chaos-duration": { type: "string" },
+      "chaos-latency": { type: "string" },
+      quick: { type: "boolean", default: false },
+      name: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) return "help";
+  if (values.name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(values.name)) throw new Error(`--name must be letters, digits, '.', '_' or '-', got ${JSON.stringify(values.name)}`);
+  const quick = values.quick;
+  const runtime = values.runtime ?? "workerd";
+  if (runtime !== "workerd" && runtime !== "miniflare") throw new Error(`--runtime must be workerd or miniflare, got ${JSON.stringify(runtime)}`);
+  const only = values.only === undefined ? undefined : values.only.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  for (const name of only ?? []) {
+    if (!ALL_PARTS.includes(name)) throw new Error(`--only: unknown scenario "${name}" (use ${ALL_PARTS.join(", ")})`);
+  }
+  const wanted = (name: string) => only === undefined || only.includes(name);
+  const scenarios = THROUGHPUT_SCENARIOS.filter((s) => wanted(s) && !(s === "nginx" && values["skip-nginx"]));
+
+  const chaosDuration = positive("chaos-duration", values["chaos-duration"], quick ? 14 : 30, { integer: true });
+  if (chaosDuration < 6) throw new Error("--chaos-duration must be at least 6 s (kill, then restart, then recovery)");
+  const chaos: ChaosOptions | undefined =
+    wanted("chaos") && !values["skip-chaos"]
+      ? {
+          durationSec: chaosDuration,
+          // Kill after a quarter, restart at the middle plus a bit: time to eject, then to recover.
+          killAtSec: Math.round(chaosDuration * 0.27 * 10) / 10,
+          restartAtSec: Math.round(chaosDuration * 0.6 * 10) / 10,
+          originLatencyMs: positive("chaos-latency", values["chaos-latency"], 20, { zero: true }),
+          warmupSec: quick ? 1 : 2,
+          bucketMs: 250,
+          probeIntervalSec: 2,
+        }
+      : undefined;
+
+  return {
+    // autocannon runs in whole seconds.
+    durationSec: positive("duration", values.duration, quick ? 1 : 5, { integer: true }),
+    lightDurationSec: positive("light-duration", values["light-duration"], quick ? 1 : 2, { integer: true, zero: true }),
+    rounds: positive("rounds", values.rounds, quick ? 2 : 3, { integer: true }),
+    warmupSec: positive("warmup", values.warmup, quick ? 0 : 2, { integer: true, zero: true }),
+    connections: positive("connections", values.connections, 20, { integer: true }),
+    origins: positive("origins", values.origins, 3, { integer: true }),
+    latencyMs: positive("latency", values.latency, 0, { zero: true }),
+    quick,
+    skipNginx: values["skip-nginx"],
+    runtime,
+    scenarios,
+    chaos,
+    resultName: values.name ?? (quick ? `${date}-quick` : date),
+  };
+}
