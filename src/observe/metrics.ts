@@ -12,14 +12,23 @@ interface Family {
   readonly values: Map<string, number>;
 }
 
+const NEEDS_ESCAPE = /[\\\n"]/;
+
 function escapeLabel(value: string): string {
+  // Ids are plain: skip the three replaces unless something needs escaping.
+  if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 }
 
 function labelKey(labels: Labels): string {
   const keys = Object.keys(labels).sort();
   if (keys.length === 0) return "";
-  return `{${keys.map((k) => `${k}="${escapeLabel(labels[k] ?? "")}"`).join(",")}}`;
+  let key = "{";
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    key += `${i === 0 ? "" : ","}${k}="${escapeLabel(labels[k] ?? "")}"`;
+  }
+  return `${key}}`;
 }
 
 /** A set of metric families. */
