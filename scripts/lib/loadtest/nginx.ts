@@ -13,7 +13,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { delimiter, join } from "node:path";
 import { LogTail } from "./log-tail.ts";
 import { freePort, waitForPort } from "./ports.ts";
-import { childPids } from "./proc.ts";
+import { childPids, stopChild } from "./proc.ts";
 
 export const NGINX_INSTALL_HINT = "nginx is not installed: `sudo apt-get install nginx` (Debian/Ubuntu) adds the reference load balancer; the other scenarios run without it.";
 
@@ -109,14 +109,8 @@ export async function startNginx(binary: string, dir: string, upstreams: readonl
   const errorLog = () => (existsSync(join(dir, "error.log")) ? readFileSync(join(dir, "error.log"), "utf8").trim().split("\n").slice(-10).join("\n") : "");
   child.once("exit", (code, signal) => (exited = `nginx exited (${signal ?? `code ${code}`}):\n${[...tail.lines, errorLog()].join("\n")}`));
   child.once("error", (error) => (exited = `nginx could not start: ${error.message}`));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM"); // nginx: fast shutdown, workers included
-    const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
-    await gone;
-    clearTimeout(timer);
-  };
+  // SIGTERM is nginx's fast shutdown, workers included.
+  const stop = (): Promise<void> => stopChild(child);
   try {
     await waitForPort(port, 10_000, () => exited);
   } catch (error) {

@@ -3,6 +3,7 @@
  * process's children. Elsewhere these answer undefined / nothing and the report leaves
  * the CPU columns empty.
  */
+import type { ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 
 const TICK_MS = 10; // USER_HZ is 100 on every Linux the project runs on.
@@ -57,4 +58,14 @@ export function childPids(parent: number, name?: string): number[] {
     }
   }
   return out;
+}
+
+/** Stops a child: SIGTERM (nginx and workerd shut down cleanly on it), SIGKILL after 3 s. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
+  await gone;
+  clearTimeout(timer);
 }

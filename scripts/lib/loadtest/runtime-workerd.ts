@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LogTail } from "./log-tail.ts";
 import { freePort, waitForPort } from "./ports.ts";
+import { stopChild } from "./proc.ts";
 import type { RunningWorker, WorkerModule, WorkerSpec } from "./runtime.ts";
 
 const KV_WORKER = fileURLToPath(new URL("../../../bench/loadtest/kv-worker.js", import.meta.url));
@@ -109,14 +110,7 @@ export async function launchWithWorkerd(spec: WorkerSpec, dir: string): Promise<
   let exited: string | undefined;
   child.once("exit", (code, signal) => (exited = `workerd for ${spec.name} exited (${signal ?? `code ${code}`}):\n${tail.lines.slice(-15).join("\n")}`));
   child.once("error", (error) => (exited = `workerd for ${spec.name} could not start: ${error.message}`));
-  const dispose = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
-    await gone;
-    clearTimeout(timer);
-  };
+  const dispose = (): Promise<void> => stopChild(child);
   try {
     await waitForPort(port, 20_000, () => exited);
   } catch (error) {
