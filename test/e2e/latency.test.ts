@@ -17,7 +17,7 @@ async function servedBy(): Promise<string> {
 }
 
 describe("latency steering", () => {
-  it("sends ≥ 90% to the fastest pool after warm-up, and moves within 5 s when it slows down", async ({ expect }) => {
+  it("sends most traffic (≥ 85%; 95% expected with 5% exploration) to the fastest pool after warm-up, and moves within 5 s when it slows down", async ({ expect }) => {
     const all = inject("origins");
     const [fast, mid, slow] = [all.o11 ?? "", all.o12 ?? "", all.o13 ?? ""];
     await setLatency(fast, 5);
@@ -39,12 +39,14 @@ describe("latency steering", () => {
       });
       for (let i = 0; i < 20; i++) await servedBy();
       const counts: Record<string, number> = {};
-      const N = 100;
+      // 200 requests: at the expected 95% the binomial spread is ~1.5 points, so 85% leaves
+      // room for a noisy machine without letting a policy that does not prefer the fastest pass.
+      const N = 200;
       for (let i = 0; i < N; i++) {
         const id = await servedBy();
         counts[id] = (counts[id] ?? 0) + 1;
       }
-      expect(counts.o11 ?? 0).toBeGreaterThanOrEqual(N * 0.9);
+      expect(counts.o11 ?? 0).toBeGreaterThanOrEqual(N * 0.85);
 
       // The fastest slows down: time how long until traffic has moved off it.
       await setLatency(fast, 300);
