@@ -8,6 +8,8 @@
  */
 import { describe, inject, it } from "vitest";
 import { admin, proxied, useConfig } from "../worker/helpers.ts";
+import { parsePrometheus, sumMetric } from "../../scripts/lib/prometheus.ts";
+import type { MetricSample } from "../../scripts/lib/prometheus.ts";
 
 const TOTAL = 2_000;
 const CONCURRENCY = 20;
@@ -37,16 +39,8 @@ async function one(): Promise<Sample> {
   return { at: Date.now(), status: res.status, origin: res.headers.get("x-edgeway-origin") ?? "none", tries: Number(res.headers.get("x-edgeway-tries") ?? "1") };
 }
 
-/** The sum of a Prometheus counter's samples whose labels include all of `labels`. */
-async function counter(name: string, labels: Record<string, string>): Promise<number> {
-  const text = await (await admin("/metrics")).text();
-  let sum = 0;
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(`${name}{`)) continue;
-    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
-    sum += Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return sum;
+async function metrics(): Promise<readonly MetricSample[]> {
+  return parsePrometheus(await (await admin("/metrics")).text()).samples;
 }
 
 describe("resilience under load", () => {
@@ -96,8 +90,9 @@ describe("resilience under load", () => {
     }
 
     const errors = samples.filter((s) => s.status !== 200);
-    const failedTries = await counter("edgeway_origin_tries_total", { route: "chaos", origin: "o17", outcome: "connect-failure" });
-    const timeouts = await counter("edgeway_origin_tries_total", { route: "chaos", origin: "o17", outcome: "timeout" });
+    const scraped = await metrics();
+    const failedTries = sumMetric(scraped, "edgeway_origin_tries_total", { route: "chaos", origin: "o17", outcome: "connect-failure" });
+    const timeouts = sumMetric(scraped, "edgeway_origin_tries_total", { route: "chaos", origin: "o17", outcome: "timeout" });
     const health = (await (await admin("/health")).json()) as { origins: Record<string, { ejections?: { at: number }[] }> };
     const ejectedAt = (health.origins.o17?.ejections ?? []).map((e) => e.at).filter((at) => at >= killedAt).sort((a, b) => a - b)[0];
     const back = samples.find((s) => s.origin === "o17" && s.at > restartedAt);

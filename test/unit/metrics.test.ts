@@ -1,64 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { Metrics } from "../../src/observe/metrics.ts";
+import { parsePrometheus } from "../../scripts/lib/prometheus.ts";
+import type { ParsedMetrics } from "../../scripts/lib/prometheus.ts";
 
-interface Sample {
-  readonly name: string;
-  readonly labels: Record<string, string>;
-  readonly value: number;
-}
-
-interface Parsed {
-  readonly help: Map<string, string>;
-  readonly type: Map<string, string>;
-  readonly samples: Sample[];
-}
-
-const NAME = "[a-zA-Z_:][a-zA-Z0-9_:]*";
-const LABEL_NAME = "[a-zA-Z_][a-zA-Z0-9_]*";
-/** A label value: anything but an unescaped quote, backslash or newline. */
-const LABEL_VALUE = '(?:[^"\\\\\\n]|\\\\[\\\\"n])*';
-const SAMPLE = new RegExp(`^(${NAME})(?:\\{((?:${LABEL_NAME}="${LABEL_VALUE}")(?:,${LABEL_NAME}="${LABEL_VALUE}")*)\\})? (\\S+)$`);
-const LABEL_PAIR = new RegExp(`(${LABEL_NAME})="(${LABEL_VALUE})"`, "g");
-
-function unescape(value: string): string {
-  return value.replace(/\\(["\\n])/g, (_, c: string) => (c === "n" ? "\n" : c));
-}
-
-/**
- * A strict reader of the Prometheus text format (0.0.4): every line must be a HELP, a
- * TYPE or a sample; a family's HELP and TYPE come before its samples; values parse.
- */
-function parse(text: string): Parsed {
-  expect(text.endsWith("\n")).toBe(true);
-  const help = new Map<string, string>();
-  const type = new Map<string, string>();
-  const samples: Sample[] = [];
-  for (const line of text.slice(0, -1).split("\n")) {
-    const helpMatch = new RegExp(`^# HELP (${NAME}) (.*)$`).exec(line);
-    if (helpMatch !== null) {
-      help.set(helpMatch[1] ?? "", helpMatch[2] ?? "");
-      continue;
-    }
-    const typeMatch = new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|untyped)$`).exec(line);
-    if (typeMatch !== null) {
-      expect(type.has(typeMatch[1] ?? ""), `second TYPE for ${typeMatch[1]}`).toBe(false);
-      type.set(typeMatch[1] ?? "", typeMatch[2] ?? "");
-      continue;
-    }
-    const sample = SAMPLE.exec(line);
-    if (sample === null) throw new Error(`not a Prometheus line: ${JSON.stringify(line)}`);
-    const name = sample[1] ?? "";
-    expect(type.has(name), `sample of ${name} before its TYPE`).toBe(true);
-    const labels: Record<string, string> = {};
-    for (const pair of (sample[2] ?? "").matchAll(LABEL_PAIR)) labels[pair[1] ?? ""] = unescape(pair[2] ?? "");
-    const value = Number(sample[3]);
-    expect(Number.isNaN(value), `value ${sample[3]}`).toBe(false);
-    samples.push({ name, labels, value });
-  }
-  return { help, type, samples };
-}
-
-function valueOf(parsed: Parsed, name: string, labels: Record<string, string>): number | undefined {
+function valueOf(parsed: ParsedMetrics, name: string, labels: Record<string, string>): number | undefined {
   return parsed.samples.find((s) => s.name === name && JSON.stringify(Object.entries(s.labels).sort()) === JSON.stringify(Object.entries(labels).sort()))?.value;
 }
 
@@ -83,7 +28,7 @@ describe("Metrics.render", () => {
         "",
       ].join("\n"),
     );
-    const parsed = parse(text);
+    const parsed = parsePrometheus(text);
     expect(parsed.type.get("edgeway_requests_total")).toBe("counter");
     expect(parsed.type.get("edgeway_origin_healthy")).toBe("gauge");
     expect(parsed.help.get("edgeway_requests_total")).toBe("Requests proxied.");
@@ -102,7 +47,7 @@ describe("Metrics.render", () => {
     const text = m.render();
     expect(text).toContain('value="a \\"quoted\\" C:\\\\path\\\\ and\\na newline \\\\n literal"');
     expect(text.split("\n")).toHaveLength(4);
-    const parsed = parse(text);
+    const parsed = parsePrometheus(text);
     expect(parsed.samples).toHaveLength(1);
     expect(parsed.samples[0]?.labels).toEqual({ value: nasty, plain: "ok" });
   });
@@ -112,7 +57,7 @@ describe("Metrics.render", () => {
     for (let i = 0; i < 7; i++) m.inc("edgeway_requests_total", "Requests.", { route: "api", origin: "a" });
     m.inc("edgeway_requests_total", "Requests.", { origin: "a", route: "api" }, 3);
     m.inc("edgeway_requests_total", "Requests.", { route: "api", origin: "b" }, 2);
-    const parsed = parse(m.render());
+    const parsed = parsePrometheus(m.render());
     expect(valueOf(parsed, "edgeway_requests_total", { route: "api", origin: "a" })).toBe(10);
     expect(valueOf(parsed, "edgeway_requests_total", { route: "api", origin: "b" })).toBe(2);
     expect(parsed.samples).toHaveLength(2);
@@ -124,10 +69,10 @@ describe("Metrics.render", () => {
     m.set("edgeway_origin_healthy", "Health.", { origin: "a" }, 1);
     m.set("edgeway_origin_healthy", "Health.", { origin: "a" }, 0);
     m.set("edgeway_origin_healthy", "Health.", { origin: "b" }, 1);
-    expect(valueOf(parse(m.render()), "edgeway_origin_healthy", { origin: "a" })).toBe(0);
+    expect(valueOf(parsePrometheus(m.render()), "edgeway_origin_healthy", { origin: "a" })).toBe(0);
     m.clear("edgeway_origin_healthy");
     m.set("edgeway_origin_healthy", "Health.", { origin: "c" }, 1);
-    const parsed = parse(m.render());
+    const parsed = parsePrometheus(m.render());
     expect(parsed.samples.map((s) => s.labels.origin)).toEqual(["c"]);
   });
 
@@ -137,7 +82,7 @@ describe("Metrics.render", () => {
       for (const status of ["2xx", "5xx"]) m.inc("edgeway_requests_total", "Requests.", { route, status_class: status }, 5);
     }
     m.set("edgeway_snapshot_age_seconds", "Age of the health snapshot.", {}, 1.5);
-    const parsed = parse(m.render());
+    const parsed = parsePrometheus(m.render());
     expect(parsed.samples).toHaveLength(7);
     expect(valueOf(parsed, "edgeway_snapshot_age_seconds", {})).toBe(1.5);
     expect(valueOf(parsed, "edgeway_requests_total", { route: 'we"ird', status_class: "5xx" })).toBe(5);

@@ -31,6 +31,15 @@ async function twoSpeedConfig(): Promise<void> {
   });
 }
 
+function alarmOf(stub: DurableObjectStub<OriginState>): Promise<number | null> {
+  return runInDurableObject(stub, (_i: OriginState, state) => state.storage.getAlarm());
+}
+
+/** Sets the object's alarm `ms` from now, as a redelivered or early alarm would be. */
+function deliverAlarmIn(stub: DurableObjectStub<OriginState>, ms: number): Promise<void> {
+  return runInDurableObject(stub, (_i: OriginState, state) => state.storage.setAlarm(Date.now() + ms));
+}
+
 async function historyLength(stub: DurableObjectStub<OriginState>, id: string): Promise<number> {
   return (await stub.details())[id]?.history.length ?? 0;
 }
@@ -44,7 +53,7 @@ describe("alarm loop", () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await historyLength(stub, "o19")).toBe(1);
     expect(await historyLength(stub, "o20")).toBe(0);
-    const next = await runInDurableObject(stub, (_i: OriginState, state) => state.storage.getAlarm());
+    const next = await alarmOf(stub);
     // 30 s ± 10% jitter from when the round ran.
     expect(next).not.toBeNull();
     expect(next ?? 0).toBeGreaterThanOrEqual(before + 27_000 - 50);
@@ -56,12 +65,12 @@ describe("alarm loop", () => {
     const stub = freshStub();
     await stub.ensureAlarm();
     await runDurableObjectAlarm(stub);
-    const scheduled = await runInDurableObject(stub, (_i: OriginState, state) => state.storage.getAlarm());
+    const scheduled = await alarmOf(stub);
     // Deliver the alarm again, early: nothing is due.
-    await runInDurableObject(stub, (_i: OriginState, state) => state.storage.setAlarm(Date.now() + 100));
+    await deliverAlarmIn(stub, 100);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await historyLength(stub, "o19")).toBe(1);
-    const after = await runInDurableObject(stub, (_i: OriginState, state) => state.storage.getAlarm());
+    const after = await alarmOf(stub);
     expect(after).toBe(scheduled);
   });
 
@@ -71,11 +80,12 @@ describe("alarm loop", () => {
     await stub.ensureAlarm();
     await runDurableObjectAlarm(stub);
     const detailsBefore = await stub.details();
-    const alarmBefore = await runInDurableObject(stub, (_i: OriginState, state) => state.storage.getAlarm());
+    const alarmBefore = await alarmOf(stub);
     await evictDurableObject(stub);
     const detailsAfter = await stub.details();
     expect(detailsAfter.o19?.history).toEqual(detailsBefore.o19?.history);
     expect(detailsAfter.o19?.healthy).toBe(true);
+    expect((await stub.snapshot()).origins.o19?.lastProbeOk).toBe(true);
     const { alarm, nextDue } = await runInDurableObject(stub, async (_i: OriginState, state) => ({
       alarm: await state.storage.getAlarm(),
       nextDue: state.storage.sql.exec<{ next_at: number }>("SELECT next_at FROM monitor_schedule WHERE monitor_id = 'fast'").toArray()[0]?.next_at,
@@ -83,7 +93,7 @@ describe("alarm loop", () => {
     expect(alarm).toBe(alarmBefore);
     expect(nextDue).toBeDefined();
     // Woken after eviction before the monitor is due: still nothing probed twice.
-    await runInDurableObject(stub, (_i: OriginState, state) => state.storage.setAlarm(Date.now() + 100));
+    await deliverAlarmIn(stub, 100);
     await runDurableObjectAlarm(stub);
     expect(await historyLength(stub, "o19")).toBe(1);
   });
@@ -99,10 +109,10 @@ describe("alarm loop", () => {
     const stub = freshStub();
     await stub.ensureAlarm();
     await runDurableObjectAlarm(stub);
-    expect(await runInDurableObject(stub, (_i: OriginState, state) => state.storage.getAlarm())).toBeNull();
+    expect(await alarmOf(stub)).toBeNull();
     await twoSpeedConfig();
     await stub.ensureAlarm();
-    expect(await runInDurableObject(stub, (_i: OriginState, state) => state.storage.getAlarm())).not.toBeNull();
+    expect(await alarmOf(stub)).not.toBeNull();
   });
 });
 
@@ -114,11 +124,11 @@ describe("registration heartbeats", () => {
     expect(first.kind).toBe("created");
     expect((await stub.snapshot()).origins["reg-a"]?.healthy).toBe(true);
     // The alarm is set for the lapse.
-    const alarm = await runInDurableObject(stub, (_i: OriginState, state) => state.storage.getAlarm());
+    const alarm = await alarmOf(stub);
     expect(alarm).not.toBeNull();
     expect(alarm ?? 0).toBeLessThanOrEqual(Date.now() + 1_200);
     await new Promise((resolve) => setTimeout(resolve, 1_100));
-    await runInDurableObject(stub, (_i: OriginState, state) => state.storage.setAlarm(Date.now() + 50));
+    await deliverAlarmIn(stub, 50);
     await runDurableObjectAlarm(stub);
     await runDurableObjectAlarm(stub);
     const lapsed = await stub.details();
@@ -145,7 +155,7 @@ describe("registration heartbeats", () => {
       state.storage.sql.exec("UPDATE registrations SET body = ? WHERE id = 'reg-b'", JSON.stringify(body));
     });
     await evictDurableObject(stub);
-    await runInDurableObject(stub, (_i: OriginState, state) => state.storage.setAlarm(Date.now() + 50));
+    await deliverAlarmIn(stub, 50);
     await runDurableObjectAlarm(stub);
     const snapshot = await stub.snapshot();
     expect(snapshot.registrations?.map((r) => r.id)).toEqual([]);

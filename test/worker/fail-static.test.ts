@@ -10,6 +10,7 @@ import worker from "../../src/index.ts";
 import { isolate } from "../../src/isolate.ts";
 import { CONFIG_KEY } from "../../src/config/store.ts";
 import { ADMIN_TOKEN, useConfig } from "./helpers.ts";
+import { parsePrometheus, sumMetric } from "../../scripts/lib/prometheus.ts";
 
 /** A KV namespace whose every call rejects. */
 const failingKv = new Proxy({} as KVNamespace, {
@@ -28,20 +29,19 @@ const throwingState = {
     ),
 } as unknown as Env["ORIGIN_STATE"];
 
-async function call(request: Request, overrides: Partial<Env> = {}): Promise<Response> {
+/** Calls the worker with `overrides` in its env; reads the body and waits for its waitUntil work. */
+async function call(request: Request, overrides: Partial<Env> = {}): Promise<{ res: Response; body: string }> {
   const ctx = createExecutionContext();
   const res = await worker.fetch(request, { ...env, ...overrides } as typeof env, ctx);
-  await res.arrayBuffer().then((body) => body);
+  const body = await res.text();
   await waitOnExecutionContext(ctx);
-  return res;
+  return { res, body };
 }
 
-async function metric(labels: string): Promise<number> {
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request("http://edgeway.test/_edgeway/metrics", { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }), env, ctx);
-  await waitOnExecutionContext(ctx);
-  const line = (await res.text()).split("\n").find((l) => l.startsWith("edgeway_fail_static_total{") && l.includes(labels));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(" ") + 1));
+/** edgeway_fail_static_total for one component and reason. */
+async function failStatic(component: string, reason: string): Promise<number> {
+  const { body } = await call(new Request("http://edgeway.test/_edgeway/metrics", { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }));
+  return sumMetric(parsePrometheus(body).samples, "edgeway_fail_static_total", { component, reason });
 }
 
 /** Makes the isolate's config look stale, so the next request re-reads KV in the background. */
@@ -66,27 +66,27 @@ async function twoOrigins(): Promise<void> {
 describe("fail static", () => {
   it("KV failing: the last-known-good config keeps serving, and the event is counted", async ({ expect }) => {
     await twoOrigins();
-    const before = await metric('component="kv",reason="kv_error"');
+    const before = await failStatic("kv", "kv_error");
     ageConfig();
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await call(new Request("http://app.test/x"), { CONFIG: failingKv })).status);
+    for (let i = 0; i < 5; i++) statuses.push((await call(new Request("http://app.test/x"), { CONFIG: failingKv })).res.status);
     expect(statuses).toEqual([200, 200, 200, 200, 200]);
-    expect(await metric('component="kv",reason="kv_error"')).toBeGreaterThan(before);
+    expect(await failStatic("kv", "kv_error")).toBeGreaterThan(before);
     expect(isolate.config.current?.compiled.origins.has("o23")).toBe(true);
   });
 
   it("KV holding an invalid document: the last-known-good config stays in force", async ({ expect }) => {
     await twoOrigins();
     const version = isolate.config.current?.envelope.version;
-    const before = await metric('component="kv",reason="invalid_document"');
+    const before = await failStatic("kv", "invalid_document");
     const good = await env.CONFIG.get(CONFIG_KEY, "text");
     await env.CONFIG.put(CONFIG_KEY, JSON.stringify({ version: 999_999, updatedAt: "now", document: { origins: "not a list" } }));
     try {
       ageConfig();
-      expect((await call(new Request("http://app.test/x"))).status).toBe(200);
-      expect((await call(new Request("http://app.test/x"))).status).toBe(200);
+      expect((await call(new Request("http://app.test/x"))).res.status).toBe(200);
+      expect((await call(new Request("http://app.test/x"))).res.status).toBe(200);
       expect(isolate.config.current?.envelope.version).toBe(version);
-      expect(await metric('component="kv",reason="invalid_document"')).toBeGreaterThan(before);
+      expect(await failStatic("kv", "invalid_document")).toBeGreaterThan(before);
     } finally {
       if (good !== null) await env.CONFIG.put(CONFIG_KEY, good);
     }
@@ -96,36 +96,34 @@ describe("fail static", () => {
     await twoOrigins();
     // The last snapshot says o24 is down; it is old, so the next request tries to refresh it.
     isolate.health.set({ generatedAt: Date.now(), origins: { o24: { healthy: false, since: 0, reason: "test: marked down" } } }, Date.now() - 60_000);
-    const before = await metric('component="durable_object",reason="snapshot_refresh_failed"');
+    const before = await failStatic("durable_object", "snapshot_refresh_failed");
     const served: string[] = [];
     for (let i = 0; i < 6; i++) {
-      const res = await call(new Request("http://app.test/x"), { ORIGIN_STATE: throwingState });
+      const { res } = await call(new Request("http://app.test/x"), { ORIGIN_STATE: throwingState });
       expect(res.status).toBe(200);
       served.push(res.headers.get("x-edgeway-origin") ?? "none");
     }
     expect(served).toEqual(["o23", "o23", "o23", "o23", "o23", "o23"]);
-    expect(await metric('component="durable_object",reason="snapshot_refresh_failed"')).toBeGreaterThan(before);
+    expect(await failStatic("durable_object", "snapshot_refresh_failed")).toBeGreaterThan(before);
   });
 
   it("the Durable Object throwing: the admin health view answers from the snapshot and says so; a config PUT stores nothing", async ({ expect }) => {
     await twoOrigins();
     const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
     const health = await call(new Request("http://edgeway.test/_edgeway/health", { headers }), { ORIGIN_STATE: throwingState });
-    expect(health.status).toBe(200);
-    const healthAgain = await worker.fetch(new Request("http://edgeway.test/_edgeway/health", { headers }), { ...env, ORIGIN_STATE: throwingState }, createExecutionContext());
-    const body = (await healthAgain.json()) as { source: string; error?: string };
+    expect(health.res.status).toBe(200);
+    const body = JSON.parse(health.body) as { source: string; error?: string };
     expect(body.source).toBe("isolate_snapshot");
     expect(body.error).toMatch(/overloaded/);
 
     const version = isolate.config.current?.envelope.version;
     const stored = await env.CONFIG.get(CONFIG_KEY, "text");
-    const put = await worker.fetch(
+    const put = await call(
       new Request("http://edgeway.test/_edgeway/config", { method: "PUT", headers, body: JSON.stringify({ origins: [{ id: "x", url: "http://127.0.0.1:1" }], pools: [{ id: "p", origins: ["x"] }], routes: [{ id: "r", pools: ["p"] }] }) }),
-      { ...env, ORIGIN_STATE: throwingState },
-      createExecutionContext(),
+      { ORIGIN_STATE: throwingState },
     );
-    expect(put.status).toBe(503);
-    expect(((await put.json()) as { code: string }).code).toBe("state_unavailable");
+    expect(put.res.status).toBe(503);
+    expect((JSON.parse(put.body) as { code: string }).code).toBe("state_unavailable");
     expect(await env.CONFIG.get(CONFIG_KEY, "text")).toBe(stored);
     expect(isolate.config.current?.envelope.version).toBe(version);
   });

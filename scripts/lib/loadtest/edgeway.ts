@@ -6,6 +6,10 @@
  */
 import { launchWorker } from "./runtime.ts";
 import type { RunningWorker, RuntimeName, WorkerModule } from "./runtime.ts";
+import { parsePrometheus } from "../prometheus.ts";
+import type { MetricSample } from "../prometheus.ts";
+
+export { sumMetric } from "../prometheus.ts";
 
 export interface EdgewayLaunch {
   readonly runtime: RuntimeName;
@@ -46,41 +50,11 @@ export async function putConfig(base: URL, token: string, document: unknown): Pr
   return (JSON.parse(text) as { version: number }).version;
 }
 
-export interface MetricSample {
-  readonly name: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly value: number;
-}
-
-/** Parses Prometheus text exposition (the lines that are samples). */
-export function parseMetrics(text: string): MetricSample[] {
-  const out: MetricSample[] = [];
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
-    if (m === null) continue;
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1] ?? ""] = (l[2] ?? "").replace(/\\(.)/g, "$1");
-    out.push({ name: m[1] ?? "", labels, value: Number(m[3]) });
-  }
-  return out;
-}
-
-/** Sum of a metric over the samples whose labels include `match`. */
-export function sumMetric(samples: readonly MetricSample[], name: string, match: Readonly<Record<string, string>> = {}): number {
-  let sum = 0;
-  for (const s of samples) {
-    if (s.name !== name) continue;
-    if (Object.entries(match).every(([k, v]) => s.labels[k] === v)) sum += s.value;
-  }
-  return sum;
-}
-
-export async function readMetrics(base: URL, token: string): Promise<MetricSample[]> {
+export async function readMetrics(base: URL, token: string): Promise<readonly MetricSample[]> {
   const response = await fetch(new URL("/_edgeway/metrics", base), { headers: auth(token), signal: AbortSignal.timeout(2_000) });
   const text = await response.text();
   if (response.status !== 200) throw new Error(`GET /_edgeway/metrics answered ${response.status}`);
-  return parseMetrics(text);
+  return parsePrometheus(text).samples;
 }
 
 /** Origin id → probe health and outlier ejection, from GET /_edgeway/health (fields it lacks stay undefined). */
