@@ -209,11 +209,12 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
 
   const { response, last, retrySkipped } = await proxyRequest({
     request,
+    url,
     route,
     select: (exclude) => {
       if (pin?.state.kind === "usable" && exclude.size === 0) return pin.state.selection;
       const picked = steer(exclude, health, cache);
-      if (picked !== undefined || isolate.outliers.ejections(Date.now()).length === 0) return picked;
+      if (picked !== undefined || !isolate.outliers.anyEjected(Date.now())) return picked;
       // Ejection never leaves a route with nothing to serve: when it would, ejected origins
       // serve as if they were not (as Envoy's panic mode does), and the metric says so.
       const fallback = probeOnlyHealth();

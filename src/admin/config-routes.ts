@@ -11,7 +11,7 @@ import { validateConfig } from "../config/validate.ts";
 import { compileConfig } from "../config/compile.ts";
 import { writeConfig } from "../config/store.ts";
 import { originStateStub } from "../state/origin-state.ts";
-import { log } from "../observe/log.ts";
+import { errorMessage, log } from "../observe/log.ts";
 import { jsonError } from "./errors.ts";
 
 /** Config documents larger than this are refused with 413. */
@@ -28,7 +28,7 @@ configRoutes.put(
     try {
       document = JSON.parse(text);
     } catch (error) {
-      return jsonError(400, "invalid_json", `body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+      return jsonError(400, "invalid_json", `body is not valid JSON: ${errorMessage(error)}`);
     }
     const result = validateConfig(document);
     if (!result.ok) return jsonError(400, "invalid_config", `config rejected: ${result.issues.length} problem(s), nothing was stored`, { issues: result.issues });
@@ -38,20 +38,20 @@ configRoutes.put(
     try {
       version = await originStateStub(c.env).allocateConfigVersion(inKv);
     } catch (error) {
-      return jsonError(503, "state_unavailable", `could not allocate a config version, nothing was stored: ${error instanceof Error ? error.message : String(error)}`);
+      return jsonError(503, "state_unavailable", `could not allocate a config version, nothing was stored: ${errorMessage(error)}`);
     }
     const envelope = { version, updatedAt: new Date().toISOString(), document };
     try {
       await writeConfig(c.env.CONFIG, envelope);
     } catch (error) {
-      return jsonError(503, "kv_unavailable", `could not store the config: ${error instanceof Error ? error.message : String(error)}`);
+      return jsonError(503, "kv_unavailable", `could not store the config: ${errorMessage(error)}`);
     }
     isolate.config.install({ compiled: compileConfig(result.config, version), envelope }, Date.now());
     // Start the alarm loop now, so sub-minute monitors in this config run without waiting for the cron tick.
     c.executionCtx.waitUntil(
       originStateStub(c.env)
         .ensureAlarm()
-        .catch((error: unknown) => failStatic("durable_object", "alarm_start_failed", { message: error instanceof Error ? error.message : String(error) })),
+        .catch((error: unknown) => failStatic("durable_object", "alarm_start_failed", { message: errorMessage(error) })),
     );
     log("info", "config_changed", { version, origins: result.config.origins.length, pools: result.config.pools.length, routes: result.config.routes.length });
     return c.json({ version });

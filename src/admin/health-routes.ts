@@ -10,6 +10,7 @@ import { isolate, reportConfigProblem } from "../isolate.ts";
 import { originStateStub } from "../state/origin-state.ts";
 import type { OriginDetails } from "../state/origin-state.ts";
 import { isHealthyIn } from "../state/snapshot-cache.ts";
+import { errorMessage } from "../observe/log.ts";
 
 export const healthRoutes = new Hono<{ Bindings: EdgewayEnv }>();
 
@@ -22,23 +23,18 @@ healthRoutes.get("/health", async (c) => {
     details = await originStateStub(c.env).details();
   } catch (e) {
     source = "isolate_snapshot";
-    error = e instanceof Error ? e.message : String(e);
+    error = errorMessage(e);
   }
   const snapshot = isolate.health.current;
   const now = Date.now();
-  const origins: Record<string, unknown> = {};
-  for (const origin of loaded?.compiled.origins.values() ?? []) {
-    const pools = [...(loaded?.compiled.pools.values() ?? [])].filter((p) => p.origins.includes(origin)).map((p) => p.id);
-    const d = details?.[origin.id];
-    const fromSnapshot = snapshot?.origins[origin.id];
-    origins[origin.id] = {
-      healthy: d?.healthy ?? isHealthyIn(snapshot, origin.id),
-      enabled: origin.enabled,
-      weight: origin.weight,
-      pools,
+  /** What the Durable Object keeps of an origin, or the snapshot's view when it could not be reached. */
+  const view = (id: string, d: OriginDetails | undefined): Record<string, unknown> => {
+    const fromSnapshot = snapshot?.origins[id];
+    return {
+      healthy: d?.healthy ?? isHealthyIn(snapshot, id),
       reason: d?.reason ?? fromSnapshot?.reason ?? "not probed yet",
       since: d?.since ?? fromSnapshot?.since ?? null,
-      ejected: isolate.outliers.isEjected(origin.id, now) || (fromSnapshot?.ejection?.until ?? 0) > now,
+      ejected: isolate.outliers.isEjected(id, now) || d?.ejection !== undefined || (fromSnapshot?.ejection?.until ?? 0) > now,
       ...(d === undefined
         ? {}
         : {
@@ -52,23 +48,22 @@ healthRoutes.get("/health", async (c) => {
             traffic: d.traffic,
           }),
     };
+  };
+  const origins: Record<string, unknown> = {};
+  for (const origin of loaded?.compiled.origins.values() ?? []) {
+    const pools = [...(loaded?.compiled.pools.values() ?? [])].filter((p) => p.origins.includes(origin)).map((p) => p.id);
+    origins[origin.id] = { enabled: origin.enabled, weight: origin.weight, pools, ...view(origin.id, details?.[origin.id]) };
   }
   // Self-registered origins: health from their heartbeats.
   for (const [id, d] of Object.entries(details ?? {})) {
-    if (d.registration === undefined || origins[id] !== undefined) continue;
+    const reg = d.registration;
+    if (reg === undefined || origins[id] !== undefined) continue;
     origins[id] = {
-      healthy: d.healthy,
       enabled: true,
-      weight: d.registration.weight,
-      pools: [d.registration.pool],
-      reason: d.reason,
-      since: d.since,
-      registered: { url: d.registration.url, ttlSeconds: d.registration.ttlSeconds, lastHeartbeat: d.registration.lastHeartbeat },
-      ejected: isolate.outliers.isEjected(id, now) || d.ejection !== undefined,
-      transitions: d.transitions,
-      ejection: d.ejection ?? null,
-      ejections: d.ejections,
-      traffic: d.traffic,
+      weight: reg.weight,
+      pools: [reg.pool],
+      registered: { url: reg.url, ttlSeconds: reg.ttlSeconds, lastHeartbeat: reg.lastHeartbeat },
+      ...view(id, d),
     };
   }
   return c.json({ configVersion: loaded?.envelope.version ?? null, source, ...(error === undefined ? {} : { error }), origins });

@@ -10,19 +10,21 @@ import { bodyLimit } from "hono/body-limit";
 import type { EdgewayEnv } from "../env.ts";
 import { isolate, reportConfigProblem } from "../isolate.ts";
 import { originStateStub } from "../state/origin-state.ts";
-import { formatPath } from "../config/validate.ts";
-import { lookupRegion, suggestRegions } from "../config/regions.ts";
+import { formatPath, originLocationIssues } from "../config/validate.ts";
+import type { ConfigIssue } from "../config/validate.ts";
 import { RegistrationRequestSchema, lapsesAt, registrationHealth } from "../discovery/registration.ts";
 import { HealthSnapshotSchema } from "../state/snapshot.ts";
 import { jsonError } from "./errors.ts";
+import { errorMessage } from "../observe/log.ts";
 
 /** A registration is a few hundred bytes; anything near this is not one. */
 export const MAX_REGISTRATION_BYTES = 16_384;
 
 export const registerRoutes = new Hono<{ Bindings: EdgewayEnv }>();
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** 400 naming every bad field, as a config PUT does. */
+function rejected(issues: readonly ConfigIssue[]): Response {
+  return jsonError(400, "invalid_registration", `registration rejected: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, { issues });
 }
 
 registerRoutes.post(
@@ -33,19 +35,13 @@ registerRoutes.post(
     try {
       body = JSON.parse(await c.req.text());
     } catch (error) {
-      return jsonError(400, "invalid_json", `body is not valid JSON: ${message(error)}`);
+      return jsonError(400, "invalid_json", `body is not valid JSON: ${errorMessage(error)}`);
     }
     const parsed = RegistrationRequestSchema.safeParse(body);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
-      return jsonError(400, "invalid_registration", `registration rejected: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, { issues });
-    }
+    if (!parsed.success) return rejected(parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })));
     const request = parsed.data;
-    if ((request.lat === undefined) !== (request.lon === undefined)) return jsonError(400, "invalid_registration", "lat and lon go together: give both or neither");
-    if (request.region !== undefined && request.lat === undefined && lookupRegion(request.region) === undefined) {
-      const hints = suggestRegions(request.region);
-      return jsonError(400, "invalid_registration", `region: unknown region "${request.region}"${hints.length > 0 ? `; did you mean ${hints.map((h) => `"${h}"`).join(" or ")}?` : ""}`);
-    }
+    const location = originLocationIssues(request, "");
+    if (location.length > 0) return rejected(location);
     const loaded = await isolate.config.get(c.env.CONFIG, Date.now(), (p) => c.executionCtx.waitUntil(p), reportConfigProblem);
     if (loaded === undefined) return jsonError(409, "no_config", "no config is stored yet: an origin can only join a pool of the config in force");
     if (!loaded.compiled.pools.has(request.pool)) {
@@ -62,7 +58,7 @@ registerRoutes.post(
       if (outcome.kind !== "heartbeat") isolate.health.set(HealthSnapshotSchema.parse(await stub.snapshot()), Date.now());
       return c.json({ id: reg.id, pool: reg.pool, result: outcome.kind, ttlSeconds: reg.ttlSeconds, nextHeartbeatBy: new Date(lapsesAt(reg)).toISOString() }, outcome.kind === "created" ? 201 : 200);
     } catch (error) {
-      return jsonError(503, "state_unavailable", `could not record the registration: ${message(error)}`);
+      return jsonError(503, "state_unavailable", `could not record the registration: ${errorMessage(error)}`);
     }
   },
 );
@@ -73,7 +69,7 @@ registerRoutes.get("/register", async (c) => {
     const registrations = await originStateStub(c.env).registrations();
     return c.json({ registrations: registrations.map((r) => ({ ...r, ...registrationHealth(r, now) })) });
   } catch (error) {
-    return jsonError(503, "state_unavailable", `could not read registrations: ${message(error)}`);
+    return jsonError(503, "state_unavailable", `could not read registrations: ${errorMessage(error)}`);
   }
 });
 
@@ -85,6 +81,6 @@ registerRoutes.delete("/register/:id", async (c) => {
     isolate.health.set(HealthSnapshotSchema.parse(await stub.snapshot()), Date.now());
     return c.json({ id, result: "deregistered" });
   } catch (error) {
-    return jsonError(503, "state_unavailable", `could not remove the registration: ${message(error)}`);
+    return jsonError(503, "state_unavailable", `could not remove the registration: ${errorMessage(error)}`);
   }
 });

@@ -10,6 +10,7 @@ import { validateConfig } from "./validate.ts";
 import type { ConfigIssue } from "./validate.ts";
 import { compileConfig } from "./compile.ts";
 import type { CompiledConfig } from "./compile.ts";
+import { errorMessage } from "../observe/log.ts";
 
 export const CONFIG_KEY = "config";
 export const versionKey = (version: number): string => `config:v:${version}`;
@@ -42,7 +43,7 @@ export async function readConfig(kv: KVNamespace): Promise<{ loaded: LoadedConfi
   try {
     text = await kv.get(CONFIG_KEY, "text");
   } catch (error) {
-    return { problem: { kind: "kv_error", message: error instanceof Error ? error.message : String(error) } };
+    return { problem: { kind: "kv_error", message: errorMessage(error) } };
   }
   if (text === null) return undefined;
   let raw: unknown;

@@ -57,10 +57,30 @@ function checkRefs(refs: readonly string[], known: Set<string>, kind: string, pa
   });
 }
 
+/** `path.name`, or `name` at the top of a document. */
+function field(path: string, name: string): string {
+  return path === "" ? name : `${path}.${name}`;
+}
+
 function checkCoordinates(item: { lat?: number | undefined; lon?: number | undefined }, path: string, issues: ConfigIssue[]): void {
   if ((item.lat === undefined) !== (item.lon === undefined)) {
-    issues.push({ path: `${path}.${item.lat === undefined ? "lat" : "lon"}`, message: "lat and lon go together: give both or neither" });
+    issues.push({ path: field(path, item.lat === undefined ? "lat" : "lon"), message: "lat and lon go together: give both or neither" });
   }
+}
+
+/**
+ * An origin's location: lat and lon together, and a region from the catalogue unless
+ * lat/lon place it (used for the document's origins and for self-registered ones).
+ */
+export function originLocationIssues(origin: { region?: string | undefined; lat?: number | undefined; lon?: number | undefined }, path: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  checkCoordinates(origin, path, issues);
+  if (origin.region !== undefined && lookupRegion(origin.region) === undefined && origin.lat === undefined) {
+    const hints = suggestRegions(origin.region);
+    const hint = hints.length > 0 ? `; did you mean ${hints.map((h) => `"${h}"`).join(" or ")}?` : "";
+    issues.push({ path: field(path, "region"), message: `unknown region "${origin.region}" (give lat and lon for a region outside the catalogue)${hint}` });
+  }
+  return issues;
 }
 
 function crossReferenceIssues(config: Config): ConfigIssue[] {
@@ -70,15 +90,7 @@ function crossReferenceIssues(config: Config): ConfigIssue[] {
   const poolIds = duplicateIds(config.pools, "pools", issues);
   duplicateIds(config.routes, "routes", issues);
 
-  config.origins.forEach((origin, i) => {
-    const path = `origins[${i}]`;
-    checkCoordinates(origin, path, issues);
-    if (origin.region !== undefined && lookupRegion(origin.region) === undefined && origin.lat === undefined) {
-      const hints = suggestRegions(origin.region);
-      const hint = hints.length > 0 ? `; did you mean ${hints.map((h) => `"${h}"`).join(" or ")}?` : "";
-      issues.push({ path: `${path}.region`, message: `unknown region "${origin.region}" (give lat and lon for a region outside the catalogue)${hint}` });
-    }
-  });
+  config.origins.forEach((origin, i) => issues.push(...originLocationIssues(origin, `origins[${i}]`)));
 
   config.pools.forEach((pool, i) => {
     const path = `pools[${i}]`;

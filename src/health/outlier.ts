@@ -31,7 +31,8 @@ export function classifyTry(kind: "response" | "connect-failure" | "timeout" | "
   return status >= 500 && status <= 599 ? "5xx" : "success";
 }
 
-export type EjectionKind = "consecutive-5xx" | "consecutive-gateway-failure" | "failure-percentage";
+export const EJECTION_KINDS = ["consecutive-5xx", "consecutive-gateway-failure", "failure-percentage"] as const;
+export type EjectionKind = (typeof EJECTION_KINDS)[number];
 
 export interface Ejection {
   readonly originId: string;
@@ -230,6 +231,12 @@ export class OutlierDetector {
   }
 
   /** Ejections in force at `now`. */
+  /** Whether any origin is ejected at `now` (no allocation: asked on the request path). */
+  anyEjected(now: number): boolean {
+    for (const e of this.#ejected.values()) if (now < e.until) return true;
+    return false;
+  }
+
   ejections(now: number): Ejection[] {
     return [...this.#ejected.values()].filter((e) => now < e.until);
   }

@@ -6,6 +6,7 @@ import { connect } from "cloudflare:sockets";
 import type { Monitor } from "../config/schema.ts";
 import type { CompiledOrigin } from "../config/compile.ts";
 import { expectedCodesMatcher } from "./expected-codes.ts";
+import { errorMessage } from "../observe/log.ts";
 
 /** One probe's result, as stored in the origin's history. */
 export interface ProbeResult {
@@ -54,8 +55,7 @@ async function readPrefix(body: ReadableStream<Uint8Array> | null, limit: number
 /** Describes a fetch or connect failure the way an operator wants to read it. */
 export function describeFailure(error: unknown, timeoutMs: number): string {
   if (error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError")) return `timeout after ${timeoutMs} ms`;
-  const message = error instanceof Error ? error.message : String(error);
-  return `connect failed: ${message}`;
+  return `connect failed: ${errorMessage(error)}`;
 }
 
 async function probeHttp(origin: CompiledOrigin, monitor: Monitor, started: number): Promise<ProbeResult> {

@@ -10,11 +10,7 @@ import { originStateStub } from "../state/origin-state.ts";
 import type { HealthSnapshot } from "../state/snapshot.ts";
 import { probeRound } from "./probe-round.ts";
 import { dueOnCronTick } from "./monitor-schedule.ts";
-import { log } from "../observe/log.ts";
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+import { errorMessage, log } from "../observe/log.ts";
 
 /** Runs one round; resolves once the results are recorded. Undefined when there is no config or nothing was due. */
 export async function runScheduledProbes(env: Env, scheduledTime = Date.now()): Promise<HealthSnapshot | undefined> {
@@ -25,7 +21,7 @@ export async function runScheduledProbes(env: Env, scheduledTime = Date.now()): 
     return undefined;
   }
   const stub = originStateStub(env);
-  const watchdog = stub.ensureAlarm().catch((error: unknown) => failStatic("durable_object", "alarm_watchdog_failed", { message: message(error) }));
+  const watchdog = stub.ensureAlarm().catch((error: unknown) => failStatic("durable_object", "alarm_watchdog_failed", { message: errorMessage(error) }));
   const round = await probeRound(loaded.compiled, (m) => dueOnCronTick(m, scheduledTime), false);
   await watchdog;
   if (round.results.length === 0) return undefined;

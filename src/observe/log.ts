@@ -10,3 +10,8 @@ export function log(level: LogLevel, event: string, fields: Record<string, unkno
   else if (level === "warn") console.warn(line);
   else console.log(line);
 }
+
+/** The message of anything thrown, for logs and error bodies. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -32,6 +32,8 @@ export interface TryOutcome {
 
 export interface ProxyInput {
   readonly request: Request;
+  /** `request.url`, parsed once by the caller (route matching needed it already). */
+  readonly url: URL;
   readonly route: CompiledRoute;
   /** The next origin to try, given those tried so far. */
   readonly select: (exclude: ReadonlySet<string>) => Selection | undefined;
@@ -142,7 +144,7 @@ class RequestTries {
   constructor(input: ProxyInput, deadline: number, body: TryRequest["body"]) {
     this.#input = input;
     this.#deadline = deadline;
-    this.#url = new URL(input.request.url);
+    this.#url = input.url;
     this.#request = { method: input.request.method, headers: originRequestHeaders(input.request.headers, input.forwarded), body };
   }
 

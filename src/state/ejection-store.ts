@@ -4,7 +4,7 @@
  * error-rate history. Isolates send these batched, every few seconds and at once on an
  * ejection, so writes grow with origins and isolates, never with requests.
  */
-import type { EjectionRecord } from "./snapshot.ts";
+import type { Ejection, EjectionKind } from "../health/outlier.ts";
 import type { EjectionRow } from "./sql-schema.ts";
 import { trimPerOrigin } from "./sql-schema.ts";
 import { log } from "../observe/log.ts";
@@ -19,7 +19,7 @@ export const TRAFFIC_RETENTION_MS = 60 * 60_000;
 export const MAX_REPORT_ENTRIES = 2_000;
 
 /** An ejection as an isolate reports it. */
-export interface ReportedEjection extends EjectionRecord {
+export interface ReportedEjection extends Ejection {
   /** Whether a passing probe ends it early (the pool's `unejectOnProbeSuccess`). */
   readonly unejectOnProbeSuccess: boolean;
 }
@@ -50,7 +50,7 @@ function toRecord(row: EjectionRow): ReportedEjection {
   return {
     originId: row.origin_id,
     poolId: row.pool_id,
-    kind: row.kind as EjectionRecord["kind"],
+    kind: row.kind as EjectionKind,
     at: row.at,
     until: row.until,
     count: row.count,

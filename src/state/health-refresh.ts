@@ -10,6 +10,7 @@ import type { WaitUntil } from "../env.ts";
 import { isolate, failStatic } from "../isolate.ts";
 import { originStateStub } from "./origin-state.ts";
 import { HealthSnapshotSchema } from "./snapshot.ts";
+import { errorMessage } from "../observe/log.ts";
 
 /** The longest a cold isolate waits for its first snapshot. */
 export const COLD_WAIT_MS = 100;
@@ -17,10 +18,6 @@ export const COLD_WAIT_MS = 100;
 export const LATENCY_REPORT_MS = 10_000;
 
 let lastReport = Number.NEGATIVE_INFINITY;
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function startRefresh(env: Env, colo: string): Promise<void> {
   return isolate.health.refresh(

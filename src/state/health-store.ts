@@ -34,8 +34,12 @@ export class HealthStore {
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
+    // Whether each origin's latest probe passed, in one query rather than one per origin.
+    const lastOk = new Map<string, boolean>();
+    for (const r of sql.exec<{ origin_id: string; ok: number }>("SELECT origin_id, ok FROM probe_history WHERE seq IN (SELECT MAX(seq) FROM probe_history GROUP BY origin_id)")) {
+      lastOk.set(r.origin_id, r.ok === 1);
+    }
     for (const row of sql.exec<HealthRow>("SELECT * FROM origin_health")) {
-      const last = sql.exec<{ ok: number }>("SELECT ok FROM probe_history WHERE origin_id = ? ORDER BY seq DESC LIMIT 1", row.origin_id).toArray()[0];
       this.#health.set(row.origin_id, {
         healthy: row.healthy === 1,
         consecutiveSuccesses: row.consecutive_successes,
@@ -43,7 +47,7 @@ export class HealthStore {
         since: row.since,
         reason: row.reason,
         lastProbeAt: row.last_probe_at,
-        lastProbeOk: last === undefined ? undefined : last.ok === 1,
+        lastProbeOk: lastOk.get(row.origin_id),
       });
     }
   }

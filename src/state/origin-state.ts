@@ -25,7 +25,7 @@ import { dueMonitors, earliest, isSubMinute, nextDueAfter } from "../health/moni
 import { registrationHealth } from "../discovery/registration.ts";
 import type { Registration, RegistrationRequest } from "../discovery/registration.ts";
 import { isolate, reportConfigProblem } from "../isolate.ts";
-import { log } from "../observe/log.ts";
+import { errorMessage, log } from "../observe/log.ts";
 
 export { HISTORY_PER_ORIGIN, TRANSITIONS_PER_ORIGIN } from "./health-store.ts";
 export type { HistoryEntry } from "./health-store.ts";
@@ -170,11 +170,6 @@ export class OriginState extends DurableObject<Env> {
     return this.#registrations.all();
   }
 
-  /** Ids of the registered origins, for a config check (an origin may not take a registered id). */
-  isRegistered(id: string): boolean {
-    return this.#registrations.has(id);
-  }
-
   /** Health, recent probe history, transitions, ejections and traffic per origin, for the admin API. */
   details(historyLimit = 20): Record<string, OriginDetails> {
     const now = Date.now();
@@ -241,7 +236,7 @@ export class OriginState extends DurableObject<Env> {
       this.#registrations.sweep(Date.now(), (id, t) => this.#health.recordTransition(id, t));
       this.#ejections.sweep(Date.now());
     } catch (error) {
-      log("error", "alarm_failed", { message: error instanceof Error ? error.message : String(error) });
+      log("error", "alarm_failed", { message: errorMessage(error) });
     } finally {
       await this.#scheduleNext();
     }

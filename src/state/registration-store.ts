@@ -37,10 +37,6 @@ export class RegistrationStore {
     return [...this.#regs.values()].map((r) => r.reg);
   }
 
-  has(id: string): boolean {
-    return this.#regs.has(id);
-  }
-
   /** Registers an origin or records its heartbeat. `onTransition` hears a lapsed origin coming back. */
   register(request: RegistrationRequest, now: number, onTransition: (id: string, t: Transition) => void): RegisterOutcome {
     const held = this.#regs.get(request.id);

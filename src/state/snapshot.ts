@@ -5,12 +5,14 @@
  */
 import { z } from "zod";
 import { RegistrationSchema } from "../discovery/registration.ts";
+import { EJECTION_KINDS } from "../health/outlier.ts";
+import type { Ejection } from "../health/outlier.ts";
 
-/** A passive ejection (outlier detection) in force, as some isolate reported it. */
-export const EjectionSchema = z.object({
+/** A passive ejection (outlier detection) in force, as some isolate reported it: the detector's `Ejection`. */
+export const EjectionSchema: z.ZodType<Ejection> = z.object({
   originId: z.string(),
   poolId: z.string(),
-  kind: z.enum(["consecutive-5xx", "consecutive-gateway-failure", "failure-percentage"]),
+  kind: z.enum(EJECTION_KINDS),
   at: z.number(),
   until: z.number(),
   count: z.number().int().min(1),
@@ -39,4 +41,3 @@ export const HealthSnapshotSchema = z.object({
 
 export type OriginStatus = z.infer<typeof OriginStatusSchema>;
 export type HealthSnapshot = z.infer<typeof HealthSnapshotSchema>;
-export type EjectionRecord = z.infer<typeof EjectionSchema>;

@@ -159,8 +159,10 @@ async function run(origins: readonly TestOrigin[], options: RunOptions = {}): Pr
   const outcomes: TryOutcome[] = [];
   const started: string[] = [];
   let budgetAsks = 0;
+  const request = new Request(`http://edge.test${options.path ?? "/x"}`, options.init);
   const input: ProxyInput = {
-    request: new Request(`http://edge.test${options.path ?? "/x"}`, options.init),
+    request,
+    url: new URL(request.url),
     route,
     select,
     forwarded: { clientIp: "203.0.113.9", proto: "http", host: "edge.test" },
@@ -338,6 +340,7 @@ describe("proxyRequest: retry conditions", () => {
     const config = compile({ origins: [{ id: "ok", url: ok.url }], pools: [{ id: "p", origins: ["ok"] }], routes: [makeRoute("r", ["p"])] });
     const result = await proxyRequest({
       request: new Request("http://edge.test/"),
+      url: new URL("http://edge.test/"),
       route: routeOf(config),
       select: () => undefined,
       forwarded: { clientIp: undefined, proto: "http", host: "edge.test" },

@@ -203,6 +203,16 @@ describe("ejection duration", () => {
   });
 });
 
+describe("anyEjected", () => {
+  it("is true while some origin is ejected and false from its `until` on", () => {
+    const d = new OutlierDetector();
+    expect(d.anyEjected(1_000)).toBe(false);
+    eject(d, "o0", poolOf(3), 1_000);
+    expect(d.anyEjected(30_999)).toBe(true);
+    expect(d.anyEjected(31_000)).toBe(false);
+  });
+});
+
 describe("expire", () => {
   it("returns an origin at `until` and not before, and bumps the epoch", () => {
     const d = new OutlierDetector();
