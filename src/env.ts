@@ -5,10 +5,14 @@
 export interface EdgewayEnv extends Env {
   /** Bearer token for the admin API (`wrangler secret put ADMIN_TOKEN`, or `--var` locally). */
   readonly ADMIN_TOKEN?: string;
+  /** A read-only admin token for dashboards and the status page: GET, HEAD and POST /config/validate only. */
+  readonly ADMIN_READ_TOKEN?: string;
   /** Signs session-affinity cookies (`wrangler secret put AFFINITY_KEY`); ADMIN_TOKEN when unset. */
   readonly AFFINITY_KEY?: string;
   /** A second token accepted for /_edgeway/register only, so origins need not hold ADMIN_TOKEN. */
   readonly REGISTER_TOKEN?: string;
+  /** Workers Analytics Engine dataset: one data point per proxied request when bound (docs/analytics-engine.md). */
+  readonly ANALYTICS?: AnalyticsEngineDataset;
 }
 
 /** The part of the execution context the request path uses. */

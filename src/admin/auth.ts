@@ -1,10 +1,20 @@
 /**
- * Bearer-token auth for the admin API. The token is compared in constant time (both
- * sides hashed to equal length, then crypto.subtle.timingSafeEqual), so response timing
- * says nothing about how much of a guess was right.
+ * Who may call the admin API, and as whom. Three tokens, each a secret:
+ * - ADMIN_TOKEN: everything;
+ * - ADMIN_READ_TOKEN (optional): reads only — GET and HEAD, and the dry-run
+ *   POST /config/validate — for dashboards and the status page; a change answers 403;
+ * - REGISTER_TOKEN (optional): /register calls only, so origins need not hold ADMIN_TOKEN.
+ * A token comes as `Authorization: Bearer <token>`, or as the password of HTTP Basic
+ * auth so a browser can open /_edgeway/status (any user name). Tokens are compared in
+ * constant time (both sides hashed to equal length, then crypto.subtle.timingSafeEqual),
+ * so response timing says nothing about how much of a guess was right.
+ *
+ * The caller's name for the audit trail comes from `x-edgeway-actor` (the CLI sends
+ * user@host); without it, the token's name stands in.
  */
 import type { MiddlewareHandler } from "hono";
-import type { EdgewayEnv } from "../env.ts";
+import type { AdminEnv, AdminVariables } from "./openapi.ts";
+import { jsonError } from "./errors.ts";
 
 const encoder = new TextEncoder();
 
@@ -18,11 +28,15 @@ export async function tokensEqual(given: string, expected: string): Promise<bool
   return crypto.subtle.timingSafeEqual(a, b) && given.length === expected.length;
 }
 
-function unauthorized(message: string): Response {
-  return new Response(`${JSON.stringify({ error: message, code: "unauthorized" })}\n`, {
-    status: 401,
-    headers: { "content-type": "application/json; charset=utf-8", "www-authenticate": 'Bearer realm="edgeway"' },
-  });
+/** Longest accepted x-edgeway-actor. */
+export const MAX_ACTOR_LENGTH = 128;
+const PRINTABLE = /^[^\p{Cc}]+$/u;
+
+function unauthorized(message: string, browser: boolean): Response {
+  const response = jsonError(401, "unauthorized", message);
+  // A browser shows a login prompt for Basic; API clients read the Bearer challenge.
+  response.headers.set("www-authenticate", browser ? 'Basic realm="edgeway", charset="UTF-8"' : 'Bearer realm="edgeway"');
+  return response;
 }
 
 /** Whether a request path is a registration call (which REGISTER_TOKEN may also make). */
@@ -30,20 +44,58 @@ function isRegistration(path: string): boolean {
   return /\/_edgeway\/register(\/|$)/.test(path);
 }
 
-/**
- * Rejects every request without `Authorization: Bearer <ADMIN_TOKEN>` with 401;
- * registration calls may carry REGISTER_TOKEN instead.
- */
-export function adminAuth(): MiddlewareHandler<{ Bindings: EdgewayEnv }> {
+/** Whether the call only reads (what ADMIN_READ_TOKEN may do). */
+export function isReadOnly(method: string, path: string): boolean {
+  return method === "GET" || method === "HEAD" || (method === "POST" && /\/_edgeway\/config\/validate\/?$/.test(path));
+}
+
+/** The token in an Authorization header (Bearer, or Basic's password); undefined when absent or malformed. */
+export function presentedToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (bearer !== null) return bearer[1];
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (basic === null || basic[1] === undefined) return undefined;
+  let decoded: string;
+  try {
+    decoded = new TextDecoder().decode(Uint8Array.from(atob(basic[1]), (ch) => ch.charCodeAt(0)));
+  } catch {
+    return undefined;
+  }
+  const colon = decoded.indexOf(":");
+  const password = colon < 0 ? "" : decoded.slice(colon + 1);
+  return password === "" ? undefined : password;
+}
+
+/** The scope a token grants on this path, or undefined when it grants none. */
+async function scopeOf(token: string, env: AdminEnv["Bindings"], path: string): Promise<AdminVariables["scope"] | undefined> {
+  const { ADMIN_TOKEN: admin, ADMIN_READ_TOKEN: read, REGISTER_TOKEN: register } = env;
+  if (admin !== undefined && admin !== "" && (await tokensEqual(token, admin))) return "admin";
+  if (read !== undefined && read !== "" && (await tokensEqual(token, read))) return "read";
+  if (register !== undefined && register !== "" && isRegistration(path) && (await tokensEqual(token, register))) return "register";
+  return undefined;
+}
+
+const TOKEN_NAMES = { admin: "admin-token", read: "read-token", register: "register-token" } as const;
+
+/** Rejects a request without a token good for it: 401 (no or wrong token), 403 (read-only token, changing call), 400 (bad actor header). */
+export function adminAuth(): MiddlewareHandler<AdminEnv> {
   return async function adminAuthMiddleware(c, next) {
-    const expected = c.env.ADMIN_TOKEN;
-    if (expected === undefined || expected === "") return unauthorized("the admin API is disabled: ADMIN_TOKEN is not set");
-    const header = c.req.header("authorization");
-    const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (match === null || match[1] === undefined) return unauthorized("missing bearer token: send Authorization: Bearer <token>");
-    const register = c.env.REGISTER_TOKEN;
-    const ok = (await tokensEqual(match[1], expected)) || (register !== undefined && register !== "" && isRegistration(c.req.path) && (await tokensEqual(match[1], register)));
-    if (!ok) return unauthorized("wrong bearer token");
+    const browser = c.req.method === "GET" && (c.req.header("accept") ?? "").includes("text/html");
+    if ((c.env.ADMIN_TOKEN ?? "") === "") return unauthorized("the admin API is disabled: ADMIN_TOKEN is not set", browser);
+    const token = presentedToken(c.req.header("authorization"));
+    if (token === undefined) return unauthorized("missing bearer token: send Authorization: Bearer <token> (or HTTP Basic with the token as the password)", browser);
+    const scope = await scopeOf(token, c.env, c.req.path);
+    if (scope === undefined) return unauthorized("wrong token", browser);
+    if (scope === "read" && !isReadOnly(c.req.method, c.req.path)) {
+      return jsonError(403, "read_only_token", `the read-only token may not ${c.req.method} ${c.req.path}: use ADMIN_TOKEN for changes`);
+    }
+    const actor = c.req.header("x-edgeway-actor");
+    if (actor !== undefined && (actor.length > MAX_ACTOR_LENGTH || !PRINTABLE.test(actor))) {
+      return jsonError(400, "invalid_actor", `x-edgeway-actor: must be 1–${MAX_ACTOR_LENGTH} printable characters`);
+    }
+    c.set("scope", scope);
+    c.set("actor", actor?.trim() || TOKEN_NAMES[scope]);
     await next();
   };
 }

@@ -4,15 +4,34 @@
  * recent probes, transitions, ejections and traffic. When the Durable
  * Object cannot be reached the isolate's snapshot answers, and the body says so.
  */
-import { Hono } from "hono";
-import type { EdgewayEnv } from "../env.ts";
+import { z } from "@hono/zod-openapi";
+import { adminRoutes, errorResponses, jsonResponse } from "./openapi.ts";
 import { isolate, reportConfigProblem } from "../isolate.ts";
 import { originStateStub } from "../state/origin-state.ts";
 import type { OriginDetails } from "../state/origin-state.ts";
 import { isHealthyIn } from "../state/snapshot-cache.ts";
 import { errorMessage } from "../observe/log.ts";
 
-export const healthRoutes = new Hono<{ Bindings: EdgewayEnv }>();
+export const healthRoutes = adminRoutes();
+
+healthRoutes.openAPIRegistry.registerPath({
+  method: "get",
+  path: "/health",
+  tags: ["Health"],
+  summary: "Every origin's health, ejection, recent probes, transitions and traffic",
+  responses: {
+    200: jsonResponse(
+      z.object({
+        configVersion: z.number().nullable(),
+        source: z.enum(["durable_object", "isolate_snapshot"]),
+        error: z.string().optional(),
+        origins: z.record(z.string(), z.object({ healthy: z.boolean(), reason: z.string(), ejected: z.boolean() }).passthrough()),
+      }),
+      "Health by origin id; `source` says whether the Durable Object answered or this isolate's snapshot stood in.",
+    ),
+    ...errorResponses,
+  },
+});
 
 healthRoutes.get("/health", async (c) => {
   const loaded = await isolate.config.get(c.env.CONFIG, Date.now(), (p) => c.executionCtx.waitUntil(p), reportConfigProblem);

@@ -5,9 +5,8 @@
  * their health. Accepts the admin token, or REGISTER_TOKEN when set, so origins need not
  * hold the admin token.
  */
-import { Hono } from "hono";
+import { z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import type { EdgewayEnv } from "../env.ts";
 import { isolate, reportConfigProblem } from "../isolate.ts";
 import { originStateStub } from "../state/origin-state.ts";
 import { formatPath, originLocationIssues } from "../config/validate.ts";
@@ -15,12 +14,46 @@ import type { ConfigIssue } from "../config/validate.ts";
 import { RegistrationRequestSchema, lapsesAt, registrationHealth } from "../discovery/registration.ts";
 import { HealthSnapshotSchema } from "../state/snapshot.ts";
 import { jsonError } from "./errors.ts";
+import { adminRoutes, ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi.ts";
 import { errorMessage } from "../observe/log.ts";
 
 /** A registration is a few hundred bytes; anything near this is not one. */
 export const MAX_REGISTRATION_BYTES = 16_384;
 
-export const registerRoutes = new Hono<{ Bindings: EdgewayEnv }>();
+export const registerRoutes = adminRoutes();
+
+const RegistrationResult = z.object({ id: z.string(), pool: z.string(), result: z.enum(["created", "updated", "heartbeat"]), ttlSeconds: z.number(), nextHeartbeatBy: z.string() });
+registerRoutes.openAPIRegistry.registerPath({
+  method: "post",
+  path: "/register",
+  tags: ["Registration"],
+  summary: "Register an origin into a pool of the config in force; repeat within ttlSeconds as its heartbeat",
+  description: "ADMIN_TOKEN or REGISTER_TOKEN.",
+  request: { body: jsonBody(RegistrationRequestSchema, "The origin and the pool it joins.") },
+  responses: {
+    200: jsonResponse(RegistrationResult, "Updated, or a heartbeat."),
+    201: jsonResponse(RegistrationResult, "Registered."),
+    ...errorResponses,
+    409: jsonResponse(ErrorSchema, "No config yet, or the id belongs to a configured origin."),
+    413: jsonResponse(ErrorSchema, "Body too large."),
+    503: jsonResponse(ErrorSchema, "The Durable Object could not be reached."),
+  },
+});
+registerRoutes.openAPIRegistry.registerPath({
+  method: "get",
+  path: "/register",
+  tags: ["Registration"],
+  summary: "Registered origins with their heartbeat health",
+  responses: { 200: jsonResponse(z.object({ registrations: z.array(z.record(z.string(), z.unknown())) }), "Registrations."), ...errorResponses },
+});
+registerRoutes.openAPIRegistry.registerPath({
+  method: "delete",
+  path: "/register/{id}",
+  tags: ["Registration"],
+  summary: "Remove a registered origin",
+  request: { params: z.object({ id: z.string() }) },
+  responses: { 200: jsonResponse(z.object({ id: z.string(), result: z.literal("deregistered") }), "Removed."), ...errorResponses, 404: jsonResponse(ErrorSchema, "Not registered.") },
+});
 
 /** 400 naming every bad field, as a config PUT does. */
 function rejected(issues: readonly ConfigIssue[]): Response {
@@ -55,6 +88,8 @@ registerRoutes.post(
       const outcome = await stub.register(request);
       const reg = outcome.registration;
       // This isolate steers with the new origin at once; others pick it up with their next snapshot.
+      if (outcome.kind === "heartbeat") c.set("auditSkip", true);
+      else c.set("auditSummary", `${reg.id} ${outcome.kind} in pool ${reg.pool} at ${reg.url}`);
       if (outcome.kind !== "heartbeat") isolate.health.set(HealthSnapshotSchema.parse(await stub.snapshot()), Date.now());
       return c.json({ id: reg.id, pool: reg.pool, result: outcome.kind, ttlSeconds: reg.ttlSeconds, nextHeartbeatBy: new Date(lapsesAt(reg)).toISOString() }, outcome.kind === "created" ? 201 : 200);
     } catch (error) {

@@ -18,10 +18,18 @@ export const versionKey = (version: number): string => `config:v:${version}`;
 /** How long an isolate trusts its copy before re-reading KV (KV itself may be up to 60 s stale). */
 export const CONFIG_TTL_MS = 5_000;
 
-const EnvelopeSchema = z.object({
+export const EnvelopeSchema = z.object({
   version: z.number().int().positive(),
   updatedAt: z.string(),
   document: z.unknown(),
+  /** Who stored it (x-edgeway-actor, or the token's name); absent on versions stored before history existed. */
+  actor: z.string().optional(),
+  /** Why, as the operator said (x-edgeway-reason, or the rollback's reason). */
+  reason: z.string().optional(),
+  /** The version this one restored, for a rollback. */
+  rollbackOf: z.number().int().positive().optional(),
+  /** How it differs from the version before it. */
+  changes: z.object({ added: z.number(), removed: z.number(), changed: z.number() }).optional(),
 });
 
 export type ConfigEnvelope = z.infer<typeof EnvelopeSchema>;
@@ -59,10 +67,21 @@ export async function readConfig(kv: KVNamespace): Promise<{ loaded: LoadedConfi
   return { loaded: { compiled: compileConfig(result.config, envelope.data.version), envelope: envelope.data } };
 }
 
-/** Stores a validated document as `version`: the versioned copy first, then the pointer. */
+/** What a history listing shows of a version, kept as the versioned key's KV metadata (≤ 1 KiB). */
+export type VersionMetadata = Omit<ConfigEnvelope, "document">;
+
+export function metadataOf(envelope: ConfigEnvelope): VersionMetadata {
+  const { document: _, ...meta } = envelope;
+  return { ...meta, ...(meta.reason === undefined ? {} : { reason: meta.reason.slice(0, 300) }), ...(meta.actor === undefined ? {} : { actor: meta.actor.slice(0, 128) }) };
+}
+
+/**
+ * Stores a validated document as `version`: the versioned copy first, then the pointer,
+ * so the pointer never names a version that is not stored.
+ */
 export async function writeConfig(kv: KVNamespace, envelope: ConfigEnvelope): Promise<void> {
   const text = JSON.stringify(envelope);
-  await kv.put(versionKey(envelope.version), text);
+  await kv.put(versionKey(envelope.version), text, { metadata: metadataOf(envelope) });
   await kv.put(CONFIG_KEY, text);
 }
 

@@ -13,12 +13,16 @@ import type { OriginHealth, Transition } from "../health/state-machine.ts";
 import type { HealthSnapshot } from "./snapshot.ts";
 import { SCHEMA } from "./sql-schema.ts";
 import { HealthStore } from "./health-store.ts";
-import type { HistoryEntry } from "./health-store.ts";
+import type { HistoryEntry, ProbeCount } from "./health-store.ts";
 import { EjectionStore } from "./ejection-store.ts";
 import type { EjectionLogEntry, ReportedEjection, TrafficBucket, TrafficReport } from "./ejection-store.ts";
 import { RegistrationStore } from "./registration-store.ts";
 import type { RegisterOutcome } from "./registration-store.ts";
 import { ProbeSchedule } from "./probe-schedule.ts";
+import { OverrideStore } from "./override-store.ts";
+import { AuditStore } from "./audit-store.ts";
+import type { AuditEntry } from "./audit-store.ts";
+import type { OriginOverrides, OverrideKind, OverridesById } from "../config/overrides.ts";
 import type { ProbeRound } from "../health/probe-round.ts";
 import { monitorsInUse, probeRound } from "../health/probe-round.ts";
 import { dueMonitors, earliest, isSubMinute, nextDueAfter } from "../health/monitor-schedule.ts";
@@ -39,6 +43,7 @@ export interface OriginDetails extends OriginHealth {
   readonly ejections: readonly EjectionLogEntry[];
   readonly traffic: readonly TrafficBucket[];
   readonly registration: Registration | undefined;
+  readonly overrides?: OriginOverrides;
 }
 
 /** Latency reports older than this no longer seed cold isolates. */
@@ -53,6 +58,8 @@ export class OriginState extends DurableObject<Env> {
   #ejections!: EjectionStore;
   #registrations!: RegistrationStore;
   #schedule!: ProbeSchedule;
+  #overrides!: OverrideStore;
+  #audit!: AuditStore;
   /** Sub-minute monitors in the config the last alarm saw, to know when to wake next. */
   #subMinute = new Set<string>();
 
@@ -65,6 +72,8 @@ export class OriginState extends DurableObject<Env> {
       this.#ejections = new EjectionStore(sql);
       this.#registrations = new RegistrationStore(sql);
       this.#schedule = new ProbeSchedule(sql);
+      this.#overrides = new OverrideStore(sql);
+      this.#audit = new AuditStore(sql);
     });
   }
 
@@ -110,7 +119,18 @@ export class OriginState extends DurableObject<Env> {
     for (const ejection of this.#ejections.all(now)) {
       if (origins[ejection.originId] === undefined) origins[ejection.originId] = { healthy: true, since: ejection.at, reason: "not probed yet", ejection: withoutFlag(ejection) };
     }
-    const snapshot: HealthSnapshot = { generatedAt: now, origins, registrations, registrationsVersion: this.#registrations.version };
+    const overrides = this.#overrides.all();
+    for (const [id, o] of Object.entries(overrides)) {
+      if (o.health !== undefined) origins[id] = { ...origins[id], ...forcedHealth(o.health) };
+    }
+    const snapshot: HealthSnapshot = {
+      generatedAt: now,
+      origins,
+      registrations,
+      registrationsVersion: this.#registrations.version,
+      overrides,
+      overridesVersion: this.#overrides.version,
+    };
     if (colo === undefined) return snapshot;
     const latency: Record<string, number> = {};
     const rows = this.ctx.storage.sql.exec<{ key: string; ewma: number }>(
@@ -170,6 +190,11 @@ export class OriginState extends DurableObject<Env> {
     return this.#registrations.all();
   }
 
+  /** Probe results applied per origin and result (alarm and cron alike), for the metrics route. */
+  probeCounts(): ProbeCount[] {
+    return this.#health.probeCounts();
+  }
+
   /** Health, recent probe history, transitions, ejections and traffic per origin, for the admin API. */
   details(historyLimit = 20): Record<string, OriginDetails> {
     const now = Date.now();
@@ -192,7 +217,38 @@ export class OriginState extends DurableObject<Env> {
     for (const id of this.#ejections.originIds()) {
       out[id] ??= detail(id, { healthy: true, since: 0, reason: "not probed (no monitor)", consecutiveSuccesses: 0, consecutiveFailures: 0 }, null);
     }
+    for (const [id, o] of Object.entries(this.#overrides.all())) {
+      const held = out[id] ?? detail(id, { healthy: true, since: 0, reason: "not probed (no monitor)", consecutiveSuccesses: 0, consecutiveFailures: 0 }, null);
+      out[id] = { ...held, ...(o.health === undefined ? {} : forcedHealth(o.health)), overrides: o };
+    }
     return out;
+  }
+
+  /** Admin overrides by origin id. */
+  overrides(): OverridesById {
+    return this.#overrides.all();
+  }
+
+  /** Sets one kind of override on an origin; returns the origin's overrides and the new snapshot. */
+  setOverride<K extends OverrideKind>(originId: string, kind: K, value: NonNullable<OriginOverrides[K]>): { overrides: OriginOverrides; snapshot: HealthSnapshot } {
+    const overrides = this.#overrides.set(originId, kind, value);
+    return { overrides, snapshot: this.snapshot() };
+  }
+
+  /** Clears kinds of override on an origin; returns what is left and the new snapshot. */
+  clearOverrides(originId: string, kinds: readonly OverrideKind[], actor: string, reason?: string): { overrides: OriginOverrides; snapshot: HealthSnapshot } {
+    const overrides = this.#overrides.clear(originId, kinds, actor, reason);
+    return { overrides, snapshot: this.snapshot() };
+  }
+
+  /** Records an accepted admin change. */
+  recordAudit(entry: AuditEntry): void {
+    this.#audit.record(entry);
+  }
+
+  /** The newest admin changes first. */
+  audit(limit = 100): AuditEntry[] {
+    return this.#audit.recent(limit);
   }
 
   /** The next config version: one past both this counter and `atLeast` (the version in KV). */
@@ -258,6 +314,11 @@ export class OriginState extends DurableObject<Env> {
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > at) await this.ctx.storage.setAlarm(Math.max(at, Date.now() + MIN_ALARM_DELAY_MS));
   }
+}
+
+/** An origin's health as an operator forced it. */
+function forcedHealth(h: NonNullable<OriginOverrides["health"]>): { healthy: boolean; since: number; reason: string } {
+  return { healthy: h.value === "healthy", since: h.at, reason: `forced ${h.value} by ${h.actor}: ${h.reason}` };
 }
 
 function withoutFlag(e: ReportedEjection): HealthSnapshot["origins"][string]["ejection"] {

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { RegistrationSchema } from "../discovery/registration.ts";
 import { EJECTION_KINDS } from "../health/outlier.ts";
+import { OriginOverridesSchema } from "../config/overrides.ts";
 import type { Ejection } from "../health/outlier.ts";
 
 /** A passive ejection (outlier detection) in force, as some isolate reported it: the detector's `Ejection`. */
@@ -37,6 +38,9 @@ export const HealthSnapshotSchema = z.object({
   /** Self-registered origins, and a number that changes whenever their set or routing fields do. */
   registrations: z.array(RegistrationSchema).optional(),
   registrationsVersion: z.number().optional(),
+  /** Admin overrides by origin id (health ones are already applied to `origins`), and their change counter. */
+  overrides: z.record(z.string(), OriginOverridesSchema).optional(),
+  overridesVersion: z.number().optional(),
 });
 
 export type OriginStatus = z.infer<typeof OriginStatusSchema>;

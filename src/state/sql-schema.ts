@@ -33,6 +33,12 @@ CREATE TABLE IF NOT EXISTS transitions (
 );
 CREATE INDEX IF NOT EXISTS transitions_origin ON transitions (origin_id, seq);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS probe_counts (
+  origin_id TEXT NOT NULL,
+  result TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (origin_id, result)
+);
 CREATE TABLE IF NOT EXISTS colo_latency (
   colo TEXT NOT NULL,
   key TEXT NOT NULL,
@@ -76,6 +82,21 @@ CREATE TABLE IF NOT EXISTS registrations (
   id TEXT PRIMARY KEY,
   body TEXT NOT NULL,
   lapsed INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS origin_overrides (
+  origin_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (origin_id, kind)
+);
+CREATE TABLE IF NOT EXISTS admin_audit (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  summary TEXT NOT NULL
 );
 `;
 

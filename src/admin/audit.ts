@@ -1,0 +1,31 @@
+/**
+ * Every admin change is logged: one `admin_change` JSON line per changing call (accepted
+ * or refused) with who, what and the outcome, and each accepted one is also kept in the
+ * Durable Object's audit trail (GET /_edgeway/audit). Reads are not audited; neither are
+ * registration heartbeats, which only say an origin is still there.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AdminEnv } from "./openapi.ts";
+import { isReadOnly } from "./auth.ts";
+import { originStateStub } from "../state/origin-state.ts";
+import { failStatic } from "../isolate.ts";
+import { errorMessage, log } from "../observe/log.ts";
+
+export function adminAudit(): MiddlewareHandler<AdminEnv> {
+  return async function adminAuditMiddleware(c, next) {
+    await next();
+    const method = c.req.method;
+    const path = c.req.path;
+    if (isReadOnly(method, path) || c.get("auditSkip") === true) return;
+    const status = c.res.status;
+    const actor = c.get("actor") ?? "unknown";
+    const summary = c.get("auditSummary") ?? `${method} ${path}`;
+    log(status < 400 ? "info" : "warn", "admin_change", { actor, scope: c.get("scope"), method, path, status, summary });
+    if (status >= 400) return;
+    c.executionCtx.waitUntil(
+      originStateStub(c.env)
+        .recordAudit({ at: Date.now(), actor, method, path, status, summary })
+        .catch((error: unknown) => failStatic("durable_object", "audit_record_failed", { message: errorMessage(error) })),
+    );
+  };
+}

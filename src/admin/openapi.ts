@@ -1,0 +1,66 @@
+/**
+ * The admin API's route modules are OpenAPIHono apps: each endpoint is declared with
+ * `createRoute` (its query, params, body and responses as zod schemas), and the same
+ * schemas validate the requests, so `/_edgeway/openapi.json` cannot drift from what the
+ * code accepts. A request that fails validation gets the admin API's JSON error: 400,
+ * code `invalid_request`, every offending field named.
+ */
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Hook } from "@hono/zod-openapi";
+import type { Env as HonoEnv } from "hono";
+import type { EdgewayEnv } from "../env.ts";
+import { formatPath } from "../config/validate.ts";
+import { jsonError } from "./errors.ts";
+
+/** What the admin middleware tells handlers about the caller. */
+export interface AdminVariables {
+  /** "admin" (ADMIN_TOKEN), "read" (ADMIN_READ_TOKEN) or "register" (REGISTER_TOKEN). */
+  scope: "admin" | "read" | "register";
+  /** Who made the call: the x-edgeway-actor header, or the token's name. */
+  actor: string;
+  /** What an accepted change did, for the audit trail; a handler may set it. */
+  auditSummary: string;
+  /** Set by a handler for calls that change nothing worth auditing (a heartbeat). */
+  auditSkip: boolean;
+}
+
+export type AdminEnv = { Bindings: EdgewayEnv; Variables: AdminVariables };
+
+/** 400 naming every field that failed validation. */
+export const validationHook: Hook<unknown, HonoEnv, string, unknown> = (result) => {
+  if (result.success) return undefined;
+  const issues = result.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+  const where = result.target === "json" ? "body" : result.target;
+  return jsonError(400, "invalid_request", `${where} rejected: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, { issues });
+};
+
+/** A new admin route module. */
+export function adminRoutes(): OpenAPIHono<AdminEnv> {
+  return new OpenAPIHono<AdminEnv>({ defaultHook: validationHook as Hook<unknown, AdminEnv, string, unknown> });
+}
+
+/** The admin API's error body. */
+export const ErrorSchema = z
+  .object({
+    error: z.string().describe("What went wrong, naming the offending field or value."),
+    code: z.string().describe("A stable machine-readable code, e.g. invalid_config, unknown_origin."),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Error");
+
+/** Error responses shared by every endpoint. */
+export const errorResponses = {
+  400: { description: "The request is malformed; the body names the field.", content: { "application/json": { schema: ErrorSchema } } },
+  401: { description: "No token, or a wrong one.", content: { "application/json": { schema: ErrorSchema } } },
+  403: { description: "The read-only token tried to change something.", content: { "application/json": { schema: ErrorSchema } } },
+} as const;
+
+/** A JSON body declaration for createRoute. */
+export function jsonBody<T extends z.ZodType>(schema: T, description: string) {
+  return { required: true, description, content: { "application/json": { schema } } } as const;
+}
+
+/** A JSON response declaration for createRoute. */
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } } as const;
+}
