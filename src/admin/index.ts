@@ -13,6 +13,7 @@ import { auditRoutes } from "./audit-routes.ts";
 import { healthRoutes } from "./health-routes.ts";
 import { metricsRoute } from "./metrics-route.ts";
 import { registerRoutes } from "./register-routes.ts";
+import { statusRoute } from "./status-route.tsx";
 import { jsonError } from "./errors.ts";
 import { HTTPException } from "hono/http-exception";
 import { errorMessage, log } from "../observe/log.ts";
@@ -28,6 +29,7 @@ admin.route("/", healthRoutes);
 admin.route("/", metricsRoute);
 admin.route("/", registerRoutes);
 admin.route("/", auditRoutes);
+admin.route("/", statusRoute);
 
 admin.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN, or ADMIN_READ_TOKEN for reads." });
 admin.openAPIRegistry.registerComponent("securitySchemes", "basic", { type: "http", scheme: "basic", description: "Any user name; the token as the password (for browsers)." });

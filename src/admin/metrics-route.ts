@@ -1,24 +1,105 @@
-/** GET /_edgeway/metrics: this isolate's counters plus health and config gauges, in Prometheus text format. */
-import { Hono } from "hono";
-import type { EdgewayEnv } from "../env.ts";
-import { isolate } from "../isolate.ts";
+/**
+ * GET /_edgeway/metrics: this isolate's counters and latency histograms, then gauges made
+ * for this scrape (config version, health, ejection and effective weight per origin,
+ * snapshot age) and the probe counters the Durable Object keeps, in the Prometheus text
+ * format. Probes run in the Durable Object's alarm and in cron isolates, rarely the one
+ * scraped, so their counts are read from the object; when it does not answer within
+ * PROBE_COUNTS_TIMEOUT_MS those series are left out and a fail-static event is counted.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { failStatic, isolate, reportConfigProblem } from "../isolate.ts";
+import { effectiveConfig } from "../discovery/effective-config.ts";
+import { ensureFreshHealth } from "../state/health-refresh.ts";
+import { originStateStub } from "../state/origin-state.ts";
+import type { ProbeCount } from "../state/health-store.ts";
 import { isHealthyIn } from "../state/snapshot-cache.ts";
+import type { HealthSnapshot } from "../state/snapshot.ts";
+import type { CompiledConfig } from "../config/compile.ts";
+import { Metrics } from "../observe/metrics.ts";
+import { errorMessage } from "../observe/log.ts";
+import { adminRoutes, errorResponses } from "./openapi.ts";
+import type { EdgewayEnv } from "../env.ts";
 
-export const metricsRoute = new Hono<{ Bindings: EdgewayEnv }>();
+/** How long a scrape waits for the Durable Object's probe counters (the snapshot refresh's budget). */
+export const PROBE_COUNTS_TIMEOUT_MS = 1_000;
 
-metricsRoute.get("/metrics", (c) => {
-  const { metrics } = isolate;
-  const now = Date.now();
-  const loaded = isolate.config.current;
-  const snapshot = isolate.health.current;
-  metrics.set("edgeway_config_version", "Version of the config in force in this isolate (0: none).", {}, loaded?.envelope.version ?? 0);
-  metrics.clear("edgeway_origin_healthy");
-  metrics.clear("edgeway_origin_weight");
-  for (const origin of loaded?.compiled.origins.values() ?? []) {
-    metrics.set("edgeway_origin_healthy", "1 when the origin passes its health checks (as this isolate's snapshot says).", { origin: origin.id }, isHealthyIn(snapshot, origin.id) ? 1 : 0);
-    metrics.set("edgeway_origin_weight", "The origin's effective weight (0 when drained or disabled).", { origin: origin.id }, origin.enabled ? origin.weight : 0);
+export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+export const metricsRoute = adminRoutes();
+
+const route = createRoute({
+  method: "get",
+  path: "/metrics",
+  tags: ["Observability"],
+  summary: "Metrics in the Prometheus text format",
+  description:
+    "Requests by route, pool, origin and status class; tries, retries, hedges, ejections; origin latency histograms; probe results; health, ejection and effective weight per origin; config version; fail-static events. Counters are this isolate's own (sum across scrapes); probe counts come from the Durable Object.",
+  responses: {
+    200: { description: "Prometheus text exposition format 0.0.4.", content: { [PROMETHEUS_CONTENT_TYPE]: { schema: z.string() } } },
+    ...errorResponses,
+  },
+});
+
+/** The Durable Object's probe counters, or undefined (a fail-static event) when it fails or is slow. */
+async function probeCounts(env: EdgewayEnv): Promise<readonly ProbeCount[] | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the Durable Object took longer than ${PROBE_COUNTS_TIMEOUT_MS} ms`)), PROBE_COUNTS_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([originStateStub(env).probeCounts(), timeout]);
+  } catch (error) {
+    failStatic("durable_object", "probe_counts_unavailable", { message: errorMessage(error) });
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The edge location serving the scrape, as the data plane names it. */
+function colo(request: Request): string {
+  const value = request.cf?.colo;
+  return typeof value === "string" && value !== "" ? value.toUpperCase() : "local";
+}
+
+/** Whether an origin is ejected: in this isolate's detector, or by another isolate as the snapshot says. */
+function isEjected(snapshot: HealthSnapshot | undefined, originId: string, now: number): boolean {
+  if (isolate.outliers.isEjected(originId, now)) return true;
+  const until = snapshot?.origins[originId]?.ejection?.until;
+  return until !== undefined && until > now;
+}
+
+/** The gauges and probe counters of one scrape, in a registry of their own. */
+function scrapeMetrics(compiled: CompiledConfig | undefined, version: number, snapshot: HealthSnapshot | undefined, probes: readonly ProbeCount[] | undefined, now: number): Metrics {
+  const m = new Metrics();
+  m.gauge("edgeway_config_version", "Version of the config in force in this isolate (0: none).").series().set(version);
+  const healthy = m.gauge("edgeway_origin_healthy", "1 when the origin passes its health checks, or an operator forced it healthy (as this isolate's snapshot says).");
+  const ejected = m.gauge("edgeway_origin_ejected", "1 while outlier detection has the origin ejected (by this isolate, or by another as the snapshot says).");
+  const weight = m.gauge("edgeway_origin_weight", "The origin's effective weight: the config's, or an operator's override; 0 when drained or disabled.");
+  // Configured and registered origins alike, with admin overrides applied.
+  for (const origin of compiled?.origins.values() ?? []) {
+    const labels = { origin: origin.id };
+    healthy.series(labels).set(isHealthyIn(snapshot, origin.id) ? 1 : 0);
+    ejected.series(labels).set(isEjected(snapshot, origin.id, now) ? 1 : 0);
+    weight.series(labels).set(origin.enabled ? origin.weight : 0);
   }
   const age = isolate.health.age(now);
-  metrics.set("edgeway_health_snapshot_age_seconds", "Age of this isolate's health snapshot (-1: none yet).", {}, age === undefined ? -1 : age / 1000);
-  return c.body(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+  m.gauge("edgeway_health_snapshot_age_seconds", "Age of this isolate's health snapshot (-1: none yet).").series().set(age === undefined ? -1 : age / 1000);
+  if (probes !== undefined) {
+    const counter = m.counter("edgeway_probes_total", "Health probe results applied by the Durable Object, by origin and result (pass, fail); every isolate reports the same totals.");
+    for (const p of probes) counter.series({ origin: p.origin, result: p.result }).inc(p.count);
+  }
+  return m;
+}
+
+metricsRoute.openapi(route, async (c) => {
+  const env = c.env;
+  const loaded = await isolate.config.get(env.CONFIG, Date.now(), (p) => c.executionCtx.waitUntil(p), reportConfigProblem);
+  // A cold isolate waits (briefly) for a snapshot rather than report every origin healthy.
+  const [, probes] = await Promise.all([ensureFreshHealth(env, c.executionCtx, colo(c.req.raw)), probeCounts(env)]);
+  const snapshot = isolate.health.current;
+  const compiled = loaded === undefined ? undefined : effectiveConfig(loaded.compiled, snapshot);
+  // The probe counters' failure is counted before rendering, so this scrape shows it.
+  const text = isolate.metrics.render(scrapeMetrics(compiled, loaded?.envelope.version ?? 0, snapshot, probes, Date.now()));
+  return c.text(text, 200, { "Content-Type": PROMETHEUS_CONTENT_TYPE, "Cache-Control": "no-store" });
 });

@@ -2,7 +2,7 @@
  * Starts real origin servers on 127.0.0.1 for the tests that run inside workerd, and
  * hands their URLs to the tests through `inject("origins")`. Each test file that needs
  * origins controls them through their /__origin/* paths. Test files run in parallel, so
- * a file that changes an origin's mode uses origins no other file uses:
+ * a file that changes an origin's mode uses origins no other file uses (o31–o34: admin operations):
  *   o1–o4 balancing (modes never changed), o5–o6 failover, o7–o8 scheduled probes,
  *   o9–o10 proxy behaviour, o11–o13 latency steering, o14–o15 session affinity,
  *   o16–o18 resilience (killed and restarted), o19–o21 alarms and heartbeats, o22 passive ejection (with o21 failing),
@@ -19,7 +19,7 @@ import { startOrigin } from "../../scripts/lib/origin-server.ts";
 import type { OriginServer } from "../../scripts/lib/origin-server.ts";
 
 /** Origin ids the tests use, each a separate server. */
-export const ORIGIN_IDS = Array.from({ length: 26 }, (_, i) => `o${i + 1}`);
+export const ORIGIN_IDS = Array.from({ length: 34 }, (_, i) => `o${i + 1}`);
 
 declare module "vitest" {
   export interface ProvidedContext {
