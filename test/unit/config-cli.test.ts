@@ -3,8 +3,9 @@
  * Node, judged by exit code and output. Exit codes: 0 ok, 1 invalid config or failed
  * push, 2 usage error or unreadable/non-JSON file (no arguments at all is a usage error:
  * usage text on stderr, exit 2; `--help` prints it on stdout with exit 0).
- * `push` is tested against local KV only, in a temp --persist-to directory so the
- * repo's .wrangler state is never touched.
+ * `push` is tested here against local KV, in a temp --persist-to directory so the
+ * repo's .wrangler state is never touched; `push --url` and the other admin API commands
+ * run against a real worker in config-cli-admin.test.ts.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -79,6 +80,8 @@ describe("usage", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/--remote/);
     expect(r.stdout).toMatch(/Exit codes/);
+    // The help is built from the command table: every command, its arguments, its aliases.
+    for (const line of ["diff FILE", "history", "rollback N", "status", "drain ORIGIN", "enable ORIGIN   (alias: undrain)", "--limit N"]) expect(r.stdout).toContain(line);
   });
 
   it("exits 2 on an unknown command or flag", { timeout: TIMEOUT }, () => {
