@@ -1,7 +1,7 @@
 /**
- * Two projects: `unit` runs the pure core (and the CLI) in Node; `worker` runs inside
+ * Three projects: `unit` runs the pure core (and the CLI) in Node; `worker` runs inside
  * workerd through @cloudflare/vitest-plugin, with real origin servers on 127.0.0.1
- * started by test/e2e/global-setup.ts.
+ * started by test/e2e/global-setup.ts; `browser` drives headless Chromium against the demo.
  */
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -23,7 +23,7 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: { ADMIN_TOKEN: TEST_ADMIN_TOKEN, EDGEWAY_DEBUG_HEADERS: "true" },
+              bindings: { ADMIN_TOKEN: TEST_ADMIN_TOKEN, ADMIN_READ_TOKEN: "test-read-token", EDGEWAY_DEBUG_HEADERS: "true" },
             },
           }),
         ],
@@ -33,6 +33,17 @@ export default defineConfig({
           globalSetup: ["test/e2e/global-setup.ts"],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        // Headless Chromium against the running demo (scripts/demo.ts): starting wrangler
+        // dev and waiting for probes takes tens of seconds.
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
     ],

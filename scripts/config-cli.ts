@@ -200,13 +200,15 @@ function pushToKv(document: unknown, values: Values): number {
     version = v;
   }
   const next = version + 1;
-  const envelope = { version: next, updatedAt: new Date().toISOString(), document };
+  // Who pushed it, as the worker records it for an admin API push; the metadata is what history listings read.
+  const envelope = { version: next, updatedAt: new Date().toISOString(), document, actor: `${defaultActor()} (KV write)` };
+  const { document: _, ...metadata } = envelope;
   const dir = mkdtempSync(join(tmpdir(), "edgeway-config-"));
   try {
     const file = join(dir, "envelope.json");
     writeFileSync(file, JSON.stringify(envelope));
     // The versioned copy first, then the pointer, as the worker does (src/config/store.ts).
-    wrangler([...kv, "put", versionKey(next), "--path", file, ...ns]);
+    wrangler([...kv, "put", versionKey(next), "--path", file, "--metadata", JSON.stringify(metadata), ...ns]);
     wrangler([...kv, "put", CONFIG_KEY, "--path", file, ...ns]);
   } finally {
     rmSync(dir, { recursive: true, force: true });

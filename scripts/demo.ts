@@ -7,6 +7,9 @@
  *
  *   --smoke   after loading the config, check proxying, geo steering and failover,
  *             print PASS/FAIL and exit 0/1 (verifies the demo on a clean machine).
+ *   --port N  serve on port N instead of 8787.
+ *   --persist-to DIR  keep wrangler's local KV and Durable Object state in DIR rather
+ *             than .wrangler/state (a test starts from nothing and leaves no trace).
  *
  * ADMIN_TOKEN (default demo-token) is the admin API's bearer token.
  */
@@ -20,7 +23,14 @@ import type { OriginServer } from "./lib/origin-server.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CONFIG_FILE = join(ROOT, "examples", "multi-cloud.json");
-const PORT = 8787;
+/** The value after a `--name` flag. */
+const flag = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+};
+const PORT = Number(flag("--port") ?? 8787);
+if (!Number.isInteger(PORT) || PORT < 1 || PORT > 65_535) throw new Error(`--port must be a port number (1–65535), got ${flag("--port")}`);
+const PERSIST_TO = flag("--persist-to");
 const BASE = `http://127.0.0.1:${PORT}`;
 const TOKEN = process.env["ADMIN_TOKEN"] || "demo-token";
 const SMOKE = process.argv.includes("--smoke");
@@ -73,7 +83,7 @@ const portFree = await new Promise<boolean>((r) => {
 });
 if (!portFree) await fail(`port ${PORT} is in use (another wrangler dev?); stop it and try again`);
 
-wrangler = spawn(process.execPath, [join(ROOT, "node_modules", ".bin", "wrangler"), "dev", "--port", String(PORT), "--ip", "127.0.0.1", "--var", `ADMIN_TOKEN:${TOKEN}`], {
+wrangler = spawn(process.execPath, [join(ROOT, "node_modules", ".bin", "wrangler"), "dev", "--port", String(PORT), "--ip", "127.0.0.1", "--var", `ADMIN_TOKEN:${TOKEN}`, ...(PERSIST_TO === undefined ? [] : ["--persist-to", PERSIST_TO])], {
   cwd: ROOT,
   stdio: ["ignore", "pipe", "pipe"],
   env: { ...process.env, WRANGLER_SEND_METRICS: "false" },

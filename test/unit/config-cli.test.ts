@@ -17,7 +17,7 @@ import { afterAll, describe, expect, it } from "vitest";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const CLI = join(ROOT, "scripts", "config-cli.ts");
 const EXAMPLE = join(ROOT, "examples", "multi-cloud.json");
-const TIMEOUT = 20_000;
+const TIMEOUT = 60_000; // three wrangler runs per push; generous for a loaded 2-core machine
 const env: NodeJS.ProcessEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
 
 const dir = mkdtempSync(join(tmpdir(), "edgeway-cli-test-"));
