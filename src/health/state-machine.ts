@@ -58,5 +58,11 @@ export function applyProbe(state: OriginHealth, probe: ProbeOutcome, thresholds:
       transition: { from: "healthy", to: "unhealthy", at: probe.at, reason },
     };
   }
-  return { state: { ...state, consecutiveSuccesses, consecutiveFailures } };
+  return { state: { ...state, consecutiveSuccesses, consecutiveFailures, reason: steadyReason(state.healthy, probe, consecutiveSuccesses, consecutiveFailures, thresholds) } };
+}
+
+/** Why an origin stays as it is after a probe that did not move it (`since` does not change). */
+function steadyReason(healthy: boolean, probe: ProbeOutcome, successes: number, failures: number, t: Thresholds): string {
+  if (healthy) return probe.ok ? `probe passed (${probe.reason})` : `probe failed, ${failures} of ${t.unhealthyThreshold} before unhealthy (${probe.reason})`;
+  return probe.ok ? `probe passed, ${successes} of ${t.healthyThreshold} before healthy (${probe.reason})` : `${failures} consecutive probe(s) failed (last: ${probe.reason})`;
 }

@@ -119,3 +119,19 @@ describe("expectedCodesMatcher", () => {
     expect(matches(" 200 , 3xx ", ALL)).toEqual([200, 300, 301, 302, 399]);
   });
 });
+
+describe("the reason between transitions", () => {
+  it("says how far a steady origin is from changing state, and never keeps 'not probed yet' after a probe", () => {
+    const { states } = run(["ok", "fail", "fail", "fail", "ok"]);
+    expect(states.map((s) => s.reason.replace(/ \(.*$/, ""))).toEqual([
+      "probe passed",
+      "probe failed, 1 of 3 before unhealthy",
+      "probe failed, 2 of 3 before unhealthy",
+      "3 consecutive probe(s) failed",
+      "probe passed, 1 of 2 before healthy",
+    ]);
+    // `since` moves only on a transition.
+    expect(states[1]?.since).toBe(states[0]?.since);
+    expect(states[4]?.since).toBe(states[3]?.since);
+  });
+});
