@@ -25,6 +25,9 @@ import type { TryOutcome } from "./proxy/forward.ts";
 import type { Selection } from "./steering/select.ts";
 import { edgewayError } from "./proxy/errors.ts";
 import { log } from "./observe/log.ts";
+import { RequestMetrics } from "./observe/request-metrics.ts";
+import type { RouteSeries } from "./observe/request-metrics.ts";
+import { writeRequestDataPoint } from "./observe/analytics.ts";
 
 /** Whether the debug geo header may stand in for request.cf (local dev and tests only). */
 export function debugHeadersEnabled(env: Env): boolean {
@@ -48,37 +51,48 @@ const signals: SteeringSignals = {
   latencyMs: (key) => isolate.latency.estimate(key),
 };
 
-function statusClass(status: number): string {
-  return `${Math.floor(status / 100)}xx`;
-}
+/** The request path's metric series, resolved once per compiled route, pool and origin. */
+const requestMetrics = new RequestMetrics(isolate.metrics);
 
 function trackKeys(outcome: { selection: { pool: CompiledPool; origin: { id: string } } }): string[] {
   return [outcome.selection.origin.id, outcome.selection.pool.key];
 }
 
-function recordTry(routeId: string, outcome: TryOutcome): void {
+function recordTry(routeSeries: RouteSeries, outcome: TryOutcome): void {
   const keys = trackKeys(outcome);
   isolate.outstanding.finish(keys);
-  const { metrics } = isolate;
   const { pool } = outcome.selection;
   const origin = outcome.selection.origin.id;
-  metrics.inc("edgeway_origin_tries_total", "Tries sent to an origin, by how they ended.", { route: routeId, origin, outcome: outcome.kind });
-  if (outcome.hedge) metrics.inc("edgeway_hedges_total", "Hedged tries: a second try sent while the first was still waiting.", { route: routeId, origin });
+  const series = routeSeries.path(pool, outcome.selection.origin);
+  series.tries(outcome.kind).inc();
+  if (outcome.hedge) series.hedges.inc();
   // A hedge that lost was cut short by Edgeway: it says nothing of the origin's latency or health.
   if (outcome.kind === "cancelled") return;
+  series.latency.observe(outcome.durationMs / 1000);
   const ok = outcome.kind === "response" && (outcome.status ?? 500) < 500;
   const now = Date.now();
   for (const key of keys) isolate.latency.observe(key, outcome.durationMs, ok, now);
-  if (outcome.retried) metrics.inc("edgeway_retries_total", "Tries that failed and were retried on another origin.", { route: routeId, origin, reason: outcome.kind === "response" ? String(outcome.status) : outcome.kind });
-  if (outcome.selection.panic) metrics.inc("edgeway_panic_total", "Tries sent while their pool was below its panic threshold (spread over unhealthy origins too).", { pool: pool.id });
+  if (outcome.retried) series.retries(outcome.kind === "response" ? (outcome.status ?? 0) : outcome.kind).inc();
+  if (outcome.selection.panic) series.panic.inc();
   const skippedBefore = isolate.outliers.skipped;
   const ejection = observeTry(isolate.outliers, isolate.traffic, pool, origin, outcome.kind, outcome.status, now);
   if (ejection !== undefined) {
-    metrics.inc("edgeway_ejections_total", "Origins ejected by outlier detection, by pool, origin and check.", { pool: pool.id, origin, kind: ejection.kind });
+    series.ejections(ejection.kind).inc();
     log("warn", "origin_ejected", { origin, pool: pool.id, kind: ejection.kind, count: ejection.count, until: new Date(ejection.until).toISOString(), reason: ejection.reason });
   } else if (isolate.outliers.skipped > skippedBefore) {
-    metrics.inc("edgeway_ejections_skipped_total", "Ejections not made because the pool already had maxEjectionPercent of its origins ejected.", { pool: pool.id, origin });
+    series.ejectionsSkipped.inc();
   }
+}
+
+/**
+ * Counts a request that reached steering in `edgeway_requests_total`, and writes its
+ * Analytics Engine data point when the binding is configured (docs/analytics-engine.md).
+ */
+function countRequest(env: EdgewayEnv, route: CompiledRoute, client: ClientInfo, colo: string, response: Response, startedAt: number, last: TryOutcome | undefined, tries: number, retried: boolean): void {
+  requestMetrics.route(route).path(last?.selection.pool, last?.selection.origin).requests(response.status).inc();
+  if (env.ANALYTICS === undefined) return;
+  const errorCode = response.headers.get("x-edgeway-error") ?? undefined;
+  writeRequestDataPoint(env.ANALYTICS, { route: route.id, selection: last?.selection, client, colo, status: response.status, latencyMs: Date.now() - startedAt, tries, outcome: last?.kind, retried, errorCode });
 }
 
 interface HealthInForce {
@@ -164,6 +178,7 @@ function affinityHashKey(request: Request, route: CompiledRoute, client: ClientI
 
 /** Serves one proxied request. */
 export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: WaitUntil): Promise<Response> {
+  const startedAt = Date.now();
   const loaded = await isolate.config.get(env.CONFIG, Date.now(), (p) => ctx.waitUntil(p), reportConfigProblem);
   if (loaded === undefined) {
     const problem = isolate.config.lastProblem;
@@ -173,7 +188,7 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
   const url = new URL(request.url);
   let route = loaded.compiled.table.match(url.host, url.pathname);
   if (route === undefined) {
-    isolate.metrics.inc("edgeway_unmatched_requests_total", "Requests that matched no route (answered 404 by Edgeway).");
+    requestMetrics.unmatched.inc();
     return edgewayError(404, "no_route", `no route for ${url.hostname}${url.pathname}`);
   }
 
@@ -195,7 +210,9 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
   const affinity = route.source.affinity;
   const pin = await readCookiePin(request, route, env, health);
   if (pin?.state.kind === "unavailable" && affinity?.onFailure === "none") {
-    return edgewayError(503, "affine_origin_unavailable", `the origin this session is pinned to ("${pin.state.originId}") is unhealthy`, route.id, pin.state.originId);
+    const refused = edgewayError(503, "affine_origin_unavailable", `the origin this session is pinned to ("${pin.state.originId}") is unhealthy`, route.id, pin.state.originId);
+    countRequest(env, route, client, colo, refused, startedAt, undefined, 0, false);
+    return refused;
   }
   const affinityKeyValue = affinityHashKey(request, route, client);
   const hashKey = (pool: CompiledPool): string | undefined =>
@@ -206,8 +223,10 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
   const retries = route.source.retries;
   const budget = retryBudget(route.id);
   budget.recordRequest(now);
+  const routeSeries = requestMetrics.route(route);
+  let retried = false;
 
-  const { response, last, retrySkipped } = await proxyRequest({
+  const { response, last, retrySkipped, tries } = await proxyRequest({
     request,
     url,
     route,
@@ -219,19 +238,22 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
       // serve as if they were not (as Envoy's panic mode does), and the metric says so.
       const fallback = probeOnlyHealth();
       const rescued = steer(exclude, fallback.view, fallback.cache);
-      if (rescued !== undefined) isolate.metrics.inc("edgeway_ejection_overridden_total", "Tries sent to an ejected origin because ejection left the route nothing else.", { route: route.id });
+      if (rescued !== undefined) routeSeries.ejectionOverridden.inc();
       return rescued;
     },
     retryAllowed: () => budget.tryAcquire(Date.now(), retries.budgetPercent, retries.minRetriesPerSecond),
     forwarded: { clientIp: client.ip, proto: url.protocol.slice(0, -1), host: url.host },
     now: Date.now,
     onTryStart: (selection) => isolate.outstanding.start(trackKeys({ selection })),
-    onTry: (outcome) => recordTry(route.id, outcome),
+    onTry: (outcome) => {
+      if (outcome.retried) retried = true;
+      recordTry(routeSeries, outcome);
+    },
     // Affinity with onFailure "none" never moves a session to another origin, not even to retry.
     mayRetry: !(affinity?.onFailure === "none" && (pin?.state.kind === "usable" || affinityKeyValue !== undefined)),
   });
 
-  if (retrySkipped !== undefined) isolate.metrics.inc("edgeway_retries_skipped_total", "Retryable failures not retried, by why (budget, body-too-large, method).", { route: route.id, reason: retrySkipped });
+  if (retrySkipped !== undefined) routeSeries.retriesSkipped(retrySkipped).inc();
   flushTrafficReport(env, ctx, colo);
 
   const servedBy = last?.kind === "response" ? last.selection.origin.id : undefined;
@@ -240,11 +262,6 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
     const secure = url.protocol === "https:" ? "; Secure" : "";
     response.headers.append("set-cookie", `${pin.name}=${value}; Path=/; Max-Age=${affinity.ttlSeconds}; HttpOnly; SameSite=Lax${secure}`);
   }
-  isolate.metrics.inc("edgeway_requests_total", "Requests proxied, by route, pool, origin and status class.", {
-    route: route.id,
-    pool: last?.selection.pool.id ?? "none",
-    origin: last?.selection.origin.id ?? "none",
-    status_class: statusClass(response.status),
-  });
+  countRequest(env, route, client, colo, response, startedAt, last, tries, retried);
   return response;
 }

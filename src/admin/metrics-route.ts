@@ -3,16 +3,19 @@
  * for this scrape (config version, health, ejection and effective weight per origin,
  * snapshot age) and the probe counters the Durable Object keeps, in the Prometheus text
  * format. Probes run in the Durable Object's alarm and in cron isolates, rarely the one
- * scraped, so their counts are read from the object; when it does not answer within
- * PROBE_COUNTS_TIMEOUT_MS those series are left out and a fail-static event is counted.
+ * scraped, so their counts — and the health snapshot the gauges describe — are read from
+ * the object for each scrape, without touching this isolate's cached snapshot (a scrape
+ * changes nothing). When the object does not answer within DURABLE_OBJECT_TIMEOUT_MS the
+ * probe series are left out, the gauges fall back to this isolate's snapshot, and a
+ * fail-static event is counted.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { failStatic, isolate, reportConfigProblem } from "../isolate.ts";
 import { effectiveConfig } from "../discovery/effective-config.ts";
-import { ensureFreshHealth } from "../state/health-refresh.ts";
 import { originStateStub } from "../state/origin-state.ts";
 import type { ProbeCount } from "../state/health-store.ts";
 import { isHealthyIn } from "../state/snapshot-cache.ts";
+import { HealthSnapshotSchema } from "../state/snapshot.ts";
 import type { HealthSnapshot } from "../state/snapshot.ts";
 import type { CompiledConfig } from "../config/compile.ts";
 import { Metrics } from "../observe/metrics.ts";
@@ -20,8 +23,8 @@ import { errorMessage } from "../observe/log.ts";
 import { adminRoutes, errorResponses } from "./openapi.ts";
 import type { EdgewayEnv } from "../env.ts";
 
-/** How long a scrape waits for the Durable Object's probe counters (the snapshot refresh's budget). */
-export const PROBE_COUNTS_TIMEOUT_MS = 1_000;
+/** How long a scrape waits for the Durable Object (an isolate's snapshot refresh has the same budget). */
+export const DURABLE_OBJECT_TIMEOUT_MS = 1_000;
 
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -33,33 +36,35 @@ const route = createRoute({
   tags: ["Observability"],
   summary: "Metrics in the Prometheus text format",
   description:
-    "Requests by route, pool, origin and status class; tries, retries, hedges, ejections; origin latency histograms; probe results; health, ejection and effective weight per origin; config version; fail-static events. Counters are this isolate's own (sum across scrapes); probe counts come from the Durable Object.",
+    "Requests by route, pool, origin and status class; tries, retries, hedges, ejections; origin latency histograms; probe results; health, ejection and effective weight per origin; config version; fail-static events. Counters and histograms count the traffic of the isolate that answers the scrape; probe counts, health and effective weight come from the Durable Object (this isolate's snapshot when it cannot be reached).",
   responses: {
     200: { description: "Prometheus text exposition format 0.0.4.", content: { [PROMETHEUS_CONTENT_TYPE]: { schema: z.string() } } },
     ...errorResponses,
   },
 });
 
-/** The Durable Object's probe counters, or undefined (a fail-static event) when it fails or is slow. */
-async function probeCounts(env: EdgewayEnv): Promise<readonly ProbeCount[] | undefined> {
+interface DurableObjectView {
+  readonly snapshot: HealthSnapshot;
+  readonly probes: readonly ProbeCount[];
+}
+
+/** The Durable Object's health snapshot and probe counters, or undefined (a fail-static event) when it fails or is slow. */
+async function fromDurableObject(env: EdgewayEnv): Promise<DurableObjectView | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the Durable Object took longer than ${PROBE_COUNTS_TIMEOUT_MS} ms`)), PROBE_COUNTS_TIMEOUT_MS);
+    timer = setTimeout(() => reject(new Error(`the Durable Object took longer than ${DURABLE_OBJECT_TIMEOUT_MS} ms`)), DURABLE_OBJECT_TIMEOUT_MS);
   });
   try {
-    return await Promise.race([originStateStub(env).probeCounts(), timeout]);
+    const stub = originStateStub(env);
+    const [snapshot, probes] = await Promise.race([Promise.all([stub.snapshot(), stub.probeCounts()]), timeout]);
+    // Parse, don't cast: the object may run another code version during a deploy.
+    return { snapshot: HealthSnapshotSchema.parse(snapshot), probes };
   } catch (error) {
-    failStatic("durable_object", "probe_counts_unavailable", { message: errorMessage(error) });
+    failStatic("durable_object", "metrics_state_unavailable", { message: errorMessage(error) });
     return undefined;
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The edge location serving the scrape, as the data plane names it. */
-function colo(request: Request): string {
-  const value = request.cf?.colo;
-  return typeof value === "string" && value !== "" ? value.toUpperCase() : "local";
 }
 
 /** Whether an origin is ejected: in this isolate's detector, or by another isolate as the snapshot says. */
@@ -73,8 +78,8 @@ function isEjected(snapshot: HealthSnapshot | undefined, originId: string, now: 
 function scrapeMetrics(compiled: CompiledConfig | undefined, version: number, snapshot: HealthSnapshot | undefined, probes: readonly ProbeCount[] | undefined, now: number): Metrics {
   const m = new Metrics();
   m.gauge("edgeway_config_version", "Version of the config in force in this isolate (0: none).").series().set(version);
-  const healthy = m.gauge("edgeway_origin_healthy", "1 when the origin passes its health checks, or an operator forced it healthy (as this isolate's snapshot says).");
-  const ejected = m.gauge("edgeway_origin_ejected", "1 while outlier detection has the origin ejected (by this isolate, or by another as the snapshot says).");
+  const healthy = m.gauge("edgeway_origin_healthy", "1 when the origin passes its health checks or an operator forced it healthy, as the Durable Object says (this isolate's snapshot when it cannot be reached).");
+  const ejected = m.gauge("edgeway_origin_ejected", "1 while outlier detection has the origin ejected (by this isolate, or by any other as the Durable Object says).");
   const weight = m.gauge("edgeway_origin_weight", "The origin's effective weight: the config's, or an operator's override; 0 when drained or disabled.");
   // Configured and registered origins alike, with admin overrides applied.
   for (const origin of compiled?.origins.values() ?? []) {
@@ -94,12 +99,11 @@ function scrapeMetrics(compiled: CompiledConfig | undefined, version: number, sn
 
 metricsRoute.openapi(route, async (c) => {
   const env = c.env;
-  const loaded = await isolate.config.get(env.CONFIG, Date.now(), (p) => c.executionCtx.waitUntil(p), reportConfigProblem);
-  // A cold isolate waits (briefly) for a snapshot rather than report every origin healthy.
-  const [, probes] = await Promise.all([ensureFreshHealth(env, c.executionCtx, colo(c.req.raw)), probeCounts(env)]);
-  const snapshot = isolate.health.current;
+  const [loaded, state] = await Promise.all([isolate.config.get(env.CONFIG, Date.now(), (p) => c.executionCtx.waitUntil(p), reportConfigProblem), fromDurableObject(env)]);
+  const snapshot = state?.snapshot ?? isolate.health.current;
+  // Registered origins and admin overrides (drain, disable, weight) as the snapshot has them.
   const compiled = loaded === undefined ? undefined : effectiveConfig(loaded.compiled, snapshot);
-  // The probe counters' failure is counted before rendering, so this scrape shows it.
-  const text = isolate.metrics.render(scrapeMetrics(compiled, loaded?.envelope.version ?? 0, snapshot, probes, Date.now()));
+  // A failure to reach the Durable Object is counted before rendering, so this scrape shows it.
+  const text = isolate.metrics.render(scrapeMetrics(compiled, loaded?.envelope.version ?? 0, snapshot, state?.probes, Date.now()));
   return c.text(text, 200, { "Content-Type": PROMETHEUS_CONTENT_TYPE, "Cache-Control": "no-store" });
 });

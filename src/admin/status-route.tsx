@@ -41,7 +41,7 @@ const StatusQuery = z.object({
 const route = createRoute({
   method: "get",
   path: "/status",
-  tags: ["observability"],
+  tags: ["Observability"],
   summary: "Status page (HTML)",
   description:
     "Every pool and origin: health and why, ejections, admin overrides, effective and configured weight, probe latency and error-rate sparklines, and the last transitions.",

@@ -25,9 +25,8 @@ export async function runScheduledProbes(env: Env, scheduledTime = Date.now()): 
   const round = await probeRound(loaded.compiled, (m) => dueOnCronTick(m, scheduledTime), false);
   await watchdog;
   if (round.results.length === 0) return undefined;
-  for (const r of round.results) {
-    isolate.metrics.inc("edgeway_probes_total", "Health probes, by origin and result.", { origin: r.originId, result: r.ok ? "pass" : "fail" });
-  }
+  // Probe results are counted by the Durable Object as it applies them (alarm and cron
+  // alike), not here: this isolate is rarely the one scraped for /_edgeway/metrics.
   const snapshot = await stub.recordProbes(round);
   isolate.health.set(snapshot, Date.now());
   log("info", "probes_recorded", { probed: round.results.length, failed: round.results.filter((r) => !r.ok).length, configVersion: loaded.envelope.version });

@@ -95,7 +95,7 @@ export class EjectionStore {
       );
       this.#sql.exec("INSERT INTO ejection_log (origin_id, at, until, kind, reason, colo) VALUES (?, ?, ?, ?, ?, ?)", e.originId, e.at, e.until, e.kind, e.reason, report.colo);
       trimPerOrigin(this.#sql, "ejection_log", e.originId, EJECTION_LOG_PER_ORIGIN);
-      log("warn", "origin_ejected", { origin: e.originId, pool: e.poolId, kind: e.kind, until: new Date(e.until).toISOString(), count: kept.count, reason: e.reason, colo: report.colo });
+      log("info", "ejection_recorded", { origin: e.originId, pool: e.poolId, kind: e.kind, until: new Date(e.until).toISOString(), count: kept.count, reason: e.reason, colo: report.colo });
     }
     const bucket = Math.floor(now / TRAFFIC_BUCKET_MS) * TRAFFIC_BUCKET_MS;
     for (const [originId, tries, failures] of report.counts.slice(0, MAX_REPORT_ENTRIES)) {

@@ -20,6 +20,13 @@ export interface StoredHealth extends OriginHealth {
   readonly lastProbeOk: boolean | undefined;
 }
 
+/** Probe results applied to one origin, by result, since the origin joined the config (the Prometheus counter `edgeway_probes_total`). */
+export interface ProbeCount {
+  readonly origin: string;
+  readonly result: "pass" | "fail";
+  readonly count: number;
+}
+
 export interface HistoryEntry {
   readonly at: number;
   readonly ok: boolean;
@@ -81,6 +88,10 @@ export class HealthStore {
       result.originId, result.at, result.ok ? 1 : 0, result.latencyMs, result.status ?? null, result.reason,
     );
     trimPerOrigin(this.#sql, "probe_history", result.originId, HISTORY_PER_ORIGIN);
+    this.#sql.exec(
+      "INSERT INTO probe_counts (origin_id, result, count) VALUES (?, ?, 1) ON CONFLICT (origin_id, result) DO UPDATE SET count = probe_counts.count + 1",
+      result.originId, result.ok ? "pass" : "fail",
+    );
     if (transition !== undefined) this.recordTransition(result.originId, transition);
     return true;
   }
@@ -90,6 +101,14 @@ export class HealthStore {
     this.#sql.exec("INSERT INTO transitions (origin_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)", originId, t.at, t.from, t.to, t.reason);
     trimPerOrigin(this.#sql, "transitions", originId, TRANSITIONS_PER_ORIGIN);
     log("info", "health_transition", { origin: originId, from: t.from, to: t.to, reason: t.reason });
+  }
+
+  /** Every origin's probe counts: probes run in the alarm and in cron isolates, so the scraped isolate reads them here. */
+  probeCounts(): ProbeCount[] {
+    return this.#sql
+      .exec<{ origin_id: string; result: string; count: number }>("SELECT origin_id, result, count FROM probe_counts ORDER BY origin_id, result")
+      .toArray()
+      .map((r) => ({ origin: r.origin_id, result: r.result === "pass" ? "pass" : "fail", count: r.count }));
   }
 
   history(originId: string, limit: number): HistoryEntry[] {
@@ -122,6 +141,7 @@ export class HealthStore {
       this.#sql.exec("DELETE FROM origin_health WHERE origin_id = ?", id);
       this.#sql.exec("DELETE FROM probe_history WHERE origin_id = ?", id);
       this.#sql.exec("DELETE FROM transitions WHERE origin_id = ?", id);
+      this.#sql.exec("DELETE FROM probe_counts WHERE origin_id = ?", id);
     }
   }
 }

@@ -4,6 +4,8 @@ import { createExecutionContext, createScheduledController, env, waitOnExecution
 import worker from "../../src/index.ts";
 
 export const ADMIN_TOKEN = "test-admin-token";
+/** The read-only admin token (ADMIN_READ_TOKEN in vitest.config.ts): GET, HEAD and POST /config/validate only. */
+export const ADMIN_READ_TOKEN = "test-read-token";
 
 /** Calls the admin API with the test token. */
 export function admin(path: string, init: RequestInit = {}): Promise<Response> {
