@@ -7,7 +7,7 @@ import type { EdgewayEnv, WaitUntil } from "./env.ts";
 import { isolate, reportConfigProblem, retryBudget } from "./isolate.ts";
 import { clientFromCf, DebugGeoError, DEBUG_GEO_HEADER, parseDebugGeo } from "./routing/client.ts";
 import type { ClientInfo } from "./routing/client.ts";
-import { parseCookies, requestHashKey } from "./routing/request-key.ts";
+import { DEFAULT_HASH_KEY, parseCookies, requestHashKey } from "./routing/request-key.ts";
 import type { CompiledPool, CompiledRoute } from "./config/compile.ts";
 import { createSelectionCache, selectOrigin } from "./steering/select.ts";
 import type { SelectionCache } from "./steering/select.ts";
@@ -16,7 +16,8 @@ import type { HealthView } from "./steering/select.ts";
 import type { SteeringSignals } from "./steering/types.ts";
 import { pinState, shouldWritePin } from "./steering/affinity.ts";
 import type { PinState } from "./steering/affinity.ts";
-import { affinityKey, DEFAULT_AFFINITY_COOKIE, signPin, verifyPin } from "./steering/affinity-cookie.ts";
+import { cookieSigningKey, DEFAULT_AFFINITY_COOKIE, signPin, verifyPin } from "./steering/affinity-cookie.ts";
+import { DEFAULT_AFFINITY_HEADER } from "./steering/affinity.ts";
 import { ensureFreshHealth, flushTrafficReport } from "./state/health-refresh.ts";
 import { healthView, observeTry, syncFromSnapshot } from "./health/passive.ts";
 import { effectiveConfig } from "./discovery/effective-config.ts";
@@ -42,8 +43,7 @@ export function clientOf(request: Request, env: Env): ClientInfo {
   return clientFromCf(request.cf ?? null, ip);
 }
 
-/** `hash` steering without a `hash` key hashes the client IP (Cloudflare's hash steering). */
-const DEFAULT_HASH_KEY = { source: "ip" } as const;
+
 
 /** This isolate's measurements, as steering reads them. */
 const signals: SteeringSignals = {
@@ -126,20 +126,7 @@ function probeOnlyHealth(): { view: HealthView; cache: SelectionCache } {
   return probeOnly;
 }
 
-const keyCache = new Map<string, Promise<CryptoKey>>();
 const warnedNoKey = new WeakSet<CompiledRoute>();
-
-/** The HMAC key for affinity cookies; undefined when no secret is configured. */
-function cookieKey(env: EdgewayEnv): Promise<CryptoKey> | undefined {
-  const secret = env.AFFINITY_KEY ?? env.ADMIN_TOKEN;
-  if (secret === undefined || secret === "") return undefined;
-  let key = keyCache.get(secret);
-  if (key === undefined) {
-    key = affinityKey(secret);
-    keyCache.set(secret, key);
-  }
-  return key;
-}
 
 interface CookiePin {
   readonly key: CryptoKey;
@@ -152,7 +139,7 @@ interface CookiePin {
 async function readCookiePin(request: Request, route: CompiledRoute, env: EdgewayEnv, health: HealthView): Promise<CookiePin | undefined> {
   const affinity = route.source.affinity;
   if (affinity?.type !== "cookie") return undefined;
-  const keyPromise = cookieKey(env);
+  const keyPromise = cookieSigningKey(env);
   if (keyPromise === undefined) {
     // Once per route and isolate: this is a configuration problem, not a per-request event.
     if (!warnedNoKey.has(route)) {
@@ -172,7 +159,7 @@ async function readCookiePin(request: Request, route: CompiledRoute, env: Edgewa
 function affinityHashKey(request: Request, route: CompiledRoute, client: ClientInfo): string | undefined {
   const affinity = route.source.affinity;
   if (affinity?.type === "ip") return client.ip;
-  if (affinity?.type === "header") return request.headers.get(affinity.name ?? "x-session-id") ?? undefined;
+  if (affinity?.type === "header") return request.headers.get(affinity.name ?? DEFAULT_AFFINITY_HEADER) ?? undefined;
   return undefined;
 }
 

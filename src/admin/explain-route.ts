@@ -2,7 +2,7 @@
  * GET /_edgeway/explain?url=…: which route, pool and origin Edgeway would pick for a
  * request like this one, and why (src/steering/explain.ts builds the answer). The handler
  * gathers what the data plane would steer with — the config in force with registrations
- * and overrides, this isolate's health snapshot (or a fresh one from the Durable Object
+ * and overrides, this isolate's health snapshot (refreshed from the Durable Object first
  * when it has none or it is stale), its ejections and its signals — and hands copies to
  * the explanation, so explaining never moves the live isolate's rotations, trackers or
  * ejections and records nothing.
@@ -23,7 +23,7 @@ import { originStateStub } from "../state/origin-state.ts";
 import { HealthSnapshotSchema } from "../state/snapshot.ts";
 import type { HealthSnapshot } from "../state/snapshot.ts";
 import { SNAPSHOT_TIMEOUT_MS } from "../state/snapshot-cache.ts";
-import { affinityKey, verifyPin } from "../steering/affinity-cookie.ts";
+import { cookieSigningKey, verifyPin } from "../steering/affinity-cookie.ts";
 import { explain, explainHealth } from "../steering/explain.ts";
 import type { ClientField, ExplainRequest, HealthSource } from "../steering/explain.ts";
 import type { SteeringSignals } from "../steering/types.ts";
@@ -175,8 +175,8 @@ const ExplainedOrigin = z
       .nullable()
       .describe("The health snapshot's word: probes or heartbeats, or a forced state. Null: the snapshot does not know the origin, which counts as healthy."),
     ejection: z.object({ kind: z.enum(EJECTION_KINDS), at: z.number(), until: z.number(), count: z.number().int(), reason: z.string() }).nullable(),
-    candidate: z.boolean().describe("May take the first try in its pool (healthy, or any enabled one while the pool is in panic; enabled; weight > 0)."),
-    excluded: z.enum(["disabled", "weight-zero", "unhealthy", "ejected"]).nullable(),
+    candidate: z.boolean().describe("May take the first try when steering reaches its pool: enabled, weight > 0, healthy (or any while the pool is in panic), and the pool up."),
+    excluded: z.enum(["disabled", "weight-zero", "unhealthy", "ejected", "pool-down"]).nullable().describe("Why it is not a candidate: its own state first, else its pool being down."),
     share: z.number().describe("Its share of the pool's requests under the pool's steering, 0–1."),
     latencyMs: z.number().nullable().describe("This isolate's peak-EWMA latency estimate."),
     outstanding: z.number().describe("Requests in flight to it from this isolate."),
@@ -196,7 +196,7 @@ const ExplainedPool = z
     minHealthy: z.number().int(),
     panic: z.boolean().describe("healthy ÷ enabled < panicThreshold: traffic spreads over every enabled origin."),
     panicThreshold: z.number(),
-    candidates: z.array(z.string()),
+    candidates: z.array(z.string()).describe("Origins that may take the first try here (none when the pool is down)."),
     outlierDetection: z.object({ enabled: z.boolean(), ejected: z.number().int(), maxEjected: z.number().int(), maxEjectionPercent: z.number(), atLimit: z.boolean() }),
     origins: z.array(ExplainedOrigin),
   })
@@ -341,7 +341,11 @@ function headersFor(query: Query): Headers {
   return headers;
 }
 
-/** This isolate's snapshot when fresh; else a fresh one from the Durable Object (not installed here); else whatever this isolate has. */
+/**
+ * This isolate's snapshot when fresh; else a fresh one from the Durable Object, installed
+ * here as a background refresh would install it (so the explanation and this isolate's
+ * next request steer by the same snapshot); else whatever this isolate has.
+ */
 async function snapshotFor(env: EdgewayEnv, colo: string, now: number): Promise<{ snapshot: HealthSnapshot | undefined; source: HealthSource }> {
   const own = isolate.health.current;
   const ownSource = (): HealthSource => (own === undefined ? { source: "none", generatedAt: null } : { source: "isolate", generatedAt: own.generatedAt });
@@ -354,6 +358,7 @@ async function snapshotFor(env: EdgewayEnv, colo: string, now: number): Promise<
         new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no snapshot within ${SNAPSHOT_TIMEOUT_MS} ms`)), SNAPSHOT_TIMEOUT_MS))),
       ]),
     );
+    isolate.health.set(fresh, Date.now());
     return { snapshot: fresh, source: { source: "durable_object", generatedAt: fresh.generatedAt } };
   } catch (error) {
     log("warn", "explain_snapshot_unavailable", { message: errorMessage(error) });
@@ -374,9 +379,8 @@ function signalsCopy(keys: Iterable<string>, snapshot: HealthSnapshot | undefine
 
 /** Checks affinity cookies with the key the data plane signs them with (AFFINITY_KEY, else ADMIN_TOKEN). */
 function cookieVerifier(env: EdgewayEnv, now: number): ((routeId: string, value: string) => Promise<string | undefined>) | undefined {
-  const secret = env.AFFINITY_KEY ?? env.ADMIN_TOKEN;
-  if (secret === undefined || secret === "") return undefined;
-  const key = affinityKey(secret);
+  const key = cookieSigningKey(env);
+  if (key === undefined) return undefined;
   return async (routeId, value) => verifyPin(await key, routeId, value, now);
 }
 

@@ -10,6 +10,7 @@ import type { AdminEnv } from "./openapi.ts";
 import { configRoutes } from "./config-routes.ts";
 import { originRoutes } from "./origin-routes.ts";
 import { auditRoutes } from "./audit-routes.ts";
+import { explainRoutes } from "./explain-route.ts";
 import { healthRoutes } from "./health-routes.ts";
 import { metricsRoute } from "./metrics-route.ts";
 import { registerRoutes } from "./register-routes.ts";
@@ -29,6 +30,7 @@ admin.route("/", healthRoutes);
 admin.route("/", metricsRoute);
 admin.route("/", registerRoutes);
 admin.route("/", auditRoutes);
+admin.route("/", explainRoutes);
 admin.route("/", statusRoute);
 
 admin.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN, or ADMIN_READ_TOKEN for reads." });

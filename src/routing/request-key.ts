@@ -33,6 +33,9 @@ export function parseCookies(header: string | null): Map<string, string> {
  * `clientIp`. An absent or empty value gives undefined, so clients without the key are
  * spread by weight instead of all landing on the one origin the empty string hashes to.
  */
+/** `hash` steering without a `hash` key hashes the client IP (Cloudflare's hash steering). */
+export const DEFAULT_HASH_KEY: HashKey = { source: "ip" };
+
 export function requestHashKey(request: Request, spec: HashKey, clientIp: string | undefined): string | undefined {
   let value: string | null | undefined;
   if ("header" in spec) value = request.headers.get(spec.header);

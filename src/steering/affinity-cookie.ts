@@ -22,6 +22,23 @@ export function affinityKey(secret: string): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", encoder.encode(`edgeway-affinity:${secret}`), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
 }
 
+const keyCache = new Map<string, Promise<CryptoKey>>();
+
+/**
+ * The key affinity cookies are signed with: AFFINITY_KEY, else ADMIN_TOKEN (imported once
+ * per isolate); undefined when neither is set, which turns cookie affinity off.
+ */
+export function cookieSigningKey(env: { readonly AFFINITY_KEY?: string | undefined; readonly ADMIN_TOKEN?: string | undefined }): Promise<CryptoKey> | undefined {
+  const secret = env.AFFINITY_KEY ?? env.ADMIN_TOKEN;
+  if (secret === undefined || secret === "") return undefined;
+  let key = keyCache.get(secret);
+  if (key === undefined) {
+    key = affinityKey(secret);
+    keyCache.set(secret, key);
+  }
+  return key;
+}
+
 async function signature(key: CryptoKey, routeId: string, originId: string, expires: number): Promise<string> {
   const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`${routeId}\n${originId}\n${expires}`));
   return base64url(new Uint8Array(mac).slice(0, SIGNATURE_BYTES));

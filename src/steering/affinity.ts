@@ -9,6 +9,9 @@ import type { CompiledPool, CompiledRoute } from "../config/compile.ts";
 import type { Affinity } from "../config/schema.ts";
 import type { HealthView, Selection } from "./select.ts";
 
+/** The header that carries the session key for `header` affinity when the route names none. */
+export const DEFAULT_AFFINITY_HEADER = "x-session-id";
+
 export type PinState =
   /** The pinned origin can serve: use it for the first try. */
   | { readonly kind: "usable"; readonly selection: Selection }

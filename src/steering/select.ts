@@ -67,11 +67,14 @@ export function createMemoryStore(): SteeringMemoryStore {
 }
 
 /** What selection computes of a pool for one health view: whether it is up, in panic, and its candidates. */
-interface PoolView {
+export interface PoolView {
   readonly up: boolean;
   readonly panic: boolean;
   /** Enabled origins with weight > 0 that may serve (healthy, or any when in panic). */
   readonly candidates: readonly CompiledOrigin[];
+  /** Enabled origins passing their health checks, and enabled origins (the panic share's two sides). */
+  readonly healthy: number;
+  readonly enabled: number;
 }
 
 /**
@@ -113,8 +116,8 @@ function panicFor(pool: CompiledPool, healthy: number, enabled: number): boolean
   return threshold > 0 && enabled > 0 && healthy / enabled < threshold;
 }
 
-/** One pass over the pool: counts and candidates together. */
-function viewPool(pool: CompiledPool, health: HealthView): PoolView {
+/** One pass over the pool: counts and candidates together (also what /explain shows of a pool). */
+export function viewPool(pool: CompiledPool, health: HealthView): PoolView {
   let healthy = 0;
   let enabled = 0;
   const serving: CompiledOrigin[] = [];
@@ -130,7 +133,7 @@ function viewPool(pool: CompiledPool, health: HealthView): PoolView {
     }
   }
   const panic = panicFor(pool, healthy, enabled);
-  return { up: healthy >= pool.source.minHealthy, panic, candidates: panic ? all : serving };
+  return { up: healthy >= pool.source.minHealthy, panic, candidates: panic ? all : serving, healthy, enabled };
 }
 
 function poolView(pool: CompiledPool, health: HealthView, cache: SelectionCache | undefined): PoolView {
@@ -158,9 +161,19 @@ function pickIn(pool: CompiledPool, candidates: readonly CompiledOrigin[], input
 
 /** The origin for the next try, or undefined when no healthy, untried origin is left. */
 export function selectOrigin(input: SelectInput): Selection | undefined {
-  const { route, health, exclude, cache } = input;
+  return selectInOrder(routeOrder(input), input);
+}
+
+/** The route's pools in the order its steering prefers them for this request (selection's first step). */
+export function routeOrder(input: SelectInput): readonly CompiledPool[] {
+  const { route, health, cache } = input;
   const isUp = (pool: CompiledPool): boolean => poolView(pool, health, cache).up;
-  const order = ROUTE_POLICIES[route.source.steering].order({ route, client: input.client, random: input.random, memory: input.memory.memoryFor(route), isUp, signals: input.signals });
+  return ROUTE_POLICIES[route.source.steering].order({ route, client: input.client, random: input.random, memory: input.memory.memoryFor(route), isUp, signals: input.signals });
+}
+
+/** Selection's second step: the first pool of `order` that can serve picks the origin; else the fallback pool. */
+export function selectInOrder(order: readonly CompiledPool[], input: SelectInput): Selection | undefined {
+  const { route, health, exclude, cache } = input;
   if (input.affinityStrict === true && input.affinityKey !== undefined) {
     // onFailure "none": the key's home is where it hashes in the first pool among all its
     // enabled origins, healthy or not; when that origin cannot serve, nothing else may.

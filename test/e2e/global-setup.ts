@@ -2,11 +2,12 @@
  * Starts real origin servers on 127.0.0.1 for the tests that run inside workerd, and
  * hands their URLs to the tests through `inject("origins")`. Each test file that needs
  * origins controls them through their /__origin/* paths. Test files run in parallel, so
- * a file that changes an origin's mode uses origins no other file uses (o31–o34: admin operations):
+ * a file that changes an origin's mode uses origins no other file uses:
  *   o1–o4 balancing (modes never changed), o5–o6 failover, o7–o8 scheduled probes,
  *   o9–o10 proxy behaviour, o11–o13 latency steering, o14–o15 session affinity,
  *   o16–o18 resilience (killed and restarted), o19–o21 alarms and heartbeats, o22 passive ejection (with o21 failing),
- *   o23–o24 registration and fail-static, o25–o26 hedging and retry limits.
+ *   o23–o24 registration and fail-static, o25–o26 hedging and retry limits, o27–o28 metrics,
+ *   o29–o30 explain, o31–o34 admin operations.
  *
  * A control server (`inject("control")`) kills an origin (closes its listener and every
  * open connection, so connects are refused) and restarts it on the same port:
