@@ -78,7 +78,7 @@ async function readDocument(c: Context<AdminEnv>): Promise<{ document: unknown; 
 function reasonFrom(c: Context<AdminEnv>): string | undefined | Response {
   const reason = c.req.header("x-edgeway-reason")?.trim();
   if (reason === undefined || reason === "") return undefined;
-  if (reason.length > MAX_REASON_LENGTH) return jsonError(400, "invalid_reason", `x-edgeway-reason: at most ${MAX_REASON_LENGTH} characters`);
+  if (reason.length > MAX_REASON_LENGTH || /\p{Cc}/u.test(reason)) return jsonError(400, "invalid_reason", `x-edgeway-reason: at most ${MAX_REASON_LENGTH} printable characters`);
   return reason;
 }
 

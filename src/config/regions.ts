@@ -200,6 +200,8 @@ function editDistance(a: string, b: string): number {
  * Keys that are too far off to be a plausible typo are left out, so the result may be empty.
  */
 export function suggestRegions(name: string, max = 3): string[] {
+  // Edit distance is quadratic: a name far longer than any catalogue key has no near match.
+  if (name.length > 64) return [];
   const query = name.toLowerCase();
   const limit = Math.max(2, Math.ceil(query.length / 3));
   return Object.keys(REGIONS)

@@ -48,11 +48,14 @@ const ExpectedCodes = z
   .string()
   .regex(/^\s*([1-5](xx|\d\d))(\s*,\s*[1-5](xx|\d\d))*\s*$/, 'must list status codes or classes, e.g. "2xx" or "200,204"');
 
+/** Longest accepted region name: the catalogue's longest is well under half of it. */
+export const REGION_NAME_MAX = 64;
+
 export const OriginSchema = z.strictObject({
   id: Id,
   url: OriginUrl,
   /** A well-known cloud region ("aws:us-east-1"); gives the origin's coordinates. */
-  region: z.string().min(1).optional(),
+  region: z.string().min(1).max(REGION_NAME_MAX, `at most ${REGION_NAME_MAX} characters (region names are like "aws:us-east-1")`).optional(),
   lat: Latitude.optional(),
   lon: Longitude.optional(),
   /** Share of the pool's traffic = weight ÷ sum of weights; 0 drains the origin. */
