@@ -238,14 +238,14 @@ function onlyKeys(body: Record<string, unknown>, required: readonly string[], op
 /** Whether an origin operation may accept this body (the contract: strict bodies, a reason of 1–500 characters). */
 function originBodyAcceptable(operation: Operation, contentType: string | undefined, body: string | Uint8Array | undefined): boolean {
   if (operation.startsWith("clear-")) return true;
+  // The body of enable is optional: none at all (and no JSON content-type) is fine.
+  if (operation === "enable" && (body === undefined || body.length === 0) && !/json/i.test(contentType ?? "")) return true;
   let parsed: unknown;
   try {
     parsed = typeof body === "string" ? JSON.parse(body) : undefined;
   } catch {
     return false;
   }
-  // The body of enable is optional: none at all (and no JSON content-type) is fine.
-  if (operation === "enable" && (body === undefined || body.length === 0) && !/json/i.test(contentType ?? "")) return true;
   if (!isRecord(parsed)) return false;
   switch (operation) {
     case "drain":
