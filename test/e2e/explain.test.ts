@@ -43,14 +43,19 @@ function urls(): { o29: string; o30: string } {
   return { o29: all.o29 ?? "", o30: all.o30 ?? "" };
 }
 
+/** The config's origins list: o29 and o30 at weight 1. */
+function bothOrigins(): { id: string; url: string }[] {
+  const { o29, o30 } = urls();
+  return [
+    { id: "o29", url: o29 },
+    { id: "o30", url: o30 },
+  ];
+}
+
 describe("explain agrees with the data plane", () => {
   it("geo: colo, then country, then continent, else the route's order", async ({ expect }) => {
-    const { o29, o30 } = urls();
     await useConfig({
-      origins: [
-        { id: "o29", url: o29 },
-        { id: "o30", url: o30 },
-      ],
+      origins: bothOrigins(),
       pools: [
         { id: "eu", origins: ["o29"] },
         { id: "us", origins: ["o30"] },
@@ -73,12 +78,8 @@ describe("explain agrees with the data plane", () => {
   });
 
   it("proximity: the nearest pool, with the distances that decided", async ({ expect }) => {
-    const { o29, o30 } = urls();
     await useConfig({
-      origins: [
-        { id: "o29", url: o29 },
-        { id: "o30", url: o30 },
-      ],
+      origins: bothOrigins(),
       pools: [
         { id: "fra", origins: ["o29"], lat: 50.11, lon: 8.68 },
         { id: "iad", origins: ["o30"], lat: 39.04, lon: -77.49 },
@@ -101,12 +102,8 @@ describe("explain agrees with the data plane", () => {
   });
 
   it("hash on a header: each key's origin, as the data plane maps it", async ({ expect }) => {
-    const { o29, o30 } = urls();
     await useConfig({
-      origins: [
-        { id: "o29", url: o29 },
-        { id: "o30", url: o30 },
-      ],
+      origins: bothOrigins(),
       pools: [{ id: "p", origins: ["o29", "o30"], steering: "hash", hash: { header: "x-user" } }],
       routes: [{ id: "r", pools: ["p"] }],
     });
@@ -122,12 +119,8 @@ describe("explain agrees with the data plane", () => {
   });
 
   it("hash on the client IP: the ip parameter stands for cf-connecting-ip", async ({ expect }) => {
-    const { o29, o30 } = urls();
     await useConfig({
-      origins: [
-        { id: "o29", url: o29 },
-        { id: "o30", url: o30 },
-      ],
+      origins: bothOrigins(),
       pools: [{ id: "p", origins: ["o29", "o30"], steering: "hash" }],
       routes: [{ id: "r", pools: ["p"] }],
     });
@@ -144,12 +137,8 @@ describe("explain agrees with the data plane", () => {
   });
 
   it("cookie affinity: a pin the data plane wrote is verified and decides; a forged one is named", async ({ expect }) => {
-    const { o29, o30 } = urls();
     await useConfig({
-      origins: [
-        { id: "o29", url: o29 },
-        { id: "o30", url: o30 },
-      ],
+      origins: bothOrigins(),
       pools: [{ id: "p", origins: ["o29", "o30"] }],
       routes: [{ id: "sticky", pools: ["p"], affinity: { type: "cookie", ttlSeconds: 600 } }],
     });
@@ -171,12 +160,8 @@ describe("explain agrees with the data plane", () => {
   });
 
   it("header affinity: every pool hashes on the session header", async ({ expect }) => {
-    const { o29, o30 } = urls();
     await useConfig({
-      origins: [
-        { id: "o29", url: o29 },
-        { id: "o30", url: o30 },
-      ],
+      origins: bothOrigins(),
       pools: [{ id: "p", origins: ["o29", "o30"], steering: "round_robin" }],
       routes: [{ id: "r", pools: ["p"], affinity: { type: "header", name: "x-session" } }],
     });
@@ -190,10 +175,7 @@ describe("explain agrees with the data plane", () => {
   it("failover: a pool whose origin fails its probes is down, with the probe's reason", async ({ expect }) => {
     const { o29, o30 } = urls();
     await useConfig({
-      origins: [
-        { id: "o29", url: o29 },
-        { id: "o30", url: o30 },
-      ],
+      origins: bothOrigins(),
       monitors: [{ id: "http", path: "/healthz", timeoutMs: 1000, unhealthyThreshold: 2, healthyThreshold: 2 }],
       pools: [
         { id: "primary", origins: ["o30"], monitor: "http" },
@@ -286,12 +268,8 @@ describe("valves and overrides", () => {
   });
 
   it("explaining does not move the live rotation", async ({ expect }) => {
-    const { o29, o30 } = urls();
     await useConfig({
-      origins: [
-        { id: "o29", url: o29 },
-        { id: "o30", url: o30 },
-      ],
+      origins: bothOrigins(),
       pools: [{ id: "rr", origins: ["o29", "o30"], steering: "round_robin" }],
       routes: [{ id: "r", pools: ["rr"] }],
     });

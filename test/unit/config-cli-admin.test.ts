@@ -7,9 +7,9 @@
  * drain, enable. What the CLI prints is checked against what the admin API itself says.
  */
 import { spawn } from "node:child_process";
+import { freePort } from "../../scripts/lib/loadtest/ports.ts";
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { hostname, tmpdir, userInfo } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,18 +42,6 @@ let v1File = "";
 let v2File = "";
 let v1Doc: Doc;
 let v2Doc: Doc;
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}
 
 interface Run {
   code: number | null;
