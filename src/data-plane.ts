@@ -5,7 +5,7 @@
  */
 import type { EdgewayEnv, WaitUntil } from "./env.ts";
 import { isolate, reportConfigProblem, retryBudget } from "./isolate.ts";
-import { clientFromCf, DebugGeoError, DEBUG_GEO_HEADER, parseDebugGeo } from "./routing/client.ts";
+import { clientFromCf, DebugGeoError, DEBUG_GEO_HEADER, LazyCfClient, parseDebugGeo } from "./routing/client.ts";
 import type { ClientInfo } from "./routing/client.ts";
 import { DEFAULT_HASH_KEY, parseCookies, requestHashKey } from "./routing/request-key.ts";
 import type { CompiledPool, CompiledRoute } from "./config/compile.ts";
@@ -41,6 +41,15 @@ export function clientOf(request: Request, env: Env): ClientInfo {
   const debug = debugHeadersEnabled(env) ? request.headers.get(DEBUG_GEO_HEADER) : null;
   if (debug !== null) return parseDebugGeo(debug, ip);
   return clientFromCf(request.cf ?? null, ip);
+}
+
+/** clientOf for the request path: the same client, but request.cf is read only when something asks where the client is. */
+function requestClient(request: Request, env: Env): ClientInfo {
+  const headers = request.headers;
+  const ip = headers.get("cf-connecting-ip") ?? undefined;
+  const debug = debugHeadersEnabled(env) ? headers.get(DEBUG_GEO_HEADER) : null;
+  if (debug !== null) return parseDebugGeo(debug, ip);
+  return new LazyCfClient(request, ip);
 }
 
 
@@ -88,11 +97,11 @@ function recordTry(routeSeries: RouteSeries, outcome: TryOutcome): void {
  * Counts a request that reached steering in `edgeway_requests_total`, and writes its
  * Analytics Engine data point when the binding is configured (docs/analytics-engine.md).
  */
-function countRequest(env: EdgewayEnv, route: CompiledRoute, client: ClientInfo, colo: string, response: Response, startedAt: number, last: TryOutcome | undefined, tries: number, retried: boolean): void {
+function countRequest(env: EdgewayEnv, route: CompiledRoute, client: ClientInfo, colo: () => string, response: Response, startedAt: number, last: TryOutcome | undefined, tries: number, retried: boolean): void {
   requestMetrics.route(route).path(last?.selection.pool, last?.selection.origin).requests(response.status).inc();
   if (env.ANALYTICS === undefined) return;
   const errorCode = response.headers.get("x-edgeway-error") ?? undefined;
-  writeRequestDataPoint(env.ANALYTICS, { route: route.id, selection: last?.selection, client, colo, status: response.status, latencyMs: Date.now() - startedAt, tries, outcome: last?.kind, retried, errorCode });
+  writeRequestDataPoint(env.ANALYTICS, { route: route.id, selection: last?.selection, client, colo: colo(), status: response.status, latencyMs: Date.now() - startedAt, tries, outcome: last?.kind, retried, errorCode });
 }
 
 interface HealthInForce {
@@ -166,36 +175,40 @@ function affinityHashKey(request: Request, route: CompiledRoute, client: ClientI
 /** Serves one proxied request. */
 export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: WaitUntil): Promise<Response> {
   const startedAt = Date.now();
-  const loaded = await isolate.config.get(env.CONFIG, Date.now(), (p) => ctx.waitUntil(p), reportConfigProblem);
+  // A warm isolate has its config already: get() still runs (it schedules a stale refresh) but is not awaited.
+  const pendingConfig = isolate.config.get(env.CONFIG, startedAt, (p) => ctx.waitUntil(p), reportConfigProblem);
+  const loaded = isolate.config.current ?? (await pendingConfig);
   if (loaded === undefined) {
     const problem = isolate.config.lastProblem;
     if (problem !== undefined) return edgewayError(503, "config_unavailable", `Edgeway could not load its configuration (${problem.kind}: ${problem.message}) and has no earlier one to serve with`);
     return edgewayError(503, "no_config", "Edgeway has no configuration: PUT a config document to /_edgeway/config");
   }
   const url = new URL(request.url);
-  let route = loaded.compiled.table.match(url.host, url.pathname);
+  const { host, pathname } = url;
+  let route = loaded.compiled.table.match(host, pathname);
   if (route === undefined) {
     requestMetrics.unmatched.inc();
-    return edgewayError(404, "no_route", `no route for ${url.hostname}${url.pathname}`);
+    return edgewayError(404, "no_route", `no route for ${url.hostname}${pathname}`);
   }
 
   let client: ClientInfo;
   try {
-    client = clientOf(request, env);
+    client = requestClient(request, env);
   } catch (error) {
     if (error instanceof DebugGeoError) return edgewayError(400, "bad_debug_geo", error.message, route.id);
     throw error;
   }
 
-  const colo = client.colo ?? "local";
-  await ensureFreshHealth(env, ctx, colo);
+  const colo = (): string => client.colo ?? "local";
+  const healthWait = ensureFreshHealth(env, ctx, colo);
+  if (healthWait !== undefined) await healthWait;
   const now = Date.now();
   // Self-registered origins join their pools: the same route, from the config that includes them.
   const compiled = effectiveConfig(loaded.compiled, isolate.health.current);
-  if (compiled !== loaded.compiled) route = compiled.table.match(url.host, url.pathname) ?? route;
+  if (compiled !== loaded.compiled) route = compiled.table.match(host, pathname) ?? route;
   const { view: health, cache } = currentHealth(now);
   const affinity = route.source.affinity;
-  const pin = await readCookiePin(request, route, env, health);
+  const pin = affinity?.type === "cookie" ? await readCookiePin(request, route, env, health) : undefined;
   if (pin?.state.kind === "unavailable" && affinity?.onFailure === "none") {
     const refused = edgewayError(503, "affine_origin_unavailable", `the origin this session is pinned to ("${pin.state.originId}") is unhealthy`, route.id, pin.state.originId);
     countRequest(env, route, client, colo, refused, startedAt, undefined, 0, false);
@@ -229,7 +242,7 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
       return rescued;
     },
     retryAllowed: () => budget.tryAcquire(Date.now(), retries.budgetPercent, retries.minRetriesPerSecond),
-    forwarded: { clientIp: client.ip, proto: url.protocol.slice(0, -1), host: url.host },
+    forwarded: { clientIp: client.ip, proto: url.protocol.slice(0, -1), host },
     now: Date.now,
     onTryStart: (selection) => isolate.outstanding.start(trackKeys({ selection })),
     onTry: (outcome) => {

@@ -1,12 +1,20 @@
-/** Worker entry: the Hono app for requests, the cron trigger for health probes, the Durable Object class. */
-import { app } from "./app.ts";
+/** Worker entry: the data plane (past the router when it can), the Hono app for the rest, the cron trigger for health probes, the Durable Object class. */
+import { app, internalError, isDataPlaneFastPath } from "./app.ts";
+import { handleDataPlane } from "./data-plane.ts";
 import type { EdgewayEnv } from "./env.ts";
 import { runScheduledProbes } from "./health/scheduled.ts";
 
 export { OriginState } from "./state/origin-state.ts";
 
 export default {
-  fetch: app.fetch,
+  fetch(request: Request, env: EdgewayEnv, ctx: ExecutionContext): Promise<Response> | Response {
+    if (!isDataPlaneFastPath(request)) return app.fetch(request, env, ctx);
+    // An error the data plane throws becomes the same JSON 500 the app answers with.
+    return handleDataPlane(request, env, ctx).catch((error: unknown) => {
+      if (error instanceof Error) return internalError(error, request);
+      throw error;
+    });
+  },
   async scheduled(controller, env, _ctx) {
     await runScheduledProbes(env, controller.scheduledTime);
   },

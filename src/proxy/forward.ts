@@ -9,11 +9,12 @@
  */
 import type { CompiledRoute } from "../config/compile.ts";
 import type { Selection } from "../steering/select.ts";
-import { clientResponseHeaders, originRequestHeaders } from "./headers.ts";
+import { originRequestHeaders, stripHopByHop } from "./headers.ts";
 import type { ForwardedFor } from "./headers.ts";
 import { edgewayError } from "./errors.ts";
 import { originUrl } from "./origin-url.ts";
 import { prepareBody } from "./replay-body.ts";
+import type { PreparedBody } from "./replay-body.ts";
 import { discardBody, startTry } from "./try-origin.ts";
 import type { OriginTry, TryKind, TryRequest, TryResult } from "./try-origin.ts";
 
@@ -103,7 +104,7 @@ function retryPolicy(route: CompiledRoute): RetryPolicy {
 function isRetryable(policy: RetryPolicy, result: TryResult): boolean {
   switch (result.kind) {
     case "response":
-      return policy.onStatus[result.response.status] === 1;
+      return policy.onStatus[result.status] === 1;
     case "connect-failure":
       return policy.onConnectFailure;
     case "timeout":
@@ -141,11 +142,11 @@ class RequestTries {
   readonly #request: Omit<TryRequest, "url">;
   readonly #url: URL;
 
-  constructor(input: ProxyInput, deadline: number, body: TryRequest["body"]) {
+  constructor(input: ProxyInput, deadline: number, method: string, body: TryRequest["body"]) {
     this.#input = input;
     this.#deadline = deadline;
     this.#url = input.url;
-    this.#request = { method: input.request.method, headers: originRequestHeaders(input.request.headers, input.forwarded), body };
+    this.#request = { method, headers: originRequestHeaders(input.request.headers, input.forwarded), body };
   }
 
   remaining(): number {
@@ -153,12 +154,20 @@ class RequestTries {
   }
 
   launch(selection: Selection, hedge: boolean): void {
-    const { route, now } = this.#input;
+    const { route } = this.#input;
     this.tried.add(selection.origin.id);
     this.sent++;
-    const perTry = Math.min(route.source.retries.perTryTimeoutMs ?? route.source.timeoutMs, this.remaining());
+    const now = this.#input.now();
+    const perTry = Math.min(route.source.retries.perTryTimeoutMs ?? route.source.timeoutMs, this.#deadline - now);
     this.#input.onTryStart(selection);
-    this.running.push(startTry(selection, hedge, now(), { ...this.#request, url: originUrl(selection.origin.base, this.#url) }, perTry));
+    this.running.push(startTry(selection, hedge, now, { ...this.#request, url: originUrl(selection.origin.base, this.#url) }, perTry));
+  }
+
+  /** The one try running when tries run one at a time (no hedge). */
+  only(): OriginTry {
+    const origin = this.running[0];
+    if (origin === undefined || this.running.length !== 1) throw new Error("expected exactly one try in flight");
+    return origin;
   }
 
   /** Reports how a try ended and drops it from the running ones. */
@@ -168,7 +177,7 @@ class RequestTries {
     const outcome: TryOutcome = {
       selection: origin.selection,
       kind: result.kind,
-      status: result.kind === "response" ? result.response.status : undefined,
+      status: result.kind === "response" ? result.status : undefined,
       durationMs: this.#input.now() - origin.startedAt,
       retried,
       hedge: origin.hedge,
@@ -210,20 +219,30 @@ interface Plan {
   readonly hedgeDelay: number | undefined;
 }
 
-async function plan(input: ProxyInput, policy: RetryPolicy): Promise<Plan> {
+/** The plan; a promise only when a body has to be read first (no body: no await). */
+function plan(input: ProxyInput, policy: RetryPolicy, method: string): Plan | Promise<Plan> {
   const { request, route } = input;
   const retries = route.source.retries;
   const retriesOn = input.mayRetry && retries.attempts > 0;
-  const methodAllowed = policy.methods.has(request.method);
+  const methodAllowed = policy.methods.has(method);
   // A retry needs the body twice: buffer it only when a retry could happen at all.
-  const prepared = retriesOn && methodAllowed ? await prepareBody(request, retries.maxBodyBytes) : undefined;
+  if (!(retriesOn && methodAllowed)) return planFor(input, method, retriesOn, methodAllowed, undefined, request.body as ReadableStream<Uint8Array> | null);
+  if (request.body === null) return planFor(input, method, retriesOn, methodAllowed, NO_BODY, null);
+  return prepareBody(request, retries.maxBodyBytes).then((prepared) => planFor(input, method, retriesOn, methodAllowed, prepared, prepared.body));
+}
+
+const NO_BODY: PreparedBody = { replayable: true, body: null };
+
+function planFor(input: ProxyInput, method: string, retriesOn: boolean, methodAllowed: boolean, prepared: PreparedBody | undefined, body: TryRequest["body"]): Plan {
+  const { route } = input;
+  const retries = route.source.retries;
   const replayable = prepared?.replayable === true;
   const hedge = route.source.hedge;
   return {
-    body: prepared === undefined ? (request.body as ReadableStream<Uint8Array> | null) : prepared.body,
+    body,
     maxTries: replayable ? 1 + retries.attempts : 1,
     cannotRetry: !retriesOn ? undefined : !methodAllowed ? "method" : !replayable ? "body-too-large" : undefined,
-    hedgeDelay: replayable && hedge !== undefined && (request.method === "GET" || request.method === "HEAD") ? hedge.delayMs : undefined,
+    hedgeDelay: replayable && hedge !== undefined && (method === "GET" || method === "HEAD") ? hedge.delayMs : undefined,
   };
 }
 
@@ -232,23 +251,35 @@ export async function proxyRequest(input: ProxyInput): Promise<ProxyResult> {
   const { route } = input;
   const started = input.now();
   const policy = retryPolicy(route);
-  const planned = await plan(input, policy);
-  const tries = new RequestTries(input, started + route.source.timeoutMs, planned.body);
+  const method = input.request.method;
+  const pending = plan(input, policy, method);
+  const planned = pending instanceof Promise ? await pending : pending;
+  const tries = new RequestTries(input, started + route.source.timeoutMs, method, planned.body);
   const first = input.select(tries.tried);
   if (first === undefined) {
     return { response: edgewayError(503, "no_healthy_origin", `no healthy origin for route "${route.id}"`, route.id), last: undefined, tries: 0, hedged: false, retrySkipped: undefined };
   }
   tries.launch(first, false);
-  const final = await race(tries, policy, planned);
+  let final: Final | undefined;
+  if (planned.hedgeDelay !== undefined && planned.maxTries >= 2) {
+    final = await race(tries, policy, planned);
+  } else {
+    // No hedge: one try at a time, each awaited in turn, with no race to set up.
+    while (final === undefined) {
+      const origin = tries.only();
+      final = onSettled(tries, policy, planned, origin, await origin.result);
+    }
+  }
   return respond(input, tries, final, started);
 }
 
 /**
- * Waits for the tries, starting retries and at most one hedge, until one try decides the
- * request: a response that is not a retryable failure, or the last failure when no
- * further try may follow.
+ * Waits for the tries of a hedged request, starting retries and at most one hedge, until
+ * one try decides the request: a response that is not a retryable failure, or the last
+ * failure when no further try may follow.
  */
-async function race(tries: RequestTries, policy: RetryPolicy, { maxTries, cannotRetry, hedgeDelay }: Plan): Promise<Final> {
+async function race(tries: RequestTries, policy: RetryPolicy, plan: Plan): Promise<Final> {
+  const { maxTries, hedgeDelay } = plan;
   let hedgeTimer = hedgeDelay === undefined || maxTries < 2 ? undefined : delay(hedgeDelay);
   try {
     for (;;) {
@@ -264,31 +295,39 @@ async function race(tries: RequestTries, policy: RetryPolicy, { maxTries, cannot
       // Only the first try is hedged: once it has settled, the timer has nothing left to do.
       hedgeTimer?.clear();
       hedgeTimer = undefined;
-
-      const { origin, result } = event;
-      const retryable = isRetryable(policy, result);
-      if (result.kind === "response" && !retryable) {
-        const outcome = tries.settle(origin, result, false);
-        tries.cancelRunning();
-        return { outcome, response: result.response };
-      }
-      if (tries.running.length > 1) {
-        // The other try may still answer: wait for it rather than start a third.
-        tries.settle(origin, result, false);
-        if (result.kind === "response") discardBody(result.response);
-        continue;
-      }
-      const next = retryable ? nextTry(tries, maxTries, cannotRetry) : undefined;
-      if (next === undefined || typeof next === "string") {
-        return { outcome: tries.settle(origin, result, false), response: result.kind === "response" ? result.response : undefined, retrySkipped: next };
-      }
-      tries.settle(origin, result, true);
-      if (result.kind === "response") discardBody(result.response);
-      tries.launch(next, false);
+      const final = onSettled(tries, policy, plan, event.origin, event.result);
+      if (final !== undefined) return final;
     }
   } finally {
     hedgeTimer?.clear();
   }
+}
+
+/**
+ * What a settled try means for the request: the try that decides it, or undefined when
+ * another try is under way (a retry just launched, or a hedge still running).
+ */
+function onSettled(tries: RequestTries, policy: RetryPolicy, { maxTries, cannotRetry }: Plan, origin: OriginTry, result: TryResult): Final | undefined {
+  const retryable = isRetryable(policy, result);
+  if (result.kind === "response" && !retryable) {
+    const outcome = tries.settle(origin, result, false);
+    tries.cancelRunning();
+    return { outcome, response: result.response };
+  }
+  if (tries.running.length > 1) {
+    // The other try may still answer: wait for it rather than start a third.
+    tries.settle(origin, result, false);
+    if (result.kind === "response") discardBody(result.response);
+    return undefined;
+  }
+  const next = retryable ? nextTry(tries, maxTries, cannotRetry) : undefined;
+  if (next === undefined || typeof next === "string") {
+    return { outcome: tries.settle(origin, result, false), response: result.kind === "response" ? result.response : undefined, retrySkipped: next };
+  }
+  tries.settle(origin, result, true);
+  if (result.kind === "response") discardBody(result.response);
+  tries.launch(next, false);
+  return undefined;
 }
 
 /** The origin for a retry after a retryable failure, or why none is sent (undefined: no reason to report). */
@@ -323,7 +362,11 @@ function respond(input: ProxyInput, tries: RequestTries, final: Final, started: 
     if (retrySkipped !== undefined) error.headers.set("x-edgeway-retry-skipped", retrySkipped);
     return { response: error, last: outcome, tries: sent, hedged, retrySkipped };
   }
-  const out = clientResponseHeaders(response.headers);
+  // The upstream response as init copies its status, status text and headers in one call;
+  // the copy's headers are this response's own, so they are edited in place.
+  const client = new Response(response.body, response);
+  const out = client.headers;
+  stripHopByHop(out);
   if (route.source.exposeOrigin) {
     out.set("x-edgeway-origin", origin);
     const timing = `edgeway;dur=${now() - started}, origin;dur=${outcome.durationMs};desc="${origin}"`;
@@ -332,5 +375,5 @@ function respond(input: ProxyInput, tries: RequestTries, final: Final, started: 
     if (sent > 1) out.set("x-edgeway-tries", String(sent));
   }
   if (retrySkipped !== undefined) out.set("x-edgeway-retry-skipped", retrySkipped);
-  return { response: new Response(response.body, { status: response.status, statusText: response.statusText, headers: out }), last: outcome, tries: sent, hedged, retrySkipped };
+  return { response: client, last: outcome, tries: sent, hedged, retrySkipped };
 }

@@ -9,7 +9,7 @@ import type { Selection } from "../steering/select.ts";
 export type TryKind = "response" | "connect-failure" | "timeout" | "cancelled";
 
 export type TryResult =
-  | { readonly kind: "response"; readonly response: Response }
+  | { readonly kind: "response"; readonly response: Response; readonly status: number }
   | { readonly kind: "connect-failure" | "timeout" | "cancelled" };
 
 /** What a try sends: all but the signal, which the try owns. */
@@ -39,7 +39,14 @@ const CANCELLED = Symbol("cancelled");
 /** Starts a fetch that waits at most `timeoutMs` for response headers. */
 export function startTry(selection: Selection, hedge: boolean, startedAt: number, request: TryRequest, timeoutMs: number): OriginTry {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(TIMED_OUT), timeoutMs);
+  // Why this module aborted the try, kept here too so reading it costs no runtime call.
+  let abortedBy: typeof TIMED_OUT | typeof CANCELLED | undefined;
+  const abort = (reason: typeof TIMED_OUT | typeof CANCELLED): void => {
+    if (abortedBy !== undefined) return;
+    abortedBy = reason;
+    controller.abort(reason);
+  };
+  const timer = setTimeout(() => abort(TIMED_OUT), timeoutMs);
   const init = {
     method: request.method,
     headers: request.headers,
@@ -53,17 +60,16 @@ export function startTry(selection: Selection, hedge: boolean, startedAt: number
   const result = fetch(request.url, init).then(
     (response): TryResult => {
       clearTimeout(timer);
-      if (controller.signal.reason === CANCELLED) {
+      if (abortedBy === CANCELLED) {
         discardBody(response);
         return { kind: "cancelled" };
       }
-      return { kind: "response", response };
+      return { kind: "response", response, status: response.status };
     },
     (): TryResult => {
       clearTimeout(timer);
-      const reason: unknown = controller.signal.reason;
-      if (reason === CANCELLED) return { kind: "cancelled" };
-      return { kind: reason === TIMED_OUT ? "timeout" : "connect-failure" };
+      if (abortedBy === CANCELLED) return { kind: "cancelled" };
+      return { kind: abortedBy === TIMED_OUT ? "timeout" : "connect-failure" };
     },
   );
   return {
@@ -73,7 +79,7 @@ export function startTry(selection: Selection, hedge: boolean, startedAt: number
     result,
     cancel() {
       clearTimeout(timer);
-      controller.abort(CANCELLED);
+      abort(CANCELLED);
     },
   };
 }

@@ -19,6 +19,11 @@ export const LATENCY_REPORT_MS = 10_000;
 
 let lastReport = Number.NEGATIVE_INFINITY;
 
+/** The edge location serving the request, or how to find it out: read only when a report or a refresh needs it. */
+export type ColoSource = string | (() => string);
+
+const coloOf = (colo: ColoSource): string => (typeof colo === "string" ? colo : colo());
+
 function startRefresh(env: Env, colo: string): Promise<void> {
   return isolate.health.refresh(
     async () => {
@@ -34,19 +39,21 @@ function startRefresh(env: Env, colo: string): Promise<void> {
   );
 }
 
-function reportLatency(env: Env, colo: string, now: number): Promise<void> | undefined {
+function reportLatency(env: Env, colo: ColoSource, now: number): Promise<void> | undefined {
   if (now - lastReport < LATENCY_REPORT_MS) return undefined;
   lastReport = now;
   const entries = isolate.latency.entries();
   if (entries.length === 0) return undefined;
   return originStateStub(env)
-    .reportLatency(colo, entries)
+    .reportLatency(coloOf(colo), entries)
     .catch((error: unknown) => failStatic("durable_object", "latency_report_failed", { message: errorMessage(error) }));
 }
 
-function reportTraffic(env: Env, colo: string, now: number): Promise<void> | undefined {
-  const report = isolate.traffic.take(colo, now);
-  if (report === undefined) return undefined;
+function reportTraffic(env: Env, colo: ColoSource, now: number): Promise<void> | undefined {
+  // Most calls find nothing due: the colo is looked up only for a report that is sent.
+  const due = isolate.traffic.take("", now);
+  if (due === undefined) return undefined;
+  const report = { ...due, colo: coloOf(colo) };
   return originStateStub(env)
     .reportTraffic(report)
     .then((snapshot) => isolate.health.set(HealthSnapshotSchema.parse(snapshot), Date.now()))
@@ -54,24 +61,31 @@ function reportTraffic(env: Env, colo: string, now: number): Promise<void> | und
 }
 
 /** Sends pending ejections at once (in waitUntil); call after a request's tries. */
-export function flushTrafficReport(env: Env, ctx: WaitUntil, colo: string): void {
+export function flushTrafficReport(env: Env, ctx: WaitUntil, colo: ColoSource): void {
   const traffic = reportTraffic(env, colo, Date.now());
   if (traffic !== undefined) ctx.waitUntil(traffic);
 }
 
-/** Call once per request before steering. `colo` is the edge location serving it. */
-export async function ensureFreshHealth(env: Env, ctx: WaitUntil, colo: string): Promise<void> {
+/**
+ * Call once per request before steering. `colo` is the edge location serving it. Returns
+ * what the request must wait for — only on an isolate that has never had a snapshot — and
+ * undefined otherwise, so a warm isolate's request does not await at all.
+ */
+export function ensureFreshHealth(env: Env, ctx: WaitUntil, colo: ColoSource): Promise<void> | undefined {
   const now = Date.now();
   const report = reportLatency(env, colo, now);
   if (report !== undefined) ctx.waitUntil(report);
   const traffic = reportTraffic(env, colo, now);
   if (traffic !== undefined) ctx.waitUntil(traffic);
-  if (!isolate.health.isStale(now)) return;
-  const refresh = startRefresh(env, colo);
+  if (!isolate.health.isStale(now)) return undefined;
+  const refresh = startRefresh(env, coloOf(colo));
   ctx.waitUntil(refresh);
-  if (isolate.health.current === undefined) {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([refresh, new Promise<void>((resolve) => (timer = setTimeout(resolve, COLD_WAIT_MS)))]);
-    clearTimeout(timer);
-  }
+  return isolate.health.current === undefined ? coldWait(refresh) : undefined;
+}
+
+/** The first snapshot, or COLD_WAIT_MS, whichever comes first. */
+async function coldWait(refresh: Promise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([refresh, new Promise<void>((resolve) => (timer = setTimeout(resolve, COLD_WAIT_MS)))]);
+  clearTimeout(timer);
 }
