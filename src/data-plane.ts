@@ -5,11 +5,11 @@
  */
 import type { EdgewayEnv, WaitUntil } from "./env.ts";
 import { isolate, reportConfigProblem, retryBudget } from "./isolate.ts";
-import { clientFromCf, DebugGeoError, DEBUG_GEO_HEADER, LazyCfClient, parseDebugGeo } from "./routing/client.ts";
+import { DebugGeoError, DEBUG_GEO_HEADER, LazyCfClient, parseDebugGeo } from "./routing/client.ts";
 import type { ClientInfo } from "./routing/client.ts";
 import { DEFAULT_HASH_KEY, parseCookies, requestHashKey } from "./routing/request-key.ts";
 import type { CompiledPool, CompiledRoute } from "./config/compile.ts";
-import { createSelectionCache, selectOrigin } from "./steering/select.ts";
+import { createSelectionCache, pickForTry, selectOrigin } from "./steering/select.ts";
 import type { SelectionCache } from "./steering/select.ts";
 import type { HealthSnapshot } from "./state/snapshot.ts";
 import type { HealthView } from "./steering/select.ts";
@@ -35,24 +35,16 @@ export function debugHeadersEnabled(env: Env): boolean {
   return env.EDGEWAY_DEBUG_HEADERS === "true";
 }
 
-/** The client as steering sees it; throws DebugGeoError for a malformed debug header. */
-export function clientOf(request: Request, env: Env): ClientInfo {
-  const ip = request.headers.get("cf-connecting-ip") ?? undefined;
+/**
+ * The client as steering sees it: request.cf, read only when something asks where the
+ * client is, or the debug geo header where allowed; `ip` stands in for cf-connecting-ip
+ * when given. Throws DebugGeoError for a malformed debug header.
+ */
+export function clientOf(request: Request, env: Env, ip: string | undefined = request.headers.get("cf-connecting-ip") ?? undefined): ClientInfo {
   const debug = debugHeadersEnabled(env) ? request.headers.get(DEBUG_GEO_HEADER) : null;
-  if (debug !== null) return parseDebugGeo(debug, ip);
-  return clientFromCf(request.cf ?? null, ip);
-}
-
-/** clientOf for the request path: the same client, but request.cf is read only when something asks where the client is. */
-function requestClient(request: Request, env: Env): ClientInfo {
-  const headers = request.headers;
-  const ip = headers.get("cf-connecting-ip") ?? undefined;
-  const debug = debugHeadersEnabled(env) ? headers.get(DEBUG_GEO_HEADER) : null;
   if (debug !== null) return parseDebugGeo(debug, ip);
   return new LazyCfClient(request, ip);
 }
-
-
 
 /** This isolate's measurements, as steering reads them. */
 const signals: SteeringSignals = {
@@ -127,6 +119,8 @@ function currentHealth(now: number): HealthInForce {
   return healthInForce;
 }
 
+const anyEjectedNow = (): boolean => isolate.outliers.anyEjected(Date.now());
+
 function probeOnlyHealth(): { view: HealthView; cache: SelectionCache } {
   const snapshot = isolate.health.current;
   if (probeOnly === undefined || probeOnly.snapshot !== snapshot) {
@@ -193,7 +187,7 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
 
   let client: ClientInfo;
   try {
-    client = requestClient(request, env);
+    client = clientOf(request, env);
   } catch (error) {
     if (error instanceof DebugGeoError) return edgewayError(400, "bad_debug_geo", error.message, route.id);
     throw error;
@@ -206,7 +200,8 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
   // Self-registered origins join their pools: the same route, from the config that includes them.
   const compiled = effectiveConfig(loaded.compiled, isolate.health.current);
   if (compiled !== loaded.compiled) route = compiled.table.match(host, pathname) ?? route;
-  const { view: health, cache } = currentHealth(now);
+  const live = currentHealth(now);
+  const health = live.view;
   const affinity = route.source.affinity;
   const pin = affinity?.type === "cookie" ? await readCookiePin(request, route, env, health) : undefined;
   if (pin?.state.kind === "unavailable" && affinity?.onFailure === "none") {
@@ -224,6 +219,7 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
   const budget = retryBudget(route.id);
   budget.recordRequest(now);
   const routeSeries = requestMetrics.route(route);
+  const pinned = pin?.state.kind === "usable" ? pin.state.selection : undefined;
   let retried = false;
 
   const { response, last, retrySkipped, tries } = await proxyRequest({
@@ -231,15 +227,17 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
     url,
     route,
     select: (exclude) => {
-      if (pin?.state.kind === "usable" && exclude.size === 0) return pin.state.selection;
-      const picked = steer(exclude, health, cache);
-      if (picked !== undefined || !isolate.outliers.anyEjected(Date.now())) return picked;
-      // Ejection never leaves a route with nothing to serve: when it would, ejected origins
-      // serve as if they were not (as Envoy's panic mode does), and the metric says so.
-      const fallback = probeOnlyHealth();
-      const rescued = steer(exclude, fallback.view, fallback.cache);
-      if (rescued !== undefined) routeSeries.ejectionOverridden.inc();
-      return rescued;
+      const pick = pickForTry(
+        exclude,
+        pinned,
+        (ignoreEjections) => {
+          const view = ignoreEjections ? probeOnlyHealth() : live;
+          return steer(exclude, view.view, view.cache);
+        },
+        anyEjectedNow,
+      );
+      if (pick?.ejectionOverride === true) routeSeries.ejectionOverridden.inc();
+      return pick?.selection;
     },
     retryAllowed: () => budget.tryAcquire(Date.now(), retries.budgetPercent, retries.minRetriesPerSecond),
     forwarded: { clientIp: client.ip, proto: url.protocol.slice(0, -1), host },

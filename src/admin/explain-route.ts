@@ -20,6 +20,7 @@ import { DebugGeoError, DEBUG_GEO_HEADER, parseDebugGeo } from "../routing/clien
 import type { ClientInfo } from "../routing/client.ts";
 import { effectiveConfig } from "../discovery/effective-config.ts";
 import { originStateStub } from "../state/origin-state.ts";
+import { withDeadline } from "../state/deadline.ts";
 import { HealthSnapshotSchema } from "../state/snapshot.ts";
 import type { HealthSnapshot } from "../state/snapshot.ts";
 import { SNAPSHOT_TIMEOUT_MS } from "../state/snapshot-cache.ts";
@@ -314,7 +315,7 @@ function clientFor(query: Query, request: Request, env: EdgewayEnv): Pick<Explai
     client = parseDebugGeo(query.geo, ip);
     geoSource = "geo parameter";
   } else {
-    client = { ...clientOf(request, env), ip };
+    client = clientOf(request, env, ip);
     geoSource = debugHeadersEnabled(env) && request.headers.has(DEBUG_GEO_HEADER) ? `${DEBUG_GEO_HEADER} header` : "request.cf";
   }
   const sources: Partial<Record<ClientField, string>> = {};
@@ -350,21 +351,13 @@ async function snapshotFor(env: EdgewayEnv, colo: string, now: number): Promise<
   const own = isolate.health.current;
   const ownSource = (): HealthSource => (own === undefined ? { source: "none", generatedAt: null } : { source: "isolate", generatedAt: own.generatedAt });
   if (own !== undefined && !isolate.health.isStale(now)) return { snapshot: own, source: ownSource() };
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const fresh = HealthSnapshotSchema.parse(
-      await Promise.race([
-        originStateStub(env).snapshot(colo),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no snapshot within ${SNAPSHOT_TIMEOUT_MS} ms`)), SNAPSHOT_TIMEOUT_MS))),
-      ]),
-    );
+    const fresh = HealthSnapshotSchema.parse(await withDeadline(originStateStub(env).snapshot(colo), SNAPSHOT_TIMEOUT_MS, "the Durable Object's snapshot"));
     isolate.health.set(fresh, Date.now());
     return { snapshot: fresh, source: { source: "durable_object", generatedAt: fresh.generatedAt } };
   } catch (error) {
     log("warn", "explain_snapshot_unavailable", { message: errorMessage(error) });
     return { snapshot: own, source: ownSource() };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -10,6 +10,7 @@ import { isolate, reportConfigProblem } from "../isolate.ts";
 import { originStateStub } from "../state/origin-state.ts";
 import type { OriginDetails } from "../state/origin-state.ts";
 import { isHealthyIn } from "../state/snapshot-cache.ts";
+import { ejectionInForce } from "../health/passive.ts";
 import { errorMessage } from "../observe/log.ts";
 
 export const healthRoutes = adminRoutes();
@@ -53,7 +54,7 @@ healthRoutes.get("/health", async (c) => {
       healthy: d?.healthy ?? isHealthyIn(snapshot, id),
       reason: d?.reason ?? fromSnapshot?.reason ?? "not probed yet",
       since: d?.since ?? fromSnapshot?.since ?? null,
-      ejected: isolate.outliers.isEjected(id, now) || d?.ejection !== undefined || (fromSnapshot?.ejection?.until ?? 0) > now,
+      ejected: ejectionInForce(isolate.outliers, snapshot, id, now) !== undefined || d?.ejection !== undefined,
       ...(d === undefined
         ? {}
         : {

@@ -12,7 +12,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { failStatic, isolate, reportConfigProblem } from "../isolate.ts";
 import { effectiveConfig } from "../discovery/effective-config.ts";
+import { ejectionInForce } from "../health/passive.ts";
 import { originStateStub } from "../state/origin-state.ts";
+import { withDeadline } from "../state/deadline.ts";
 import type { ProbeCount } from "../state/health-store.ts";
 import { isHealthyIn } from "../state/snapshot-cache.ts";
 import { HealthSnapshotSchema } from "../state/snapshot.ts";
@@ -50,28 +52,15 @@ interface DurableObjectView {
 
 /** The Durable Object's health snapshot and probe counters, or undefined (a fail-static event) when it fails or is slow. */
 async function fromDurableObject(env: EdgewayEnv): Promise<DurableObjectView | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the Durable Object took longer than ${DURABLE_OBJECT_TIMEOUT_MS} ms`)), DURABLE_OBJECT_TIMEOUT_MS);
-  });
   try {
     const stub = originStateStub(env);
-    const [snapshot, probes] = await Promise.race([Promise.all([stub.snapshot(), stub.probeCounts()]), timeout]);
+    const [snapshot, probes] = await withDeadline(Promise.all([stub.snapshot(), stub.probeCounts()]), DURABLE_OBJECT_TIMEOUT_MS, "the Durable Object");
     // Parse, don't cast: the object may run another code version during a deploy.
     return { snapshot: HealthSnapshotSchema.parse(snapshot), probes };
   } catch (error) {
     failStatic("durable_object", "metrics_state_unavailable", { message: errorMessage(error) });
     return undefined;
-  } finally {
-    clearTimeout(timer);
   }
-}
-
-/** Whether an origin is ejected: in this isolate's detector, or by another isolate as the snapshot says. */
-function isEjected(snapshot: HealthSnapshot | undefined, originId: string, now: number): boolean {
-  if (isolate.outliers.isEjected(originId, now)) return true;
-  const until = snapshot?.origins[originId]?.ejection?.until;
-  return until !== undefined && until > now;
 }
 
 /** The gauges and probe counters of one scrape, in a registry of their own. */
@@ -85,7 +74,7 @@ function scrapeMetrics(compiled: CompiledConfig | undefined, version: number, sn
   for (const origin of compiled?.origins.values() ?? []) {
     const labels = { origin: origin.id };
     healthy.series(labels).set(isHealthyIn(snapshot, origin.id) ? 1 : 0);
-    ejected.series(labels).set(isEjected(snapshot, origin.id, now) ? 1 : 0);
+    ejected.series(labels).set(ejectionInForce(isolate.outliers, snapshot, origin.id, now) === undefined ? 0 : 1);
     weight.series(labels).set(origin.enabled ? origin.weight : 0);
   }
   const age = isolate.health.age(now);

@@ -76,7 +76,7 @@ async function gather(env: EdgewayEnv): Promise<Gathered> {
 
 /** The newest of the ejections this isolate, the Durable Object and the snapshot know of. */
 function ejectionOf(id: string, d: OriginDetails | undefined, snapshot: HealthSnapshot | undefined, now: number): OriginRow["ejection"] {
-  const candidates = [isolate.outliers.ejections(now).find((e) => e.originId === id), d?.ejection, snapshot?.origins[id]?.ejection];
+  const candidates = [isolate.outliers.ejection(id, now), d?.ejection, snapshot?.origins[id]?.ejection];
   let best: OriginRow["ejection"];
   for (const e of candidates) if (e !== undefined && e.until > now && (best === undefined || e.until > best.until)) best = { until: e.until, reason: e.reason, kind: e.kind };
   return best;

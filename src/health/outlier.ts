@@ -157,6 +157,12 @@ export class OutlierDetector {
     return e !== undefined && now < e.until;
   }
 
+  /** The origin's ejection in force at `now`, if any. */
+  ejection(originId: string, now: number): Ejection | undefined {
+    const e = this.#ejected.get(originId);
+    return e !== undefined && now < e.until ? e : undefined;
+  }
+
   /** Returns origins whose time is up and their ids (empty when none, without work or allocation). Bumps epoch when something returned. */
   expire(now: number): string[] {
     if (now < this.#nextDue) return NONE;

@@ -54,6 +54,17 @@ export function syncFromSnapshot(detector: OutlierDetector, snapshot: HealthSnap
   }
 }
 
+/**
+ * The ejection in force for an origin as this isolate knows it: its detector's, else one
+ * the snapshot carries from another isolate (until the detector adopts it).
+ */
+export function ejectionInForce(detector: OutlierDetector, snapshot: HealthSnapshot | undefined, originId: string, now: number): Ejection | undefined {
+  const own = detector.ejection(originId, now);
+  if (own !== undefined) return own;
+  const reported = snapshot?.origins[originId]?.ejection;
+  return reported !== undefined && now < reported.until ? reported : undefined;
+}
+
 /** Probe health and ejections together; `ignoreEjections` gives probe health alone. */
 export function healthView(detector: OutlierDetector, snapshot: HealthSnapshot | undefined, now: () => number, ignoreEjections = false): HealthView {
   if (ignoreEjections) return { isHealthy: (id) => isHealthyIn(snapshot, id) };

@@ -5,6 +5,7 @@
  * keeps the last snapshot (principle 3); with none at all every origin counts as healthy.
  */
 import type { HealthSnapshot } from "./snapshot.ts";
+import { withDeadline } from "./deadline.ts";
 
 /** How old the snapshot may get before a request starts a background refresh. */
 export const SNAPSHOT_TTL_MS = 2_000;
@@ -52,16 +53,11 @@ export class SnapshotCache {
     if (this.#inflight !== undefined) return this.#inflight;
     // Stamp the attempt so a failing Durable Object is retried once per TTL, not per request.
     this.#fetchedAt = Math.max(this.#fetchedAt, now() - this.#ttlMs / 2);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`health snapshot refresh took longer than ${this.#timeoutMs} ms`)), this.#timeoutMs);
-    });
     // Promise.resolve().then: a load that throws at once is a failure like any other.
-    this.#inflight = Promise.race([Promise.resolve().then(load), timeout])
+    this.#inflight = withDeadline(Promise.resolve().then(load), this.#timeoutMs, "health snapshot refresh")
       .then((snapshot) => this.set(snapshot, now()))
       .catch(onError)
       .finally(() => {
-        clearTimeout(timer);
         this.#inflight = undefined;
       });
     return this.#inflight;

@@ -29,8 +29,8 @@ import type { HealthSnapshot, OriginStatus } from "../state/snapshot.ts";
 import { healthView, syncFromSnapshot } from "../health/passive.ts";
 import { OutlierDetector } from "../health/outlier.ts";
 import type { Ejection, EjectionKind } from "../health/outlier.ts";
-import { createMemoryStore, routeOrder, selectInOrder, selectOrigin, viewPool } from "./select.ts";
-import type { HealthView, PoolView, SelectInput, Selection } from "./select.ts";
+import { createMemoryStore, pickForTry, routeOrder, selectInOrder, selectOrigin, viewPool } from "./select.ts";
+import type { HealthView, PoolView, SelectInput, Selection, TryPick } from "./select.ts";
 import type { RandomSource, SteeringSignals } from "./types.ts";
 import { DEFAULT_AFFINITY_HEADER, pinState } from "./affinity.ts";
 import type { PinState } from "./affinity.ts";
@@ -692,11 +692,6 @@ const POOL_WHY: Readonly<Record<PoolSteeringName, string>> = {
   hash: "hash: rendezvous hashing on the request key, share of keys = weight ÷ sum",
 };
 
-interface Steered {
-  readonly selection: Selection;
-  readonly ejectionOverride: boolean;
-  readonly pinned: boolean;
-}
 
 /** Builds the explanation. */
 export async function explain(input: ExplainInput): Promise<Explanation> {
@@ -747,15 +742,17 @@ export async function explain(input: ExplainInput): Promise<Explanation> {
   const pin = affinity.pin;
 
   /** The data plane's `select`: the pin for the first try, else steering, else steering with ejections ignored. */
-  const steer = (exclude: ReadonlySet<string>, firstOrder?: readonly CompiledPool[]): Steered | undefined => {
-    if (pin?.kind === "usable" && exclude.size === 0) return { selection: pin.selection, ejectionOverride: false, pinned: true };
-    const base = selectInput(health.view, exclude, affinityKey);
-    const picked = firstOrder === undefined ? selectOrigin(base) : selectInOrder(firstOrder, base);
-    if (picked !== undefined) return { selection: picked, ejectionOverride: false, pinned: false };
-    if (!health.anyEjected) return undefined;
-    const rescued = selectOrigin(selectInput(health.probeOnly, exclude, affinityKey));
-    return rescued === undefined ? undefined : { selection: rescued, ejectionOverride: true, pinned: false };
-  };
+  const steer = (exclude: ReadonlySet<string>, firstOrder?: readonly CompiledPool[]): TryPick | undefined =>
+    pickForTry(
+      exclude,
+      pin?.kind === "usable" ? pin.selection : undefined,
+      (ignoreEjections) => {
+        if (ignoreEjections) return selectOrigin(selectInput(health.probeOnly, exclude, affinityKey));
+        const base = selectInput(health.view, exclude, affinityKey);
+        return firstOrder === undefined ? selectOrigin(base) : selectInOrder(firstOrder, base);
+      },
+      () => health.anyEjected,
+    );
 
   const strictFail = pin?.kind === "unavailable" && route.source.affinity?.onFailure === "none";
   const first = strictFail ? undefined : steer(new Set(), order);
@@ -815,7 +812,7 @@ export async function explain(input: ExplainInput): Promise<Explanation> {
   };
 }
 
-function valves(route: CompiledRoute, pools: readonly ExplainedPool[], first: Steered | undefined, health: ExplainHealth): NonNullable<Explanation["valves"]> {
+function valves(route: CompiledRoute, pools: readonly ExplainedPool[], first: TryPick | undefined, health: ExplainHealth): NonNullable<Explanation["valves"]> {
   const panicking = pools.filter((p) => p.role === "route" && p.panic).map((p) => p.id);
   const atLimit = pools.filter((p) => p.outlierDetection.atLimit).map((p) => p.id);
   const ejected = [...new Set(pools.flatMap((p) => p.origins.filter((o) => o.ejection !== null).map((o) => o.id)))];
@@ -853,7 +850,7 @@ function valves(route: CompiledRoute, pools: readonly ExplainedPool[], first: St
   };
 }
 
-function retryPlan(route: CompiledRoute, method: string, first: Steered | undefined, steer: (exclude: ReadonlySet<string>) => Steered | undefined, affine: boolean): RetryPlan {
+function retryPlan(route: CompiledRoute, method: string, first: TryPick | undefined, steer: (exclude: ReadonlySet<string>) => TryPick | undefined, affine: boolean): RetryPlan {
   const r = route.source.retries;
   const strict = affine && route.source.affinity?.onFailure === "none";
   const methodAllowed = r.methods.includes(method);

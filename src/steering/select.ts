@@ -200,3 +200,28 @@ export function selectInOrder(order: readonly CompiledPool[], input: SelectInput
   }
   return undefined;
 }
+
+/** What one try goes to, and by which rule. */
+export interface TryPick {
+  readonly selection: Selection;
+  /** The first try went to the affinity cookie's pinned origin. */
+  readonly pinned: boolean;
+  /** Ejections left nothing to serve, so ejected origins served (the ejection valve). */
+  readonly ejectionOverride: boolean;
+}
+
+/**
+ * The rule for one try of a request, shared by the data plane and /explain: a usable
+ * affinity pin serves the first try; otherwise steering over live health; and when
+ * ejections leave the route nothing, steering with ejections ignored — ejected origins
+ * serve as if they were not, as in Envoy's panic mode — rather than fail the request.
+ * `steer(true)` steers over probe health alone.
+ */
+export function pickForTry(exclude: ReadonlySet<string>, pinned: Selection | undefined, steer: (ignoreEjections: boolean) => Selection | undefined, anyEjected: () => boolean): TryPick | undefined {
+  if (pinned !== undefined && exclude.size === 0) return { selection: pinned, pinned: true, ejectionOverride: false };
+  const picked = steer(false);
+  if (picked !== undefined) return { selection: picked, pinned: false, ejectionOverride: false };
+  if (!anyEjected()) return undefined;
+  const rescued = steer(true);
+  return rescued === undefined ? undefined : { selection: rescued, pinned: false, ejectionOverride: true };
+}
