@@ -8,7 +8,7 @@
  *   npm run loadtest -- --help             # every option
  *
  * Starts origin servers on 127.0.0.1 in a child process; Edgeway (the `wrangler deploy
- * --dry-run` bundle) and a pass-through worker on workerd; nginx as a weighted upstream
+ * --dry-run` bundle), a pass-through worker and the minimal worker on workerd; nginx as a weighted upstream
  * when it is installed. Drives each scenario with autocannon, interleaved in rounds, then
  * runs the chaos scenario (an origin killed and restarted under load). Prints the table,
  * writes bench/results/<date>.json, .md and -*.svg. It reports; it never fails on a figure.
@@ -42,6 +42,7 @@ import { exitOnSignals, onTeardown, teardown } from "./lib/loadtest/teardown.ts"
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS = join(ROOT, "bench", "results");
 const PASSTHROUGH = join(ROOT, "bench", "loadtest", "passthrough-worker.js");
+const MINIMAL = join(ROOT, "bench", "loadtest", "minimal-worker.js");
 process.env["WRANGLER_SEND_METRICS"] = "false";
 
 const t0 = Date.now();
@@ -125,11 +126,12 @@ async function main(): Promise<void> {
     const variants = variantsFor(scenario);
     if (scenario === "direct") {
       targets.push({ scenario, url: first, variants, proxyPids: () => [] });
-    } else if (scenario === "passthrough") {
+    } else if (scenario === "passthrough" || scenario === "minimal") {
       const compat = compatibility(ROOT);
-      const pt = await launchWorker(options.runtime, { name: "passthrough", modules: moduleFile(PASSTHROUGH), compatibilityDate: compat.date, compatibilityFlags: compat.flags, vars: { ORIGIN: first } }, join(scratch, "passthrough"));
-      onTeardown("pass-through worker", () => pt.dispose());
-      log(`pass-through worker: ${pt.url.href} (workerd pid ${pt.pid ?? "?"})`);
+      const file = scenario === "passthrough" ? PASSTHROUGH : MINIMAL;
+      const pt = await launchWorker(options.runtime, { name: scenario, modules: moduleFile(file), compatibilityDate: compat.date, compatibilityFlags: compat.flags, vars: { ORIGIN: first } }, join(scratch, scenario));
+      onTeardown(`${scenario} worker`, () => pt.dispose());
+      log(`${scenario} worker: ${pt.url.href} (workerd pid ${pt.pid ?? "?"})`);
       const target = { scenario, url: pt.url.href, variants, proxyPids: () => (pt.pid === undefined ? [] : [pt.pid]) };
       await checkTarget(target, pt.logTail);
       targets.push(target);

@@ -222,7 +222,7 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
   const pinned = pin?.state.kind === "usable" ? pin.state.selection : undefined;
   let retried = false;
 
-  const { response, last, retrySkipped, tries } = await proxyRequest({
+  const proxied = await proxyRequest({
     request,
     url,
     route,
@@ -251,6 +251,8 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
     mayRetry: !(affinity?.onFailure === "none" && (pin?.state.kind === "usable" || affinityKeyValue !== undefined)),
   });
 
+  const { last, retrySkipped, tries } = proxied;
+  let { response } = proxied;
   if (retrySkipped !== undefined) routeSeries.retriesSkipped(retrySkipped).inc();
   flushTrafficReport(env, ctx, colo);
 
@@ -258,6 +260,8 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
   if (pin !== undefined && affinity !== undefined && shouldWritePin(affinity, pin.pinned, pin.state.kind, servedBy) && servedBy !== undefined) {
     const value = await signPin(pin.key, route.id, servedBy, Date.now(), affinity.ttlSeconds);
     const secure = url.protocol === "https:" ? "; Secure" : "";
+    // The origin's own response has headers that cannot change: copy it to add the cookie.
+    if (proxied.untouched) response = new Response(response.body, response);
     response.headers.append("set-cookie", `${pin.name}=${value}; Path=/; Max-Age=${affinity.ttlSeconds}; HttpOnly; SameSite=Lax${secure}`);
   }
   countRequest(env, route, client, colo, response, startedAt, last, tries, retried);

@@ -9,6 +9,7 @@
  *   GET /__origin/latency?ms=N     add N ms before every answer
  *   GET /__origin/stats            { id, requests, mode, latencyMs }
  *   GET /redirect                  302 to /elsewhere (for pass-through tests)
+ *   GET /hop-headers               200 with connection-specific fields (Connection names x-hop)
  *   anything else                  200 JSON echo of the request, header x-origin-id
  */
 import { createServer } from "node:http";
@@ -93,6 +94,7 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
       options.onRequest?.();
       if (mode === "fail") return send(res, 503, `${id} failing\n`, { "x-origin-id": id });
       if (url.pathname.endsWith("/redirect")) return send(res, 302, "", { location: "/elsewhere", "x-origin-id": id });
+      if (url.pathname.endsWith("/hop-headers")) return send(res, 200, "hop\n", { "x-origin-id": id, connection: "keep-alive, x-hop", "x-hop": "for this connection only", "proxy-connection": "keep-alive" });
       res.writeHead(200, { "content-type": "application/json", "x-origin-id": id, connection: "keep-alive", "keep-alive": "timeout=5" });
       res.end(
         JSON.stringify({

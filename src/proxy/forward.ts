@@ -9,7 +9,7 @@
  */
 import type { CompiledRoute } from "../config/compile.ts";
 import type { Selection } from "../steering/select.ts";
-import { originRequestHeaders, stripHopByHop } from "./headers.ts";
+import { hasHopByHopToStrip, originRequestHeaders, stripHopByHop } from "./headers.ts";
 import type { ForwardedFor } from "./headers.ts";
 import { edgewayError } from "./errors.ts";
 import { originUrl } from "./origin-url.ts";
@@ -63,6 +63,12 @@ export interface ProxyResult {
   readonly hedged: boolean;
   /** Why a retryable failure was not retried; undefined when nothing was skipped. */
   readonly retrySkipped: RetrySkip | undefined;
+  /**
+   * True when `response` is the origin's own, passed on as it came (a route with
+   * `exposeOrigin: false` and nothing to strip): its headers cannot be changed, so a caller
+   * that adds one makes a copy first.
+   */
+  readonly untouched: boolean;
 }
 
 const SKIP_REASONS: Readonly<Record<RetrySkip, (method: string) => string>> = {
@@ -257,7 +263,7 @@ export async function proxyRequest(input: ProxyInput): Promise<ProxyResult> {
   const tries = new RequestTries(input, started + route.source.timeoutMs, method, planned.body);
   const first = input.select(tries.tried);
   if (first === undefined) {
-    return { response: edgewayError(503, "no_healthy_origin", `no healthy origin for route "${route.id}"`, route.id), last: undefined, tries: 0, hedged: false, retrySkipped: undefined };
+    return { response: edgewayError(503, "no_healthy_origin", `no healthy origin for route "${route.id}"`, route.id), last: undefined, tries: 0, hedged: false, retrySkipped: undefined, untouched: false };
   }
   tries.launch(first, false);
   let final: Final | undefined;
@@ -360,7 +366,12 @@ function respond(input: ProxyInput, tries: RequestTries, final: Final, started: 
         ? edgewayError(504, "origin_timeout", `origin "${origin}" did not answer in time${why}`, route.id, origin)
         : edgewayError(502, "origin_unreachable", `could not connect to origin "${origin}"${why}`, route.id, origin);
     if (retrySkipped !== undefined) error.headers.set("x-edgeway-retry-skipped", retrySkipped);
-    return { response: error, last: outcome, tries: sent, hedged, retrySkipped };
+    return { response: error, last: outcome, tries: sent, hedged, retrySkipped, untouched: false };
+  }
+  // With nothing to add and nothing to strip, the origin's response goes out as it came:
+  // a copy to edit costs more than the rest of the request path (bench/README.md).
+  if (!route.source.exposeOrigin && retrySkipped === undefined && !hasHopByHopToStrip(response.headers)) {
+    return { response, last: outcome, tries: sent, hedged, retrySkipped, untouched: true };
   }
   // The upstream response as init copies its status, status text and headers in one call;
   // the copy's headers are this response's own, so they are edited in place.
@@ -375,5 +386,5 @@ function respond(input: ProxyInput, tries: RequestTries, final: Final, started: 
     if (sent > 1) out.set("x-edgeway-tries", String(sent));
   }
   if (retrySkipped !== undefined) out.set("x-edgeway-retry-skipped", retrySkipped);
-  return { response: client, last: outcome, tries: sent, hedged, retrySkipped };
+  return { response: client, last: outcome, tries: sent, hedged, retrySkipped, untouched: false };
 }

@@ -33,6 +33,21 @@ export interface ForwardedFor {
   readonly host: string;
 }
 
+/** Connection options the runtime handles itself when it writes a response to the client. */
+const RUNTIME_CONNECTION_OPTIONS = /^\s*(?:(?:keep-alive|close)\s*(?:,\s*|$))*$/i;
+
+/**
+ * Whether an origin's response carries connection-specific fields that only Edgeway can
+ * remove. workerd writes Connection, Keep-Alive and Transfer-Encoding to the client itself
+ * and drops the response's own (so does Cloudflare's edge); it passes on Proxy-Connection
+ * and any field a Connection header names, and Trailer and Upgrade are not worth the risk.
+ */
+export function hasHopByHopToStrip(headers: Headers): boolean {
+  const connection = headers.get("connection");
+  if (connection !== null && !RUNTIME_CONNECTION_OPTIONS.test(connection)) return true;
+  return headers.has("proxy-connection") || headers.has("trailer") || headers.has("upgrade");
+}
+
 /** Headers for the request to the origin. */
 export function originRequestHeaders(incoming: Headers, forwarded: ForwardedFor): Headers {
   const headers = new Headers(incoming);

@@ -93,4 +93,39 @@ describe("proxying", () => {
     expect(res.headers.get("x-edgeway-origin")).toBeNull();
     expect(res.headers.get("server-timing")).toBeNull();
   });
+
+  it("strips the fields an origin's Connection header names, with exposeOrigin on and off", async ({ expect }) => {
+    for (const exposeOrigin of [true, false]) {
+      await useConfig(config(inject("origins"), { exposeOrigin }));
+      const res = await proxied("/hop-headers");
+      expect(await res.text()).toBe("hop\n");
+      expect(res.headers.get("x-origin-id")).toBe("o9");
+      expect(res.headers.get("x-hop")).toBeNull();
+      expect(res.headers.get("proxy-connection")).toBeNull();
+      expect(res.headers.get("x-edgeway-origin")).toBe(exposeOrigin ? "o9" : null);
+    }
+  });
+
+  it("exposeOrigin: false passes the origin's answer on as it came: status, headers and body", async ({ expect }) => {
+    await useConfig(config(inject("origins"), { exposeOrigin: false }));
+    const res = await proxied("/items/3?x=1", { method: "POST", body: "payload", headers: { "content-type": "text/plain", "x-app": "kept" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/json");
+    expect(res.headers.get("x-origin-id")).toBe("o9");
+    const echo = (await res.json()) as Echo;
+    expect(echo).toMatchObject({ method: "POST", path: "/base/items/3", query: "?x=1", body: "payload" });
+    expect(echo.headers["x-app"]).toBe("kept");
+    const redirect = await proxied("/redirect", { redirect: "manual" });
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get("location")).toBe("/elsewhere");
+  });
+
+  it("exposeOrigin: false still sets the affinity cookie on the origin's answer", async ({ expect }) => {
+    await useConfig(config(inject("origins"), { exposeOrigin: false, affinity: { type: "cookie", ttlSeconds: 60 } }));
+    const res = await proxied("/");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-origin-id")).toBe("o9");
+    expect(res.headers.get("set-cookie")).toMatch(/^__edgeway_affinity=[^;]+; Path=\/; Max-Age=60; HttpOnly; SameSite=Lax$/);
+    expect(((await res.json()) as Echo).path).toBe("/base/");
+  });
 });

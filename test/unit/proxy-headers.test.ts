@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clientResponseHeaders, originRequestHeaders, stripHopByHop } from "../../src/proxy/headers.ts";
+import { clientResponseHeaders, hasHopByHopToStrip, originRequestHeaders, stripHopByHop } from "../../src/proxy/headers.ts";
 import { originUrl as join, parseOriginBase } from "../../src/proxy/origin-url.ts";
 
 const originUrl = (base: string, request: URL): string => join(parseOriginBase(base), request);
@@ -144,5 +144,24 @@ describe("originUrl", () => {
   it("drops an empty query and the fragment", () => {
     expect(originUrl("http://o.example", req("https://api.example.com/x?"))).toBe("http://o.example/x");
     expect(originUrl("http://o.example", req("https://api.example.com/x#frag"))).toBe("http://o.example/x");
+  });
+});
+
+describe("hasHopByHopToStrip (what the runtime leaves to Edgeway)", () => {
+  it("is false for the connection options the runtime writes itself", () => {
+    for (const connection of [null, "keep-alive", "close", "Keep-Alive", " keep-alive , close ", ""]) {
+      const headers = new Headers({ "content-type": "text/plain", "keep-alive": "timeout=5", "transfer-encoding": "chunked" });
+      if (connection !== null) headers.set("connection", connection);
+      expect(hasHopByHopToStrip(headers), `connection: ${String(connection)}`).toBe(false);
+    }
+  });
+
+  it("is true when Connection names another field, or for Proxy-Connection, Trailer or Upgrade", () => {
+    expect(hasHopByHopToStrip(new Headers({ connection: "keep-alive, x-hop", "x-hop": "1" }))).toBe(true);
+    expect(hasHopByHopToStrip(new Headers({ connection: "x-hop" }))).toBe(true);
+    expect(hasHopByHopToStrip(new Headers({ connection: "keep-alivex" }))).toBe(true);
+    expect(hasHopByHopToStrip(new Headers({ "proxy-connection": "keep-alive" }))).toBe(true);
+    expect(hasHopByHopToStrip(new Headers({ trailer: "x-checksum" }))).toBe(true);
+    expect(hasHopByHopToStrip(new Headers({ upgrade: "websocket" }))).toBe(true);
   });
 });

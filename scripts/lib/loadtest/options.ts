@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import type { RuntimeName } from "./runtime.ts";
 
-export const THROUGHPUT_SCENARIOS = ["direct", "passthrough", "edgeway-weighted", "edgeway-latency", "edgeway-geo", "edgeway-hash", "nginx"] as const;
+export const THROUGHPUT_SCENARIOS = ["direct", "passthrough", "minimal", "edgeway-weighted", "edgeway-weighted-lean", "edgeway-latency", "edgeway-geo", "edgeway-hash", "nginx"] as const;
 export type ThroughputScenario = (typeof THROUGHPUT_SCENARIOS)[number];
 /** `--only` also takes "chaos". */
 export const ALL_PARTS: readonly string[] = [...THROUGHPUT_SCENARIOS, "chaos"];
@@ -47,8 +47,9 @@ export interface Options {
 
 export const USAGE = `npm run loadtest -- [options]
 
-Load test: Edgeway on workerd against a pass-through worker, the origins directly and
-nginx, interleaved in rounds; then a chaos run that kills an origin under load.
+Load test: Edgeway on workerd against a pass-through worker, the minimal worker (only what
+the contract asks of every proxied request), the origins directly and nginx, interleaved
+in rounds; then a chaos run that kills an origin under load.
 
   --duration S        seconds per scenario per round, flat out (default 5; --quick 1)
   --light-duration S  then seconds per scenario per round over 1 connection, for latency

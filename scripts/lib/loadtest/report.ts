@@ -53,7 +53,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
 function loadedTable(report: Report): string[] {
   const cmp = new Map(report.comparisons.map((c) => [c.scenario, c]));
   return table(
-    ["scenario", "req/s", "min–max", "p50 ms", "p90 ms", "p99 ms", "proxy CPU µs/req", "÷ pass-through", "÷ nginx", "added p50", "added CPU/req"],
+    ["scenario", "req/s", "min–max", "p50 ms", "p90 ms", "p99 ms", "proxy CPU µs/req", "÷ pass-through", "÷ minimal", "÷ nginx", "added p50", "added CPU/req"],
     report.summary.map((s) => {
       const c = cmp.get(s.scenario);
       return [
@@ -65,12 +65,13 @@ function loadedTable(report: Report): string[] {
         ms(s.p99),
         us(s.proxyCpuUsPerReq),
         c === undefined ? "" : `${pct(c.vsPassthrough)}${mark(c.meetsThroughputTarget)}`,
+        c?.vsMinimal === undefined ? "" : pct(c.vsMinimal),
         c === undefined ? "" : times(c.vsNginx),
         c === undefined ? "" : signed(c.addedP50Ms, "ms"),
         c === undefined ? "" : signed(c.addedCpuUsPerReq, "µs"),
       ];
     }),
-    ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+    ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
   );
 }
 
@@ -147,7 +148,7 @@ function throughputSvg(report: Report): string {
     report.summary.map((s) => ({
       label: s.scenario,
       value: s.rps,
-      color: s.scenario.startsWith("edgeway") ? PALETTE[1] : s.scenario === "nginx" ? PALETTE[2] : s.scenario === "passthrough" ? PALETTE[0] : PALETTE[9],
+      color: s.scenario.startsWith("edgeway") ? PALETTE[1] : s.scenario === "nginx" ? PALETTE[2] : s.scenario === "passthrough" ? PALETTE[0] : s.scenario === "minimal" ? PALETTE[4] : PALETTE[9],
       ...(s.scenario !== "passthrough" && s.scenario !== "direct" && ratio(s) !== undefined ? { note: `${Math.round((ratio(s) ?? 0) * 100)}% of pass-through` } : {}),
     })),
   );
@@ -187,13 +188,15 @@ function markdown(report: Report, svgs: { throughput: string; latency: string; l
   const m = report.machine;
   const o = report.options;
   const lines: string[] = [`# Edgeway load test — ${report.date}${o.quick ? " (quick)" : ""}`, ""];
-  const headline = report.comparisons.find((c) => c.scenario === "edgeway-weighted") ?? report.comparisons[0];
+  const headline = report.comparisons.find((c) => c.scenario === "edgeway-weighted") ?? report.comparisons.find((c) => c.scenario.startsWith("edgeway-"));
   const lightHeadline = report.lightComparisons.find((c) => c.scenario === headline?.scenario);
+  const minimal = report.comparisons.find((c) => c.scenario === "minimal");
   if (headline !== undefined) {
     const verdict = (ok: boolean | undefined) => (ok === undefined ? "n/a" : ok ? "met" : "missed");
     lines.push(
       `**${headline.scenario}** served **${pct(headline.vsPassthrough)}** of the pass-through worker's requests/s flat out (target ≥ ${TARGET_THROUGHPUT_RATIO * 100}%: ${verdict(headline.meetsThroughputTarget)}), costing **${signed(headline.addedCpuUsPerReq, "µs")}** of CPU per request.` +
         (lightHeadline === undefined ? "" : ` Over one connection it added **${signed(lightHeadline.addedP50Ms, "ms")}** at p50 (target < ${TARGET_ADDED_P50_MS} ms: ${verdict(lightHeadline.meetsLatencyTarget)}); flat out, where the p50 includes queueing behind the other connections, ${signed(headline.addedP50Ms, "ms")}.`) +
+        (headline.vsMinimal === undefined ? "" : ` The minimal worker, which does only what the contract asks of every proxied request (bench/loadtest/minimal-worker.js), served ${pct(minimal?.vsPassthrough)} of the pass-through's; Edgeway served ${pct(headline.vsMinimal)} of the minimal worker's.`) +
         (headline.vsNginx === undefined ? "" : ` Against nginx: ${times(headline.vsNginx)} its requests/s.`) +
         (report.chaos === undefined ? "" : ` Chaos run: ${int(report.chaos.figures.clientErrors)} client-visible errors with an origin killed under load.`),
       "",

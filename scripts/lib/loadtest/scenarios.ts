@@ -31,6 +31,8 @@ export function variantsFor(scenario: ThroughputScenario): RequestVariant[] {
   switch (scenario) {
     case "edgeway-weighted":
       return [{ path: "/weighted/item" }];
+    case "edgeway-weighted-lean":
+      return [{ path: "/lean/item" }];
     case "edgeway-latency":
       return [{ path: "/latency/item" }];
     case "edgeway-geo":
@@ -47,7 +49,7 @@ export interface OriginRef {
   readonly url: string;
 }
 
-/** The throughput config: routes /weighted, /latency, /geo and /hash over the same origins. */
+/** The throughput config: routes /weighted, /lean, /latency, /geo and /hash over the same origins. */
 export function throughputConfig(origins: readonly OriginRef[]): unknown {
   const ids = origins.map((o) => o.id);
   const at = (i: number): string => ids[i % ids.length] ?? ids[0] ?? "";
@@ -63,6 +65,9 @@ export function throughputConfig(origins: readonly OriginRef[]): unknown {
     ],
     routes: [
       { id: "weighted", match: { pathPrefix: "/weighted" }, pools: ["weighted"] },
+      // The same pool with exposeOrigin off: no x-edgeway-origin or server-timing, so the
+      // origin's response goes out as it came instead of as an edited copy.
+      { id: "lean", match: { pathPrefix: "/lean" }, pools: ["weighted"], exposeOrigin: false },
       { id: "latency", match: { pathPrefix: "/latency" }, pools: ["latency"] },
       { id: "hash", match: { pathPrefix: "/hash" }, pools: ["hash"] },
       {

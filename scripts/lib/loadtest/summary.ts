@@ -1,6 +1,7 @@
 /**
  * From runs to figures: per scenario, the median over rounds of each figure; per Edgeway
- * scenario, the ratios to the pass-through worker and to nginx, taken round by round
+ * scenario, the ratios to the pass-through worker, to the minimal worker and to nginx,
+ * taken round by round
  * (runs of one round ran back to back, so their ratio cancels most machine noise) and
  * then the median over rounds.
  */
@@ -31,6 +32,12 @@ export interface Comparison {
   readonly scenario: ThroughputScenario;
   /** Edgeway req/s ÷ pass-through req/s. */
   readonly vsPassthrough: number | undefined;
+  /**
+   * Edgeway req/s ÷ the minimal worker's (bench/loadtest/minimal-worker.js: header
+   * hygiene, X-Forwarded-*, a timeout, x-edgeway-origin and server-timing, nothing else):
+   * what routing, steering, health and metrics cost on top of what the contract requires.
+   */
+  readonly vsMinimal: number | undefined;
   /** Edgeway req/s ÷ nginx req/s. */
   readonly vsNginx: number | undefined;
   /** Edgeway p50 − pass-through p50, ms. */
@@ -92,19 +99,22 @@ function paired(records: readonly RunRecord[], scenario: ThroughputScenario, ref
 export function compare(all: readonly RunRecord[], scenarios: readonly ThroughputScenario[], load: Load): Comparison[] {
   const records = all.filter((r) => r.load === load);
   return scenarios
-    .filter((s) => s.startsWith("edgeway-"))
+    .filter((s) => s.startsWith("edgeway-") || s === "minimal")
     .map((scenario) => {
+      // The minimal worker is compared with the pass-through too; the targets are Edgeway's.
+      const edgeway = scenario !== "minimal";
       const vsPassthrough = paired(records, scenario, "passthrough", (a, b) => (b.rps > 0 ? a.rps / b.rps : undefined));
       const addedP50Ms = paired(records, scenario, "passthrough", (a, b) => a.p50 - b.p50);
       return {
         scenario,
         vsPassthrough,
+        vsMinimal: !edgeway ? undefined : paired(records, scenario, "minimal", (a, b) => (b.rps > 0 ? a.rps / b.rps : undefined)),
         vsNginx: paired(records, scenario, "nginx", (a, b) => (b.rps > 0 ? a.rps / b.rps : undefined)),
         addedP50Ms,
         addedP99Ms: paired(records, scenario, "passthrough", (a, b) => a.p99 - b.p99),
         addedCpuUsPerReq: paired(records, scenario, "passthrough", (a, b) => (a.proxyCpuUsPerReq === undefined || b.proxyCpuUsPerReq === undefined ? undefined : a.proxyCpuUsPerReq - b.proxyCpuUsPerReq)),
-        meetsThroughputTarget: vsPassthrough === undefined ? undefined : vsPassthrough >= TARGET_THROUGHPUT_RATIO,
-        meetsLatencyTarget: addedP50Ms === undefined ? undefined : addedP50Ms < TARGET_ADDED_P50_MS,
+        meetsThroughputTarget: !edgeway || vsPassthrough === undefined ? undefined : vsPassthrough >= TARGET_THROUGHPUT_RATIO,
+        meetsLatencyTarget: !edgeway || addedP50Ms === undefined ? undefined : addedP50Ms < TARGET_ADDED_P50_MS,
       };
     });
 }
