@@ -63,7 +63,8 @@ describe("load test summary", () => {
     // 720/800, 360/400, 700/780: median 0.9.
     expect(edgeway?.vsMinimal).toBeCloseTo(0.9, 10);
     expect(edgeway?.vsNginx).toBeCloseTo(0.18, 10);
-    expect(edgeway?.addedP50Ms).toBeCloseTo(0.8, 10);
+    // 0.8, 1.6 and 0.9 ms over the same round's pass-through.
+    expect(edgeway?.addedP50Ms).toBeCloseTo(0.9, 10);
     expect(edgeway?.addedCpuUsPerReq).toBeCloseTo(55, 10);
     expect(edgeway?.meetsThroughputTarget).toBe(false);
     expect(edgeway?.meetsLatencyTarget).toBe(true);
