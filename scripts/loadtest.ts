@@ -126,10 +126,11 @@ async function main(): Promise<void> {
     const variants = variantsFor(scenario);
     if (scenario === "direct") {
       targets.push({ scenario, url: first, variants, proxyPids: () => [] });
-    } else if (scenario === "passthrough" || scenario === "minimal") {
+    } else if (scenario === "passthrough" || scenario.startsWith("minimal")) {
       const compat = compatibility(ROOT);
       const file = scenario === "passthrough" ? PASSTHROUGH : MINIMAL;
-      const pt = await launchWorker(options.runtime, { name: scenario, modules: moduleFile(file), compatibilityDate: compat.date, compatibilityFlags: compat.flags, vars: { ORIGIN: first } }, join(scratch, scenario));
+      const leaveOut: Record<string, string> = scenario.startsWith("minimal-no-") ? { LEAVE_OUT: scenario.slice("minimal-no-".length) } : {};
+      const pt = await launchWorker(options.runtime, { name: scenario, modules: moduleFile(file), compatibilityDate: compat.date, compatibilityFlags: compat.flags, vars: { ORIGIN: first, ...leaveOut } }, join(scratch, scenario));
       onTeardown(`${scenario} worker`, () => pt.dispose());
       log(`${scenario} worker: ${pt.url.href} (workerd pid ${pt.pid ?? "?"})`);
       const target = { scenario, url: pt.url.href, variants, proxyPids: () => (pt.pid === undefined ? [] : [pt.pid]) };

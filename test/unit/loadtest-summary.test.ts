@@ -76,6 +76,15 @@ describe("load test summary", () => {
     expect(minimal?.meetsLatencyTarget).toBeUndefined();
   });
 
+  it("prices a piece of the contract: the minimal worker without it, against the minimal worker and the pass-through", () => {
+    const runs = [run("passthrough", 1, 1000), run("minimal", 1, 750), run("minimal-no-response", 1, 840)];
+    const [minimal, noResponse] = compare(runs, ["passthrough", "minimal", "minimal-no-response"], "loaded");
+    expect(minimal?.scenario).toBe("minimal");
+    expect(noResponse?.vsPassthrough).toBeCloseTo(0.84, 10);
+    expect(noResponse?.vsMinimal).toBeCloseTo(1.12, 10);
+    expect(noResponse?.meetsThroughputTarget).toBeUndefined();
+  });
+
   it("meets the throughput target at 90% of the pass-through, and leaves ratios out when a reference did not run", () => {
     const runs = [run("passthrough", 1, 1000), run("edgeway-weighted", 1, 900)];
     const [edgeway] = compare(runs, ["passthrough", "edgeway-weighted"], "loaded");

@@ -2,8 +2,26 @@
 import { parseArgs } from "node:util";
 import type { RuntimeName } from "./runtime.ts";
 
-export const THROUGHPUT_SCENARIOS = ["direct", "passthrough", "minimal", "edgeway-weighted", "edgeway-weighted-lean", "edgeway-latency", "edgeway-geo", "edgeway-hash", "nginx"] as const;
+export const THROUGHPUT_SCENARIOS = [
+  "direct",
+  "passthrough",
+  "minimal",
+  "minimal-no-forwarding",
+  "minimal-no-timeout",
+  "minimal-no-response",
+  "edgeway-weighted",
+  "edgeway-weighted-lean",
+  "edgeway-latency",
+  "edgeway-geo",
+  "edgeway-hash",
+  "nginx",
+] as const;
 export type ThroughputScenario = (typeof THROUGHPUT_SCENARIOS)[number];
+/**
+ * The minimal worker without one of its pieces: run only when `--only` names them, to price
+ * each piece of the contract against the pass-through in one run.
+ */
+export const OPT_IN_SCENARIOS: readonly ThroughputScenario[] = ["minimal-no-forwarding", "minimal-no-timeout", "minimal-no-response"];
 /** `--only` also takes "chaos". */
 export const ALL_PARTS: readonly string[] = [...THROUGHPUT_SCENARIOS, "chaos"];
 
@@ -61,6 +79,7 @@ in rounds; then a chaos run that kills an origin under load.
   --latency MS        latency injected into every origin answer (default 0)
   --runtime R         workerd (default: \`workerd serve\`) or miniflare (the Miniflare API)
   --only LIST         comma-separated: ${ALL_PARTS.join(", ")}
+                      (the minimal-no-* ones run only when named here)
   --skip-nginx        leave nginx out
   --skip-chaos        leave the chaos run out
   --chaos-duration S  seconds of load in the chaos run (default 30; --quick 14)
@@ -113,7 +132,7 @@ export function parseOptions(argv: readonly string[], date: string): Options | "
     if (!ALL_PARTS.includes(name)) throw new Error(`--only: unknown scenario "${name}" (use ${ALL_PARTS.join(", ")})`);
   }
   const wanted = (name: string) => only === undefined || only.includes(name);
-  const scenarios = THROUGHPUT_SCENARIOS.filter((s) => wanted(s) && !(s === "nginx" && values["skip-nginx"]));
+  const scenarios = THROUGHPUT_SCENARIOS.filter((s) => wanted(s) && !(only === undefined && OPT_IN_SCENARIOS.includes(s)) && !(s === "nginx" && values["skip-nginx"]));
 
   const chaosDuration = positive("chaos-duration", values["chaos-duration"], quick ? 14 : 30, { integer: true });
   if (chaosDuration < 6) throw new Error("--chaos-duration must be at least 6 s (kill, then restart, then recovery)");

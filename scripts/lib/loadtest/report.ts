@@ -148,7 +148,7 @@ function throughputSvg(report: Report): string {
     report.summary.map((s) => ({
       label: s.scenario,
       value: s.rps,
-      color: s.scenario.startsWith("edgeway") ? PALETTE[1] : s.scenario === "nginx" ? PALETTE[2] : s.scenario === "passthrough" ? PALETTE[0] : s.scenario === "minimal" ? PALETTE[4] : PALETTE[9],
+      color: s.scenario.startsWith("edgeway") ? PALETTE[1] : s.scenario === "nginx" ? PALETTE[2] : s.scenario === "passthrough" ? PALETTE[0] : s.scenario.startsWith("minimal") ? PALETTE[4] : PALETTE[9],
       ...(s.scenario !== "passthrough" && s.scenario !== "direct" && ratio(s) !== undefined ? { note: `${Math.round((ratio(s) ?? 0) * 100)}% of pass-through` } : {}),
     })),
   );

@@ -99,16 +99,16 @@ function paired(records: readonly RunRecord[], scenario: ThroughputScenario, ref
 export function compare(all: readonly RunRecord[], scenarios: readonly ThroughputScenario[], load: Load): Comparison[] {
   const records = all.filter((r) => r.load === load);
   return scenarios
-    .filter((s) => s.startsWith("edgeway-") || s === "minimal")
+    .filter((s) => s.startsWith("edgeway-") || s.startsWith("minimal"))
     .map((scenario) => {
-      // The minimal worker is compared with the pass-through too; the targets are Edgeway's.
-      const edgeway = scenario !== "minimal";
+      // The minimal worker (and its variants) are compared with the pass-through too; the targets are Edgeway's.
+      const edgeway = scenario.startsWith("edgeway-");
       const vsPassthrough = paired(records, scenario, "passthrough", (a, b) => (b.rps > 0 ? a.rps / b.rps : undefined));
       const addedP50Ms = paired(records, scenario, "passthrough", (a, b) => a.p50 - b.p50);
       return {
         scenario,
         vsPassthrough,
-        vsMinimal: !edgeway ? undefined : paired(records, scenario, "minimal", (a, b) => (b.rps > 0 ? a.rps / b.rps : undefined)),
+        vsMinimal: scenario === "minimal" ? undefined : paired(records, scenario, "minimal", (a, b) => (b.rps > 0 ? a.rps / b.rps : undefined)),
         vsNginx: paired(records, scenario, "nginx", (a, b) => (b.rps > 0 ? a.rps / b.rps : undefined)),
         addedP50Ms,
         addedP99Ms: paired(records, scenario, "passthrough", (a, b) => a.p99 - b.p99),
