@@ -26,7 +26,7 @@ import { launchEdgeway, putConfig } from "./lib/loadtest/edgeway.ts";
 import type { EdgewayLaunch } from "./lib/loadtest/edgeway.ts";
 import { describeMachine } from "./lib/loadtest/machine.ts";
 import { findNginx, NGINX_INSTALL_HINT, nginxVersion, startNginx } from "./lib/loadtest/nginx.ts";
-import { parseOptions, USAGE } from "./lib/loadtest/options.ts";
+import { isEdgewayScenario, isMinimalScenario, leftOutPiece, parseOptions, USAGE } from "./lib/loadtest/options.ts";
 import type { Options, ThroughputScenario } from "./lib/loadtest/options.ts";
 import { OriginProcess } from "./lib/loadtest/origins.ts";
 import { consoleReport, writeReport } from "./lib/loadtest/report.ts";
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     notes.push(NGINX_INSTALL_HINT);
     scenarios = scenarios.filter((s) => s !== "nginx");
   }
-  const needEdgeway = scenarios.some((s) => s.startsWith("edgeway-")) || options.chaos !== undefined;
+  const needEdgeway = scenarios.some(isEdgewayScenario) || options.chaos !== undefined;
   if (scenarios.length === 0 && options.chaos === undefined) throw new Error("nothing to run (check --only, --skip-nginx and --skip-chaos)");
 
   // Origins, in a process of their own.
@@ -126,10 +126,11 @@ async function main(): Promise<void> {
     const variants = variantsFor(scenario);
     if (scenario === "direct") {
       targets.push({ scenario, url: first, variants, proxyPids: () => [] });
-    } else if (scenario === "passthrough" || scenario.startsWith("minimal")) {
+    } else if (scenario === "passthrough" || isMinimalScenario(scenario)) {
       const compat = compatibility(ROOT);
       const file = scenario === "passthrough" ? PASSTHROUGH : MINIMAL;
-      const leaveOut: Record<string, string> = scenario.startsWith("minimal-no-") ? { LEAVE_OUT: scenario.slice("minimal-no-".length) } : {};
+      const piece = leftOutPiece(scenario);
+      const leaveOut: Record<string, string> = piece === undefined ? {} : { LEAVE_OUT: piece };
       const pt = await launchWorker(options.runtime, { name: scenario, modules: moduleFile(file), compatibilityDate: compat.date, compatibilityFlags: compat.flags, vars: { ORIGIN: first, ...leaveOut } }, join(scratch, scenario));
       onTeardown(`${scenario} worker`, () => pt.dispose());
       log(`${scenario} worker: ${pt.url.href} (workerd pid ${pt.pid ?? "?"})`);
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
       const target = { scenario, url: nginx.url.href, variants, proxyPids: () => nginx.pids() };
       await checkTarget(target, nginx.logTail);
       targets.push(target);
-    } else if (scenario.startsWith("edgeway-") && launch !== undefined) {
+    } else if (isEdgewayScenario(scenario) && launch !== undefined) {
       if (edgeway === undefined) {
         const ew = await launchEdgeway(launch, "edgeway", join(scratch, "edgeway"));
         edgeway = ew;

@@ -11,9 +11,17 @@
 const HOP_BY_HOP = ["connection", "proxy-connection", "keep-alive", "te", "transfer-encoding", "upgrade", "trailer"];
 const TIMEOUT_MS = 15_000;
 
+// As Edgeway's src/proxy/headers.ts does it (kept self-contained here: this worker is a reference, not Edgeway).
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 function stripHopByHop(headers) {
   const connection = headers.get("connection");
-  if (connection !== null) for (const name of connection.split(",")) if (name.trim() !== "") headers.delete(name.trim());
+  if (connection !== null) {
+    for (const name of connection.split(",")) {
+      const trimmed = name.trim();
+      if (TOKEN.test(trimmed)) headers.delete(trimmed);
+    }
+  }
   for (const name of HOP_BY_HOP) headers.delete(name);
 }
 

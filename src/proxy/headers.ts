@@ -36,6 +36,11 @@ export interface ForwardedFor {
 /** Connection options the runtime handles itself when it writes a response to the client. */
 const RUNTIME_CONNECTION_OPTIONS = /^\s*(?:(?:keep-alive|close)\s*(?:,\s*|$))*$/i;
 
+/** The hop-by-hop fields workerd writes (or, for TE, never sends in a response) itself. */
+const RUNTIME_WRITES: ReadonlySet<string> = new Set(["connection", "keep-alive", "transfer-encoding", "te"]);
+/** The rest of HOP_BY_HOP: passed on to the client unless Edgeway removes them. */
+const LEFT_TO_EDGEWAY = HOP_BY_HOP.filter((name) => !RUNTIME_WRITES.has(name));
+
 /**
  * Whether an origin's response carries connection-specific fields that only Edgeway can
  * remove. workerd writes Connection, Keep-Alive and Transfer-Encoding to the client itself
@@ -45,7 +50,8 @@ const RUNTIME_CONNECTION_OPTIONS = /^\s*(?:(?:keep-alive|close)\s*(?:,\s*|$))*$/
 export function hasHopByHopToStrip(headers: Headers): boolean {
   const connection = headers.get("connection");
   if (connection !== null && !RUNTIME_CONNECTION_OPTIONS.test(connection)) return true;
-  return headers.has("proxy-connection") || headers.has("trailer") || headers.has("upgrade");
+  for (const name of LEFT_TO_EDGEWAY) if (headers.has(name)) return true;
+  return false;
 }
 
 /** Headers for the request to the origin. */

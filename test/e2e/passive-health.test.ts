@@ -7,7 +7,7 @@ import { describe, inject, it } from "vitest";
 import { env } from "cloudflare:test";
 import { isolate } from "../../src/isolate.ts";
 import { originStateStub } from "../../src/state/origin-state.ts";
-import { admin, originRequests, proxied, setOriginMode, useConfig } from "../worker/helpers.ts";
+import { admin, originRequests, proxied, roundRobinConfig, setOriginMode, useConfig } from "../worker/helpers.ts";
 
 async function send(n: number): Promise<{ statuses: number[]; origins: string[] }> {
   const statuses: number[] = [];
@@ -23,15 +23,7 @@ async function send(n: number): Promise<{ statuses: number[]; origins: string[] 
 
 /** o21 and o22 in one round-robin pool, no monitor: only live traffic judges them. */
 async function usePair(): Promise<void> {
-  const all = inject("origins");
-  await useConfig({
-    origins: [
-      { id: "o21", url: all.o21 },
-      { id: "o22", url: all.o22 },
-    ],
-    pools: [{ id: "pair", origins: ["o21", "o22"], steering: "round_robin" }],
-    routes: [{ id: "r", pools: ["pair"] }],
-  });
+  await useConfig(roundRobinConfig(inject("origins"), ["o21", "o22"], "pair"));
 }
 
 describe("passive health", () => {

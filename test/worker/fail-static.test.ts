@@ -9,7 +9,7 @@ import { describe, inject, it } from "vitest";
 import worker from "../../src/index.ts";
 import { isolate } from "../../src/isolate.ts";
 import { CONFIG_KEY } from "../../src/config/store.ts";
-import { ADMIN_TOKEN, useConfig } from "./helpers.ts";
+import { ADMIN_TOKEN, roundRobinConfig, useConfig } from "./helpers.ts";
 import { parsePrometheus, sumMetric } from "../../scripts/lib/prometheus.ts";
 
 /** A KV namespace whose every call rejects. */
@@ -52,15 +52,7 @@ function ageConfig(): void {
 }
 
 async function twoOrigins(): Promise<void> {
-  const all = inject("origins");
-  await useConfig({
-    origins: [
-      { id: "o23", url: all.o23 },
-      { id: "o24", url: all.o24 },
-    ],
-    pools: [{ id: "p", origins: ["o23", "o24"], steering: "round_robin" }],
-    routes: [{ id: "r", pools: ["p"] }],
-  });
+  await useConfig(roundRobinConfig(inject("origins"), ["o23", "o24"]));
 }
 
 describe("fail static", () => {

@@ -62,3 +62,12 @@ export function poolConfig(origins: Record<string, string>, opts: { weights?: Re
     routes: [{ id: "all", pools: ["main"] }],
   };
 }
+
+/** Origins `ids` (urls from `origins`) in one round-robin pool with no monitor, behind one catch-all route "r". */
+export function roundRobinConfig(origins: Record<string, string>, ids: readonly string[], poolId = "p"): unknown {
+  return {
+    origins: ids.map((id) => ({ id, url: origins[id] })),
+    pools: [{ id: poolId, origins: ids, steering: "round_robin" }],
+    routes: [{ id: "r", pools: [poolId] }],
+  };
+}

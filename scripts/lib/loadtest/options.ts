@@ -22,6 +22,13 @@ export type ThroughputScenario = (typeof THROUGHPUT_SCENARIOS)[number];
  * each piece of the contract against the pass-through in one run.
  */
 export const OPT_IN_SCENARIOS: readonly ThroughputScenario[] = ["minimal-no-forwarding", "minimal-no-timeout", "minimal-no-response"];
+
+/** Edgeway itself (the targets apply to these). */
+export const isEdgewayScenario = (scenario: ThroughputScenario): boolean => scenario.startsWith("edgeway-");
+/** The minimal worker, whole or without one piece. */
+export const isMinimalScenario = (scenario: ThroughputScenario): boolean => scenario.startsWith("minimal");
+/** The piece a minimal-no-* scenario leaves out (the worker's LEAVE_OUT), if any. */
+export const leftOutPiece = (scenario: ThroughputScenario): string | undefined => (scenario.startsWith("minimal-no-") ? scenario.slice("minimal-no-".length) : undefined);
 /** `--only` also takes "chaos". */
 export const ALL_PARTS: readonly string[] = [...THROUGHPUT_SCENARIOS, "chaos"];
 

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { ChaosResult } from "./chaos.ts";
 import type { Machine } from "./machine.ts";
 import type { Options } from "./options.ts";
+import { isEdgewayScenario, isMinimalScenario } from "./options.ts";
 import { TARGET_ADDED_P50_MS, TARGET_THROUGHPUT_RATIO } from "./summary.ts";
 import type { Comparison, ScenarioSummary } from "./summary.ts";
 import { barChart, groupedBarChart, PALETTE, stackedAreaChart } from "./svg.ts";
@@ -148,7 +149,7 @@ function throughputSvg(report: Report): string {
     report.summary.map((s) => ({
       label: s.scenario,
       value: s.rps,
-      color: s.scenario.startsWith("edgeway") ? PALETTE[1] : s.scenario === "nginx" ? PALETTE[2] : s.scenario === "passthrough" ? PALETTE[0] : s.scenario.startsWith("minimal") ? PALETTE[4] : PALETTE[9],
+      color: isEdgewayScenario(s.scenario) ? PALETTE[1] : s.scenario === "nginx" ? PALETTE[2] : s.scenario === "passthrough" ? PALETTE[0] : isMinimalScenario(s.scenario) ? PALETTE[4] : PALETTE[9],
       ...(s.scenario !== "passthrough" && s.scenario !== "direct" && ratio(s) !== undefined ? { note: `${Math.round((ratio(s) ?? 0) * 100)}% of pass-through` } : {}),
     })),
   );
@@ -188,7 +189,7 @@ function markdown(report: Report, svgs: { throughput: string; latency: string; l
   const m = report.machine;
   const o = report.options;
   const lines: string[] = [`# Edgeway load test — ${report.date}${o.quick ? " (quick)" : ""}`, ""];
-  const headline = report.comparisons.find((c) => c.scenario === "edgeway-weighted") ?? report.comparisons.find((c) => c.scenario.startsWith("edgeway-"));
+  const headline = report.comparisons.find((c) => c.scenario === "edgeway-weighted") ?? report.comparisons.find((c) => isEdgewayScenario(c.scenario));
   const lightHeadline = report.lightComparisons.find((c) => c.scenario === headline?.scenario);
   const minimal = report.comparisons.find((c) => c.scenario === "minimal");
   if (headline !== undefined) {

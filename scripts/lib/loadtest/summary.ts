@@ -5,6 +5,7 @@
  * (runs of one round ran back to back, so their ratio cancels most machine noise) and
  * then the median over rounds.
  */
+import { isEdgewayScenario, isMinimalScenario } from "./options.ts";
 import type { ThroughputScenario } from "./options.ts";
 import type { Load, RunRecord } from "./throughput.ts";
 
@@ -99,10 +100,10 @@ function paired(records: readonly RunRecord[], scenario: ThroughputScenario, ref
 export function compare(all: readonly RunRecord[], scenarios: readonly ThroughputScenario[], load: Load): Comparison[] {
   const records = all.filter((r) => r.load === load);
   return scenarios
-    .filter((s) => s.startsWith("edgeway-") || s.startsWith("minimal"))
+    .filter((s) => isEdgewayScenario(s) || isMinimalScenario(s))
     .map((scenario) => {
       // The minimal worker (and its variants) are compared with the pass-through too; the targets are Edgeway's.
-      const edgeway = scenario.startsWith("edgeway-");
+      const edgeway = isEdgewayScenario(scenario);
       const vsPassthrough = paired(records, scenario, "passthrough", (a, b) => (b.rps > 0 ? a.rps / b.rps : undefined));
       const addedP50Ms = paired(records, scenario, "passthrough", (a, b) => a.p50 - b.p50);
       return {
