@@ -100,7 +100,6 @@ const LOOKUP_COUNT = 1_024;
 // ---------------------------------------------------------------------------------------
 // Deterministic inputs
 
-
 function item<T>(items: readonly T[], index: number): T {
   const value = items[index % items.length];
   if (value === undefined) throw new Error(`no item at ${index} of ${items.length}`);
@@ -186,8 +185,16 @@ function poolScenario(steering: PoolSteeringName, n: number): Scenario {
     n,
     build() {
       const origins = Array.from({ length: n }, (_, i) => origin(i));
-      const pool: PoolInput = { id: "p", origins: origins.map((o) => o.id), steering, ...(steering === "hash" ? { hash: { source: "ip" } } : {}) };
-      const config = compile({ origins, pools: [pool], routes: [{ id: "r", pools: ["p"], steering: "failover" }] }, `pool ${steering} N=${n}`);
+      const pool: PoolInput = {
+        id: "p",
+        origins: origins.map((o) => o.id),
+        steering,
+        ...(steering === "hash" ? { hash: { source: "ip" } } : {}),
+      };
+      const config = compile(
+        { origins, pools: [pool], routes: [{ id: "r", pools: ["p"], steering: "failover" }] },
+        `pool ${steering} N=${n}`,
+      );
       return decider(config, signalsFor([...origins.map((o) => o.id), poolKey("p")]), n * 31 + 1);
     },
   };
@@ -265,12 +272,19 @@ function routeLookups(count: number, seed: number): { host: string; path: string
   return Array.from({ length: LOOKUP_COUNT }, () => {
     const h = Math.floor(random() * hosts);
     const r = random();
-    if (r < 0.3) return { host: pick([`app${h}.example.com`, `APP${h}.Example.com:443`]), path: pick(["/", "/api", "/api/v1/orders", "/api/v1/users/profile/42", "/apix", "/index.html"]) };
+    if (r < 0.3)
+      return {
+        host: pick([`app${h}.example.com`, `APP${h}.Example.com:443`]),
+        path: pick(["/", "/api", "/api/v1/orders", "/api/v1/users/profile/42", "/apix", "/index.html"]),
+      };
     if (r < 0.4) return { host: `shop${h}.example.org`, path: pick(["/cart", "/checkout/payment/confirm", "/checkout/paymentx"]) };
     if (r < 0.6) return { host: pick([`a.t${h}.example.com`, `x.y.t${h}.example.com.`]), path: pick(["/", "/api/v2/items/7", "/api/v2"]) };
     if (r < 0.7) return { host: `img.cdn.region${h}.example.net`, path: pick(["/static/app.js", "/other/page"]) };
     if (r < 0.85) return { host: `unknown${h}.example.dev`, path: pick(["/healthz", "/.well-known/acme-challenge/token"]) };
-    return { host: pick([`app${hosts + h}.example.com`, `nothing${h}.example.dev`, `t${h}.example.com`]), path: pick(["/", "/nothing/here"]) };
+    return {
+      host: pick([`app${hosts + h}.example.com`, `nothing${h}.example.dev`, `t${h}.example.com`]),
+      path: pick(["/", "/nothing/here"]),
+    };
   });
 }
 
@@ -284,7 +298,10 @@ function matchScenario(count: number): Scenario {
     n: count,
     build() {
       const origins: OriginInput[] = [{ id: "o0", url: "https://o0.origins.example.net" }];
-      const config = compile({ origins, pools: [{ id: "p", origins: ["o0"] }], routes: routeTableRoutes(count) }, `route matching N=${count}`);
+      const config = compile(
+        { origins, pools: [{ id: "p", origins: ["o0"] }], routes: routeTableRoutes(count) },
+        `route matching N=${count}`,
+      );
       const table = compileRouteTable(config.routes);
       const lookups = routeLookups(count, count * 13 + 5);
       lookupHitShare.set(count, lookups.filter((l) => table.match(l.host, l.path) !== undefined).length / lookups.length);
@@ -316,7 +333,7 @@ interface Result {
 }
 
 /** Keeps the JIT from discarding a decision whose result nobody reads. */
-let sink: unknown;
+let _sink: unknown;
 
 function elapsedNs(since: bigint): number {
   return Number(process.hrtime.bigint() - since);
@@ -333,7 +350,7 @@ function calibrateBatch(decide: () => unknown): number {
     const start = process.hrtime.bigint();
     let calls = 0;
     do {
-      for (let i = 0; i < 8; i++) sink = decide();
+      for (let i = 0; i < 8; i++) _sink = decide();
       calls += 8;
     } while (elapsedNs(start) < CALIBRATE_WINDOW_MS * 1e6);
     fastest = Math.min(fastest, elapsedNs(start) / calls);
@@ -354,7 +371,7 @@ function measure(scenario: Scenario): Result {
   const bench = new Bench({ name: task, time: TIME_MS, warmup: true, warmupTime: WARMUP_MS, throws: true });
   bench.add(task, (): FnReturnedObject => {
     const start = process.hrtime.bigint();
-    for (let i = 0; i < batch; i++) sink = decide();
+    for (let i = 0; i < batch; i++) _sink = decide();
     const ns = elapsedNs(start);
     return { overriddenDuration: ns / batch / 1e6, overriddenIterationCost: ns / 1e6 };
   });
@@ -399,10 +416,21 @@ function targetCell(r: Result): string {
 
 function table(results: readonly Result[]): string {
   const header = ["task", "N", "ns/op", "±", "p75 ns", "p99 ns", "ops/s", "batch", "TARGET"];
-  const rows = results.map((r) => [r.task, integer.format(r.n), ns(r.meanNs), `${r.rmePercent.toFixed(1)}%`, ns(r.p75Ns), ns(r.p99Ns), integer.format(r.opsPerSecond), String(r.batch), targetCell(r)]);
+  const rows = results.map((r) => [
+    r.task,
+    integer.format(r.n),
+    ns(r.meanNs),
+    `${r.rmePercent.toFixed(1)}%`,
+    ns(r.p75Ns),
+    ns(r.p99Ns),
+    integer.format(r.opsPerSecond),
+    String(r.batch),
+    targetCell(r),
+  ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => (row[c] ?? "").length)));
   const numeric = new Set([1, 2, 3, 4, 5, 6, 7]);
-  const line = (cells: readonly string[]): string => `| ${cells.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0))).join(" | ")} |`;
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0))).join(" | ")} |`;
   const rule = `|${widths.map((w, c) => (numeric.has(c) ? `${"-".repeat(w + 1)}:` : "-".repeat(w + 2))).join("|")}|`;
   return [line(header), rule, ...rows.map(line)].join("\n");
 }
@@ -440,15 +468,29 @@ function main(): void {
   console.log("");
   console.log("One decision = one selectOrigin call (pool and route rows) or one RouteTable.match call (route matching).");
   console.log("N = origins in the pool (pool rows), single-origin pools in the route (route rows), routes in the table (matching).");
-  console.log(`ns/op is the mean over every decision; p75/p99 are of per-sample means over \`batch\` consecutive decisions (~${SAMPLE_NS / 1_000} µs a sample).`);
+  console.log(
+    `ns/op is the mean over every decision; p75/p99 are of per-sample means over \`batch\` consecutive decisions (~${SAMPLE_NS / 1_000} µs a sample).`,
+  );
   console.log(`TARGET at N = ${TARGET_N}: < ${TARGET_NS / 1_000} µs, < ${SLOW_TARGET_NS / 1_000} µs for latency and hash.`);
-  for (const [count, share] of lookupHitShare) console.log(`Route matching at ${integer.format(count)} routes: ${Math.round(share * 100)}% of the ${integer.format(LOOKUP_COUNT)} lookups match a route.`);
+  for (const [count, share] of lookupHitShare)
+    console.log(
+      `Route matching at ${integer.format(count)} routes: ${Math.round(share * 100)}% of the ${integer.format(LOOKUP_COUNT)} lookups match a route.`,
+    );
   const over = results.filter((r) => r.verdict === "OVER");
-  console.log(over.length === 0 ? "Every policy is within its target." : `Over target: ${over.map((r) => `${r.task} (${ns(r.meanNs)} ns)`).join(", ")}.`);
+  console.log(
+    over.length === 0
+      ? "Every policy is within its target."
+      : `Over target: ${over.map((r) => `${r.task} (${ns(r.meanNs)} ns)`).join(", ")}.`,
+  );
   console.log(`Took ${((Date.now() - started) / 1_000).toFixed(0)} s.`);
 
   if (values.json !== undefined) {
-    const document = { date, machine, targets: { n: TARGET_N, ns: TARGET_NS, slowNs: SLOW_TARGET_NS, slowPolicies: [...SLOW_POLICIES] }, results };
+    const document = {
+      date,
+      machine,
+      targets: { n: TARGET_N, ns: TARGET_NS, slowNs: SLOW_TARGET_NS, slowPolicies: [...SLOW_POLICIES] },
+      results,
+    };
     writeFileSync(values.json, `${JSON.stringify(document, null, 2)}\n`);
     console.log(`Wrote ${values.json}`);
   }

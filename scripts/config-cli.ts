@@ -33,7 +33,15 @@ import { parseArgs } from "node:util";
 import { validateConfig } from "../src/config/validate.ts";
 import type { Config } from "../src/config/schema.ts";
 import { AdminClient, AdminError, DEFAULT_URL, MissingTokenError, TOKEN_VARIABLE, defaultActor, tokenFromEnv } from "./lib/admin-client.ts";
-import { HealthAnswer, HistoryAnswer, OperationAnswer, OriginsAnswer, PushAnswer, RollbackAnswer, ValidateAnswer } from "./lib/admin-answers.ts";
+import {
+  HealthAnswer,
+  HistoryAnswer,
+  OperationAnswer,
+  OriginsAnswer,
+  PushAnswer,
+  RollbackAnswer,
+  ValidateAnswer,
+} from "./lib/admin-answers.ts";
 import { formatDiff, formatHistory, formatOverrides, formatStatus } from "./lib/admin-report.ts";
 import { paint } from "./lib/table.ts";
 
@@ -73,8 +81,18 @@ interface Command {
   readonly run: (positionals: readonly string[], values: Values) => Promise<number>;
 }
 
-const URL_FLAG: Flag = { name: "url", type: "string", arg: "URL", help: `the worker (default ${DEFAULT_URL}, where \`npm start\` runs it)` };
-const ACTOR_FLAG: Flag = { name: "actor", type: "string", arg: "WHO", help: "who makes the change, as the worker records it (default user@host)" };
+const URL_FLAG: Flag = {
+  name: "url",
+  type: "string",
+  arg: "URL",
+  help: `the worker (default ${DEFAULT_URL}, where \`npm start\` runs it)`,
+};
+const ACTOR_FLAG: Flag = {
+  name: "actor",
+  type: "string",
+  arg: "WHO",
+  help: "who makes the change, as the worker records it (default user@host)",
+};
 const reasonFlag = (help: string, required = false): Flag => ({ name: "reason", type: "string", arg: "TEXT", help, required });
 
 /** Reads and parses a JSON file ("-" = stdin); UsageError names the file and the problem. */
@@ -125,7 +143,8 @@ function adminClient(name: string, values: Values): AdminClient {
   } catch {
     throw new UsageError(`${name}: --url ${url} is not a URL (e.g. ${DEFAULT_URL} or https://edge.example.com)`);
   }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new UsageError(`${name}: --url must be http:// or https:// (got ${url})`);
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
+    throw new UsageError(`${name}: --url must be http:// or https:// (got ${url})`);
   const actor = typeof values["actor"] === "string" ? values["actor"] : defaultActor();
   if (actor.trim() === "") throw new UsageError(`${name}: --actor must not be empty`);
   return new AdminClient(url, tokenFromEnv(name), actor);
@@ -138,7 +157,8 @@ function reasonOf(name: string, values: Values, required: boolean): string | und
     if (required) throw new UsageError(`${name} needs --reason TEXT (recorded with the change)`);
     return undefined;
   }
-  if (reason.length > MAX_REASON) throw new UsageError(`${name}: --reason is ${reason.length} characters; the admin API keeps at most ${MAX_REASON}`);
+  if (reason.length > MAX_REASON)
+    throw new UsageError(`${name}: --reason is ${reason.length} characters; the admin API keeps at most ${MAX_REASON}`);
   return reason;
 }
 
@@ -146,7 +166,9 @@ function reasonOf(name: string, values: Values, required: boolean): string | und
 function wholeNumber(text: string, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(`${what} must be a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? " up" : ` to ${max}`} (got "${text}")`);
+    throw new UsageError(
+      `${what} must be a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? " up" : ` to ${max}`} (got "${text}")`,
+    );
   }
   return n;
 }
@@ -157,14 +179,26 @@ const fileLabel = (file: string): string => (file === "-" ? "stdin" : file);
 async function pushToUrl(client: AdminClient, values: Values, text: string): Promise<number> {
   const reason = reasonOf("push", values, false);
   // The reason travels in a header, and header values are bytes: keep it to printable ASCII.
-  if (reason !== undefined && /[^\x20-\x7e]/.test(reason)) throw new UsageError("push: --reason is sent as the x-edgeway-reason header; use printable ASCII only");
-  const { body } = await client.send({ method: "PUT", path: "/config", text, headers: reason === undefined ? {} : { "x-edgeway-reason": reason } }, PushAnswer);
+  if (reason !== undefined && /[^\x20-\x7e]/.test(reason))
+    throw new UsageError("push: --reason is sent as the x-edgeway-reason header; use printable ASCII only");
+  const { body } = await client.send(
+    { method: "PUT", path: "/config", text, headers: reason === undefined ? {} : { "x-edgeway-reason": reason } },
+    PushAnswer,
+  );
   console.log(`pushed version ${body.version} to ${client.url}`);
   return 0;
 }
 
 /** One origin operation (POST or DELETE under /origins/:id), then the overrides it holds afterwards. */
-async function operate(name: string, values: Values, origin: string, method: "POST" | "DELETE", path: string, json: unknown, done: string): Promise<number> {
+async function operate(
+  name: string,
+  values: Values,
+  origin: string,
+  method: "POST" | "DELETE",
+  path: string,
+  json: unknown,
+  done: string,
+): Promise<number> {
   const client = adminClient(name, values);
   const { body } = await client.send({ method, path: `/origins/${encodeURIComponent(origin)}${path}`, json }, OperationAnswer);
   console.log(`${origin}: ${done}`);
@@ -176,11 +210,14 @@ async function operate(name: string, values: Values, origin: string, method: "PO
 }
 
 /** The body of a change that carries an optional reason. */
-const withReason = (reason: string | undefined, rest: Record<string, unknown> = {}): Record<string, unknown> => (reason === undefined ? rest : { ...rest, reason });
+const withReason = (reason: string | undefined, rest: Record<string, unknown> = {}): Record<string, unknown> =>
+  reason === undefined ? rest : { ...rest, reason };
 
 function pushToKv(document: unknown, values: Values): number {
   const remote = values["remote"] === true;
-  const where = remote ? ["--remote"] : ["--local", ...(typeof values["persist-to"] === "string" ? ["--persist-to", resolve(values["persist-to"])] : [])];
+  const where = remote
+    ? ["--remote"]
+    : ["--local", ...(typeof values["persist-to"] === "string" ? ["--persist-to", resolve(values["persist-to"])] : [])];
   const kv = ["kv", "key"];
   const ns = ["--binding", "CONFIG", ...where];
 
@@ -195,7 +232,9 @@ function pushToKv(document: unknown, values: Values): number {
     }
     const v = (envelope as { version?: unknown } | undefined)?.version;
     if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
-      throw new Failure(`the value under "${CONFIG_KEY}" in ${remote ? "remote" : "local"} KV is not a config envelope; nothing was written`);
+      throw new Failure(
+        `the value under "${CONFIG_KEY}" in ${remote ? "remote" : "local"} KV is not a config envelope; nothing was written`,
+      );
     }
     version = v;
   }
@@ -238,8 +277,18 @@ const COMMANDS: Record<string, Command> = {
     flags: [
       { name: "local", type: "boolean", help: "write wrangler dev's local KV (the default)" },
       { name: "remote", type: "boolean", help: "write the deployed namespace (needs `wrangler login`)" },
-      { name: "persist-to", type: "string", arg: "DIR", help: "local KV state directory (wrangler's --persist-to; default .wrangler/state)" },
-      { name: "url", type: "string", arg: "URL", help: `PUT to URL/_edgeway/config instead, with Authorization: Bearer $${TOKEN_VARIABLE}` },
+      {
+        name: "persist-to",
+        type: "string",
+        arg: "DIR",
+        help: "local KV state directory (wrangler's --persist-to; default .wrangler/state)",
+      },
+      {
+        name: "url",
+        type: "string",
+        arg: "URL",
+        help: `PUT to URL/_edgeway/config instead, with Authorization: Bearer $${TOKEN_VARIABLE}`,
+      },
       reasonFlag("with --url: why, recorded in the config history (x-edgeway-reason)"),
       { ...ACTOR_FLAG, help: "with --url: who, recorded in the config history (default user@host)" },
     ],
@@ -279,7 +328,10 @@ const COMMANDS: Record<string, Command> = {
     run: async (_, values) => {
       const client = adminClient("history", values);
       const limit = typeof values["limit"] === "string" ? wholeNumber(values["limit"], "--limit", 1, MAX_HISTORY) : undefined;
-      const { body } = await client.send({ method: "GET", path: `/config/history${limit === undefined ? "" : `?limit=${limit}`}` }, HistoryAnswer);
+      const { body } = await client.send(
+        { method: "GET", path: `/config/history${limit === undefined ? "" : `?limit=${limit}`}` },
+        HistoryAnswer,
+      );
       console.log(formatHistory(body, paint()));
       return 0;
     },
@@ -293,7 +345,10 @@ const COMMANDS: Record<string, Command> = {
       const client = adminClient("rollback", values);
       const version = wholeNumber(n ?? "", "rollback N", 1);
       const reason = reasonOf("rollback", values, false);
-      const { body } = await client.send({ method: "POST", path: "/config/rollback", json: withReason(reason, { version }) }, RollbackAnswer);
+      const { body } = await client.send(
+        { method: "POST", path: "/config/rollback", json: withReason(reason, { version }) },
+        RollbackAnswer,
+      );
       console.log(`rolled back to version ${body.rolledBackTo}: now in force as version ${body.version}`);
       return 0;
     },
@@ -305,9 +360,13 @@ const COMMANDS: Record<string, Command> = {
     flags: [],
     run: async (_, values) => {
       const client = adminClient("status", values);
-      const [origins, health] = await Promise.all([client.send({ method: "GET", path: "/origins" }, OriginsAnswer), client.send({ method: "GET", path: "/health" }, HealthAnswer)]).catch((error: unknown) => {
+      const [origins, health] = await Promise.all([
+        client.send({ method: "GET", path: "/origins" }, OriginsAnswer),
+        client.send({ method: "GET", path: "/health" }, HealthAnswer),
+      ]).catch((error: unknown) => {
         // 409: the worker runs but holds no config yet; say how to give it one.
-        if (error instanceof AdminError && error.status === 409) throw new AdminError(`${error.message}\nPush one: npm run config -- push FILE --url ${client.url}`, 409);
+        if (error instanceof AdminError && error.status === 409)
+          throw new AdminError(`${error.message}\nPush one: npm run config -- push FILE --url ${client.url}`, 409);
         throw error;
       });
       console.log(formatStatus(origins.body, health.body, paint(), Date.now()));
@@ -319,14 +378,16 @@ const COMMANDS: Record<string, Command> = {
     api: true,
     summary: "Drain ORIGIN: weight 0, no new clients; clients pinned to it by affinity stay. `enable` undoes it.",
     flags: [reasonFlag("why (required)", true)],
-    run: async ([origin = ""], values) => operate("drain", values, origin, "POST", "/drain", withReason(reasonOf("drain", values, true)), "drained"),
+    run: async ([origin = ""], values) =>
+      operate("drain", values, origin, "POST", "/drain", withReason(reasonOf("drain", values, true)), "drained"),
   },
   disable: {
     args: ["ORIGIN"],
     api: true,
     summary: "Take ORIGIN out of every pool (no traffic at all, pinned clients move). `enable` undoes it.",
     flags: [reasonFlag("why (required)", true)],
-    run: async ([origin = ""], values) => operate("disable", values, origin, "POST", "/disable", withReason(reasonOf("disable", values, true)), "disabled"),
+    run: async ([origin = ""], values) =>
+      operate("disable", values, origin, "POST", "/disable", withReason(reasonOf("disable", values, true)), "disabled"),
   },
   enable: {
     args: ["ORIGIN"],
@@ -334,7 +395,16 @@ const COMMANDS: Record<string, Command> = {
     aliases: ["undrain"],
     summary: "Undo drain or disable: ORIGIN serves with its weight again.",
     flags: [reasonFlag("why")],
-    run: async ([origin = ""], values) => operate("enable", values, origin, "POST", "/enable", withReason(reasonOf("enable", values, false)), "enabled (drain/disable cleared)"),
+    run: async ([origin = ""], values) =>
+      operate(
+        "enable",
+        values,
+        origin,
+        "POST",
+        "/enable",
+        withReason(reasonOf("enable", values, false)),
+        "enabled (drain/disable cleared)",
+      ),
   },
   weight: {
     args: ["ORIGIN", "W"],
@@ -344,8 +414,17 @@ const COMMANDS: Record<string, Command> = {
     run: async ([origin = "", w = ""], values) => {
       if (w === "clear") return operate("weight", values, origin, "DELETE", "/weight", undefined, "weight override cleared");
       const weight = Number(w);
-      if (w.trim() === "" || !Number.isFinite(weight) || weight < 0) throw new UsageError(`weight W must be a number >= 0 or clear (got "${w}")`);
-      return operate("weight", values, origin, "POST", "/weight", withReason(reasonOf("weight", values, true), { weight }), `weight overridden to ${weight}`);
+      if (w.trim() === "" || !Number.isFinite(weight) || weight < 0)
+        throw new UsageError(`weight W must be a number >= 0 or clear (got "${w}")`);
+      return operate(
+        "weight",
+        values,
+        origin,
+        "POST",
+        "/weight",
+        withReason(reasonOf("weight", values, true), { weight }),
+        `weight overridden to ${weight}`,
+      );
     },
   },
   health: {
@@ -355,8 +434,17 @@ const COMMANDS: Record<string, Command> = {
     flags: [reasonFlag("why (required unless STATE is clear)")],
     run: async ([origin = "", state = ""], values) => {
       if (state === "clear") return operate("health", values, origin, "DELETE", "/health", undefined, "forced health cleared");
-      if (state !== "healthy" && state !== "unhealthy") throw new UsageError(`health STATE must be healthy, unhealthy or clear (got "${state}")`);
-      return operate("health", values, origin, "POST", "/health", withReason(reasonOf("health", values, true), { state }), `forced ${state}`);
+      if (state !== "healthy" && state !== "unhealthy")
+        throw new UsageError(`health STATE must be healthy, unhealthy or clear (got "${state}")`);
+      return operate(
+        "health",
+        values,
+        origin,
+        "POST",
+        "/health",
+        withReason(reasonOf("health", values, true), { state }),
+        `forced ${state}`,
+      );
     },
   },
   clear: {
@@ -369,7 +457,12 @@ const COMMANDS: Record<string, Command> = {
 };
 
 /** Every name a command answers to, aliases included. */
-const BY_NAME = new Map<string, Command>(Object.entries(COMMANDS).flatMap(([name, command]) => [[name, command] as const, ...(command.aliases ?? []).map((alias) => [alias, command] as const)]));
+const BY_NAME = new Map<string, Command>(
+  Object.entries(COMMANDS).flatMap(([name, command]) => [
+    [name, command] as const,
+    ...(command.aliases ?? []).map((alias) => [alias, command] as const),
+  ]),
+);
 
 const flagLine = (flag: Flag): string => `      --${flag.name}${flag.arg === undefined ? "" : ` ${flag.arg}`}`.padEnd(28) + flag.help;
 
@@ -425,7 +518,8 @@ async function main(argv: readonly string[]): Promise<number> {
     throw new UsageError(`${name} takes ${takes} (got ${parsed.positionals.length} argument(s))`);
   }
   for (const flag of flags) {
-    if (flag.required === true && parsed.values[flag.name] === undefined) throw new UsageError(`${name} needs --${flag.name}${flag.arg === undefined ? "" : ` ${flag.arg}`}`);
+    if (flag.required === true && parsed.values[flag.name] === undefined)
+      throw new UsageError(`${name} needs --${flag.name}${flag.arg === undefined ? "" : ` ${flag.arg}`}`);
   }
   return command.run(parsed.positionals, parsed.values);
 }

@@ -79,18 +79,37 @@ console.log(`origins: ${origins.map((o) => `${o.id} ${o.url}`).join(", ")}`);
 
 // Refuse to start if something else already answers on 8787 (we would talk to it instead).
 const portFree = await new Promise<boolean>((r) => {
-  const probe = createServer().once("error", () => r(false)).listen(PORT, "127.0.0.1", () => probe.close(() => r(true)));
+  const probe = createServer()
+    .once("error", () => r(false))
+    .listen(PORT, "127.0.0.1", () => probe.close(() => r(true)));
 });
 if (!portFree) await fail(`port ${PORT} is in use (another wrangler dev?); stop it and try again`);
 
-wrangler = spawn(process.execPath, [join(ROOT, "node_modules", ".bin", "wrangler"), "dev", "--port", String(PORT), "--ip", "127.0.0.1", "--var", `ADMIN_TOKEN:${TOKEN}`, ...(PERSIST_TO === undefined ? [] : ["--persist-to", PERSIST_TO])], {
-  cwd: ROOT,
-  stdio: ["ignore", "pipe", "pipe"],
-  env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-});
+wrangler = spawn(
+  process.execPath,
+  [
+    join(ROOT, "node_modules", ".bin", "wrangler"),
+    "dev",
+    "--port",
+    String(PORT),
+    "--ip",
+    "127.0.0.1",
+    "--var",
+    `ADMIN_TOKEN:${TOKEN}`,
+    ...(PERSIST_TO === undefined ? [] : ["--persist-to", PERSIST_TO]),
+  ],
+  {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  },
+);
 // Pass wrangler's output through, minus the noise of the demo's own probe/health polling.
 const noise = /\/cdn-cgi\/local\/scheduled|\/_edgeway\/health|"event":"probes_recorded"/;
-for (const [stream, out] of [[wrangler.stdout, process.stdout], [wrangler.stderr, process.stderr]] as const) {
+for (const [stream, out] of [
+  [wrangler.stdout, process.stdout],
+  [wrangler.stderr, process.stderr],
+] as const) {
   let partial = "";
   stream?.setEncoding("utf8").on("data", (chunk: string) => {
     const lines = (partial + chunk).split("\n");
@@ -121,7 +140,11 @@ for (;;) {
   }
 }
 
-const put = await fetch(`${BASE}/_edgeway/config`, { method: "PUT", headers: { ...auth, "content-type": "application/json" }, body: configText });
+const put = await fetch(`${BASE}/_edgeway/config`, {
+  method: "PUT",
+  headers: { ...auth, "content-type": "application/json" },
+  body: configText,
+});
 if (!put.ok) await fail(`PUT /_edgeway/config answered ${put.status}: ${await put.text()}`);
 console.log(`\nconfig: examples/multi-cloud.json loaded as version ${((await put.json()) as { version: number }).version}`);
 
@@ -134,7 +157,10 @@ async function probeRound(): Promise<string> {
 
 async function smoke(): Promise<never> {
   const failures: string[] = [];
-  const check = (ok: boolean, what: string) => (console.log(`${ok ? "ok  " : "FAIL"} ${what}`), ok || failures.push(what));
+  const check = (ok: boolean, what: string) => {
+    console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
+    if (!ok) failures.push(what);
+  };
   const originOf = async (headers: Record<string, string> = {}) => {
     const r = await get("/smoke", headers);
     await r.arrayBuffer();
@@ -150,7 +176,10 @@ async function smoke(): Promise<never> {
   };
   console.log(await probeRound());
   const first = await spread(20);
-  check(Object.keys(first).every((k) => ids.includes(k)), `20 requests all proxied with x-edgeway-origin: ${JSON.stringify(first)}`);
+  check(
+    Object.keys(first).every((k) => ids.includes(k)),
+    `20 requests all proxied with x-edgeway-origin: ${JSON.stringify(first)}`,
+  );
   check((await originOf({ "x-edgeway-debug-geo": GEO.EU })) === "gcp-euw1", "EU client (debug geo) served by gcp-euw1");
   check((await originOf({ "x-edgeway-debug-geo": GEO.AS })) === "az-sea", "AS client (debug geo) served by az-sea");
   const down = origins.find((o) => o.id === "aws-use1");
@@ -159,7 +188,10 @@ async function smoke(): Promise<never> {
   const line = await probeRound();
   check(line.includes("aws-use1 ✗"), `aws-use1 failing is marked unhealthy (${line})`);
   const after = await spread(10);
-  check(after["aws-use1"] === undefined && Object.keys(after).every((k) => ids.includes(k)), `traffic moved off aws-use1: ${JSON.stringify(after)}`);
+  check(
+    after["aws-use1"] === undefined && Object.keys(after).every((k) => ids.includes(k)),
+    `traffic moved off aws-use1: ${JSON.stringify(after)}`,
+  );
   down?.setMode("ok");
   await probeRound();
   const back = await probeRound();

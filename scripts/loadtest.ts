@@ -72,7 +72,9 @@ async function checkTarget(target: Target, logTail: readonly string[] = []): Pro
     const response = await fetch(new URL(v.path, target.url), { headers: { ...v.headers }, signal: AbortSignal.timeout(10_000) });
     const body = await response.text();
     if (response.status !== 200) {
-      throw new Error(`${target.scenario}: GET ${v.path} answered ${response.status}: ${body.slice(0, 300)}${logTail.length > 0 ? `\n--- last log lines ---\n${logTail.slice(-10).join("\n")}` : ""}`);
+      throw new Error(
+        `${target.scenario}: GET ${v.path} answered ${response.status}: ${body.slice(0, 300)}${logTail.length > 0 ? `\n--- last log lines ---\n${logTail.slice(-10).join("\n")}` : ""}`,
+      );
     }
   }
 }
@@ -91,7 +93,8 @@ async function main(): Promise<void> {
     scenarios = scenarios.filter((s) => s !== "nginx");
   }
   const needEdgeway = scenarios.some(isEdgewayScenario) || options.chaos !== undefined;
-  if (scenarios.length === 0 && options.chaos === undefined) throw new Error("nothing to run (check --only, --skip-nginx and --skip-chaos)");
+  if (scenarios.length === 0 && options.chaos === undefined)
+    throw new Error("nothing to run (check --only, --skip-nginx and --skip-chaos)");
 
   // Origins, in a process of their own.
   const origins = new OriginProcess();
@@ -131,7 +134,17 @@ async function main(): Promise<void> {
       const file = scenario === "passthrough" ? PASSTHROUGH : MINIMAL;
       const piece = leftOutPiece(scenario);
       const leaveOut: Record<string, string> = piece === undefined ? {} : { LEAVE_OUT: piece };
-      const pt = await launchWorker(options.runtime, { name: scenario, modules: moduleFile(file), compatibilityDate: compat.date, compatibilityFlags: compat.flags, vars: { ORIGIN: first, ...leaveOut } }, join(scratch, scenario));
+      const pt = await launchWorker(
+        options.runtime,
+        {
+          name: scenario,
+          modules: moduleFile(file),
+          compatibilityDate: compat.date,
+          compatibilityFlags: compat.flags,
+          vars: { ORIGIN: first, ...leaveOut },
+        },
+        join(scratch, scenario),
+      );
       onTeardown(`${scenario} worker`, () => pt.dispose());
       log(`${scenario} worker: ${pt.url.href} (workerd pid ${pt.pid ?? "?"})`);
       const target = { scenario, url: pt.url.href, variants, proxyPids: () => (pt.pid === undefined ? [] : [pt.pid]) };
@@ -150,7 +163,11 @@ async function main(): Promise<void> {
         const ew = await launchEdgeway(launch, "edgeway", join(scratch, "edgeway"));
         edgeway = ew;
         onTeardown("Edgeway", () => ew.dispose());
-        const version = await putConfig(ew.url, launch.adminToken, throughputConfig(throughputIds.map((id) => ({ id, url: originUrls.get(id) ?? "" }))));
+        const version = await putConfig(
+          ew.url,
+          launch.adminToken,
+          throughputConfig(throughputIds.map((id) => ({ id, url: originUrls.get(id) ?? "" }))),
+        );
         log(`Edgeway: ${ew.url.href} (workerd pid ${ew.pid ?? "?"}), config version ${version}`);
       }
       const ew = edgeway;
@@ -176,24 +193,40 @@ async function main(): Promise<void> {
 
   for (const r of runs) {
     if (r.inFlight > r.connections * 1.25) {
-      notes.push(`Round ${r.round}, ${r.scenario} over ${r.connections} connection(s): req/s × mean latency says ${r.inFlight.toFixed(1)} requests were in flight, more than the connections allow, so its latency figures are overstated (did the server close keep-alive connections?).`);
+      notes.push(
+        `Round ${r.round}, ${r.scenario} over ${r.connections} connection(s): req/s × mean latency says ${r.inFlight.toFixed(1)} requests were in flight, more than the connections allow, so its latency figures are overstated (did the server close keep-alive connections?).`,
+      );
     }
   }
 
   let chaos: ChaosResult | undefined;
   if (options.chaos !== undefined && launch !== undefined) {
     const chaosLaunch = launch;
-    log(`chaos: ${options.chaos.durationSec} s, ${options.connections} connections, ${CHAOS_ORIGINS.join(", ")} (${chaosLatencyMs} ms) behind a fresh Edgeway…`);
+    log(
+      `chaos: ${options.chaos.durationSec} s, ${options.connections} connections, ${CHAOS_ORIGINS.join(", ")} (${chaosLatencyMs} ms) behind a fresh Edgeway…`,
+    );
     const ew = await launchEdgeway(chaosLaunch, "edgeway-chaos", join(scratch, "edgeway-chaos"));
     onTeardown("Edgeway (chaos)", () => ew.dispose());
-    chaos = await runChaos({ options: options.chaos, connections: options.connections, origins, originUrls, edgeway: ew, adminToken: chaosLaunch.adminToken, log });
+    chaos = await runChaos({
+      options: options.chaos,
+      connections: options.connections,
+      origins,
+      originUrls,
+      edgeway: ew,
+      adminToken: chaosLaunch.adminToken,
+      log,
+    });
     if (chaos.figures.timeToEjectionMs === undefined) {
-      notes.push(`The chaos run's dead origin was still being tried when it was restarted: Edgeway had not ejected it within ${((chaos.restartAtMs - chaos.killAtMs) / 1_000).toFixed(1)} s (clients saw ${chaos.figures.clientErrors} errors; failed tries are retried on another origin).`);
+      notes.push(
+        `The chaos run's dead origin was still being tried when it was restarted: Edgeway had not ejected it within ${((chaos.restartAtMs - chaos.killAtMs) / 1_000).toFixed(1)} s (clients saw ${chaos.figures.clientErrors} errors; failed tries are retried on another origin).`,
+      );
     }
   }
 
   if (options.runtime === "miniflare") {
-    notes.push("Runtime miniflare: Miniflare routes every subrequest through its JavaScript outbound-interceptor worker, so each proxied request pays a JS hop production does not have (pass-through and Edgeway alike).");
+    notes.push(
+      "Runtime miniflare: Miniflare routes every subrequest through its JavaScript outbound-interceptor worker, so each proxied request pays a JS hop production does not have (pass-through and Edgeway alike).",
+    );
   }
   const report = {
     name: options.resultName,

@@ -40,7 +40,11 @@ export function debugHeadersEnabled(env: Env): boolean {
  * client is, or the debug geo header where allowed; `ip` stands in for cf-connecting-ip
  * when given. Throws DebugGeoError for a malformed debug header.
  */
-export function clientOf(request: Request, env: Env, ip: string | undefined = request.headers.get("cf-connecting-ip") ?? undefined): ClientInfo {
+export function clientOf(
+  request: Request,
+  env: Env,
+  ip: string | undefined = request.headers.get("cf-connecting-ip") ?? undefined,
+): ClientInfo {
   const debug = debugHeadersEnabled(env) ? request.headers.get(DEBUG_GEO_HEADER) : null;
   if (debug !== null) return parseDebugGeo(debug, ip);
   return new LazyCfClient(request, ip);
@@ -79,7 +83,14 @@ function recordTry(routeSeries: RouteSeries, outcome: TryOutcome): void {
   const ejection = observeTry(isolate.outliers, isolate.traffic, pool, origin, outcome.kind, outcome.status, now);
   if (ejection !== undefined) {
     series.ejections(ejection.kind).inc();
-    log("warn", "origin_ejected", { origin, pool: pool.id, kind: ejection.kind, count: ejection.count, until: new Date(ejection.until).toISOString(), reason: ejection.reason });
+    log("warn", "origin_ejected", {
+      origin,
+      pool: pool.id,
+      kind: ejection.kind,
+      count: ejection.count,
+      until: new Date(ejection.until).toISOString(),
+      reason: ejection.reason,
+    });
   } else if (isolate.outliers.skipped > skippedBefore) {
     series.ejectionsSkipped.inc();
   }
@@ -89,11 +100,32 @@ function recordTry(routeSeries: RouteSeries, outcome: TryOutcome): void {
  * Counts a request that reached steering in `edgeway_requests_total`, and writes its
  * Analytics Engine data point when the binding is configured (docs/analytics-engine.md).
  */
-function countRequest(env: EdgewayEnv, route: CompiledRoute, client: ClientInfo, colo: () => string, response: Response, startedAt: number, last: TryOutcome | undefined, tries: number, retried: boolean): void {
+function countRequest(
+  env: EdgewayEnv,
+  route: CompiledRoute,
+  client: ClientInfo,
+  colo: () => string,
+  response: Response,
+  startedAt: number,
+  last: TryOutcome | undefined,
+  tries: number,
+  retried: boolean,
+): void {
   requestMetrics.route(route).path(last?.selection.pool, last?.selection.origin).requests(response.status).inc();
   if (env.ANALYTICS === undefined) return;
   const errorCode = response.headers.get("x-edgeway-error") ?? undefined;
-  writeRequestDataPoint(env.ANALYTICS, { route: route.id, selection: last?.selection, client, colo: colo(), status: response.status, latencyMs: Date.now() - startedAt, tries, outcome: last?.kind, retried, errorCode });
+  writeRequestDataPoint(env.ANALYTICS, {
+    route: route.id,
+    selection: last?.selection,
+    client,
+    colo: colo(),
+    status: response.status,
+    latencyMs: Date.now() - startedAt,
+    tries,
+    outcome: last?.kind,
+    retried,
+    errorCode,
+  });
 }
 
 interface HealthInForce {
@@ -174,7 +206,12 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
   const loaded = isolate.config.current ?? (await pendingConfig);
   if (loaded === undefined) {
     const problem = isolate.config.lastProblem;
-    if (problem !== undefined) return edgewayError(503, "config_unavailable", `Edgeway could not load its configuration (${problem.kind}: ${problem.message}) and has no earlier one to serve with`);
+    if (problem !== undefined)
+      return edgewayError(
+        503,
+        "config_unavailable",
+        `Edgeway could not load its configuration (${problem.kind}: ${problem.message}) and has no earlier one to serve with`,
+      );
     return edgewayError(503, "no_config", "Edgeway has no configuration: PUT a config document to /_edgeway/config");
   }
   const url = new URL(request.url);
@@ -205,16 +242,35 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
   const affinity = route.source.affinity;
   const pin = affinity?.type === "cookie" ? await readCookiePin(request, route, env, health) : undefined;
   if (pin?.state.kind === "unavailable" && affinity?.onFailure === "none") {
-    const refused = edgewayError(503, "affine_origin_unavailable", `the origin this session is pinned to ("${pin.state.originId}") is unhealthy`, route.id, pin.state.originId);
+    const refused = edgewayError(
+      503,
+      "affine_origin_unavailable",
+      `the origin this session is pinned to ("${pin.state.originId}") is unhealthy`,
+      route.id,
+      pin.state.originId,
+    );
     countRequest(env, route, client, colo, refused, startedAt, undefined, 0, false);
     return refused;
   }
   const affinityKeyValue = affinityHashKey(request, route, client);
   const hashKey = (pool: CompiledPool): string | undefined =>
-    affinityKeyValue ?? (pool.source.steering === "hash" ? requestHashKey(request, pool.source.hash ?? DEFAULT_HASH_KEY, client.ip) : undefined);
+    affinityKeyValue ??
+    (pool.source.steering === "hash" ? requestHashKey(request, pool.source.hash ?? DEFAULT_HASH_KEY, client.ip) : undefined);
 
   const steer = (exclude: ReadonlySet<string>, view: HealthView, viewCache: SelectionCache): Selection | undefined =>
-    selectOrigin({ route, client, random: Math.random, memory: isolate.memory, health: view, exclude, signals, hashKey, affinityKey: affinityKeyValue, affinityStrict: affinity?.onFailure === "none", cache: viewCache });
+    selectOrigin({
+      route,
+      client,
+      random: Math.random,
+      memory: isolate.memory,
+      health: view,
+      exclude,
+      signals,
+      hashKey,
+      affinityKey: affinityKeyValue,
+      affinityStrict: affinity?.onFailure === "none",
+      cache: viewCache,
+    });
   const retries = route.source.retries;
   const budget = retryBudget(route.id);
   budget.recordRequest(now);
@@ -257,7 +313,12 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
   flushTrafficReport(env, ctx, colo);
 
   const servedBy = last?.kind === "response" ? last.selection.origin.id : undefined;
-  if (pin !== undefined && affinity !== undefined && shouldWritePin(affinity, pin.pinned, pin.state.kind, servedBy) && servedBy !== undefined) {
+  if (
+    pin !== undefined &&
+    affinity !== undefined &&
+    shouldWritePin(affinity, pin.pinned, pin.state.kind, servedBy) &&
+    servedBy !== undefined
+  ) {
     const value = await signPin(pin.key, route.id, servedBy, Date.now(), affinity.ttlSeconds);
     const secure = url.protocol === "https:" ? "; Secure" : "";
     // The origin's own response has headers that cannot change: copy it to add the cookie.

@@ -57,7 +57,11 @@ export function retryBudget(routeId: string): RetryBudget {
 
 /** Counts and logs a fail-static event: Edgeway kept serving with what it had. */
 export function failStatic(component: "kv" | "durable_object", reason: string, detail: Record<string, unknown> = {}): void {
-  isolate.metrics.inc("edgeway_fail_static_total", "Times Edgeway served from its last-known-good config or health snapshot because a dependency failed.", { component, reason });
+  isolate.metrics.inc(
+    "edgeway_fail_static_total",
+    "Times Edgeway served from its last-known-good config or health snapshot because a dependency failed.",
+    { component, reason },
+  );
   log("warn", "fail_static", { component, reason, ...detail });
 }
 

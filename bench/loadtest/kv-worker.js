@@ -14,7 +14,10 @@ export default {
     const url = new URL(request.url);
     if (request.method === "GET" && url.pathname === "/") {
       const prefix = url.searchParams.get("prefix") ?? "";
-      const keys = [...store.keys()].filter((k) => k.startsWith(prefix)).sort().map((name) => ({ name }));
+      const keys = [...store.keys()]
+        .filter((k) => k.startsWith(prefix))
+        .sort()
+        .map((name) => ({ name }));
       return Response.json({ keys, list_complete: true, cacheStatus: null });
     }
     const key = keyOf(url);

@@ -43,14 +43,19 @@ export function defaultActor(): string {
 
 /** Printable ASCII only, at most 128 characters (the admin API's limit). */
 export function cleanActor(actor: string): string {
-  return actor.replace(/[^\x20-\x7e]/g, "").trim().slice(0, MAX_ACTOR);
+  return actor
+    .replace(/[^\x20-\x7e]/g, "")
+    .trim()
+    .slice(0, MAX_ACTOR);
 }
 
 /** The admin token from the environment; MissingTokenError names the variable to set. */
 export function tokenFromEnv(command: string): string {
   const token = process.env[TOKEN_VARIABLE];
   if (token === undefined || token === "") {
-    throw new MissingTokenError(`${command} needs the admin token: set ${TOKEN_VARIABLE} to the worker's admin token (\`npm start\` uses demo-token)`);
+    throw new MissingTokenError(
+      `${command} needs the admin token: set ${TOKEN_VARIABLE} to the worker's admin token (\`npm start\` uses demo-token)`,
+    );
   }
   return token;
 }
@@ -131,7 +136,9 @@ export class AdminClient {
     try {
       response = await fetch(endpoint, { method: request.method, headers, body, signal: AbortSignal.timeout(TIMEOUT_MS) });
     } catch (error) {
-      throw new AdminError(`the worker is not reachable at ${this.url} (${networkReason(error)}).\nStart it with \`npm start\`, or point --url at a running worker.`);
+      throw new AdminError(
+        `the worker is not reachable at ${this.url} (${networkReason(error)}).\nStart it with \`npm start\`, or point --url at a running worker.`,
+      );
     }
     const text = await response.text();
     if (!response.ok) throw new AdminError(`${label}: ${describeError(response.status, text)}`, response.status);
@@ -139,13 +146,19 @@ export class AdminClient {
     try {
       value = JSON.parse(text);
     } catch {
-      throw new AdminError(`${label}: the answer is not JSON (is ${this.url} an Edgeway worker?): ${text.trim().slice(0, 200)}`, response.status);
+      throw new AdminError(
+        `${label}: the answer is not JSON (is ${this.url} an Edgeway worker?): ${text.trim().slice(0, 200)}`,
+        response.status,
+      );
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
       const first = parsed.error.issues[0];
       const where = first === undefined ? "" : ` at ${first.path.map(String).join(".") || "(body)"}: ${first.message}`;
-      throw new AdminError(`${label}: unexpected answer from ${this.url}${where} (does the worker run this version of Edgeway?)`, response.status);
+      throw new AdminError(
+        `${label}: unexpected answer from ${this.url}${where} (does the worker run this version of Edgeway?)`,
+        response.status,
+      );
     }
     return { body: parsed.data as z.infer<S>, headers: response.headers };
   }

@@ -41,7 +41,12 @@ export function expandCollections(diff: readonly Change[]): Change[] {
     if (/[.[]/.test(change.path) || !isEntity(value)) return [change];
     const members = Object.entries(value as Record<string, unknown>);
     if (members.length === 0 || !members.every(([, member]) => isEntity(member))) return [change];
-    return members.map(([id, member]): Change => (change.op === "add" ? { op: "add", path: `${change.path}.${id}`, to: member } : { op: "remove", path: `${change.path}.${id}`, from: member }));
+    return members.map(
+      ([id, member]): Change =>
+        change.op === "add"
+          ? { op: "add", path: `${change.path}.${id}`, to: member }
+          : { op: "remove", path: `${change.path}.${id}`, from: member },
+    );
   });
 }
 
@@ -96,7 +101,11 @@ export function formatHistory(history: History, p: Paint): string {
 /** The overrides an origin holds, each with its reason and who set it how long ago. */
 export function formatOverrides(overrides: Overrides, now: number): string {
   const parts: string[] = [];
-  const why = (o: { reason?: string | null | undefined; actor?: string | null | undefined; at?: number | string | null | undefined }): string => {
+  const why = (o: {
+    reason?: string | null | undefined;
+    actor?: string | null | undefined;
+    at?: number | string | null | undefined;
+  }): string => {
     const meta = [o.actor ?? "", formatAgo(o.at, now)].filter((s) => s !== "").join(", ");
     return `${o.reason ? `: ${o.reason}` : ""}${meta === "" ? "" : ` (${meta})`}`;
   };

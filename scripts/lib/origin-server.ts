@@ -94,7 +94,13 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
       options.onRequest?.();
       if (mode === "fail") return send(res, 503, `${id} failing\n`, { "x-origin-id": id });
       if (url.pathname.endsWith("/redirect")) return send(res, 302, "", { location: "/elsewhere", "x-origin-id": id });
-      if (url.pathname.endsWith("/hop-headers")) return send(res, 200, "hop\n", { "x-origin-id": id, connection: "keep-alive, x-hop", "x-hop": "for this connection only", "proxy-connection": "keep-alive" });
+      if (url.pathname.endsWith("/hop-headers"))
+        return send(res, 200, "hop\n", {
+          "x-origin-id": id,
+          connection: "keep-alive, x-hop",
+          "x-hop": "for this connection only",
+          "proxy-connection": "keep-alive",
+        });
       res.writeHead(200, { "content-type": "application/json", "x-origin-id": id, connection: "keep-alive", "keep-alive": "timeout=5" });
       res.end(
         JSON.stringify({

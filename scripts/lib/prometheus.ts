@@ -29,7 +29,7 @@ const TYPE = new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|unty
 const SAMPLE = new RegExp(`^(${NAME})(?:\\{((?:${LABEL_NAME}="${LABEL_VALUE}")(?:,${LABEL_NAME}="${LABEL_VALUE}")*)\\})? (\\S+)$`);
 const LABEL_PAIR = new RegExp(`(${LABEL_NAME})="(${LABEL_VALUE})"`, "g");
 
-function unescape(value: string): string {
+function unescapeLabel(value: string): string {
   return value.replace(/\\(["\\n])/g, (_, c: string) => (c === "n" ? "\n" : c));
 }
 
@@ -57,7 +57,11 @@ function familyOf(name: string, type: ReadonlyMap<string, string>): string | und
 
 /** A series' identity without `le`: its labels sorted. */
 function seriesKey(labels: Readonly<Record<string, string>>): string {
-  return JSON.stringify(Object.entries(labels).filter(([k]) => k !== "le").sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return JSON.stringify(
+    Object.entries(labels)
+      .filter(([k]) => k !== "le")
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
 }
 
 interface HistogramParts {
@@ -85,7 +89,8 @@ function checkHistograms(samples: readonly MetricSample[], type: ReadonlyMap<str
       if (Number.isNaN(bound)) throw new Error(`${id}: le="${le}" is not a number`);
       const previous = parts.buckets.at(-1);
       if (previous !== undefined && !(bound > previous.le)) throw new Error(`${id}: le="${le}" does not rise`);
-      if (previous !== undefined && s.value < previous.count) throw new Error(`${id}: bucket le="${le}" (${s.value}) is below the one before (${previous.count}): buckets must be cumulative`);
+      if (previous !== undefined && s.value < previous.count)
+        throw new Error(`${id}: bucket le="${le}" (${s.value}) is below the one before (${previous.count}): buckets must be cumulative`);
       parts.buckets.push({ le: bound, count: s.value });
     } else if (s.name === `${family}_sum`) {
       parts.sum = s.value;
@@ -127,7 +132,7 @@ export function parsePrometheus(text: string): ParsedMetrics {
     const name = sample[1] ?? "";
     if (familyOf(name, type) === undefined) throw new Error(`sample of ${name} before its TYPE`);
     const labels: Record<string, string> = {};
-    for (const pair of (sample[2] ?? "").matchAll(LABEL_PAIR)) labels[pair[1] ?? ""] = unescape(pair[2] ?? "");
+    for (const pair of (sample[2] ?? "").matchAll(LABEL_PAIR)) labels[pair[1] ?? ""] = unescapeLabel(pair[2] ?? "");
     const value = parseValue(sample[3] ?? "");
     if (Number.isNaN(value) && sample[3] !== "NaN") throw new Error(`value of ${name} is not a number: ${sample[3]}`);
     samples.push({ name, labels, value });

@@ -14,7 +14,10 @@ export interface Paint {
 }
 
 /** Whether output should be coloured: a terminal, and NO_COLOR unset or empty. */
-export function colourWanted(isTTY: boolean | undefined = process.stdout.isTTY, env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+export function colourWanted(
+  isTTY: boolean | undefined = process.stdout.isTTY,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): boolean {
   const noColor = env["NO_COLOR"];
   return isTTY === true && (noColor === undefined || noColor === "");
 }
@@ -40,7 +43,12 @@ export function displayWidth(text: string): number {
  * Rows under a header, columns two spaces apart, the last column unpadded. `maxWidth`
  * caps a column (longer cells end in …); cells must be uncoloured to be cut.
  */
-export function renderTable(header: readonly string[], rows: readonly (readonly string[])[], p: Paint, maxWidth: readonly (number | undefined)[] = []): string {
+export function renderTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  p: Paint,
+  maxWidth: readonly (number | undefined)[] = [],
+): string {
   const cut = (cell: string, column: number): string => {
     const max = maxWidth[column];
     if (max === undefined || displayWidth(cell) <= max) return cell;

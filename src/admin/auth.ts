@@ -84,7 +84,11 @@ export function adminAuth(): MiddlewareHandler<AdminEnv> {
     const browser = c.req.method === "GET" && (c.req.header("accept") ?? "").includes("text/html");
     if ((c.env.ADMIN_TOKEN ?? "") === "") return unauthorized("the admin API is disabled: ADMIN_TOKEN is not set", browser);
     const token = presentedToken(c.req.header("authorization"));
-    if (token === undefined) return unauthorized("missing bearer token: send Authorization: Bearer <token> (or HTTP Basic with the token as the password)", browser);
+    if (token === undefined)
+      return unauthorized(
+        "missing bearer token: send Authorization: Bearer <token> (or HTTP Basic with the token as the password)",
+        browser,
+      );
     const scope = await scopeOf(token, c.env, c.req.path);
     if (scope === undefined) return unauthorized("wrong token", browser);
     if (scope === "read" && !isReadOnly(c.req.method, c.req.path)) {

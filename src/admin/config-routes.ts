@@ -54,15 +54,26 @@ const VersionSchema = z
     changes: ChangeCounts.nullable(),
   })
   .openapi("ConfigVersion");
-const VersionParam = z.object({ version: z.coerce.number().int().positive().openapi({ param: { name: "version", in: "path" } }) });
+const VersionParam = z.object({
+  version: z.coerce
+    .number()
+    .int()
+    .positive()
+    .openapi({ param: { name: "version", in: "path" } }),
+});
 const ConfigDocument = ConfigSchema.openapi("ConfigDocument");
 const tooLarge = { 413: jsonResponse(ErrorSchema, `The body is larger than ${MAX_CONFIG_BYTES} bytes.`) };
 const unavailable = { 503: jsonResponse(ErrorSchema, "KV or the Durable Object could not be reached; nothing was stored.") };
 
-const limitBody = bodyLimit({ maxSize: MAX_CONFIG_BYTES, onError: () => jsonError(413, "body_too_large", `config document is larger than ${MAX_CONFIG_BYTES} bytes`) });
+const limitBody = bodyLimit({
+  maxSize: MAX_CONFIG_BYTES,
+  onError: () => jsonError(413, "body_too_large", `config document is larger than ${MAX_CONFIG_BYTES} bytes`),
+});
 
 /** The body parsed and fully validated, or the 400 that says why not. */
-async function readDocument(c: Context<AdminEnv>): Promise<{ document: unknown; config: Config } | { error: Response; issues?: readonly ConfigIssue[] }> {
+async function readDocument(
+  c: Context<AdminEnv>,
+): Promise<{ document: unknown; config: Config } | { error: Response; issues?: readonly ConfigIssue[] }> {
   const text = await c.req.text();
   let document: unknown;
   try {
@@ -71,14 +82,21 @@ async function readDocument(c: Context<AdminEnv>): Promise<{ document: unknown; 
     return { error: jsonError(400, "invalid_json", `body is not valid JSON: ${errorMessage(error)}`) };
   }
   const result = validateConfig(document);
-  if (!result.ok) return { error: jsonError(400, "invalid_config", `config rejected: ${result.issues.length} problem(s), nothing was stored`, { issues: result.issues }), issues: result.issues };
+  if (!result.ok)
+    return {
+      error: jsonError(400, "invalid_config", `config rejected: ${result.issues.length} problem(s), nothing was stored`, {
+        issues: result.issues,
+      }),
+      issues: result.issues,
+    };
   return { document, config: result.config };
 }
 
 function reasonFrom(c: Context<AdminEnv>): string | undefined | Response {
   const reason = c.req.header("x-edgeway-reason")?.trim();
   if (reason === undefined || reason === "") return undefined;
-  if (reason.length > MAX_REASON_LENGTH || /\p{Cc}/u.test(reason)) return jsonError(400, "invalid_reason", `x-edgeway-reason: at most ${MAX_REASON_LENGTH} printable characters`);
+  if (reason.length > MAX_REASON_LENGTH || /\p{Cc}/u.test(reason))
+    return jsonError(400, "invalid_reason", `x-edgeway-reason: at most ${MAX_REASON_LENGTH} printable characters`);
   return reason;
 }
 
@@ -87,7 +105,12 @@ function reasonFrom(c: Context<AdminEnv>): string | undefined | Response {
  * Order: allocate the version (Durable Object), write the versioned copy, then the
  * pointer; any failure before the pointer leaves the config in force as it was.
  */
-async function storeVersion(c: Context<AdminEnv>, document: unknown, config: Config, provenance: { reason?: string | undefined; rollbackOf?: number }): Promise<Response> {
+async function storeVersion(
+  c: Context<AdminEnv>,
+  document: unknown,
+  config: Config,
+  provenance: { reason?: string | undefined; rollbackOf?: number },
+): Promise<Response> {
   await isolate.config.refresh(c.env.CONFIG, Date.now(), reportConfigProblem);
   const inForce = isolate.config.current?.envelope;
   let version: number;
@@ -114,10 +137,19 @@ async function storeVersion(c: Context<AdminEnv>, document: unknown, config: Con
   isolate.config.install({ compiled: compileConfig(config, version), envelope }, Date.now());
   const stub = originStateStub(c.env);
   // Start the alarm loop now, so sub-minute monitors in this config run without waiting for the cron tick.
-  c.executionCtx.waitUntil(stub.ensureAlarm().catch((error: unknown) => failStatic("durable_object", "alarm_start_failed", { message: errorMessage(error) })));
-  c.executionCtx.waitUntil(pruneHistory(c.env.CONFIG, version).catch((error: unknown) => log("warn", "config_history_prune_failed", { message: errorMessage(error) })));
+  c.executionCtx.waitUntil(
+    stub.ensureAlarm().catch((error: unknown) => failStatic("durable_object", "alarm_start_failed", { message: errorMessage(error) })),
+  );
+  c.executionCtx.waitUntil(
+    pruneHistory(c.env.CONFIG, version).catch((error: unknown) =>
+      log("warn", "config_history_prune_failed", { message: errorMessage(error) }),
+    ),
+  );
   const what = provenance.rollbackOf === undefined ? "stored" : `restored from version ${provenance.rollbackOf}`;
-  c.set("auditSummary", `config version ${version} ${what} (+${changes.added} -${changes.removed} ~${changes.changed})${provenance.reason === undefined ? "" : `: ${provenance.reason}`}`);
+  c.set(
+    "auditSummary",
+    `config version ${version} ${what} (+${changes.added} -${changes.removed} ~${changes.changed})${provenance.reason === undefined ? "" : `: ${provenance.reason}`}`,
+  );
   log("info", "config_changed", {
     version,
     previous: inForce?.version ?? null,
@@ -137,9 +169,15 @@ configRoutes.openAPIRegistry.registerPath({
   path: "/config",
   tags: ["Config"],
   summary: "Validate a config document and put it in force",
-  description: "Validated in full first; a rejected document stores nothing. Optional headers: x-edgeway-reason (why, kept in history), x-edgeway-actor (who).",
+  description:
+    "Validated in full first; a rejected document stores nothing. Optional headers: x-edgeway-reason (why, kept in history), x-edgeway-actor (who).",
   request: { body: jsonBody(ConfigDocument, "The config document.") },
-  responses: { 200: jsonResponse(z.object({ version: z.number() }), "Stored and in force."), ...errorResponses, ...tooLarge, ...unavailable },
+  responses: {
+    200: jsonResponse(z.object({ version: z.number() }), "Stored and in force."),
+    ...errorResponses,
+    ...tooLarge,
+    ...unavailable,
+  },
 });
 configRoutes.put("/config", limitBody, async (c) => {
   const reason = reasonFrom(c);
@@ -157,7 +195,12 @@ configRoutes.openAPIRegistry.registerPath({
   request: { body: jsonBody(ConfigDocument, "The config document to check.") },
   responses: {
     200: jsonResponse(
-      z.object({ valid: z.literal(true), version: z.number().nullable(), summary: z.object({ origins: z.number(), pools: z.number(), routes: z.number() }), diff: z.array(ChangeSchema) }),
+      z.object({
+        valid: z.literal(true),
+        version: z.number().nullable(),
+        summary: z.object({ origins: z.number(), pools: z.number(), routes: z.number() }),
+        diff: z.array(ChangeSchema),
+      }),
       "Valid; `diff` is against the config in force (`version`).",
     ),
     ...errorResponses,
@@ -186,7 +229,11 @@ configRoutes.openAPIRegistry.registerPath({
   path: "/config",
   tags: ["Config"],
   summary: "The config document in force",
-  responses: { 200: jsonResponse(ConfigDocument, "The document as stored; headers x-edgeway-config-version and x-edgeway-config-updated-at."), ...errorResponses, 404: jsonResponse(ErrorSchema, "No config stored yet.") },
+  responses: {
+    200: jsonResponse(ConfigDocument, "The document as stored; headers x-edgeway-config-version and x-edgeway-config-updated-at."),
+    ...errorResponses,
+    404: jsonResponse(ErrorSchema, "No config stored yet."),
+  },
 });
 configRoutes.get("/config", async (c) => {
   await isolate.config.refresh(c.env.CONFIG, Date.now(), reportConfigProblem);
@@ -198,7 +245,14 @@ configRoutes.get("/config", async (c) => {
 });
 
 function versionView(m: Omit<ConfigEnvelope, "document">): z.infer<typeof VersionSchema> {
-  return { version: m.version, updatedAt: m.updatedAt, actor: m.actor ?? null, reason: m.reason ?? null, rollbackOf: m.rollbackOf ?? null, changes: m.changes ?? null };
+  return {
+    version: m.version,
+    updatedAt: m.updatedAt,
+    actor: m.actor ?? null,
+    reason: m.reason ?? null,
+    rollbackOf: m.rollbackOf ?? null,
+    changes: m.changes ?? null,
+  };
 }
 
 configRoutes.openapi(
@@ -209,7 +263,10 @@ configRoutes.openapi(
     summary: "Stored config versions, newest first",
     request: { query: z.object({ limit: z.coerce.number().int().min(1).max(HISTORY_KEEP).default(20) }) },
     responses: {
-      200: jsonResponse(z.object({ current: z.number().nullable(), versions: z.array(VersionSchema) }), `The newest versions (up to ${HISTORY_KEEP} are kept).`),
+      200: jsonResponse(
+        z.object({ current: z.number().nullable(), versions: z.array(VersionSchema) }),
+        `The newest versions (up to ${HISTORY_KEEP} are kept).`,
+      ),
       ...errorResponses,
       ...unavailable,
     },
@@ -218,7 +275,13 @@ configRoutes.openapi(
     await isolate.config.refresh(c.env.CONFIG, Date.now(), reportConfigProblem);
     try {
       const history = await listHistory(c.env.CONFIG);
-      return c.json({ current: isolate.config.current?.envelope.version ?? null, versions: history.slice(0, c.req.valid("query").limit).map(versionView) }, 200);
+      return c.json(
+        {
+          current: isolate.config.current?.envelope.version ?? null,
+          versions: history.slice(0, c.req.valid("query").limit).map(versionView),
+        },
+        200,
+      );
     } catch (error) {
       return jsonError(503, "kv_unavailable", `could not list config history: ${errorMessage(error)}`) as never;
     }
@@ -233,7 +296,10 @@ configRoutes.openapi(
     summary: "One stored version: its document and what it changed from the version before",
     request: { params: VersionParam },
     responses: {
-      200: jsonResponse(VersionSchema.extend({ document: z.unknown(), diff: z.array(ChangeSchema), previous: z.number().nullable() }), "The version, and its diff against `previous`."),
+      200: jsonResponse(
+        VersionSchema.extend({ document: z.unknown(), diff: z.array(ChangeSchema), previous: z.number().nullable() }),
+        "The version, and its diff against `previous`.",
+      ),
       ...errorResponses,
       404: jsonResponse(ErrorSchema, "No such version is kept."),
     },
@@ -241,9 +307,18 @@ configRoutes.openapi(
   async (c) => {
     const { version } = c.req.valid("param");
     const envelope = await readVersion(c.env.CONFIG, version);
-    if (envelope === undefined) return jsonError(404, "unknown_version", `version: ${version} is not stored (the newest ${HISTORY_KEEP} versions are kept)`) as never;
+    if (envelope === undefined)
+      return jsonError(404, "unknown_version", `version: ${version} is not stored (the newest ${HISTORY_KEEP} versions are kept)`) as never;
     const before = await previousVersion(c.env.CONFIG, version);
-    return c.json({ ...versionView(envelope), document: envelope.document, previous: before?.version ?? null, diff: diffConfigs(before?.document, envelope.document) }, 200);
+    return c.json(
+      {
+        ...versionView(envelope),
+        document: envelope.document,
+        previous: before?.version ?? null,
+        diff: diffConfigs(before?.document, envelope.document),
+      },
+      200,
+    );
   },
 );
 
@@ -254,7 +329,10 @@ configRoutes.openapi(
     tags: ["Config"],
     summary: "Put an earlier version back in force (stored as a new version)",
     request: {
-      body: jsonBody(z.object({ version: z.number().int().positive(), reason: z.string().trim().min(1).max(MAX_REASON_LENGTH).optional() }).strict(), "The version to restore, and why."),
+      body: jsonBody(
+        z.object({ version: z.number().int().positive(), reason: z.string().trim().min(1).max(MAX_REASON_LENGTH).optional() }).strict(),
+        "The version to restore, and why.",
+      ),
     },
     responses: {
       200: jsonResponse(z.object({ version: z.number(), rolledBackTo: z.number() }), "Restored, as a new version."),
@@ -267,9 +345,16 @@ configRoutes.openapi(
   async (c) => {
     const { version, reason } = c.req.valid("json");
     const envelope = await readVersion(c.env.CONFIG, version);
-    if (envelope === undefined) return jsonError(404, "unknown_version", `version: ${version} is not stored (the newest ${HISTORY_KEEP} versions are kept)`) as never;
+    if (envelope === undefined)
+      return jsonError(404, "unknown_version", `version: ${version} is not stored (the newest ${HISTORY_KEEP} versions are kept)`) as never;
     const result = validateConfig(envelope.document);
-    if (!result.ok) return jsonError(409, "invalid_config", `version ${version} no longer validates: ${result.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, { issues: result.issues }) as never;
+    if (!result.ok)
+      return jsonError(
+        409,
+        "invalid_config",
+        `version ${version} no longer validates: ${result.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+        { issues: result.issues },
+      ) as never;
     return (await storeVersion(c, envelope.document, result.config, { reason, rollbackOf: version })) as never;
   },
 );

@@ -88,7 +88,9 @@ const IP = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3
 
 /** One query value, given once. */
 function single(description: string, required: boolean) {
-  return z.string({ error: (issue) => (issue.input === undefined ? (required ? "required" : "invalid") : "give it once") }).describe(description);
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? (required ? "required" : "invalid") : "give it once") })
+    .describe(description);
 }
 
 /** A repeatable query value: one string or several; each checked by `problem`. */
@@ -117,7 +119,10 @@ const ExplainQuery = z.strictObject({
     .regex(/^[A-Za-z]{1,20}$/, "must be an HTTP method, e.g. GET")
     .optional()
     .openapi({ example: "GET" }),
-  geo: single(`Where the client is, in the syntax of the ${DEBUG_GEO_HEADER} header: "country=DE; continent=EU; lat=52.52; lon=13.40; colo=FRA" (any subset). Replaces request.cf as a whole; default: this call's own.`, false)
+  geo: single(
+    `Where the client is, in the syntax of the ${DEBUG_GEO_HEADER} header: "country=DE; continent=EU; lat=52.52; lon=13.40; colo=FRA" (any subset). Replaces request.cf as a whole; default: this call's own.`,
+    false,
+  )
     .superRefine((value, ctx) => {
       const p = geoProblem(value);
       if (p !== undefined) ctx.addIssue({ code: "custom", message: p });
@@ -146,11 +151,24 @@ function asList(value: string | string[] | undefined): string[] {
 
 // ---- response --------------------------------------------------------------------------
 
-const Basis = z.enum(["deterministic", "rotation", "draw"]).describe("deterministic: what the data plane picks for these inputs; rotation: a per-isolate rotation, shown where a fresh one starts (see shares); draw: one random draw (see shares).");
+const Basis = z
+  .enum(["deterministic", "rotation", "draw"])
+  .describe(
+    "deterministic: what the data plane picks for these inputs; rotation: a per-isolate rotation, shown where a fresh one starts (see shares); draw: one random draw (see shares).",
+  );
 const Coordinates = z.object({ lat: z.number(), lon: z.number() });
-const ClientString = z.object({ value: z.string(), source: z.string().describe("geo parameter, ip parameter, request.cf, x-edgeway-debug-geo header or cf-connecting-ip.") }).nullable();
+const ClientString = z
+  .object({
+    value: z.string(),
+    source: z.string().describe("geo parameter, ip parameter, request.cf, x-edgeway-debug-geo header or cf-connecting-ip."),
+  })
+  .nullable();
 const ClientNumber = z.object({ value: z.number(), source: z.string() }).nullable();
-const Valve = z.object({ active: z.boolean().describe("Whether it decides this request."), pools: z.array(z.string()), detail: z.string() });
+const Valve = z.object({
+  active: z.boolean().describe("Whether it decides this request."),
+  pools: z.array(z.string()),
+  detail: z.string(),
+});
 const PlannedTry = z.object({
   attempt: z.number().int(),
   pool: z.string(),
@@ -169,15 +187,40 @@ const ExplainedOrigin = z
     enabled: z.boolean(),
     configuredWeight: z.number().nullable().describe("The weight in the config document (null for a registered origin)."),
     weight: z.number().describe("The effective weight steering uses, after overrides (disabled > drained > weight override > document)."),
-    overrides: z.array(z.object({ kind: z.enum(OVERRIDE_KINDS), value: z.union([z.string(), z.number()]), reason: z.string(), actor: z.string(), at: z.number() })),
+    overrides: z.array(
+      z.object({
+        kind: z.enum(OVERRIDE_KINDS),
+        value: z.union([z.string(), z.number()]),
+        reason: z.string(),
+        actor: z.string(),
+        at: z.number(),
+      }),
+    ),
     healthy: z.boolean().describe("Healthy as steering sees it: the snapshot says healthy and outlier detection has not ejected it."),
     status: z
-      .object({ healthy: z.boolean(), reason: z.string(), since: z.number(), lastProbeAt: z.number().nullable(), forced: z.boolean().describe("A forced health override decides, not probes.") })
+      .object({
+        healthy: z.boolean(),
+        reason: z.string(),
+        since: z.number(),
+        lastProbeAt: z.number().nullable(),
+        forced: z.boolean().describe("A forced health override decides, not probes."),
+      })
       .nullable()
-      .describe("The health snapshot's word: probes or heartbeats, or a forced state. Null: the snapshot does not know the origin, which counts as healthy."),
-    ejection: z.object({ kind: z.enum(EJECTION_KINDS), at: z.number(), until: z.number(), count: z.number().int(), reason: z.string() }).nullable(),
-    candidate: z.boolean().describe("May take the first try when steering reaches its pool: enabled, weight > 0, healthy (or any while the pool is in panic), and the pool up."),
-    excluded: z.enum(["disabled", "weight-zero", "unhealthy", "ejected", "pool-down"]).nullable().describe("Why it is not a candidate: its own state first, else its pool being down."),
+      .describe(
+        "The health snapshot's word: probes or heartbeats, or a forced state. Null: the snapshot does not know the origin, which counts as healthy.",
+      ),
+    ejection: z
+      .object({ kind: z.enum(EJECTION_KINDS), at: z.number(), until: z.number(), count: z.number().int(), reason: z.string() })
+      .nullable(),
+    candidate: z
+      .boolean()
+      .describe(
+        "May take the first try when steering reaches its pool: enabled, weight > 0, healthy (or any while the pool is in panic), and the pool up.",
+      ),
+    excluded: z
+      .enum(["disabled", "weight-zero", "unhealthy", "ejected", "pool-down"])
+      .nullable()
+      .describe("Why it is not a candidate: its own state first, else its pool being down."),
     share: z.number().describe("Its share of the pool's requests under the pool's steering, 0–1."),
     latencyMs: z.number().nullable().describe("This isolate's peak-EWMA latency estimate."),
     outstanding: z.number().describe("Requests in flight to it from this isolate."),
@@ -198,7 +241,13 @@ const ExplainedPool = z
     panic: z.boolean().describe("healthy ÷ enabled < panicThreshold: traffic spreads over every enabled origin."),
     panicThreshold: z.number(),
     candidates: z.array(z.string()).describe("Origins that may take the first try here (none when the pool is down)."),
-    outlierDetection: z.object({ enabled: z.boolean(), ejected: z.number().int(), maxEjected: z.number().int(), maxEjectionPercent: z.number(), atLimit: z.boolean() }),
+    outlierDetection: z.object({
+      enabled: z.boolean(),
+      ejected: z.number().int(),
+      maxEjected: z.number().int(),
+      maxEjectionPercent: z.number(),
+      atLimit: z.boolean(),
+    }),
     origins: z.array(ExplainedOrigin),
   })
   .openapi("ExplainedPool");
@@ -220,12 +269,31 @@ const Explanation = z
           pinned: z.boolean(),
           message: z.string(),
         }),
-        z.object({ kind: z.literal("error"), status: z.union([z.literal(404), z.literal(503)]), code: z.enum(["no_route", "no_healthy_origin", "affine_origin_unavailable"]), message: z.string() }),
+        z.object({
+          kind: z.literal("error"),
+          status: z.union([z.literal(404), z.literal(503)]),
+          code: z.enum(["no_route", "no_healthy_origin", "affine_origin_unavailable"]),
+          message: z.string(),
+        }),
       ])
       .describe("Where the first try goes, or the error Edgeway would answer with."),
-    health: z.object({ source: z.enum(["isolate", "durable_object", "none"]), generatedAt: z.number().nullable() }).describe("The health snapshot explained with: this isolate's, a fresh one from the Durable Object, or none (every origin counts as healthy)."),
-    route: z.object({ id: z.string(), match: z.object({ host: z.string(), pathPrefix: z.string() }), steering: z.enum(ROUTE_STEERING) }).nullable(),
-    routesConsidered: z.array(z.object({ id: z.string(), match: z.object({ host: z.string(), pathPrefix: z.string() }), hostMatches: z.boolean(), pathMatches: z.boolean(), chosen: z.boolean() })),
+    health: z
+      .object({ source: z.enum(["isolate", "durable_object", "none"]), generatedAt: z.number().nullable() })
+      .describe(
+        "The health snapshot explained with: this isolate's, a fresh one from the Durable Object, or none (every origin counts as healthy).",
+      ),
+    route: z
+      .object({ id: z.string(), match: z.object({ host: z.string(), pathPrefix: z.string() }), steering: z.enum(ROUTE_STEERING) })
+      .nullable(),
+    routesConsidered: z.array(
+      z.object({
+        id: z.string(),
+        match: z.object({ host: z.string(), pathPrefix: z.string() }),
+        hostMatches: z.boolean(),
+        pathMatches: z.boolean(),
+        chosen: z.boolean(),
+      }),
+    ),
     client: z.object({
       ip: ClientString,
       country: ClientString,
@@ -233,7 +301,10 @@ const Explanation = z
       colo: ClientString,
       lat: ClientNumber,
       lon: ClientNumber,
-      location: z.object({ lat: z.number(), lon: z.number(), from: z.enum(["coordinates", "colo", "country", "continent"]) }).nullable().describe("Where proximity steering places the client."),
+      location: z
+        .object({ lat: z.number(), lon: z.number(), from: z.enum(["coordinates", "colo", "country", "continent"]) })
+        .nullable()
+        .describe("Where proximity steering places the client."),
     }),
     affinity: z
       .object({
@@ -242,7 +313,14 @@ const Explanation = z
         onFailure: z.enum(["none", "temporary", "sticky"]),
         ttlSeconds: z.number(),
         key: z.string().nullable(),
-        cookie: z.object({ present: z.boolean(), verdict: z.enum(["absent", "verified", "invalid", "no-key"]), pinned: z.string().nullable(), state: z.enum(["usable", "unavailable", "none"]) }).nullable(),
+        cookie: z
+          .object({
+            present: z.boolean(),
+            verdict: z.enum(["absent", "verified", "invalid", "no-key"]),
+            pinned: z.string().nullable(),
+            state: z.enum(["usable", "unavailable", "none"]),
+          })
+          .nullable(),
         home: z.object({ pool: z.string(), origin: z.string(), healthy: z.boolean() }).nullable(),
         effect: z.string(),
       })
@@ -347,12 +425,19 @@ function headersFor(query: Query): Headers {
  * here as a background refresh would install it (so the explanation and this isolate's
  * next request steer by the same snapshot); else whatever this isolate has.
  */
-async function snapshotFor(env: EdgewayEnv, colo: string, now: number): Promise<{ snapshot: HealthSnapshot | undefined; source: HealthSource }> {
+async function snapshotFor(
+  env: EdgewayEnv,
+  colo: string,
+  now: number,
+): Promise<{ snapshot: HealthSnapshot | undefined; source: HealthSource }> {
   const own = isolate.health.current;
-  const ownSource = (): HealthSource => (own === undefined ? { source: "none", generatedAt: null } : { source: "isolate", generatedAt: own.generatedAt });
+  const ownSource = (): HealthSource =>
+    own === undefined ? { source: "none", generatedAt: null } : { source: "isolate", generatedAt: own.generatedAt };
   if (own !== undefined && !isolate.health.isStale(now)) return { snapshot: own, source: ownSource() };
   try {
-    const fresh = HealthSnapshotSchema.parse(await withDeadline(originStateStub(env).snapshot(colo), SNAPSHOT_TIMEOUT_MS, "the Durable Object's snapshot"));
+    const fresh = HealthSnapshotSchema.parse(
+      await withDeadline(originStateStub(env).snapshot(colo), SNAPSHOT_TIMEOUT_MS, "the Durable Object's snapshot"),
+    );
     isolate.health.set(fresh, Date.now());
     return { snapshot: fresh, source: { source: "durable_object", generatedAt: fresh.generatedAt } };
   } catch (error) {

@@ -33,14 +33,23 @@ admin.route("/", auditRoutes);
 admin.route("/", explainRoutes);
 admin.route("/", statusRoute);
 
-admin.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN, or ADMIN_READ_TOKEN for reads." });
-admin.openAPIRegistry.registerComponent("securitySchemes", "basic", { type: "http", scheme: "basic", description: "Any user name; the token as the password (for browsers)." });
+admin.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+  type: "http",
+  scheme: "bearer",
+  description: "ADMIN_TOKEN, or ADMIN_READ_TOKEN for reads.",
+});
+admin.openAPIRegistry.registerComponent("securitySchemes", "basic", {
+  type: "http",
+  scheme: "basic",
+  description: "Any user name; the token as the password (for browsers).",
+});
 admin.doc31("/openapi.json", {
   openapi: "3.1.0",
   info: {
     title: "Edgeway admin API",
     version: "1",
-    description: "Config, origin operations, health, explain, metrics and status of an Edgeway traffic manager. Paths are relative to /_edgeway.",
+    description:
+      "Config, origin operations, health, explain, metrics and status of an Edgeway traffic manager. Paths are relative to /_edgeway.",
   },
   servers: [{ url: ADMIN_PREFIX }],
   security: [{ bearer: [] }, { basic: [] }],
@@ -53,8 +62,16 @@ admin.all("*", (c) => jsonError(404, "not_found", `no admin endpoint ${c.req.met
 admin.onError((error, c) => {
   if (error instanceof HTTPException && error.status < 500) {
     const code = error.status === 415 ? "unsupported_media_type" : "bad_request";
-    return jsonError(error.status, code, `${c.req.method} ${c.req.path}: ${error.message}${error.status === 415 ? " (send content-type: application/json)" : ""}`);
+    return jsonError(
+      error.status,
+      code,
+      `${c.req.method} ${c.req.path}: ${error.message}${error.status === 415 ? " (send content-type: application/json)" : ""}`,
+    );
   }
-  log("error", "internal_error", { path: c.req.path, message: errorMessage(error), stack: error instanceof Error ? error.stack : undefined });
+  log("error", "internal_error", {
+    path: c.req.path,
+    message: errorMessage(error),
+    stack: error instanceof Error ? error.stack : undefined,
+  });
   return jsonError(500, "internal_error", `Edgeway failed to handle this admin request: ${errorMessage(error)}`);
 });

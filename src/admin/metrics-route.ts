@@ -54,7 +54,11 @@ interface DurableObjectView {
 async function fromDurableObject(env: EdgewayEnv): Promise<DurableObjectView | undefined> {
   try {
     const stub = originStateStub(env);
-    const [snapshot, probes] = await withDeadline(Promise.all([stub.snapshot(), stub.probeCounts()]), DURABLE_OBJECT_TIMEOUT_MS, "the Durable Object");
+    const [snapshot, probes] = await withDeadline(
+      Promise.all([stub.snapshot(), stub.probeCounts()]),
+      DURABLE_OBJECT_TIMEOUT_MS,
+      "the Durable Object",
+    );
     // Parse, don't cast: the object may run another code version during a deploy.
     return { snapshot: HealthSnapshotSchema.parse(snapshot), probes };
   } catch (error) {
@@ -64,12 +68,27 @@ async function fromDurableObject(env: EdgewayEnv): Promise<DurableObjectView | u
 }
 
 /** The gauges and probe counters of one scrape, in a registry of their own. */
-function scrapeMetrics(compiled: CompiledConfig | undefined, version: number, snapshot: HealthSnapshot | undefined, probes: readonly ProbeCount[] | undefined, now: number): Metrics {
+function scrapeMetrics(
+  compiled: CompiledConfig | undefined,
+  version: number,
+  snapshot: HealthSnapshot | undefined,
+  probes: readonly ProbeCount[] | undefined,
+  now: number,
+): Metrics {
   const m = new Metrics();
   m.gauge("edgeway_config_version", "Version of the config in force in this isolate (0: none).").series().set(version);
-  const healthy = m.gauge("edgeway_origin_healthy", "1 when the origin passes its health checks or an operator forced it healthy, as the Durable Object says (this isolate's snapshot when it cannot be reached).");
-  const ejected = m.gauge("edgeway_origin_ejected", "1 while outlier detection has the origin ejected (by this isolate, or by any other as the Durable Object says).");
-  const weight = m.gauge("edgeway_origin_weight", "The origin's effective weight: the config's, or an operator's override; 0 when drained or disabled.");
+  const healthy = m.gauge(
+    "edgeway_origin_healthy",
+    "1 when the origin passes its health checks or an operator forced it healthy, as the Durable Object says (this isolate's snapshot when it cannot be reached).",
+  );
+  const ejected = m.gauge(
+    "edgeway_origin_ejected",
+    "1 while outlier detection has the origin ejected (by this isolate, or by any other as the Durable Object says).",
+  );
+  const weight = m.gauge(
+    "edgeway_origin_weight",
+    "The origin's effective weight: the config's, or an operator's override; 0 when drained or disabled.",
+  );
   // Configured and registered origins alike, with admin overrides applied.
   for (const origin of compiled?.origins.values() ?? []) {
     const labels = { origin: origin.id };
@@ -78,9 +97,14 @@ function scrapeMetrics(compiled: CompiledConfig | undefined, version: number, sn
     weight.series(labels).set(origin.enabled ? origin.weight : 0);
   }
   const age = isolate.health.age(now);
-  m.gauge("edgeway_health_snapshot_age_seconds", "Age of this isolate's health snapshot (-1: none yet).").series().set(age === undefined ? -1 : age / 1000);
+  m.gauge("edgeway_health_snapshot_age_seconds", "Age of this isolate's health snapshot (-1: none yet).")
+    .series()
+    .set(age === undefined ? -1 : age / 1000);
   if (probes !== undefined) {
-    const counter = m.counter("edgeway_probes_total", "Health probe results applied by the Durable Object, by origin and result (pass, fail); every isolate reports the same totals.");
+    const counter = m.counter(
+      "edgeway_probes_total",
+      "Health probe results applied by the Durable Object, by origin and result (pass, fail); every isolate reports the same totals.",
+    );
     for (const p of probes) counter.series({ origin: p.origin, result: p.result }).inc(p.count);
   }
   return m;
@@ -88,7 +112,10 @@ function scrapeMetrics(compiled: CompiledConfig | undefined, version: number, sn
 
 metricsRoute.openapi(route, async (c) => {
   const env = c.env;
-  const [loaded, state] = await Promise.all([isolate.config.get(env.CONFIG, Date.now(), (p) => c.executionCtx.waitUntil(p), reportConfigProblem), fromDurableObject(env)]);
+  const [loaded, state] = await Promise.all([
+    isolate.config.get(env.CONFIG, Date.now(), (p) => c.executionCtx.waitUntil(p), reportConfigProblem),
+    fromDurableObject(env),
+  ]);
   const snapshot = state?.snapshot ?? isolate.health.current;
   // Registered origins and admin overrides (drain, disable, weight) as the snapshot has them.
   const compiled = loaded === undefined ? undefined : effectiveConfig(loaded.compiled, snapshot);

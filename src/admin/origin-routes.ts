@@ -16,6 +16,7 @@ import { isHealthyIn } from "../state/snapshot-cache.ts";
 import { effectiveConfig } from "../discovery/effective-config.ts";
 import { OriginOverridesSchema } from "../config/overrides.ts";
 import type { OriginOverrides, OverrideKind } from "../config/overrides.ts";
+import type { LoadedConfig } from "../config/store.ts";
 import { errorMessage } from "../observe/log.ts";
 import { jsonError } from "./errors.ts";
 import { adminRoutes, ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi.ts";
@@ -25,7 +26,13 @@ import { MAX_REASON_LENGTH } from "./config-routes.ts";
 export const originRoutes = adminRoutes();
 
 const Reason = z.string().trim().min(1, "a reason is required").max(MAX_REASON_LENGTH);
-const IdParam = z.object({ id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" }, example: "aws-use1" }) });
+const IdParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" }, example: "aws-use1" }),
+});
 const Overrides = OriginOverridesSchema.openapi("OriginOverrides");
 const OverrideResult = z.object({ origin: z.string(), overrides: Overrides }).openapi("OverrideResult");
 const failures = {
@@ -35,11 +42,11 @@ const failures = {
 };
 
 /** The config in force and the Durable Object's snapshot; a Response when either is missing. */
-async function currentState(c: Context<AdminEnv>): Promise<{ snapshot: HealthSnapshot } | Response> {
+async function currentState(c: Context<AdminEnv>): Promise<{ snapshot: HealthSnapshot; loaded: LoadedConfig } | Response> {
   const loaded = await isolate.config.get(c.env.CONFIG, Date.now(), (p) => c.executionCtx.waitUntil(p), reportConfigProblem);
   if (loaded === undefined) return jsonError(409, "no_config", "no config is stored yet");
   try {
-    return { snapshot: HealthSnapshotSchema.parse(await originStateStub(c.env).snapshot()) };
+    return { snapshot: HealthSnapshotSchema.parse(await originStateStub(c.env).snapshot()), loaded };
   } catch (error) {
     return jsonError(503, "state_unavailable", `could not reach the Durable Object: ${errorMessage(error)}`);
   }
@@ -50,16 +57,26 @@ function knownOrigin(id: string, snapshot: HealthSnapshot): boolean {
   return isolate.config.current?.compiled.origins.has(id) === true || (snapshot.registrations ?? []).some((r) => r.id === id);
 }
 
-type Change = { set: OverrideKind; value: NonNullable<OriginOverrides[OverrideKind]> } | { clear: readonly OverrideKind[]; reason?: string | undefined };
+type Change =
+  | { set: OverrideKind; value: NonNullable<OriginOverrides[OverrideKind]> }
+  | { clear: readonly OverrideKind[]; reason?: string | undefined };
 
 /** Applies one change to an origin's overrides through the Durable Object, and installs the new snapshot here. */
 async function change(c: Context<AdminEnv>, id: string, what: Change, summary: string): Promise<Response> {
   const state = await currentState(c);
   if (state instanceof Response) return state;
-  if (!knownOrigin(id, state.snapshot)) return jsonError(404, "unknown_origin", `id: no origin "${id}" in config version ${isolate.config.current?.envelope.version} or among registered origins`);
+  if (!knownOrigin(id, state.snapshot))
+    return jsonError(
+      404,
+      "unknown_origin",
+      `id: no origin "${id}" in config version ${isolate.config.current?.envelope.version} or among registered origins`,
+    );
   try {
     const stub = originStateStub(c.env);
-    const outcome = "set" in what ? await stub.setOverride(id, what.set, what.value) : await stub.clearOverrides(id, what.clear, c.get("actor"), what.reason);
+    const outcome =
+      "set" in what
+        ? await stub.setOverride(id, what.set, what.value)
+        : await stub.clearOverrides(id, what.clear, c.get("actor"), what.reason);
     isolate.health.set(HealthSnapshotSchema.parse(outcome.snapshot), Date.now());
     c.set("auditSummary", `${id}: ${summary}`);
     return c.json({ origin: id, overrides: outcome.overrides }, 200);
@@ -90,12 +107,17 @@ originRoutes.openapi(
     path: "/origins",
     tags: ["Origins"],
     summary: "Every origin with its configured and effective weight, health and overrides",
-    responses: { 200: jsonResponse(z.object({ version: z.number(), origins: z.record(z.string(), OriginView) }), "Origins by id."), ...errorResponses, 409: jsonResponse(ErrorSchema, "No config stored yet."), 503: failures[503] },
+    responses: {
+      200: jsonResponse(z.object({ version: z.number(), origins: z.record(z.string(), OriginView) }), "Origins by id."),
+      ...errorResponses,
+      409: jsonResponse(ErrorSchema, "No config stored yet."),
+      503: failures[503],
+    },
   }),
   async (c) => {
     const state = await currentState(c);
     if (state instanceof Response) return state as never;
-    const loaded = isolate.config.current!;
+    const loaded = state.loaded;
     const effective = effectiveConfig(loaded.compiled, state.snapshot);
     const overrides = state.snapshot.overrides ?? {};
     const registered = new Set((state.snapshot.registrations ?? []).map((r) => r.id));
@@ -105,7 +127,10 @@ originRoutes.openapi(
       origins[origin.id] = {
         pools: [...effective.pools.values()].filter((p) => p.origins.some((o) => o.id === origin.id)).map((p) => p.id),
         registered: registered.has(origin.id),
-        configured: { weight: configured?.weight ?? origin.weight, enabled: configured !== undefined && "enabled" in configured ? configured.enabled : true },
+        configured: {
+          weight: configured?.weight ?? origin.weight,
+          enabled: configured !== undefined && "enabled" in configured ? configured.enabled : true,
+        },
         effective: { weight: origin.weight, enabled: origin.enabled },
         healthy: isHealthyIn(state.snapshot, origin.id),
         reason: state.snapshot.origins[origin.id]?.reason ?? "not probed yet",
@@ -126,7 +151,10 @@ for (const state of ["drained", "disabled"] as const) {
       method: "post",
       path: `/origins/{id}/${verb}`,
       tags: ["Origins"],
-      summary: state === "drained" ? "Drain: weight 0 for new traffic; affinity-pinned sessions stay" : "Disable: take the origin out of every pool",
+      summary:
+        state === "drained"
+          ? "Drain: weight 0 for new traffic; affinity-pinned sessions stay"
+          : "Disable: take the origin out of every pool",
       request: { params: IdParam, body: ReasonBody },
       responses: { 200: jsonResponse(OverrideResult, "The origin's overrides now."), ...failures },
     }),
@@ -160,13 +188,21 @@ originRoutes.openapi(
     path: "/origins/{id}/weight",
     tags: ["Origins"],
     summary: "Override the origin's weight (the document's weight stays as written)",
-    request: { params: IdParam, body: jsonBody(z.object({ weight: z.number().min(0).max(1_000_000), reason: Reason }).strict(), "The weight to use, and why.") },
+    request: {
+      params: IdParam,
+      body: jsonBody(z.object({ weight: z.number().min(0).max(1_000_000), reason: Reason }).strict(), "The weight to use, and why."),
+    },
     responses: { 200: jsonResponse(OverrideResult, "The origin's overrides now."), ...failures },
   }),
   async (c) => {
     const { id } = c.req.valid("param");
     const { weight, reason } = c.req.valid("json");
-    return (await change(c, id, { set: "weight", value: { value: weight, ...provenance(c, reason) } }, `weight ${weight} (${reason})`)) as never;
+    return (await change(
+      c,
+      id,
+      { set: "weight", value: { value: weight, ...provenance(c, reason) } },
+      `weight ${weight} (${reason})`,
+    )) as never;
   },
 );
 
@@ -176,13 +212,21 @@ originRoutes.openapi(
     path: "/origins/{id}/health",
     tags: ["Origins"],
     summary: "Force the origin's health state (maintenance), whatever probes say",
-    request: { params: IdParam, body: jsonBody(z.object({ state: z.enum(["healthy", "unhealthy"]), reason: Reason }).strict(), "The state to force, and why.") },
+    request: {
+      params: IdParam,
+      body: jsonBody(z.object({ state: z.enum(["healthy", "unhealthy"]), reason: Reason }).strict(), "The state to force, and why."),
+    },
     responses: { 200: jsonResponse(OverrideResult, "The origin's overrides now."), ...failures },
   }),
   async (c) => {
     const { id } = c.req.valid("param");
     const { state, reason } = c.req.valid("json");
-    return (await change(c, id, { set: "health", value: { value: state, ...provenance(c, reason) } }, `health forced ${state} (${reason})`)) as never;
+    return (await change(
+      c,
+      id,
+      { set: "health", value: { value: state, ...provenance(c, reason) } },
+      `health forced ${state} (${reason})`,
+    )) as never;
   },
 );
 

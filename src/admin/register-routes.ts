@@ -22,7 +22,13 @@ export const MAX_REGISTRATION_BYTES = 16_384;
 
 export const registerRoutes = adminRoutes();
 
-const RegistrationResult = z.object({ id: z.string(), pool: z.string(), result: z.enum(["created", "updated", "heartbeat"]), ttlSeconds: z.number(), nextHeartbeatBy: z.string() });
+const RegistrationResult = z.object({
+  id: z.string(),
+  pool: z.string(),
+  result: z.enum(["created", "updated", "heartbeat"]),
+  ttlSeconds: z.number(),
+  nextHeartbeatBy: z.string(),
+});
 registerRoutes.openAPIRegistry.registerPath({
   method: "post",
   path: "/register",
@@ -44,7 +50,10 @@ registerRoutes.openAPIRegistry.registerPath({
   path: "/register",
   tags: ["Registration"],
   summary: "Registered origins with their heartbeat health",
-  responses: { 200: jsonResponse(z.object({ registrations: z.array(z.record(z.string(), z.unknown())) }), "Registrations."), ...errorResponses },
+  responses: {
+    200: jsonResponse(z.object({ registrations: z.array(z.record(z.string(), z.unknown())) }), "Registrations."),
+    ...errorResponses,
+  },
 });
 registerRoutes.openAPIRegistry.registerPath({
   method: "delete",
@@ -52,17 +61,26 @@ registerRoutes.openAPIRegistry.registerPath({
   tags: ["Registration"],
   summary: "Remove a registered origin",
   request: { params: z.object({ id: z.string() }) },
-  responses: { 200: jsonResponse(z.object({ id: z.string(), result: z.literal("deregistered") }), "Removed."), ...errorResponses, 404: jsonResponse(ErrorSchema, "Not registered.") },
+  responses: {
+    200: jsonResponse(z.object({ id: z.string(), result: z.literal("deregistered") }), "Removed."),
+    ...errorResponses,
+    404: jsonResponse(ErrorSchema, "Not registered."),
+  },
 });
 
 /** 400 naming every bad field, as a config PUT does. */
 function rejected(issues: readonly ConfigIssue[]): Response {
-  return jsonError(400, "invalid_registration", `registration rejected: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, { issues });
+  return jsonError(400, "invalid_registration", `registration rejected: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, {
+    issues,
+  });
 }
 
 registerRoutes.post(
   "/register",
-  bodyLimit({ maxSize: MAX_REGISTRATION_BYTES, onError: () => jsonError(413, "body_too_large", `a registration is larger than ${MAX_REGISTRATION_BYTES} bytes`) }),
+  bodyLimit({
+    maxSize: MAX_REGISTRATION_BYTES,
+    onError: () => jsonError(413, "body_too_large", `a registration is larger than ${MAX_REGISTRATION_BYTES} bytes`),
+  }),
   async (c) => {
     let body: unknown;
     try {
@@ -76,12 +94,21 @@ registerRoutes.post(
     const location = originLocationIssues(request, "");
     if (location.length > 0) return rejected(location);
     const loaded = await isolate.config.get(c.env.CONFIG, Date.now(), (p) => c.executionCtx.waitUntil(p), reportConfigProblem);
-    if (loaded === undefined) return jsonError(409, "no_config", "no config is stored yet: an origin can only join a pool of the config in force");
+    if (loaded === undefined)
+      return jsonError(409, "no_config", "no config is stored yet: an origin can only join a pool of the config in force");
     if (!loaded.compiled.pools.has(request.pool)) {
-      return jsonError(400, "unknown_pool", `pool: no pool "${request.pool}" in config version ${loaded.envelope.version} (pools: ${[...loaded.compiled.pools.keys()].join(", ")})`);
+      return jsonError(
+        400,
+        "unknown_pool",
+        `pool: no pool "${request.pool}" in config version ${loaded.envelope.version} (pools: ${[...loaded.compiled.pools.keys()].join(", ")})`,
+      );
     }
     if (loaded.compiled.origins.has(request.id)) {
-      return jsonError(409, "id_taken", `id: "${request.id}" is an origin of the config document; a registered origin needs an id of its own`);
+      return jsonError(
+        409,
+        "id_taken",
+        `id: "${request.id}" is an origin of the config document; a registered origin needs an id of its own`,
+      );
     }
     try {
       const stub = originStateStub(c.env);
@@ -91,7 +118,16 @@ registerRoutes.post(
       if (outcome.kind === "heartbeat") c.set("auditSkip", true);
       else c.set("auditSummary", `${reg.id} ${outcome.kind} in pool ${reg.pool} at ${reg.url}`);
       if (outcome.kind !== "heartbeat") isolate.health.set(HealthSnapshotSchema.parse(await stub.snapshot()), Date.now());
-      return c.json({ id: reg.id, pool: reg.pool, result: outcome.kind, ttlSeconds: reg.ttlSeconds, nextHeartbeatBy: new Date(lapsesAt(reg)).toISOString() }, outcome.kind === "created" ? 201 : 200);
+      return c.json(
+        {
+          id: reg.id,
+          pool: reg.pool,
+          result: outcome.kind,
+          ttlSeconds: reg.ttlSeconds,
+          nextHeartbeatBy: new Date(lapsesAt(reg)).toISOString(),
+        },
+        outcome.kind === "created" ? 201 : 200,
+      );
     } catch (error) {
       return jsonError(503, "state_unavailable", `could not record the registration: ${errorMessage(error)}`);
     }

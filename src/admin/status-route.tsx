@@ -35,7 +35,11 @@ const StatusQuery = z.object({
     .min(0)
     .max(3600)
     .optional()
-    .openapi({ param: { name: "refresh", in: "query" }, description: `Seconds between automatic reloads (0: none; default ${STATUS_REFRESH_SECONDS}).`, example: 30 }),
+    .openapi({
+      param: { name: "refresh", in: "query" },
+      description: `Seconds between automatic reloads (0: none; default ${STATUS_REFRESH_SECONDS}).`,
+      example: 30,
+    }),
 });
 
 const route = createRoute({
@@ -69,7 +73,12 @@ async function gather(env: EdgewayEnv): Promise<Gathered> {
     const parsed = HealthSnapshotSchema.safeParse(fresh.value);
     if (parsed.success) return { details: details.value, snapshot: parsed.data, error: undefined };
   }
-  const failure = details.status === "rejected" ? details.reason : fresh.status === "rejected" ? fresh.reason : "the Durable Object's snapshot did not parse";
+  const failure =
+    details.status === "rejected"
+      ? details.reason
+      : fresh.status === "rejected"
+        ? fresh.reason
+        : "the Durable Object's snapshot did not parse";
   const snapshot = isolate.health.current;
   return { details: undefined, snapshot, error: errorMessage(failure) };
 }
@@ -78,12 +87,17 @@ async function gather(env: EdgewayEnv): Promise<Gathered> {
 function ejectionOf(id: string, d: OriginDetails | undefined, snapshot: HealthSnapshot | undefined, now: number): OriginRow["ejection"] {
   const candidates = [isolate.outliers.ejection(id, now), d?.ejection, snapshot?.origins[id]?.ejection];
   let best: OriginRow["ejection"];
-  for (const e of candidates) if (e !== undefined && e.until > now && (best === undefined || e.until > best.until)) best = { until: e.until, reason: e.reason, kind: e.kind };
+  for (const e of candidates)
+    if (e !== undefined && e.until > now && (best === undefined || e.until > best.until))
+      best = { until: e.until, reason: e.reason, kind: e.kind };
   return best;
 }
 
 /** One origin's row: health as GET /_edgeway/health reports it, weights from the configs. */
-function rowOf(id: string, ctx: { base: CompiledConfig | undefined; effective: CompiledOrigin | undefined; gathered: Gathered; now: number }): OriginRow {
+function rowOf(
+  id: string,
+  ctx: { base: CompiledConfig | undefined; effective: CompiledOrigin | undefined; gathered: Gathered; now: number },
+): OriginRow {
   const { gathered, now } = ctx;
   const d = gathered.details?.[id];
   const fromSnapshot = gathered.snapshot?.origins[id];
@@ -95,7 +109,10 @@ function rowOf(id: string, ctx: { base: CompiledConfig | undefined; effective: C
     id,
     url: effective?.url ?? configured?.url ?? registration?.url ?? "",
     region: effective?.region ?? configured?.region ?? registration?.region,
-    registered: configured === undefined && registration !== undefined ? { lastHeartbeat: registration.lastHeartbeat, ttlSeconds: registration.ttlSeconds } : undefined,
+    registered:
+      configured === undefined && registration !== undefined
+        ? { lastHeartbeat: registration.lastHeartbeat, ttlSeconds: registration.ttlSeconds }
+        : undefined,
     // A forced health state is already applied to both, as GET /_edgeway/health reports it.
     healthy: d?.healthy ?? isHealthyIn(gathered.snapshot, id),
     reason: d?.reason ?? fromSnapshot?.reason ?? "not probed yet",
@@ -113,7 +130,12 @@ function rowOf(id: string, ctx: { base: CompiledConfig | undefined; effective: C
 }
 
 /** Everything the page shows, at `now`. */
-export async function statusProps(env: EdgewayEnv, waitUntil: (p: Promise<void>) => void, now: number, refreshSeconds: number): Promise<StatusPageProps> {
+export async function statusProps(
+  env: EdgewayEnv,
+  waitUntil: (p: Promise<void>) => void,
+  now: number,
+  refreshSeconds: number,
+): Promise<StatusPageProps> {
   const [loaded, gathered] = await Promise.all([isolate.config.get(env.CONFIG, now, waitUntil, reportConfigProblem), gather(env)]);
   const base = loaded?.compiled;
   const effective = base === undefined ? undefined : effectiveConfig(base, gathered.snapshot);
@@ -126,7 +148,11 @@ export async function statusProps(env: EdgewayEnv, waitUntil: (p: Promise<void>)
     origins: p.origins.map((o) => row(o.id)),
   }));
   const pooled = new Set(pools.flatMap((p) => p.origins.map((o) => o.id)));
-  const known = [...(effective?.origins.keys() ?? []), ...Object.keys(gathered.details ?? {}), ...(gathered.snapshot?.registrations ?? []).map((r) => r.id)];
+  const known = [
+    ...(effective?.origins.keys() ?? []),
+    ...Object.keys(gathered.details ?? {}),
+    ...(gathered.snapshot?.registrations ?? []).map((r) => r.id),
+  ];
   const unpooled = [...new Set(known)].filter((id) => !pooled.has(id)).map(row);
   return {
     now,
@@ -144,5 +170,5 @@ export async function statusProps(env: EdgewayEnv, waitUntil: (p: Promise<void>)
 statusRoute.openapi(route, async (c) => {
   const { refresh } = c.req.valid("query");
   const props = await statusProps(c.env, (p) => c.executionCtx.waitUntil(p), Date.now(), refresh ?? STATUS_REFRESH_SECONDS);
-  return c.html(html`<!DOCTYPE html>${(<StatusPage {...props} />)}`, 200, { "cache-control": "no-store" });
+  return c.html(html`<!DOCTYPE html>${<StatusPage {...props} />}`, 200, { "cache-control": "no-store" });
 });

@@ -94,7 +94,8 @@ function mustGet<V>(map: ReadonlyMap<string, V>, key: string, what: string): V {
 /** Compiles a config that validateConfig accepted. */
 export function compileConfig(config: Config, version: number): CompiledConfig {
   const origins = new Map<string, CompiledOrigin>();
-  for (const origin of config.origins) origins.set(origin.id, { ...origin, location: originLocation(origin), base: parseOriginBase(origin.url) });
+  for (const origin of config.origins)
+    origins.set(origin.id, { ...origin, location: originLocation(origin), base: parseOriginBase(origin.url) });
   const monitors = new Map(config.monitors.map((m) => [m.id, m] as const));
 
   const pools = new Map<string, CompiledPool>();
@@ -115,7 +116,11 @@ export function compileConfig(config: Config, version: number): CompiledConfig {
 
   const routes = config.routes.map((route): CompiledRoute => {
     const routePools = route.pools.map((id) => mustGet(pools, id, "pool"));
-    const geo = { colo: new Map<string, CompiledPool[]>(), country: new Map<string, CompiledPool[]>(), continent: new Map<string, CompiledPool[]>() };
+    const geo = {
+      colo: new Map<string, CompiledPool[]>(),
+      country: new Map<string, CompiledPool[]>(),
+      continent: new Map<string, CompiledPool[]>(),
+    };
     for (const [key, ids] of Object.entries(route.geo ?? {})) {
       const parsed = parseGeoKey(key);
       if (parsed === undefined) continue;

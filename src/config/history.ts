@@ -44,7 +44,11 @@ export async function readVersion(kv: KVNamespace, version: number): Promise<Con
 }
 
 /** The newest stored version older than `version`. */
-export async function previousVersion(kv: KVNamespace, version: number, history?: readonly VersionMetadata[]): Promise<ConfigEnvelope | undefined> {
+export async function previousVersion(
+  kv: KVNamespace,
+  version: number,
+  history?: readonly VersionMetadata[],
+): Promise<ConfigEnvelope | undefined> {
   const list = history ?? (await listHistory(kv));
   const before = list.find((m) => m.version < version);
   return before === undefined ? undefined : readVersion(kv, before.version);

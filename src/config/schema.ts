@@ -55,7 +55,11 @@ export const OriginSchema = z.strictObject({
   id: Id,
   url: OriginUrl,
   /** A well-known cloud region ("aws:us-east-1"); gives the origin's coordinates. */
-  region: z.string().min(1).max(REGION_NAME_MAX, `at most ${REGION_NAME_MAX} characters (region names are like "aws:us-east-1")`).optional(),
+  region: z
+    .string()
+    .min(1)
+    .max(REGION_NAME_MAX, `at most ${REGION_NAME_MAX} characters (region names are like "aws:us-east-1")`)
+    .optional(),
   lat: Latitude.optional(),
   lon: Longitude.optional(),
   /** Share of the pool's traffic = weight ÷ sum of weights; 0 drains the origin. */
@@ -147,7 +151,10 @@ export const PoolSchema = z.strictObject({
  * ("503") or a class ("5xx"). Default: connect failure, timeout and 502/503/504 (Envoy's
  * `connect-failure,gateway-error`).
  */
-export const RetryOnSchema = z.union([z.enum(["connect-failure", "timeout"]), z.string().regex(/^[45](\d\d|xx)$/, 'must be "connect-failure", "timeout", a 4xx/5xx status code such as "503", or "5xx"')]);
+export const RetryOnSchema = z.union([
+  z.enum(["connect-failure", "timeout"]),
+  z.string().regex(/^[45](\d\d|xx)$/, 'must be "connect-failure", "timeout", a 4xx/5xx status code such as "503", or "5xx"'),
+]);
 export const DEFAULT_RETRY_ON = ["connect-failure", "timeout", "502", "503", "504"];
 /** RFC 9110 §9.2.2 idempotent methods: safe to send twice. */
 export const IDEMPOTENT_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"] as const;
@@ -165,7 +172,10 @@ export const RetriesSchema = z.strictObject({
   perTryTimeoutMs: z.number().int().min(50).max(300_000).optional(),
   on: z.array(RetryOnSchema).default([...DEFAULT_RETRY_ON]),
   /** Methods that may be retried; idempotent ones by default. Add POST only for endpoints that are safe to repeat. */
-  methods: z.array(HttpMethod).min(1).default([...IDEMPOTENT_METHODS]),
+  methods: z
+    .array(HttpMethod)
+    .min(1)
+    .default([...IDEMPOTENT_METHODS]),
   budgetPercent: z.number().min(0).max(100).default(20),
   minRetriesPerSecond: z.number().min(0).max(10_000).default(10),
   /** Request bodies up to this size are buffered so a retry sends the same body; larger ones are sent once. */
@@ -192,7 +202,10 @@ export const HedgeSchema = z.strictObject({
 export const AffinitySchema = z.strictObject({
   type: z.enum(["cookie", "header", "ip"]),
   /** Cookie or header name; the cookie defaults to "__edgeway_affinity". */
-  name: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be a token (letters, digits, -_.)").optional(),
+  name: z
+    .string()
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be a token (letters, digits, -_.)")
+    .optional(),
   /** Cookie lifetime; Cloudflare's default for cookie affinity is 23 h. */
   ttlSeconds: z.number().int().min(1).max(31_536_000).default(82_800),
   onFailure: z.enum(["none", "temporary", "sticky"]).default("sticky"),
@@ -205,7 +218,10 @@ export const RouteSchema = z.strictObject({
       /** "api.example.com", "*.example.com" (any subdomain) or "*" (any host). */
       host: z
         .string()
-        .regex(/^(\*|(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)$/i, 'must be "*", a host name, or "*." followed by a host name')
+        .regex(
+          /^(\*|(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)$/i,
+          'must be "*", a host name, or "*." followed by a host name',
+        )
         .default("*"),
       /** Matches whole path segments: "/api" matches "/api" and "/api/x", not "/apix". */
       pathPrefix: z.string().startsWith("/", "must start with '/'").default("/"),

@@ -63,7 +63,8 @@ export async function readConfig(kv: KVNamespace): Promise<{ loaded: LoadedConfi
   const envelope = EnvelopeSchema.safeParse(raw);
   if (!envelope.success) return { problem: { kind: "invalid_document", message: `KV key "${CONFIG_KEY}" is not a config envelope` } };
   const result = validateConfig(envelope.data.document);
-  if (!result.ok) return { problem: { kind: "invalid_document", message: `config version ${envelope.data.version} is invalid`, issues: result.issues } };
+  if (!result.ok)
+    return { problem: { kind: "invalid_document", message: `config version ${envelope.data.version} is invalid`, issues: result.issues } };
   return { loaded: { compiled: compileConfig(result.config, envelope.data.version), envelope: envelope.data } };
 }
 
@@ -72,7 +73,11 @@ export type VersionMetadata = Omit<ConfigEnvelope, "document">;
 
 export function metadataOf(envelope: ConfigEnvelope): VersionMetadata {
   const { document: _, ...meta } = envelope;
-  return { ...meta, ...(meta.reason === undefined ? {} : { reason: meta.reason.slice(0, 300) }), ...(meta.actor === undefined ? {} : { actor: meta.actor.slice(0, 128) }) };
+  return {
+    ...meta,
+    ...(meta.reason === undefined ? {} : { reason: meta.reason.slice(0, 300) }),
+    ...(meta.actor === undefined ? {} : { actor: meta.actor.slice(0, 128) }),
+  };
 }
 
 /**
@@ -117,7 +122,12 @@ export class ConfigCache {
    * The config for a request: the cached one, refreshed in the background when stale
    * (via `defer`); only a cold isolate waits for KV.
    */
-  async get(kv: KVNamespace, now: number, defer: (p: Promise<void>) => void, onProblem: (p: LoadProblem) => void): Promise<LoadedConfig | undefined> {
+  async get(
+    kv: KVNamespace,
+    now: number,
+    defer: (p: Promise<void>) => void,
+    onProblem: (p: LoadProblem) => void,
+  ): Promise<LoadedConfig | undefined> {
     if (this.#current !== undefined) {
       if (now - this.#fetchedAt >= this.#ttlMs) defer(this.refresh(kv, now, onProblem));
       return this.#current;

@@ -15,7 +15,9 @@ export interface ConfigIssue {
   readonly message: string;
 }
 
-export type ValidationResult = { readonly ok: true; readonly config: Config } | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+export type ValidationResult =
+  | { readonly ok: true; readonly config: Config }
+  | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
 
 /** Formats a zod path as `pools[1].origins[0]`. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -72,13 +74,19 @@ function checkCoordinates(item: { lat?: number | undefined; lon?: number | undef
  * An origin's location: lat and lon together, and a region from the catalogue unless
  * lat/lon place it (used for the document's origins and for self-registered ones).
  */
-export function originLocationIssues(origin: { region?: string | undefined; lat?: number | undefined; lon?: number | undefined }, path: string): ConfigIssue[] {
+export function originLocationIssues(
+  origin: { region?: string | undefined; lat?: number | undefined; lon?: number | undefined },
+  path: string,
+): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   checkCoordinates(origin, path, issues);
   if (origin.region !== undefined && lookupRegion(origin.region) === undefined && origin.lat === undefined) {
     const hints = suggestRegions(origin.region);
     const hint = hints.length > 0 ? `; did you mean ${hints.map((h) => `"${h}"`).join(" or ")}?` : "";
-    issues.push({ path: field(path, "region"), message: `unknown region "${origin.region}" (give lat and lon for a region outside the catalogue)${hint}` });
+    issues.push({
+      path: field(path, "region"),
+      message: `unknown region "${origin.region}" (give lat and lon for a region outside the catalogue)${hint}`,
+    });
   }
   return issues;
 }
@@ -90,7 +98,9 @@ function crossReferenceIssues(config: Config): ConfigIssue[] {
   const poolIds = duplicateIds(config.pools, "pools", issues);
   duplicateIds(config.routes, "routes", issues);
 
-  config.origins.forEach((origin, i) => issues.push(...originLocationIssues(origin, `origins[${i}]`)));
+  config.origins.forEach((origin, i) => {
+    issues.push(...originLocationIssues(origin, `origins[${i}]`));
+  });
 
   config.pools.forEach((pool, i) => {
     const path = `pools[${i}]`;
@@ -102,7 +112,6 @@ function crossReferenceIssues(config: Config): ConfigIssue[] {
     if (pool.minHealthy > pool.origins.length) {
       issues.push({ path: `${path}.minHealthy`, message: `is ${pool.minHealthy} but the pool has only ${pool.origins.length} origin(s)` });
     }
-
   });
 
   const matches = new Map<string, number>();
@@ -116,7 +125,10 @@ function crossReferenceIssues(config: Config): ConfigIssue[] {
     for (const [key, pools] of Object.entries(route.geo ?? {})) {
       const parsed = parseGeoKey(key);
       if (parsed === undefined) {
-        issues.push({ path: `${path}.geo.${key}`, message: `"${key}" is not a continent (e.g. "EU"), country ("DE", or "country:NA") or colo ("FRA") code` });
+        issues.push({
+          path: `${path}.geo.${key}`,
+          message: `"${key}" is not a continent (e.g. "EU"), country ("DE", or "country:NA") or colo ("FRA") code`,
+        });
       } else {
         const canonical = `${parsed.kind}:${parsed.code}`;
         const earlier = geoSeen.get(canonical);
@@ -126,7 +138,8 @@ function crossReferenceIssues(config: Config): ConfigIssue[] {
       checkRefs(pools, poolIds, "pool", `${path}.geo.${key}`, issues);
     }
     for (const [poolId, weight] of Object.entries(route.weights ?? {})) {
-      if (!route.pools.includes(poolId)) issues.push({ path: `${path}.weights.${poolId}`, message: `pool "${poolId}" is not one of this route's pools` });
+      if (!route.pools.includes(poolId))
+        issues.push({ path: `${path}.weights.${poolId}`, message: `pool "${poolId}" is not one of this route's pools` });
       else if (!Number.isFinite(weight)) issues.push({ path: `${path}.weights.${poolId}`, message: "must be a finite number" });
     }
     if (route.steering === "weighted" && route.weights !== undefined && route.pools.every((p) => (route.weights?.[p] ?? 0) === 0)) {

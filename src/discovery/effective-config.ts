@@ -15,10 +15,14 @@ let memo: { base: CompiledConfig; registrations: number; overrides: number; effe
 export function effectiveConfig(base: CompiledConfig, snapshot: HealthSnapshot | undefined): CompiledConfig {
   const registrationsVersion = snapshot?.registrationsVersion ?? 0;
   const overridesVersion = snapshot?.overridesVersion ?? 0;
-  if (memo !== undefined && memo.base === base && memo.registrations === registrationsVersion && memo.overrides === overridesVersion) return memo.effective;
+  if (memo !== undefined && memo.base === base && memo.registrations === registrationsVersion && memo.overrides === overridesVersion)
+    return memo.effective;
   const registrations = snapshot?.registrations ?? [];
   const overrides = snapshot?.overrides ?? {};
-  const effective = registrations.length === 0 && Object.keys(overrides).length === 0 ? base : compileConfig(withOverrides(withRegistrations(base.config, registrations), overrides), base.version);
+  const effective =
+    registrations.length === 0 && Object.keys(overrides).length === 0
+      ? base
+      : compileConfig(withOverrides(withRegistrations(base.config, registrations), overrides), base.version);
   memo = { base, registrations: registrationsVersion, overrides: overridesVersion, effective };
   return effective;
 }

@@ -20,7 +20,14 @@ export const DEFAULT_TTL_SECONDS = 30;
 export const DEFAULT_DEREGISTER_AFTER_SECONDS = 600;
 
 /** An origin as the document would declare it (same id, URL and weight rules), plus where and how it registers. */
-export const RegistrationRequestSchema = OriginSchema.pick({ id: true, url: true, region: true, lat: true, lon: true, weight: true }).extend({
+export const RegistrationRequestSchema = OriginSchema.pick({
+  id: true,
+  url: true,
+  region: true,
+  lat: true,
+  lon: true,
+  weight: true,
+}).extend({
   /** The pool this origin joins; it must exist in the config in force. */
   pool: Id,
   ttlSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_TTL_SECONDS),
@@ -41,7 +48,11 @@ export type Registration = z.output<typeof RegistrationSchema>;
 export function registrationHealth(reg: Registration, now: number): { healthy: boolean; since: number; reason: string } {
   const lapsesAt = reg.lastHeartbeat + reg.ttlSeconds * 1_000;
   if (now <= lapsesAt) return { healthy: true, since: reg.lastHeartbeat, reason: `heartbeat within its ${reg.ttlSeconds} s TTL` };
-  return { healthy: false, since: lapsesAt, reason: `no heartbeat for ${Math.round((now - reg.lastHeartbeat) / 1_000)} s (TTL ${reg.ttlSeconds} s)` };
+  return {
+    healthy: false,
+    since: lapsesAt,
+    reason: `no heartbeat for ${Math.round((now - reg.lastHeartbeat) / 1_000)} s (TTL ${reg.ttlSeconds} s)`,
+  };
 }
 
 /** When the registration lapses (turns unhealthy). */

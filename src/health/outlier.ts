@@ -23,7 +23,10 @@ export type TryResult = "success" | "5xx" | "gateway-failure";
  * kind "cancelled" (a hedge that lost) → undefined (not counted), and so is a response
  * without a status (nothing to judge it by).
  */
-export function classifyTry(kind: "response" | "connect-failure" | "timeout" | "cancelled", status: number | undefined): TryResult | undefined {
+export function classifyTry(
+  kind: "response" | "connect-failure" | "timeout" | "cancelled",
+  status: number | undefined,
+): TryResult | undefined {
   if (kind === "cancelled") return undefined;
   if (kind !== "response") return "gateway-failure";
   if (status === undefined) return undefined;
@@ -122,7 +125,11 @@ export class OutlierDetector {
     } else if (s.consecutive5xx > 0 && c.consecutive5xx >= s.consecutive5xx) {
       kind = "consecutive-5xx";
       reason = `${c.consecutive5xx} consecutive 5xx (last: ${detail})`;
-    } else if (s.failurePercentageThreshold > 0 && c.windowTries >= s.failurePercentageRequestVolume && c.windowFailures * 100 >= s.failurePercentageThreshold * c.windowTries) {
+    } else if (
+      s.failurePercentageThreshold > 0 &&
+      c.windowTries >= s.failurePercentageRequestVolume &&
+      c.windowFailures * 100 >= s.failurePercentageThreshold * c.windowTries
+    ) {
       kind = "failure-percentage";
       reason = `${c.windowFailures} of ${c.windowTries} tries failed within ${s.intervalSeconds} s (last: ${detail})`;
     } else {

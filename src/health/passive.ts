@@ -9,7 +9,7 @@ import type { CompiledPool } from "../config/compile.ts";
 import type { HealthSnapshot } from "../state/snapshot.ts";
 import type { HealthView } from "../steering/select.ts";
 import { isHealthyIn } from "../state/snapshot-cache.ts";
-import { classifyTry, OutlierDetector } from "./outlier.ts";
+import { classifyTry, type OutlierDetector } from "./outlier.ts";
 import type { Ejection, OutlierPool } from "./outlier.ts";
 import type { TrafficReporter } from "../state/traffic-report.ts";
 import type { TryKind } from "../proxy/forward.ts";
@@ -58,7 +58,12 @@ export function syncFromSnapshot(detector: OutlierDetector, snapshot: HealthSnap
  * The ejection in force for an origin as this isolate knows it: its detector's, else one
  * the snapshot carries from another isolate (until the detector adopts it).
  */
-export function ejectionInForce(detector: OutlierDetector, snapshot: HealthSnapshot | undefined, originId: string, now: number): Ejection | undefined {
+export function ejectionInForce(
+  detector: OutlierDetector,
+  snapshot: HealthSnapshot | undefined,
+  originId: string,
+  now: number,
+): Ejection | undefined {
   const own = detector.ejection(originId, now);
   if (own !== undefined) return own;
   const reported = snapshot?.origins[originId]?.ejection;
@@ -66,7 +71,12 @@ export function ejectionInForce(detector: OutlierDetector, snapshot: HealthSnaps
 }
 
 /** Probe health and ejections together; `ignoreEjections` gives probe health alone. */
-export function healthView(detector: OutlierDetector, snapshot: HealthSnapshot | undefined, now: () => number, ignoreEjections = false): HealthView {
+export function healthView(
+  detector: OutlierDetector,
+  snapshot: HealthSnapshot | undefined,
+  now: () => number,
+  ignoreEjections = false,
+): HealthView {
   if (ignoreEjections) return { isHealthy: (id) => isHealthyIn(snapshot, id) };
   return { isHealthy: (id) => isHealthyIn(snapshot, id) && !detector.isEjected(id, now()) };
 }

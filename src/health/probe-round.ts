@@ -27,7 +27,12 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * the starts (the alarm loop's frequent rounds); the once-a-minute cron round starts all
  * at once, as it runs from one place and its results are recorded together.
  */
-export async function probeRound(config: CompiledConfig, pick: (monitor: Monitor) => boolean, spread: boolean, random: () => number = Math.random): Promise<ProbeRound> {
+export async function probeRound(
+  config: CompiledConfig,
+  pick: (monitor: Monitor) => boolean,
+  spread: boolean,
+  random: () => number = Math.random,
+): Promise<ProbeRound> {
   const plans = planProbes(config, pick);
   const results = await runProbes(plans, async (origin, monitor) => {
     const spreadMs = spread ? startSpreadMs(monitor) : 0;

@@ -70,7 +70,10 @@ export function combineResults(results: readonly ProbeResult[]): ProbeResult | u
 }
 
 /** Probes every planned origin; one combined result per origin. */
-export async function runProbes(plans: readonly ProbePlan[], probe: (origin: CompiledOrigin, monitor: Monitor) => Promise<ProbeResult>): Promise<ProbeResult[]> {
+export async function runProbes(
+  plans: readonly ProbePlan[],
+  probe: (origin: CompiledOrigin, monitor: Monitor) => Promise<ProbeResult>,
+): Promise<ProbeResult[]> {
   const pairs = plans.flatMap((plan) => plan.monitors.map((monitor) => ({ plan, monitor })));
   const results = await mapBounded(pairs, PROBE_CONCURRENCY, ({ plan, monitor }) => probe(plan.origin, monitor));
   return plans.flatMap((plan) => {

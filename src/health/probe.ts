@@ -54,7 +54,8 @@ async function readPrefix(body: ReadableStream<Uint8Array> | null, limit: number
 
 /** Describes a fetch or connect failure the way an operator wants to read it. */
 export function describeFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError")) return `timeout after ${timeoutMs} ms`;
+  if (error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError"))
+    return `timeout after ${timeoutMs} ms`;
   return `connect failed: ${errorMessage(error)}`;
 }
 
@@ -71,12 +72,20 @@ async function probeHttp(origin: CompiledOrigin, monitor: Monitor, started: numb
     const ok = expectedCodesMatcher(monitor.expectedCodes)(response.status);
     if (!ok) {
       await response.body?.cancel();
-      return { ...base, ok, latencyMs: Date.now() - started, status: response.status, reason: `HTTP ${response.status} (expected ${monitor.expectedCodes})` };
+      return {
+        ...base,
+        ok,
+        latencyMs: Date.now() - started,
+        status: response.status,
+        reason: `HTTP ${response.status} (expected ${monitor.expectedCodes})`,
+      };
     }
     if (monitor.expectedBody !== undefined) {
       const text = await readPrefix(response.body, BODY_SEARCH_BYTES);
       const found = text.includes(monitor.expectedBody);
-      const reason = found ? `HTTP ${response.status}` : `HTTP ${response.status} but the body lacks ${JSON.stringify(monitor.expectedBody)}`;
+      const reason = found
+        ? `HTTP ${response.status}`
+        : `HTTP ${response.status} but the body lacks ${JSON.stringify(monitor.expectedBody)}`;
       return { ...base, ok: found, latencyMs: Date.now() - started, status: response.status, reason };
     }
     await response.body?.cancel();

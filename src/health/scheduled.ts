@@ -21,7 +21,9 @@ export async function runScheduledProbes(env: Env, scheduledTime = Date.now()): 
     return undefined;
   }
   const stub = originStateStub(env);
-  const watchdog = stub.ensureAlarm().catch((error: unknown) => failStatic("durable_object", "alarm_watchdog_failed", { message: errorMessage(error) }));
+  const watchdog = stub
+    .ensureAlarm()
+    .catch((error: unknown) => failStatic("durable_object", "alarm_watchdog_failed", { message: errorMessage(error) }));
   const round = await probeRound(loaded.compiled, (m) => dueOnCronTick(m, scheduledTime), false);
   await watchdog;
   if (round.results.length === 0) return undefined;
@@ -29,6 +31,10 @@ export async function runScheduledProbes(env: Env, scheduledTime = Date.now()): 
   // alike), not here: this isolate is rarely the one scraped for /_edgeway/metrics.
   const snapshot = await stub.recordProbes(round);
   isolate.health.set(snapshot, Date.now());
-  log("info", "probes_recorded", { probed: round.results.length, failed: round.results.filter((r) => !r.ok).length, configVersion: loaded.envelope.version });
+  log("info", "probes_recorded", {
+    probed: round.results.length,
+    failed: round.results.filter((r) => !r.ok).length,
+    configVersion: loaded.envelope.version,
+  });
   return snapshot;
 }

@@ -41,7 +41,11 @@ export function initialHealth(now: number): OriginHealth {
 }
 
 /** Applies one probe result; returns the new state and the transition it caused, if any. */
-export function applyProbe(state: OriginHealth, probe: ProbeOutcome, thresholds: Thresholds): { state: OriginHealth; transition?: Transition } {
+export function applyProbe(
+  state: OriginHealth,
+  probe: ProbeOutcome,
+  thresholds: Thresholds,
+): { state: OriginHealth; transition?: Transition } {
   const consecutiveSuccesses = probe.ok ? state.consecutiveSuccesses + 1 : 0;
   const consecutiveFailures = probe.ok ? 0 : state.consecutiveFailures + 1;
   if (!state.healthy && probe.ok && consecutiveSuccesses >= thresholds.healthyThreshold) {
@@ -58,11 +62,23 @@ export function applyProbe(state: OriginHealth, probe: ProbeOutcome, thresholds:
       transition: { from: "healthy", to: "unhealthy", at: probe.at, reason },
     };
   }
-  return { state: { ...state, consecutiveSuccesses, consecutiveFailures, reason: steadyReason(state.healthy, probe, consecutiveSuccesses, consecutiveFailures, thresholds) } };
+  return {
+    state: {
+      ...state,
+      consecutiveSuccesses,
+      consecutiveFailures,
+      reason: steadyReason(state.healthy, probe, consecutiveSuccesses, consecutiveFailures, thresholds),
+    },
+  };
 }
 
 /** Why an origin stays as it is after a probe that did not move it (`since` does not change). */
 function steadyReason(healthy: boolean, probe: ProbeOutcome, successes: number, failures: number, t: Thresholds): string {
-  if (healthy) return probe.ok ? `probe passed (${probe.reason})` : `probe failed, ${failures} of ${t.unhealthyThreshold} before unhealthy (${probe.reason})`;
-  return probe.ok ? `probe passed, ${successes} of ${t.healthyThreshold} before healthy (${probe.reason})` : `${failures} consecutive probe(s) failed (last: ${probe.reason})`;
+  if (healthy)
+    return probe.ok
+      ? `probe passed (${probe.reason})`
+      : `probe failed, ${failures} of ${t.unhealthyThreshold} before unhealthy (${probe.reason})`;
+  return probe.ok
+    ? `probe passed, ${successes} of ${t.healthyThreshold} before healthy (${probe.reason})`
+    : `${failures} consecutive probe(s) failed (last: ${probe.reason})`;
 }

@@ -201,7 +201,8 @@ export class Histogram extends Family<BucketSeries> {
     if (bounds.length === 0) throw new RangeError(`histogram ${name} needs at least one bucket`);
     for (let i = 0; i < bounds.length; i++) {
       const b = bounds[i] as number;
-      if (!Number.isFinite(b) || (i > 0 && b <= (bounds[i - 1] as number))) throw new RangeError(`histogram ${name}: buckets must be finite and increasing`);
+      if (!Number.isFinite(b) || (i > 0 && b <= (bounds[i - 1] as number)))
+        throw new RangeError(`histogram ${name}: buckets must be finite and increasing`);
     }
     this.bounds = [...bounds];
   }
@@ -214,7 +215,8 @@ export class Histogram extends Family<BucketSeries> {
   samples(out: string[]): void {
     for (const s of this.all()) {
       const cumulative = s.cumulative();
-      for (let i = 0; i < cumulative.length; i++) out.push(`${this.name}_bucket${s.bucketKeys[i] ?? ""} ${formatValue(cumulative[i] ?? 0)}`);
+      for (let i = 0; i < cumulative.length; i++)
+        out.push(`${this.name}_bucket${s.bucketKeys[i] ?? ""} ${formatValue(cumulative[i] ?? 0)}`);
       out.push(`${this.name}_sum${s.key} ${formatValue(s.sum)}`, `${this.name}_count${s.key} ${formatValue(s.count)}`);
     }
   }
@@ -250,7 +252,8 @@ export class Metrics {
   /** The histogram family `name` with upper bounds `buckets` (created on first use; later calls must name the same buckets). */
   histogram(name: string, help: string, buckets: readonly number[]): Histogram {
     const family = this.#family(name, "histogram", () => new Histogram(name, help, buckets));
-    if (family.bounds.length !== buckets.length || family.bounds.some((b, i) => b !== buckets[i])) throw new TypeError(`histogram ${name} already has other buckets`);
+    if (family.bounds.length !== buckets.length || family.bounds.some((b, i) => b !== buckets[i]))
+      throw new TypeError(`histogram ${name} already has other buckets`);
     return family;
   }
 

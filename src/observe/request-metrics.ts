@@ -14,7 +14,9 @@ import type { Counter, CounterSeries, Histogram, HistogramSeries, Metrics } from
  * and 15 s above, the default route timeout, so a try that waited out the whole route
  * budget is told apart from one that took 10 s.
  */
-export const ORIGIN_LATENCY_BUCKETS_SECONDS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
+export const ORIGIN_LATENCY_BUCKETS_SECONDS: readonly number[] = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15,
+];
 
 /** `2xx` for 200…299; indexed by Math.floor(status / 100). */
 const STATUS_CLASSES = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "7xx", "8xx", "9xx"] as const;
@@ -44,11 +46,23 @@ function families(metrics: Metrics): Families {
     tries: metrics.counter("edgeway_origin_tries_total", "Tries sent to an origin, by how they ended."),
     hedges: metrics.counter("edgeway_hedges_total", "Hedged tries: a second try sent while the first was still waiting."),
     retries: metrics.counter("edgeway_retries_total", "Tries that failed and were retried on another origin."),
-    retriesSkipped: metrics.counter("edgeway_retries_skipped_total", "Retryable failures not retried, by why (budget, body-too-large, method)."),
-    panic: metrics.counter("edgeway_panic_total", "Tries sent while their pool was below its panic threshold (spread over unhealthy origins too)."),
+    retriesSkipped: metrics.counter(
+      "edgeway_retries_skipped_total",
+      "Retryable failures not retried, by why (budget, body-too-large, method).",
+    ),
+    panic: metrics.counter(
+      "edgeway_panic_total",
+      "Tries sent while their pool was below its panic threshold (spread over unhealthy origins too).",
+    ),
     ejections: metrics.counter("edgeway_ejections_total", "Origins ejected by outlier detection, by pool, origin and check."),
-    ejectionsSkipped: metrics.counter("edgeway_ejections_skipped_total", "Ejections not made because the pool already had maxEjectionPercent of its origins ejected."),
-    ejectionOverridden: metrics.counter("edgeway_ejection_overridden_total", "Tries sent to an ejected origin because ejection left the route nothing else."),
+    ejectionsSkipped: metrics.counter(
+      "edgeway_ejections_skipped_total",
+      "Ejections not made because the pool already had maxEjectionPercent of its origins ejected.",
+    ),
+    ejectionOverridden: metrics.counter(
+      "edgeway_ejection_overridden_total",
+      "Tries sent to an ejected origin because ejection left the route nothing else.",
+    ),
     latency: metrics.histogram(
       "edgeway_origin_latency_seconds",
       "Time from sending a try to the origin's response headers (or its failure), by origin and pool. Lost hedges are not counted.",

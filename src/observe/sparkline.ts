@@ -71,13 +71,20 @@ export function runs(points: readonly SparkPoint[], frame: SparkFrame): XY[][] {
 function widen(run: readonly XY[]): readonly XY[] {
   const [only] = run;
   if (run.length !== 1 || only === undefined) return run;
-  return [{ x: only.x - 1, y: only.y }, { x: only.x + 1, y: only.y }];
+  return [
+    { x: only.x - 1, y: only.y },
+    { x: only.x + 1, y: only.y },
+  ];
 }
 
 /** SVG path data for the line: one `M … L …` subpath per run; "" when nothing was measured. */
 export function linePath(points: readonly SparkPoint[], frame: SparkFrame): string {
   return runs(points, frame)
-    .map((run) => widen(run).map((p, i) => `${i === 0 ? "M" : "L"}${fmt(p.x)} ${fmt(p.y)}`).join(""))
+    .map((run) =>
+      widen(run)
+        .map((p, i) => `${i === 0 ? "M" : "L"}${fmt(p.x)} ${fmt(p.y)}`)
+        .join(""),
+    )
     .join("");
 }
 

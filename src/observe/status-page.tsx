@@ -170,7 +170,9 @@ function Weight({ o, share }: { o: OriginRow; share: number | undefined }) {
     <>
       <b class={differs ? "changed" : ""}>{o.effectiveWeight}</b>
       {differs && <span class="sub"> of {o.configuredEnabled ? o.configuredWeight : `${o.configuredWeight} (disabled in config)`}</span>}
-      <div class="sub" title="share of new traffic among the pool's available origins">{share === undefined ? "no new traffic" : `share ${percent(share)}`}</div>
+      <div class="sub" title="share of new traffic among the pool's available origins">
+        {share === undefined ? "no new traffic" : `share ${percent(share)}`}
+      </div>
     </>
   );
 }
@@ -178,14 +180,25 @@ function Weight({ o, share }: { o: OriginRow; share: number | undefined }) {
 function LatencyChart({ o, t0, now }: { o: OriginRow; t0: number; now: number }) {
   if (o.history.length === 0) return <span class="muted">no probes yet</span>;
   const points = o.history.map((h) => ({ t: h.at, v: h.ok ? h.latencyMs : null }));
-  const vMax = niceCeiling(points.map((p) => p.v), 10);
+  const vMax = niceCeiling(
+    points.map((p) => p.v),
+    10,
+  );
   const frame: SparkFrame = { ...CHART, t0, t1: now, vMax };
   const failed = o.history.filter((h) => !h.ok && h.at >= t0);
   const newest = newestProbe(o);
   const last = newest === undefined ? "" : newest.ok ? `${Math.round(newest.latencyMs)} ms` : `failed: ${newest.reason}`;
   return (
     <figure class="chart">
-      <svg class="spark latency" viewBox={`0 0 ${CHART.width} ${CHART.height}`} width={CHART.width} height={CHART.height} role="img" aria-label={`probe latency of ${o.id}, 0 to ${vMax} ms`} data-points={String(o.history.length)}>
+      <svg
+        class="spark latency"
+        viewBox={`0 0 ${CHART.width} ${CHART.height}`}
+        width={CHART.width}
+        height={CHART.height}
+        role="img"
+        aria-label={`probe latency of ${o.id}, 0 to ${vMax} ms`}
+        data-points={String(o.history.length)}
+      >
         <title>{`probe latency, ${o.history.length} probes, scale 0–${vMax} ms; red ticks: failed probes`}</title>
         <path class="area" d={areaPath(points, frame)} />
         <path class="line" d={linePath(points, frame)} />
@@ -204,20 +217,34 @@ function LatencyChart({ o, t0, now }: { o: OriginRow; t0: number; now: number })
 function ErrorChart({ o, t0, now, bucketMs }: { o: OriginRow; t0: number; now: number; bucketMs: number }) {
   const buckets = o.traffic.filter((b) => b.at >= t0 && b.tries > 0);
   if (buckets.length === 0) return <span class="muted">no traffic</span>;
-  const points = withGaps(buckets.map((b) => ({ t: b.at, v: b.failures / b.tries })), bucketMs * 1.5);
+  const points = withGaps(
+    buckets.map((b) => ({ t: b.at, v: b.failures / b.tries })),
+    bucketMs * 1.5,
+  );
   const frame: SparkFrame = { ...CHART, t0, t1: now, vMax: 1 };
   const tries = buckets.reduce((n, b) => n + b.tries, 0);
   const failures = buckets.reduce((n, b) => n + b.failures, 0);
   const newest = buckets.reduce((a, b) => (b.at > a.at ? b : a));
   return (
     <figure class="chart">
-      <svg class="spark errors" viewBox={`0 0 ${CHART.width} ${CHART.height}`} width={CHART.width} height={CHART.height} role="img" aria-label={`error rate of ${o.id}, 0 to 100 %`} data-points={String(buckets.length)}>
+      <svg
+        class="spark errors"
+        viewBox={`0 0 ${CHART.width} ${CHART.height}`}
+        width={CHART.width}
+        height={CHART.height}
+        role="img"
+        aria-label={`error rate of ${o.id}, 0 to 100 %`}
+        data-points={String(buckets.length)}
+      >
         <title>{`failed tries per ${bucketMs / 1000} s, scale 0–100 %`}</title>
         <path class="area" d={areaPath(points, frame)} />
         <path class="line" d={linePath(points, frame)} />
       </svg>
       <figcaption>
-        {percent(newest.failures / newest.tries)} now <span class="muted">· {percent(failures / tries)} of {tries} tries</span>
+        {percent(newest.failures / newest.tries)} now{" "}
+        <span class="muted">
+          · {percent(failures / tries)} of {tries} tries
+        </span>
       </figcaption>
     </figure>
   );
@@ -227,7 +254,10 @@ function Transitions({ o, now }: { o: OriginRow; now: number }) {
   if (o.transitions.length === 0) return <span class="muted">none</span>;
   const item = (t: Transition) => (
     <li>
-      <span class={`to ${t.to}`}>{t.to === "healthy" ? "▲" : "▼"} {t.to}</span> <When at={t.at} now={now} />
+      <span class={`to ${t.to}`}>
+        {t.to === "healthy" ? "▲" : "▼"} {t.to}
+      </span>{" "}
+      <When at={t.at} now={now} />
       <div class="sub">{t.reason}</div>
     </li>
   );
@@ -255,13 +285,35 @@ interface Windows {
   readonly trafficFrom: number;
 }
 
-function OriginTr({ o, share, now, windows, bucketMs, pool }: { o: OriginRow; share: number | undefined; now: number; windows: Windows; bucketMs: number; pool: string }) {
+function OriginTr({
+  o,
+  share,
+  now,
+  windows,
+  bucketMs,
+  pool,
+}: {
+  o: OriginRow;
+  share: number | undefined;
+  now: number;
+  windows: Windows;
+  bucketMs: number;
+  pool: string;
+}) {
   const state = rowState(o, now);
   const ejected = o.ejection !== undefined && o.ejection.until > now;
   const forced = o.overrides.health !== undefined;
   const probe = newestProbe(o);
   return (
-    <tr class={`origin ${state}`} data-origin={o.id} data-pool={pool} data-health={o.healthy ? "healthy" : "unhealthy"} data-state={state} data-weight={String(o.effectiveWeight)} data-configured-weight={String(o.configuredWeight)}>
+    <tr
+      class={`origin ${state}`}
+      data-origin={o.id}
+      data-pool={pool}
+      data-health={o.healthy ? "healthy" : "unhealthy"}
+      data-state={state}
+      data-weight={String(o.effectiveWeight)}
+      data-configured-weight={String(o.configuredWeight)}
+    >
       <td data-label="Origin">
         <b class="id">{o.id}</b>
         {o.registered !== undefined && <span class="chip reg">registered</span>}
@@ -319,7 +371,19 @@ function OriginTr({ o, share, now, windows, bucketMs, pool }: { o: OriginRow; sh
   );
 }
 
-function OriginTable({ origins, now, windows, bucketMs, pool }: { origins: readonly OriginRow[]; now: number; windows: Windows; bucketMs: number; pool: string }) {
+function OriginTable({
+  origins,
+  now,
+  windows,
+  bucketMs,
+  pool,
+}: {
+  origins: readonly OriginRow[];
+  now: number;
+  windows: Windows;
+  bucketMs: number;
+  pool: string;
+}) {
   const total = origins.filter((o) => available(o, now)).reduce((n, o) => n + o.effectiveWeight, 0);
   return (
     <table>
@@ -347,7 +411,14 @@ function OriginTable({ origins, now, windows, bucketMs, pool }: { origins: reado
       </thead>
       <tbody>
         {origins.map((o) => (
-          <OriginTr o={o} pool={pool} share={available(o, now) && total > 0 ? o.effectiveWeight / total : undefined} now={now} windows={windows} bucketMs={bucketMs} />
+          <OriginTr
+            o={o}
+            pool={pool}
+            share={available(o, now) && total > 0 ? o.effectiveWeight / total : undefined}
+            now={now}
+            windows={windows}
+            bucketMs={bucketMs}
+          />
         ))}
       </tbody>
     </table>
@@ -387,8 +458,9 @@ function Summary({ rows, now }: { rows: readonly OriginRow[]; now: number }) {
   return (
     <p class="summary">
       <b>{all.length}</b> origins: <span class="to healthy">{count((o) => o.healthy)} healthy</span> ·{" "}
-      <span class="to unhealthy">{count((o) => !o.healthy)} unhealthy</span> · {count((o) => o.ejection !== undefined && o.ejection.until > now)} ejected ·{" "}
-      {count((o) => !disabled(o) && o.effectiveWeight === 0)} drained · {count(disabled)} disabled · {count((o) => hasOverrides(o.overrides))} with overrides
+      <span class="to unhealthy">{count((o) => !o.healthy)} unhealthy</span> ·{" "}
+      {count((o) => o.ejection !== undefined && o.ejection.until > now)} ejected · {count((o) => !disabled(o) && o.effectiveWeight === 0)}{" "}
+      drained · {count(disabled)} disabled · {count((o) => hasOverrides(o.overrides))} with overrides
     </p>
   );
 }
@@ -417,15 +489,24 @@ export function StatusPage(props: StatusPageProps): Child {
                 config <b>v{props.config.version}</b> stored <When at={Date.parse(props.config.storedAt)} now={now} />
               </>
             )}{" "}
-            · generated {clock(now, now)} · health from {props.source === "durable_object" ? "the Durable Object" : "this isolate's snapshot"}
+            · generated {clock(now, now)} · health from{" "}
+            {props.source === "durable_object" ? "the Durable Object" : "this isolate's snapshot"}
             {props.refreshSeconds > 0 ? ` · reloads every ${props.refreshSeconds} s` : ""}
           </p>
         </header>
         {props.source === "isolate_snapshot" && (
           <p class="note" role="status">
-            The Durable Object could not be reached{props.error === undefined ? "" : ` (${props.error})`}: health below is this isolate's snapshot
-            {props.snapshotAt === undefined ? " — it has none, so every origin counts as healthy" : <> from <When at={props.snapshotAt} now={now} /></>}. Probe history, traffic and
-            transitions are unavailable.
+            The Durable Object could not be reached{props.error === undefined ? "" : ` (${props.error})`}: health below is this isolate's
+            snapshot
+            {props.snapshotAt === undefined ? (
+              " — it has none, so every origin counts as healthy"
+            ) : (
+              <>
+                {" "}
+                from <When at={props.snapshotAt} now={now} />
+              </>
+            )}
+            . Probe history, traffic and transitions are unavailable.
           </p>
         )}
         <Summary rows={rows} now={now} />
@@ -442,9 +523,11 @@ export function StatusPage(props: StatusPageProps): Child {
         )}
         <footer>
           <p class="legend">
-            <span class="badge healthy">healthy</span> <span class="badge unhealthy">unhealthy</span> <span class="badge ejected">ejected</span> (outlier detection){" "}
-            <span class="chip">drained</span> <span class="chip">disabled</span> (admin overrides). Weight: effective, then configured when they differ. Charts: probe latency
-            (red ticks: failed probes) and the share of failed tries per {props.trafficBucketMs / 1000} s bucket, over the history the Durable Object keeps. Times in UTC.
+            <span class="badge healthy">healthy</span> <span class="badge unhealthy">unhealthy</span>{" "}
+            <span class="badge ejected">ejected</span> (outlier detection) <span class="chip">drained</span>{" "}
+            <span class="chip">disabled</span> (admin overrides). Weight: effective, then configured when they differ. Charts: probe latency
+            (red ticks: failed probes) and the share of failed tries per {props.trafficBucketMs / 1000} s bucket, over the history the
+            Durable Object keeps. Times in UTC.
           </p>
         </footer>
       </body>

@@ -232,14 +232,24 @@ function plan(input: ProxyInput, policy: RetryPolicy, method: string): Plan | Pr
   const retriesOn = input.mayRetry && retries.attempts > 0;
   const methodAllowed = policy.methods.has(method);
   // A retry needs the body twice: buffer it only when a retry could happen at all.
-  if (!(retriesOn && methodAllowed)) return planFor(input, method, retriesOn, methodAllowed, undefined, request.body as ReadableStream<Uint8Array> | null);
+  if (!(retriesOn && methodAllowed))
+    return planFor(input, method, retriesOn, methodAllowed, undefined, request.body as ReadableStream<Uint8Array> | null);
   if (request.body === null) return planFor(input, method, retriesOn, methodAllowed, NO_BODY, null);
-  return prepareBody(request, retries.maxBodyBytes).then((prepared) => planFor(input, method, retriesOn, methodAllowed, prepared, prepared.body));
+  return prepareBody(request, retries.maxBodyBytes).then((prepared) =>
+    planFor(input, method, retriesOn, methodAllowed, prepared, prepared.body),
+  );
 }
 
 const NO_BODY: PreparedBody = { replayable: true, body: null };
 
-function planFor(input: ProxyInput, method: string, retriesOn: boolean, methodAllowed: boolean, prepared: PreparedBody | undefined, body: TryRequest["body"]): Plan {
+function planFor(
+  input: ProxyInput,
+  method: string,
+  retriesOn: boolean,
+  methodAllowed: boolean,
+  prepared: PreparedBody | undefined,
+  body: TryRequest["body"],
+): Plan {
   const { route } = input;
   const retries = route.source.retries;
   const replayable = prepared?.replayable === true;
@@ -263,7 +273,14 @@ export async function proxyRequest(input: ProxyInput): Promise<ProxyResult> {
   const tries = new RequestTries(input, started + route.source.timeoutMs, method, planned.body);
   const first = input.select(tries.tried);
   if (first === undefined) {
-    return { response: edgewayError(503, "no_healthy_origin", `no healthy origin for route "${route.id}"`, route.id), last: undefined, tries: 0, hedged: false, retrySkipped: undefined, untouched: false };
+    return {
+      response: edgewayError(503, "no_healthy_origin", `no healthy origin for route "${route.id}"`, route.id),
+      last: undefined,
+      tries: 0,
+      hedged: false,
+      retrySkipped: undefined,
+      untouched: false,
+    };
   }
   tries.launch(first, false);
   let final: Final | undefined;
@@ -289,7 +306,9 @@ async function race(tries: RequestTries, policy: RetryPolicy, plan: Plan): Promi
   let hedgeTimer = hedgeDelay === undefined || maxTries < 2 ? undefined : delay(hedgeDelay);
   try {
     for (;;) {
-      const waits: Promise<"hedge" | { origin: OriginTry; result: TryResult }>[] = tries.running.map((origin) => origin.result.then((result) => ({ origin, result })));
+      const waits: Promise<"hedge" | { origin: OriginTry; result: TryResult }>[] = tries.running.map((origin) =>
+        origin.result.then((result) => ({ origin, result })),
+      );
       if (hedgeTimer !== undefined) waits.push(hedgeTimer.fired);
       const event = await Promise.race(waits);
 
@@ -313,7 +332,13 @@ async function race(tries: RequestTries, policy: RetryPolicy, plan: Plan): Promi
  * What a settled try means for the request: the try that decides it, or undefined when
  * another try is under way (a retry just launched, or a hedge still running).
  */
-function onSettled(tries: RequestTries, policy: RetryPolicy, { maxTries, cannotRetry }: Plan, origin: OriginTry, result: TryResult): Final | undefined {
+function onSettled(
+  tries: RequestTries,
+  policy: RetryPolicy,
+  { maxTries, cannotRetry }: Plan,
+  origin: OriginTry,
+  result: TryResult,
+): Final | undefined {
   const retryable = isRetryable(policy, result);
   if (result.kind === "response" && !retryable) {
     const outcome = tries.settle(origin, result, false);
@@ -328,7 +353,11 @@ function onSettled(tries: RequestTries, policy: RetryPolicy, { maxTries, cannotR
   }
   const next = retryable ? nextTry(tries, maxTries, cannotRetry) : undefined;
   if (next === undefined || typeof next === "string") {
-    return { outcome: tries.settle(origin, result, false), response: result.kind === "response" ? result.response : undefined, retrySkipped: next };
+    return {
+      outcome: tries.settle(origin, result, false),
+      response: result.kind === "response" ? result.response : undefined,
+      retrySkipped: next,
+    };
   }
   tries.settle(origin, result, true);
   if (result.kind === "response") discardBody(result.response);

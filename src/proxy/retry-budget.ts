@@ -19,7 +19,8 @@ export class RetryBudget {
   readonly #retries = new Float64Array(BUCKETS);
 
   constructor(windowMs = 10_000) {
-    if (!(windowMs > 0) || !Number.isFinite(windowMs)) throw new RangeError(`retry budget window must be a positive number of ms, got ${windowMs}`);
+    if (!(windowMs > 0) || !Number.isFinite(windowMs))
+      throw new RangeError(`retry budget window must be a positive number of ms, got ${windowMs}`);
     this.#bucketMs = windowMs / BUCKETS;
     this.#windowSeconds = windowMs / 1000;
   }

@@ -113,8 +113,18 @@ export function parseDebugGeo(header: string, ip: string | undefined): ClientInf
   const lon = fields.lon === undefined ? undefined : coordinate(fields.lon, 180);
   if (fields.lat !== undefined && lat === undefined) throw new DebugGeoError(`${DEBUG_GEO_HEADER}: lat must be a number from -90 to 90`);
   if (fields.lon !== undefined && lon === undefined) throw new DebugGeoError(`${DEBUG_GEO_HEADER}: lon must be a number from -180 to 180`);
-  if (fields.country !== undefined && !/^[A-Za-z]{2}$/.test(fields.country)) throw new DebugGeoError(`${DEBUG_GEO_HEADER}: country must be a two-letter code`);
-  if (fields.continent !== undefined && !/^[A-Za-z]{2}$/.test(fields.continent)) throw new DebugGeoError(`${DEBUG_GEO_HEADER}: continent must be a two-letter code`);
-  if (fields.colo !== undefined && !/^[A-Za-z]{3}$/.test(fields.colo)) throw new DebugGeoError(`${DEBUG_GEO_HEADER}: colo must be a three-letter code`);
-  return { ip, country: fields.country?.toUpperCase(), continent: fields.continent?.toUpperCase(), colo: fields.colo?.toUpperCase(), lat, lon };
+  if (fields.country !== undefined && !/^[A-Za-z]{2}$/.test(fields.country))
+    throw new DebugGeoError(`${DEBUG_GEO_HEADER}: country must be a two-letter code`);
+  if (fields.continent !== undefined && !/^[A-Za-z]{2}$/.test(fields.continent))
+    throw new DebugGeoError(`${DEBUG_GEO_HEADER}: continent must be a two-letter code`);
+  if (fields.colo !== undefined && !/^[A-Za-z]{3}$/.test(fields.colo))
+    throw new DebugGeoError(`${DEBUG_GEO_HEADER}: colo must be a three-letter code`);
+  return {
+    ip,
+    country: fields.country?.toUpperCase(),
+    continent: fields.continent?.toUpperCase(),
+    colo: fields.colo?.toUpperCase(),
+    lat,
+    lon,
+  };
 }

@@ -27,7 +27,12 @@ export class AuditStore {
   record(entry: AuditEntry): void {
     this.#sql.exec(
       "INSERT INTO admin_audit (at, actor, method, path, status, summary) VALUES (?, ?, ?, ?, ?, ?)",
-      entry.at, entry.actor.slice(0, 128), entry.method, entry.path.slice(0, 512), entry.status, entry.summary.slice(0, 1_000),
+      entry.at,
+      entry.actor.slice(0, 128),
+      entry.method,
+      entry.path.slice(0, 512),
+      entry.status,
+      entry.summary.slice(0, 1_000),
     );
     this.#sql.exec("DELETE FROM admin_audit WHERE seq <= (SELECT seq FROM admin_audit ORDER BY seq DESC LIMIT 1 OFFSET ?)", AUDIT_ENTRIES);
   }

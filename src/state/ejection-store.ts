@@ -91,11 +91,35 @@ export class EjectionStore {
         `INSERT INTO ejections (origin_id, pool_id, kind, at, until, count, reason, uneject_on_probe, colo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (origin_id) DO UPDATE SET pool_id = excluded.pool_id, kind = excluded.kind, at = excluded.at, until = excluded.until,
            count = excluded.count, reason = excluded.reason, uneject_on_probe = excluded.uneject_on_probe, colo = excluded.colo`,
-        kept.originId, kept.poolId, kept.kind, kept.at, kept.until, kept.count, kept.reason, kept.unejectOnProbeSuccess ? 1 : 0, report.colo,
+        kept.originId,
+        kept.poolId,
+        kept.kind,
+        kept.at,
+        kept.until,
+        kept.count,
+        kept.reason,
+        kept.unejectOnProbeSuccess ? 1 : 0,
+        report.colo,
       );
-      this.#sql.exec("INSERT INTO ejection_log (origin_id, at, until, kind, reason, colo) VALUES (?, ?, ?, ?, ?, ?)", e.originId, e.at, e.until, e.kind, e.reason, report.colo);
+      this.#sql.exec(
+        "INSERT INTO ejection_log (origin_id, at, until, kind, reason, colo) VALUES (?, ?, ?, ?, ?, ?)",
+        e.originId,
+        e.at,
+        e.until,
+        e.kind,
+        e.reason,
+        report.colo,
+      );
       trimPerOrigin(this.#sql, "ejection_log", e.originId, EJECTION_LOG_PER_ORIGIN);
-      log("info", "ejection_recorded", { origin: e.originId, pool: e.poolId, kind: e.kind, until: new Date(e.until).toISOString(), count: kept.count, reason: e.reason, colo: report.colo });
+      log("info", "ejection_recorded", {
+        origin: e.originId,
+        pool: e.poolId,
+        kind: e.kind,
+        until: new Date(e.until).toISOString(),
+        count: kept.count,
+        reason: e.reason,
+        colo: report.colo,
+      });
     }
     const bucket = Math.floor(now / TRAFFIC_BUCKET_MS) * TRAFFIC_BUCKET_MS;
     for (const [originId, tries, failures] of report.counts.slice(0, MAX_REPORT_ENTRIES)) {
@@ -103,7 +127,10 @@ export class EjectionStore {
       this.#sql.exec(
         `INSERT INTO traffic (origin_id, bucket, tries, failures) VALUES (?, ?, ?, ?)
          ON CONFLICT (origin_id, bucket) DO UPDATE SET tries = traffic.tries + excluded.tries, failures = traffic.failures + excluded.failures`,
-        originId, bucket, Math.floor(tries), Math.floor(Math.min(failures, tries)),
+        originId,
+        bucket,
+        Math.floor(tries),
+        Math.floor(Math.min(failures, tries)),
       );
     }
     if (report.counts.length > 0) this.#sql.exec("DELETE FROM traffic WHERE bucket < ?", now - TRAFFIC_RETENTION_MS);
@@ -142,7 +169,11 @@ export class EjectionStore {
 
   traffic(originId: string, limit: number): TrafficBucket[] {
     return this.#sql
-      .exec<{ bucket: number; tries: number; failures: number }>("SELECT bucket, tries, failures FROM traffic WHERE origin_id = ? ORDER BY bucket DESC LIMIT ?", originId, limit)
+      .exec<{ bucket: number; tries: number; failures: number }>(
+        "SELECT bucket, tries, failures FROM traffic WHERE origin_id = ? ORDER BY bucket DESC LIMIT ?",
+        originId,
+        limit,
+      )
       .toArray()
       .map((r) => ({ at: r.bucket, tries: r.tries, failures: r.failures }));
   }
@@ -150,7 +181,9 @@ export class EjectionStore {
   /** Every origin with an ejection, a logged one or traffic counts. */
   originIds(): string[] {
     return this.#sql
-      .exec<{ origin_id: string }>("SELECT DISTINCT origin_id FROM ejection_log UNION SELECT DISTINCT origin_id FROM traffic UNION SELECT origin_id FROM ejections")
+      .exec<{ origin_id: string }>(
+        "SELECT DISTINCT origin_id FROM ejection_log UNION SELECT DISTINCT origin_id FROM traffic UNION SELECT origin_id FROM ejections",
+      )
       .toArray()
       .map((r) => r.origin_id);
   }

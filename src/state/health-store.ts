@@ -43,7 +43,9 @@ export class HealthStore {
     this.#sql = sql;
     // Whether each origin's latest probe passed, in one query rather than one per origin.
     const lastOk = new Map<string, boolean>();
-    for (const r of sql.exec<{ origin_id: string; ok: number }>("SELECT origin_id, ok FROM probe_history WHERE seq IN (SELECT MAX(seq) FROM probe_history GROUP BY origin_id)")) {
+    for (const r of sql.exec<{ origin_id: string; ok: number }>(
+      "SELECT origin_id, ok FROM probe_history WHERE seq IN (SELECT MAX(seq) FROM probe_history GROUP BY origin_id)",
+    )) {
       lastOk.set(r.origin_id, r.ok === 1);
     }
     for (const row of sql.exec<HealthRow>("SELECT * FROM origin_health")) {
@@ -81,16 +83,28 @@ export class HealthStore {
        VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (origin_id) DO UPDATE SET healthy = excluded.healthy, consecutive_successes = excluded.consecutive_successes,
          consecutive_failures = excluded.consecutive_failures, since = excluded.since, reason = excluded.reason, last_probe_at = excluded.last_probe_at`,
-      result.originId, state.healthy ? 1 : 0, state.consecutiveSuccesses, state.consecutiveFailures, state.since, state.reason, result.at,
+      result.originId,
+      state.healthy ? 1 : 0,
+      state.consecutiveSuccesses,
+      state.consecutiveFailures,
+      state.since,
+      state.reason,
+      result.at,
     );
     this.#sql.exec(
       "INSERT INTO probe_history (origin_id, at, ok, latency_ms, status, reason) VALUES (?, ?, ?, ?, ?, ?)",
-      result.originId, result.at, result.ok ? 1 : 0, result.latencyMs, result.status ?? null, result.reason,
+      result.originId,
+      result.at,
+      result.ok ? 1 : 0,
+      result.latencyMs,
+      result.status ?? null,
+      result.reason,
     );
     trimPerOrigin(this.#sql, "probe_history", result.originId, HISTORY_PER_ORIGIN);
     this.#sql.exec(
       "INSERT INTO probe_counts (origin_id, result, count) VALUES (?, ?, 1) ON CONFLICT (origin_id, result) DO UPDATE SET count = probe_counts.count + 1",
-      result.originId, result.ok ? "pass" : "fail",
+      result.originId,
+      result.ok ? "pass" : "fail",
     );
     if (transition !== undefined) this.recordTransition(result.originId, transition);
     return true;
@@ -98,7 +112,14 @@ export class HealthStore {
 
   /** Logs a transition (probes, or a registered origin's heartbeat lapsing or resuming). */
   recordTransition(originId: string, t: Transition): void {
-    this.#sql.exec("INSERT INTO transitions (origin_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)", originId, t.at, t.from, t.to, t.reason);
+    this.#sql.exec(
+      "INSERT INTO transitions (origin_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)",
+      originId,
+      t.at,
+      t.from,
+      t.to,
+      t.reason,
+    );
     trimPerOrigin(this.#sql, "transitions", originId, TRANSITIONS_PER_ORIGIN);
     log("info", "health_transition", { origin: originId, from: t.from, to: t.to, reason: t.reason });
   }
@@ -106,7 +127,9 @@ export class HealthStore {
   /** Every origin's probe counts: probes run in the alarm and in cron isolates, so the scraped isolate reads them here. */
   probeCounts(): ProbeCount[] {
     return this.#sql
-      .exec<{ origin_id: string; result: string; count: number }>("SELECT origin_id, result, count FROM probe_counts ORDER BY origin_id, result")
+      .exec<{ origin_id: string; result: string; count: number }>(
+        "SELECT origin_id, result, count FROM probe_counts ORDER BY origin_id, result",
+      )
       .toArray()
       .map((r) => ({ origin: r.origin_id, result: r.result === "pass" ? "pass" : "fail", count: r.count }));
   }
@@ -130,7 +153,15 @@ export class HealthStore {
         limit,
       )
       .toArray()
-      .map((r) => ({ at: r.at, from: r.from_state === "healthy" ? "healthy" : "unhealthy", to: r.to_state === "healthy" ? "healthy" : "unhealthy", reason: r.reason }) satisfies Transition);
+      .map(
+        (r) =>
+          ({
+            at: r.at,
+            from: r.from_state === "healthy" ? "healthy" : "unhealthy",
+            to: r.to_state === "healthy" ? "healthy" : "unhealthy",
+            reason: r.reason,
+          }) satisfies Transition,
+      );
   }
 
   /** Drops every origin not in `known`, with its history and transitions. */

@@ -117,7 +117,8 @@ export class OriginState extends DurableObject<Env> {
     }
     // Ejections of origins no probe has reached yet.
     for (const ejection of this.#ejections.all(now)) {
-      if (origins[ejection.originId] === undefined) origins[ejection.originId] = { healthy: true, since: ejection.at, reason: "not probed yet", ejection: withoutFlag(ejection) };
+      if (origins[ejection.originId] === undefined)
+        origins[ejection.originId] = { healthy: true, since: ejection.at, reason: "not probed yet", ejection: withoutFlag(ejection) };
     }
     const overrides = this.#overrides.all();
     for (const [id, o] of Object.entries(overrides)) {
@@ -154,7 +155,10 @@ export class OriginState extends DurableObject<Env> {
       sql.exec(
         `INSERT INTO colo_latency (colo, key, ewma, updated_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (colo, key) DO UPDATE SET ewma = (colo_latency.ewma + excluded.ewma) / 2, updated_at = excluded.updated_at`,
-        colo, key, ewma, now,
+        colo,
+        key,
+        ewma,
+        now,
       );
     }
     sql.exec("DELETE FROM colo_latency WHERE updated_at < ?", now - COLO_LATENCY_MAX_AGE_MS);
@@ -215,10 +219,16 @@ export class OriginState extends DurableObject<Env> {
     }
     // Origins no probe reaches (no monitor) that live traffic has reported on.
     for (const id of this.#ejections.originIds()) {
-      out[id] ??= detail(id, { healthy: true, since: 0, reason: "not probed (no monitor)", consecutiveSuccesses: 0, consecutiveFailures: 0 }, null);
+      out[id] ??= detail(
+        id,
+        { healthy: true, since: 0, reason: "not probed (no monitor)", consecutiveSuccesses: 0, consecutiveFailures: 0 },
+        null,
+      );
     }
     for (const [id, o] of Object.entries(this.#overrides.all())) {
-      const held = out[id] ?? detail(id, { healthy: true, since: 0, reason: "not probed (no monitor)", consecutiveSuccesses: 0, consecutiveFailures: 0 }, null);
+      const held =
+        out[id] ??
+        detail(id, { healthy: true, since: 0, reason: "not probed (no monitor)", consecutiveSuccesses: 0, consecutiveFailures: 0 }, null);
       out[id] = { ...held, ...(o.health === undefined ? {} : forcedHealth(o.health)), overrides: o };
     }
     return out;
@@ -230,13 +240,22 @@ export class OriginState extends DurableObject<Env> {
   }
 
   /** Sets one kind of override on an origin; returns the origin's overrides and the new snapshot. */
-  setOverride<K extends OverrideKind>(originId: string, kind: K, value: NonNullable<OriginOverrides[K]>): { overrides: OriginOverrides; snapshot: HealthSnapshot } {
+  setOverride<K extends OverrideKind>(
+    originId: string,
+    kind: K,
+    value: NonNullable<OriginOverrides[K]>,
+  ): { overrides: OriginOverrides; snapshot: HealthSnapshot } {
     const overrides = this.#overrides.set(originId, kind, value);
     return { overrides, snapshot: this.snapshot() };
   }
 
   /** Clears kinds of override on an origin; returns what is left and the new snapshot. */
-  clearOverrides(originId: string, kinds: readonly OverrideKind[], actor: string, reason?: string): { overrides: OriginOverrides; snapshot: HealthSnapshot } {
+  clearOverrides(
+    originId: string,
+    kinds: readonly OverrideKind[],
+    actor: string,
+    reason?: string,
+  ): { overrides: OriginOverrides; snapshot: HealthSnapshot } {
     const overrides = this.#overrides.clear(originId, kinds, actor, reason);
     return { overrides, snapshot: this.snapshot() };
   }
@@ -256,7 +275,10 @@ export class OriginState extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     const row = sql.exec<{ value: number }>("SELECT value FROM counters WHERE name = 'config_version'").toArray()[0];
     const next = Math.max(row?.value ?? 0, atLeast) + 1;
-    sql.exec("INSERT INTO counters (name, value) VALUES ('config_version', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", next);
+    sql.exec(
+      "INSERT INTO counters (name, value) VALUES ('config_version', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+      next,
+    );
     return next;
   }
 
@@ -300,7 +322,10 @@ export class OriginState extends DurableObject<Env> {
 
   async #scheduleNext(): Promise<void> {
     const now = Date.now();
-    const next = earliest([...[...this.#subMinute].map((id) => this.#schedule.nextDue.get(id) ?? now), this.#registrations.nextDeadline(now)]);
+    const next = earliest([
+      ...[...this.#subMinute].map((id) => this.#schedule.nextDue.get(id) ?? now),
+      this.#registrations.nextDeadline(now),
+    ]);
     if (next === undefined) {
       await this.ctx.storage.deleteAlarm();
       return;

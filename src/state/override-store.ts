@@ -39,7 +39,9 @@ export class OverrideStore {
     this.#byOrigin.set(originId, next);
     this.#sql.exec(
       "INSERT INTO origin_overrides (origin_id, kind, body) VALUES (?, ?, ?) ON CONFLICT (origin_id, kind) DO UPDATE SET body = excluded.body",
-      originId, kind, JSON.stringify(value),
+      originId,
+      kind,
+      JSON.stringify(value),
     );
     this.#bumpVersion();
     log("info", "override_set", { origin: originId, kind, ...value });
@@ -65,6 +67,9 @@ export class OverrideStore {
 
   #bumpVersion(): void {
     this.#version++;
-    this.#sql.exec("INSERT INTO counters (name, value) VALUES ('overrides_version', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", this.#version);
+    this.#sql.exec(
+      "INSERT INTO counters (name, value) VALUES ('overrides_version', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+      this.#version,
+    );
   }
 }

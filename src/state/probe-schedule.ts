@@ -8,7 +8,8 @@ export class ProbeSchedule {
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
-    for (const row of sql.exec<{ monitor_id: string; next_at: number }>("SELECT monitor_id, next_at FROM monitor_schedule")) this.#next.set(row.monitor_id, row.next_at);
+    for (const row of sql.exec<{ monitor_id: string; next_at: number }>("SELECT monitor_id, next_at FROM monitor_schedule"))
+      this.#next.set(row.monitor_id, row.next_at);
   }
 
   get nextDue(): ReadonlyMap<string, number> {
@@ -17,7 +18,11 @@ export class ProbeSchedule {
 
   set(monitorId: string, at: number): void {
     this.#next.set(monitorId, at);
-    this.#sql.exec("INSERT INTO monitor_schedule (monitor_id, next_at) VALUES (?, ?) ON CONFLICT (monitor_id) DO UPDATE SET next_at = excluded.next_at", monitorId, at);
+    this.#sql.exec(
+      "INSERT INTO monitor_schedule (monitor_id, next_at) VALUES (?, ?) ON CONFLICT (monitor_id) DO UPDATE SET next_at = excluded.next_at",
+      monitorId,
+      at,
+    );
   }
 
   /** Forgets monitors no longer in use. */

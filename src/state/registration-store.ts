@@ -46,11 +46,17 @@ export class RegistrationStore {
     this.#regs.set(request.id, { reg, lapsed: false });
     this.#sql.exec(
       "INSERT INTO registrations (id, body, lapsed) VALUES (?, ?, 0) ON CONFLICT (id) DO UPDATE SET body = excluded.body, lapsed = 0",
-      reg.id, JSON.stringify(reg),
+      reg.id,
+      JSON.stringify(reg),
     );
     if (kind !== "heartbeat") {
       this.#bumpVersion();
-      log("info", kind === "created" ? "origin_registered" : "registration_updated", { origin: reg.id, pool: reg.pool, url: reg.url, ttlSeconds: reg.ttlSeconds });
+      log("info", kind === "created" ? "origin_registered" : "registration_updated", {
+        origin: reg.id,
+        pool: reg.pool,
+        url: reg.url,
+        ttlSeconds: reg.ttlSeconds,
+      });
     }
     return { registration: reg, kind };
   }
@@ -69,7 +75,10 @@ export class RegistrationStore {
   sweep(now: number, onTransition: (id: string, t: Transition) => void): void {
     for (const [id, entry] of [...this.#regs]) {
       if (now >= deregistersAt(entry.reg)) {
-        this.deregister(id, `no heartbeat for ${Math.round((now - entry.reg.lastHeartbeat) / 1_000)} s (deregisterAfterSeconds ${entry.reg.deregisterAfterSeconds})`);
+        this.deregister(
+          id,
+          `no heartbeat for ${Math.round((now - entry.reg.lastHeartbeat) / 1_000)} s (deregisterAfterSeconds ${entry.reg.deregisterAfterSeconds})`,
+        );
         continue;
       }
       if (!entry.lapsed && now > lapsesAt(entry.reg)) {
@@ -92,6 +101,9 @@ export class RegistrationStore {
 
   #bumpVersion(): void {
     this.#version++;
-    this.#sql.exec("INSERT INTO counters (name, value) VALUES ('registrations_version', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", this.#version);
+    this.#sql.exec(
+      "INSERT INTO counters (name, value) VALUES ('registrations_version', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+      this.#version,
+    );
   }
 }

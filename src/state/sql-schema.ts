@@ -123,10 +123,17 @@ export interface EjectionRow extends Record<string, SqlStorageValue> {
 }
 
 /** Deletes all but the newest `keep` rows of `table` for one origin. */
-export function trimPerOrigin(sql: SqlStorage, table: "probe_history" | "transitions" | "ejection_log", originId: string, keep: number): void {
+export function trimPerOrigin(
+  sql: SqlStorage,
+  table: "probe_history" | "transitions" | "ejection_log",
+  originId: string,
+  keep: number,
+): void {
   sql.exec(
     `DELETE FROM ${table} WHERE origin_id = ? AND seq <= (
        SELECT seq FROM ${table} WHERE origin_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
-    originId, originId, keep,
+    originId,
+    originId,
+    keep,
   );
 }

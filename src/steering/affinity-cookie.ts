@@ -28,7 +28,10 @@ const keyCache = new Map<string, Promise<CryptoKey>>();
  * The key affinity cookies are signed with: AFFINITY_KEY, else ADMIN_TOKEN (imported once
  * per isolate); undefined when neither is set, which turns cookie affinity off.
  */
-export function cookieSigningKey(env: { readonly AFFINITY_KEY?: string | undefined; readonly ADMIN_TOKEN?: string | undefined }): Promise<CryptoKey> | undefined {
+export function cookieSigningKey(env: {
+  readonly AFFINITY_KEY?: string | undefined;
+  readonly ADMIN_TOKEN?: string | undefined;
+}): Promise<CryptoKey> | undefined {
   const secret = env.AFFINITY_KEY ?? env.ADMIN_TOKEN;
   if (secret === undefined || secret === "") return undefined;
   let key = keyCache.get(secret);

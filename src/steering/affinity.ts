@@ -40,7 +40,12 @@ function stateIn(pool: CompiledPool, originId: string, health: HealthView, fallb
 }
 
 /** Whether the response should (re)write the pin to `servedBy`. */
-export function shouldWritePin(affinity: Affinity, pinned: string | undefined, state: PinState["kind"], servedBy: string | undefined): boolean {
+export function shouldWritePin(
+  affinity: Affinity,
+  pinned: string | undefined,
+  state: PinState["kind"],
+  servedBy: string | undefined,
+): boolean {
   if (servedBy === undefined || servedBy === pinned) return false;
   if (state === "none") return true;
   return affinity.onFailure === "sticky";

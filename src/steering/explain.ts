@@ -17,7 +17,7 @@
  * are the odds.
  */
 import type { CompiledConfig, CompiledOrigin, CompiledPool, CompiledRoute, Coordinates } from "../config/compile.ts";
-import type { HashKey, PoolSteeringName, Route } from "../config/schema.ts";
+import type { PoolSteeringName, Route } from "../config/schema.ts";
 import { OVERRIDE_KINDS } from "../config/overrides.ts";
 import type { OriginOverrides, OverrideKind } from "../config/overrides.ts";
 import type { ClientInfo } from "../routing/client.ts";
@@ -39,7 +39,6 @@ import { rendezvousPick } from "./pool/hash.ts";
 import { FAILURE_PENALTY_MS } from "./latency.ts";
 import { distanceKm } from "./route/proximity.ts";
 import { EXPLORE_SHARE, poolLatencyCost } from "./route/latency.ts";
-
 
 // ---- input -------------------------------------------------------------------------
 
@@ -200,8 +199,20 @@ export interface ExplainedOrigin {
   /** Healthy as steering sees it: probes pass and not ejected. */
   readonly healthy: boolean;
   /** What the snapshot says: probe (or heartbeat) health and its reason, or a forced state; null when it does not know the origin (counted healthy). */
-  readonly status: { readonly healthy: boolean; readonly reason: string; readonly since: number; readonly lastProbeAt: number | null; readonly forced: boolean } | null;
-  readonly ejection: { readonly kind: EjectionKind; readonly at: number; readonly until: number; readonly count: number; readonly reason: string } | null;
+  readonly status: {
+    readonly healthy: boolean;
+    readonly reason: string;
+    readonly since: number;
+    readonly lastProbeAt: number | null;
+    readonly forced: boolean;
+  } | null;
+  readonly ejection: {
+    readonly kind: EjectionKind;
+    readonly at: number;
+    readonly until: number;
+    readonly count: number;
+    readonly reason: string;
+  } | null;
   /** May take the first try when steering reaches its pool (enabled, weight > 0, healthy or the pool in panic; the pool up). */
   readonly candidate: boolean;
   readonly excluded: OriginExclusion | null;
@@ -226,7 +237,13 @@ export interface ExplainedPool {
   readonly panic: boolean;
   readonly panicThreshold: number;
   readonly candidates: string[];
-  readonly outlierDetection: { readonly enabled: boolean; readonly ejected: number; readonly maxEjected: number; readonly maxEjectionPercent: number; readonly atLimit: boolean };
+  readonly outlierDetection: {
+    readonly enabled: boolean;
+    readonly ejected: number;
+    readonly maxEjected: number;
+    readonly maxEjectionPercent: number;
+    readonly atLimit: boolean;
+  };
   readonly origins: ExplainedOrigin[];
 }
 
@@ -286,21 +303,35 @@ export type Outcome =
       readonly pinned: boolean;
       readonly message: string;
     }
-  | { readonly kind: "error"; readonly status: 404 | 503; readonly code: "no_route" | "no_healthy_origin" | "affine_origin_unavailable"; readonly message: string };
+  | {
+      readonly kind: "error";
+      readonly status: 404 | 503;
+      readonly code: "no_route" | "no_healthy_origin" | "affine_origin_unavailable";
+      readonly message: string;
+    };
 
 export interface Explanation {
   readonly configVersion: number;
   readonly request: { readonly url: string; readonly method: string; readonly host: string; readonly path: string };
   readonly outcome: Outcome;
   readonly health: HealthSource;
-  readonly route: { readonly id: string; readonly match: { readonly host: string; readonly pathPrefix: string }; readonly steering: Route["steering"] } | null;
+  readonly route: {
+    readonly id: string;
+    readonly match: { readonly host: string; readonly pathPrefix: string };
+    readonly steering: Route["steering"];
+  } | null;
   readonly routesConsidered: ConsideredRoute[];
   readonly client: ExplainedClient;
   readonly affinity: ExplainedAffinity | null;
   readonly routeSteering: ExplainedRouteSteering | null;
   readonly pools: ExplainedPool[];
   readonly poolSteering: ExplainedPoolSteering | null;
-  readonly valves: { readonly panic: Valve; readonly fallbackPool: Valve; readonly ejectionOverride: Valve; readonly maxEjectionPercent: Valve } | null;
+  readonly valves: {
+    readonly panic: Valve;
+    readonly fallbackPool: Valve;
+    readonly ejectionOverride: Valve;
+    readonly maxEjectionPercent: Valve;
+  } | null;
   readonly retries: RetryPlan | null;
 }
 
@@ -323,12 +354,19 @@ function overrideFacts(overrides: OriginOverrides | undefined): OverrideFact[] {
  * so the live one is left as it is. Ejections are adopted with their pool's settings from
  * `config`, so `unejectOnProbeSuccess` decides as configured.
  */
-export function explainHealth(snapshot: HealthSnapshot | undefined, liveEjections: readonly Ejection[], config: CompiledConfig, now: number, source: HealthSource): ExplainHealth {
+export function explainHealth(
+  snapshot: HealthSnapshot | undefined,
+  liveEjections: readonly Ejection[],
+  config: CompiledConfig,
+  now: number,
+  source: HealthSource,
+): ExplainHealth {
   const detector = new OutlierDetector();
   const settings = (poolId: string) => config.pools.get(poolId)?.source.outlierDetection;
   for (const e of liveEjections) detector.adopt(e, now, settings(e.poolId));
   if (snapshot !== undefined) {
-    for (const status of Object.values(snapshot.origins)) if (status.ejection !== undefined) detector.adopt(status.ejection, now, settings(status.ejection.poolId));
+    for (const status of Object.values(snapshot.origins))
+      if (status.ejection !== undefined) detector.adopt(status.ejection, now, settings(status.ejection.poolId));
     syncFromSnapshot(detector, snapshot, now);
   }
   detector.expire(now);
@@ -399,7 +437,13 @@ function shareOf(weights: readonly number[], i: number): number {
   return total > 0 ? (weights[i] ?? 0) / total : 0;
 }
 
-function explainRouteSteering(route: CompiledRoute, order: readonly CompiledPool[], client: ClientInfo, health: HealthView, signals: SteeringSignals): ExplainedRouteSteering {
+function explainRouteSteering(
+  route: CompiledRoute,
+  order: readonly CompiledPool[],
+  client: ClientInfo,
+  health: HealthView,
+  signals: SteeringSignals,
+): ExplainedRouteSteering {
   const policy = route.source.steering;
   const ups = route.pools.map((pool) => viewPool(pool, health).up);
   const upCount = ups.filter(Boolean).length;
@@ -445,7 +489,10 @@ function explainRouteSteering(route: CompiledRoute, order: readonly CompiledPool
       why = "failover: the route's pools in order; the first that is up serves";
       break;
     case "geo":
-      why = geo === null ? "geo: no geo key matched the client (colo, country or continent), so the route's pools in order" : `geo: the client's ${geo.kind} ${geo.code} matched; its pools first, the route's other pools after as failover`;
+      why =
+        geo === null
+          ? "geo: no geo key matched the client (colo, country or continent), so the route's pools in order"
+          : `geo: the client's ${geo.kind} ${geo.code} matched; its pools first, the route's other pools after as failover`;
       break;
     case "proximity":
       why =
@@ -503,7 +550,12 @@ function twoChoiceShares(candidates: readonly CompiledOrigin[], signals: Steerin
 }
 
 /** Each candidate's share of the pool's requests under its steering (or under affinity hashing). */
-function candidateShares(pool: CompiledPool, candidates: readonly CompiledOrigin[], signals: SteeringSignals, hashedByAffinity: boolean): number[] {
+function candidateShares(
+  pool: CompiledPool,
+  candidates: readonly CompiledOrigin[],
+  signals: SteeringSignals,
+  hashedByAffinity: boolean,
+): number[] {
   const policy: PoolSteeringName = hashedByAffinity ? "hash" : pool.source.steering;
   let weights: number[];
   switch (policy) {
@@ -524,7 +576,8 @@ function candidateShares(pool: CompiledPool, candidates: readonly CompiledOrigin
 function exclusionOf(origin: CompiledOrigin, facts: OriginHealthFacts, health: ExplainHealth): OriginExclusion {
   if (!origin.enabled) return "disabled";
   if (!(origin.weight > 0)) return "weight-zero";
-  if (!health.view.isHealthy(origin.id)) return facts.ejection !== undefined && health.probeOnly.isHealthy(origin.id) ? "ejected" : "unhealthy";
+  if (!health.view.isHealthy(origin.id))
+    return facts.ejection !== undefined && health.probeOnly.isHealthy(origin.id) ? "ejected" : "unhealthy";
   return "pool-down";
 }
 
@@ -546,8 +599,20 @@ function explainOrigins(pool: CompiledPool, view: PoolView, input: ExplainInput,
       weight: origin.weight,
       overrides: facts.overrides,
       healthy: health.view.isHealthy(origin.id),
-      status: status === undefined ? null : { healthy: status.healthy, reason: status.reason, since: status.since, lastProbeAt: status.lastProbeAt ?? null, forced: facts.overrides.some((o) => o.kind === "health") },
-      ejection: ejection === undefined ? null : { kind: ejection.kind, at: ejection.at, until: ejection.until, count: ejection.count, reason: ejection.reason },
+      status:
+        status === undefined
+          ? null
+          : {
+              healthy: status.healthy,
+              reason: status.reason,
+              since: status.since,
+              lastProbeAt: status.lastProbeAt ?? null,
+              forced: facts.overrides.some((o) => o.kind === "health"),
+            },
+      ejection:
+        ejection === undefined
+          ? null
+          : { kind: ejection.kind, at: ejection.at, until: ejection.until, count: ejection.count, reason: ejection.reason },
       candidate: index >= 0,
       excluded: index >= 0 ? null : exclusionOf(origin, facts, health),
       share: index >= 0 ? (shares[index] ?? 0) : 0,
@@ -565,7 +630,14 @@ function outlierSummary(pool: CompiledPool, health: ExplainHealth): ExplainedPoo
   return { enabled: s.enabled, ejected, maxEjected, maxEjectionPercent: s.maxEjectionPercent, atLimit: s.enabled && ejected >= maxEjected };
 }
 
-function explainPool(pool: CompiledPool, role: ExplainedPool["role"], position: number | null, verdict: ExplainedPool["verdict"], input: ExplainInput, hashedByAffinity: boolean): ExplainedPool {
+function explainPool(
+  pool: CompiledPool,
+  role: ExplainedPool["role"],
+  position: number | null,
+  verdict: ExplainedPool["verdict"],
+  input: ExplainInput,
+  hashedByAffinity: boolean,
+): ExplainedPool {
   const view = viewPool(pool, input.health.view);
   // A pool that is down serves nobody; the fallback pool serves whatever its minHealthy, with
   // its healthy origins only, even below its panic threshold (as selectInOrder).
@@ -592,7 +664,13 @@ function explainPool(pool: CompiledPool, role: ExplainedPool["role"], position: 
 }
 
 /** The walk selectInOrder makes, pool by pool, with the verdict for each. */
-function explainPools(route: CompiledRoute, order: readonly CompiledPool[], served: Selection | undefined, input: ExplainInput, hashedByAffinity: boolean): ExplainedPool[] {
+function explainPools(
+  route: CompiledRoute,
+  order: readonly CompiledPool[],
+  served: Selection | undefined,
+  input: ExplainInput,
+  hashedByAffinity: boolean,
+): ExplainedPool[] {
   let reached = false;
   const out = order.map((pool, i) => {
     const view = viewPool(pool, input.health.view);
@@ -607,7 +685,8 @@ function explainPools(route: CompiledRoute, order: readonly CompiledPool[], serv
     else verdict = view.candidates.length === 0 ? "no-candidates" : "not-reached";
     return explainPool(pool, "route", i + 1, verdict, input, hashedByAffinity);
   });
-  if (route.fallback !== undefined) out.push(explainPool(route.fallback, "fallback", null, served?.fallback === true ? "serves" : "standby", input, hashedByAffinity));
+  if (route.fallback !== undefined)
+    out.push(explainPool(route.fallback, "fallback", null, served?.fallback === true ? "serves" : "standby", input, hashedByAffinity));
   return out;
 }
 
@@ -630,7 +709,14 @@ async function explainAffinity(route: CompiledRoute, input: ExplainInput, order:
     const verify = input.verifyCookie;
     if (verify === undefined) {
       return {
-        explained: { ...base, name, key: null, cookie: { present: value !== undefined, verdict: "no-key", pinned: null, state: "none" }, home: null, effect: "cookie affinity is off: no AFFINITY_KEY or ADMIN_TOKEN to sign cookies with" },
+        explained: {
+          ...base,
+          name,
+          key: null,
+          cookie: { present: value !== undefined, verdict: "no-key", pinned: null, state: "none" },
+          home: null,
+          effect: "cookie affinity is off: no AFFINITY_KEY or ADMIN_TOKEN to sign cookies with",
+        },
         key: undefined,
         pin: undefined,
       };
@@ -639,10 +725,32 @@ async function explainAffinity(route: CompiledRoute, input: ExplainInput, order:
     const pin = pinState(route, pinned, input.health.view);
     const verdict = value === undefined ? "absent" : pinned === undefined ? "invalid" : "verified";
     let effect: string;
-    if (pin.kind === "usable") effect = `the first try goes to the pinned origin ${pin.selection.origin.id} (pins hold while it is enabled and healthy, drained too)`;
-    else if (pin.kind === "unavailable") effect = affinity.onFailure === "none" ? `the pinned origin ${pin.originId} is unhealthy and onFailure is "none": the request fails with 503` : `the pinned origin ${pin.originId} is unhealthy: steering serves elsewhere and ${affinity.onFailure === "sticky" ? "the cookie moves to the origin that serves" : "the cookie keeps its pin"}`;
-    else effect = verdict === "absent" ? "no pin yet: steering picks, and the response pins the origin that serves" : verdict === "invalid" ? "the cookie does not verify (malformed, forged, expired or for another route): ignored, steering picks and a new pin is written" : "the pinned origin is not an enabled origin of this route: steering picks and a new pin is written";
-    return { explained: { ...base, name, key: null, cookie: { present: value !== undefined, verdict, pinned: pinned ?? null, state: pin.kind }, home: null, effect }, key: undefined, pin };
+    if (pin.kind === "usable")
+      effect = `the first try goes to the pinned origin ${pin.selection.origin.id} (pins hold while it is enabled and healthy, drained too)`;
+    else if (pin.kind === "unavailable")
+      effect =
+        affinity.onFailure === "none"
+          ? `the pinned origin ${pin.originId} is unhealthy and onFailure is "none": the request fails with 503`
+          : `the pinned origin ${pin.originId} is unhealthy: steering serves elsewhere and ${affinity.onFailure === "sticky" ? "the cookie moves to the origin that serves" : "the cookie keeps its pin"}`;
+    else
+      effect =
+        verdict === "absent"
+          ? "no pin yet: steering picks, and the response pins the origin that serves"
+          : verdict === "invalid"
+            ? "the cookie does not verify (malformed, forged, expired or for another route): ignored, steering picks and a new pin is written"
+            : "the pinned origin is not an enabled origin of this route: steering picks and a new pin is written";
+    return {
+      explained: {
+        ...base,
+        name,
+        key: null,
+        cookie: { present: value !== undefined, verdict, pinned: pinned ?? null, state: pin.kind },
+        home: null,
+        effect,
+      },
+      key: undefined,
+      pin,
+    };
   }
   const name = affinity.type === "header" ? (affinity.name ?? DEFAULT_AFFINITY_HEADER) : null;
   const key = affinity.type === "ip" ? client.ip : (headers.get(name ?? DEFAULT_AFFINITY_HEADER) ?? undefined);
@@ -650,14 +758,21 @@ async function explainAffinity(route: CompiledRoute, input: ExplainInput, order:
   if (key !== undefined && affinity.onFailure === "none") {
     // As selectInOrder's strict check: the key's origin among all enabled origins of the first pool.
     const first = order[0];
-    const origin = first === undefined ? undefined : rendezvousPick(key, first.origins.filter((o) => o.enabled && o.weight > 0));
-    if (first !== undefined && origin !== undefined) home = { pool: first.id, origin: origin.id, healthy: input.health.view.isHealthy(origin.id) };
+    const origin =
+      first === undefined
+        ? undefined
+        : rendezvousPick(
+            key,
+            first.origins.filter((o) => o.enabled && o.weight > 0),
+          );
+    if (first !== undefined && origin !== undefined)
+      home = { pool: first.id, origin: origin.id, healthy: input.health.view.isHealthy(origin.id) };
   }
   const source = affinity.type === "ip" ? "the client IP" : `header ${name ?? ""}`;
   const effect =
     key === undefined
       ? `the request has no ${source}: no affinity key, steering as usual`
-      : `every pool picks by rendezvous hash on ${source}, whatever its own steering${affinity.onFailure === "none" ? "; onFailure \"none\": only the key's origin in the first pool may serve, with no retries" : "; an unhealthy origin's keys move to their next-highest origin"}`;
+      : `every pool picks by rendezvous hash on ${source}, whatever its own steering${affinity.onFailure === "none" ? '; onFailure "none": only the key\'s origin in the first pool may serve, with no retries' : "; an unhealthy origin's keys move to their next-highest origin"}`;
   return { explained: { ...base, name, key: key ?? null, cookie: null, home, effect }, key, pin: undefined };
 }
 
@@ -692,7 +807,6 @@ const POOL_WHY: Readonly<Record<PoolSteeringName, string>> = {
   hash: "hash: rendezvous hashing on the request key, share of keys = weight ÷ sum",
 };
 
-
 /** Builds the explanation. */
 export async function explain(input: ExplainInput): Promise<Explanation> {
   const { config, request, health } = input;
@@ -704,13 +818,21 @@ export async function explain(input: ExplainInput): Promise<Explanation> {
     request: { url: url.href, method: request.method, host: url.host, path: url.pathname },
     outcome,
     health: health.source,
-    route: route === undefined ? null : { id: route.id, match: { host: route.match.host, pathPrefix: route.match.pathPrefix }, steering: route.source.steering },
+    route:
+      route === undefined
+        ? null
+        : { id: route.id, match: { host: route.match.host, pathPrefix: route.match.pathPrefix }, steering: route.source.steering },
     routesConsidered: consideredRoutes(config, url, route),
     client: explainClient(client, request.clientSources),
   });
   if (route === undefined) {
     return {
-      ...head({ kind: "error", status: 404, code: "no_route", message: `no route for ${url.hostname}${url.pathname}: Edgeway answers 404` }),
+      ...head({
+        kind: "error",
+        status: 404,
+        code: "no_route",
+        message: `no route for ${url.hostname}${url.pathname}: Edgeway answers 404`,
+      }),
       affinity: null,
       routeSteering: null,
       pools: [],
@@ -765,14 +887,33 @@ export async function explain(input: ExplainInput): Promise<Explanation> {
   let outcome: Outcome;
   if (first === undefined) {
     outcome = strictFail
-      ? { kind: "error", status: 503, code: "affine_origin_unavailable", message: `the origin this session is pinned to ("${pin.kind === "unavailable" ? pin.originId : ""}") is unhealthy and affinity onFailure is "none": Edgeway answers 503` }
-      : { kind: "error", status: 503, code: "no_healthy_origin", message: `no pool of route "${route.id}" can serve${route.fallback === undefined ? "" : ", nor its fallback pool"}${affinity.explained?.home?.healthy === false ? ` (affinity onFailure "none": the key's origin ${affinity.explained.home.origin} is unhealthy)` : ""}: Edgeway answers 503` };
+      ? {
+          kind: "error",
+          status: 503,
+          code: "affine_origin_unavailable",
+          message: `the origin this session is pinned to ("${pin.kind === "unavailable" ? pin.originId : ""}") is unhealthy and affinity onFailure is "none": Edgeway answers 503`,
+        }
+      : {
+          kind: "error",
+          status: 503,
+          code: "no_healthy_origin",
+          message: `no pool of route "${route.id}" can serve${route.fallback === undefined ? "" : ", nor its fallback pool"}${affinity.explained?.home?.healthy === false ? ` (affinity onFailure "none": the key's origin ${affinity.explained.home.origin} is unhealthy)` : ""}: Edgeway answers 503`,
+        };
   } else {
     const { selection } = first;
     const candidates = viewPool(selection.pool, first.ejectionOverride ? health.probeOnly : health.view).candidates.length;
-    const hashKey = hashedByAffinity ? { from: route.source.affinity?.type === "ip" ? "affinity: client IP" : `affinity: header ${affinity.explained?.name ?? ""}`, value: affinityKey } : selection.pool.source.steering === "hash" ? hashKeyOf(selection.pool, asRequest, client) : undefined;
+    const hashKey = hashedByAffinity
+      ? {
+          from: route.source.affinity?.type === "ip" ? "affinity: client IP" : `affinity: header ${affinity.explained?.name ?? ""}`,
+          value: affinityKey,
+        }
+      : selection.pool.source.steering === "hash"
+        ? hashKeyOf(selection.pool, asRequest, client)
+        : undefined;
     const steeredBy = first.pinned ? "affinity-cookie" : hashedByAffinity ? "affinity-key" : "policy";
-    const inPool: Basis = first.pinned ? "deterministic" : poolBasis(hashedByAffinity ? "hash" : selection.pool.source.steering, candidates, hashKey?.value !== undefined);
+    const inPool: Basis = first.pinned
+      ? "deterministic"
+      : poolBasis(hashedByAffinity ? "hash" : selection.pool.source.steering, candidates, hashKey?.value !== undefined);
     const basis = first.pinned ? "deterministic" : combine(routeSteering.basis, inPool);
     poolSteering = {
       pool: selection.pool.id,
@@ -787,7 +928,12 @@ export async function explain(input: ExplainInput): Promise<Explanation> {
           ? "session affinity: rendezvous hash on the affinity key, whatever the pool's steering"
           : `${POOL_WHY[selection.pool.source.steering]}${selection.pool.source.steering === "hash" && hashKey?.value === undefined ? " (the request has no key: smooth weighted round robin instead)" : ""}${candidates <= 1 ? "; one candidate" : ""}`,
     };
-    const how = basis === "deterministic" ? "" : basis === "draw" ? " (one draw: see the shares)" : " (where a fresh rotation starts: see the shares)";
+    const how =
+      basis === "deterministic"
+        ? ""
+        : basis === "draw"
+          ? " (one draw: see the shares)"
+          : " (where a fresh rotation starts: see the shares)";
     outcome = {
       kind: "origin",
       pool: selection.pool.id,
@@ -812,7 +958,12 @@ export async function explain(input: ExplainInput): Promise<Explanation> {
   };
 }
 
-function valves(route: CompiledRoute, pools: readonly ExplainedPool[], first: TryPick | undefined, health: ExplainHealth): NonNullable<Explanation["valves"]> {
+function valves(
+  route: CompiledRoute,
+  pools: readonly ExplainedPool[],
+  first: TryPick | undefined,
+  health: ExplainHealth,
+): NonNullable<Explanation["valves"]> {
   const panicking = pools.filter((p) => p.role === "route" && p.panic).map((p) => p.id);
   const atLimit = pools.filter((p) => p.outlierDetection.atLimit).map((p) => p.id);
   const ejected = [...new Set(pools.flatMap((p) => p.origins.filter((o) => o.ejection !== null).map((o) => o.id)))];
@@ -830,7 +981,12 @@ function valves(route: CompiledRoute, pools: readonly ExplainedPool[], first: Tr
     fallbackPool: {
       active: usedFallback,
       pools: fallbackId === undefined ? [] : [fallbackId],
-      detail: fallbackId === undefined ? "the route has no fallback pool" : usedFallback ? `no pool in the order could serve: the fallback pool ${fallbackId} serves with its healthy origins` : `fallback pool ${fallbackId} is not needed`,
+      detail:
+        fallbackId === undefined
+          ? "the route has no fallback pool"
+          : usedFallback
+            ? `no pool in the order could serve: the fallback pool ${fallbackId} serves with its healthy origins`
+            : `fallback pool ${fallbackId} is not needed`,
     },
     ejectionOverride: {
       active: first?.ejectionOverride === true,
@@ -845,12 +1001,21 @@ function valves(route: CompiledRoute, pools: readonly ExplainedPool[], first: Tr
     maxEjectionPercent: {
       active: atLimit.length > 0,
       pools: atLimit,
-      detail: atLimit.length === 0 ? "no pool has reached its maxEjectionPercent" : `${atLimit.join(", ")} already eject as many origins as maxEjectionPercent allows: further failing origins stay in service`,
+      detail:
+        atLimit.length === 0
+          ? "no pool has reached its maxEjectionPercent"
+          : `${atLimit.join(", ")} already eject as many origins as maxEjectionPercent allows: further failing origins stay in service`,
     },
   };
 }
 
-function retryPlan(route: CompiledRoute, method: string, first: TryPick | undefined, steer: (exclude: ReadonlySet<string>) => TryPick | undefined, affine: boolean): RetryPlan {
+function retryPlan(
+  route: CompiledRoute,
+  method: string,
+  first: TryPick | undefined,
+  steer: (exclude: ReadonlySet<string>) => TryPick | undefined,
+  affine: boolean,
+): RetryPlan {
   const r = route.source.retries;
   const strict = affine && route.source.affinity?.onFailure === "none";
   const methodAllowed = r.methods.includes(method);
@@ -859,13 +1024,22 @@ function retryPlan(route: CompiledRoute, method: string, first: TryPick | undefi
   if (r.attempts === 0) why = "retries.attempts is 0";
   else if (strict) why = 'session affinity with onFailure "none" never moves a session to another origin, not even to retry';
   else if (!methodAllowed) why = `retries.methods does not include ${method}`;
-  else why = `up to ${r.attempts} retr${r.attempts === 1 ? "y" : "ies"}, each on the next origin steering picks, when a try fails with one of retries.on, within the route's deadline and retry budget, for bodies up to retries.maxBodyBytes`;
+  else
+    why = `up to ${r.attempts} retr${r.attempts === 1 ? "y" : "ies"}, each on the next origin steering picks, when a try fails with one of retries.on, within the route's deadline and retry budget, for bodies up to retries.maxBodyBytes`;
   const tries: PlannedTry[] = [];
   const tried = new Set<string>();
   const maxTries = allowed ? 1 + r.attempts : 1;
   for (let next = first, attempt = 1; next !== undefined; attempt++) {
     const { selection } = next;
-    tries.push({ attempt, pool: selection.pool.id, origin: selection.origin.id, fallback: selection.fallback, panic: selection.panic, ejectionOverride: next.ejectionOverride, pinned: next.pinned });
+    tries.push({
+      attempt,
+      pool: selection.pool.id,
+      origin: selection.origin.id,
+      fallback: selection.fallback,
+      panic: selection.panic,
+      ejectionOverride: next.ejectionOverride,
+      pinned: next.pinned,
+    });
     tried.add(selection.origin.id);
     next = attempt < maxTries ? steer(tried) : undefined;
   }

@@ -154,9 +154,25 @@ function withoutTried(candidates: readonly CompiledOrigin[], exclude: ReadonlySe
 function pickIn(pool: CompiledPool, candidates: readonly CompiledOrigin[], input: SelectInput): CompiledOrigin | undefined {
   const memory = input.memory.memoryFor(pool);
   if (input.affinityKey !== undefined) {
-    return hash.pick({ pool, candidates, client: input.client, random: input.random, memory, signals: input.signals, hashKey: input.affinityKey });
+    return hash.pick({
+      pool,
+      candidates,
+      client: input.client,
+      random: input.random,
+      memory,
+      signals: input.signals,
+      hashKey: input.affinityKey,
+    });
   }
-  return POOL_POLICIES[pool.source.steering].pick({ pool, candidates, client: input.client, random: input.random, memory, signals: input.signals, hashKey: input.hashKey(pool) });
+  return POOL_POLICIES[pool.source.steering].pick({
+    pool,
+    candidates,
+    client: input.client,
+    random: input.random,
+    memory,
+    signals: input.signals,
+    hashKey: input.hashKey(pool),
+  });
 }
 
 /** The origin for the next try, or undefined when no healthy, untried origin is left. */
@@ -168,7 +184,14 @@ export function selectOrigin(input: SelectInput): Selection | undefined {
 export function routeOrder(input: SelectInput): readonly CompiledPool[] {
   const { route, health, cache } = input;
   const isUp = (pool: CompiledPool): boolean => poolView(pool, health, cache).up;
-  return ROUTE_POLICIES[route.source.steering].order({ route, client: input.client, random: input.random, memory: input.memory.memoryFor(route), isUp, signals: input.signals });
+  return ROUTE_POLICIES[route.source.steering].order({
+    route,
+    client: input.client,
+    random: input.random,
+    memory: input.memory.memoryFor(route),
+    isUp,
+    signals: input.signals,
+  });
 }
 
 /** Selection's second step: the first pool of `order` that can serve picks the origin; else the fallback pool. */
@@ -217,7 +240,12 @@ export interface TryPick {
  * serve as if they were not, as in Envoy's panic mode — rather than fail the request.
  * `steer(true)` steers over probe health alone.
  */
-export function pickForTry(exclude: ReadonlySet<string>, pinned: Selection | undefined, steer: (ignoreEjections: boolean) => Selection | undefined, anyEjected: () => boolean): TryPick | undefined {
+export function pickForTry(
+  exclude: ReadonlySet<string>,
+  pinned: Selection | undefined,
+  steer: (ignoreEjections: boolean) => Selection | undefined,
+  anyEjected: () => boolean,
+): TryPick | undefined {
   if (pinned !== undefined && exclude.size === 0) return { selection: pinned, pinned: true, ejectionOverride: false };
   const picked = steer(false);
   if (picked !== undefined) return { selection: picked, pinned: false, ejectionOverride: false };

@@ -23,8 +23,12 @@ function stateFor(members: readonly unknown[], memory: SteeringMemory): WrrState
   const current = new Float64Array(members.length);
   if (state !== undefined) {
     const previous = new Map<unknown, number>();
-    state.members.forEach((m, i) => previous.set(m, state.current[i] ?? 0));
-    members.forEach((m, i) => (current[i] = previous.get(m) ?? 0));
+    state.members.forEach((m, i) => {
+      previous.set(m, state.current[i] ?? 0);
+    });
+    members.forEach((m, i) => {
+      current[i] = previous.get(m) ?? 0;
+    });
   }
   const next = { members, current };
   states.set(memory, next);
@@ -35,7 +39,11 @@ function stateFor(members: readonly unknown[], memory: SteeringMemory): WrrState
  * The index of the chosen member; -1 when no weight is > 0. Pass the same `members`
  * array from call to call where you can: the rotation state is tied to it.
  */
-export function smoothWeightedPick<T>(members: readonly T[], weightOf: (member: T, index: number) => number, memory: SteeringMemory): number {
+export function smoothWeightedPick<T>(
+  members: readonly T[],
+  weightOf: (member: T, index: number) => number,
+  memory: SteeringMemory,
+): number {
   const { current } = stateFor(members, memory);
   let total = 0;
   let best = -1;

@@ -75,7 +75,8 @@ describe.runIf(!hasChromium && Boolean(process.env["CI"]))("status page in Chrom
   });
 });
 
-if (!hasChromium && !process.env["CI"]) console.warn(`skipping the status page browser test: ${CHROMIUM} is missing (apt-get install chromium)`);
+if (!hasChromium && !process.env["CI"])
+  console.warn(`skipping the status page browser test: ${CHROMIUM} is missing (apt-get install chromium)`);
 
 describe.skipIf(!hasChromium)("status page in Chromium", () => {
   let demo: ChildProcess | undefined;
@@ -107,28 +108,45 @@ describe.skipIf(!hasChromium)("status page in Chromium", () => {
     const demoLog = () => demoOutput.join("").split("\n").slice(-40).join("\n");
     try {
       // The demo prints "config: … loaded as version N" once the example is stored.
-      await until("the demo to load examples/multi-cloud.json", async () => {
-        if (demo?.exitCode !== null) throw new Error("the demo exited");
-        return demoOutput.join("").includes("config: examples/multi-cloud.json loaded");
-      }, 150_000, 500);
+      await until(
+        "the demo to load examples/multi-cloud.json",
+        async () => {
+          if (demo?.exitCode !== null) throw new Error("the demo exited");
+          return demoOutput.join("").includes("config: examples/multi-cloud.json loaded");
+        },
+        150_000,
+        500,
+      );
       if (demo.exitCode !== null) throw new Error(`the demo exited with ${demo.exitCode}`);
 
       // aws-usw2 fails: traffic sent now meets it (tries fail, retries hide it), then probes mark it down.
       const mode = await fetch(`${failingUrl}/__origin/mode?set=fail`);
       expect(mode.status).toBe(200);
-      await until(`${FAILING}'s failed tries to reach the Durable Object`, async () => {
-        for (let i = 0; i < 20; i++) await (await fetch(`${BASE}/status-page-test/${i}`, { signal: AbortSignal.timeout(10_000) })).arrayBuffer();
-        const failures = ((await health()).origins[FAILING]?.traffic ?? []).reduce((n, b) => n + b.failures, 0);
-        return failures > 0;
-      }, 60_000, 2_000);
-      await until(`${FAILING} to be marked unhealthy`, async () => {
-        await probeRound();
-        return (await health()).origins[FAILING]?.healthy === false;
-      }, 60_000, 1_000);
+      await until(
+        `${FAILING}'s failed tries to reach the Durable Object`,
+        async () => {
+          for (let i = 0; i < 20; i++)
+            await (await fetch(`${BASE}/status-page-test/${i}`, { signal: AbortSignal.timeout(10_000) })).arrayBuffer();
+          const failures = ((await health()).origins[FAILING]?.traffic ?? []).reduce((n, b) => n + b.failures, 0);
+          return failures > 0;
+        },
+        60_000,
+        2_000,
+      );
+      await until(
+        `${FAILING} to be marked unhealthy`,
+        async () => {
+          await probeRound();
+          return (await health()).origins[FAILING]?.healthy === false;
+        },
+        60_000,
+        1_000,
+      );
       // A few more rounds, so the charts (and the README's screenshot) have some history to draw.
       for (let round = 0; round < 6; round++) {
         await probeRound();
-        for (let i = 0; i < 5; i++) await (await fetch(`${BASE}/status-page-test/r${round}-${i}`, { signal: AbortSignal.timeout(10_000) })).arrayBuffer();
+        for (let i = 0; i < 5; i++)
+          await (await fetch(`${BASE}/status-page-test/r${round}-${i}`, { signal: AbortSignal.timeout(10_000) })).arrayBuffer();
         await sleep(1_000);
       }
     } catch (error) {

@@ -14,11 +14,25 @@ interface OverrideResult {
 
 interface OriginsView {
   version: number;
-  origins: Record<string, { pools: string[]; configured: { weight: number; enabled: boolean }; effective: { weight: number; enabled: boolean }; healthy: boolean; reason: string; overrides: OverrideResult["overrides"] }>;
+  origins: Record<
+    string,
+    {
+      pools: string[];
+      configured: { weight: number; enabled: boolean };
+      effective: { weight: number; enabled: boolean };
+      healthy: boolean;
+      reason: string;
+      overrides: OverrideResult["overrides"];
+    }
+  >;
 }
 
 function post(path: string, body: unknown, actor = "alice@laptop"): Promise<Response> {
-  return admin(path, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json", "x-edgeway-actor": actor } });
+  return admin(path, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json", "x-edgeway-actor": actor },
+  });
 }
 
 async function ok<T>(res: Promise<Response>): Promise<T> {
@@ -65,7 +79,11 @@ describe("origin operations", () => {
     expect(await served(5, { cookie: `${COOKIE}=${pin}` })).toEqual({ o31: 5 });
 
     const view = await ok<OriginsView>(admin("/origins"));
-    expect(view.origins.o31).toMatchObject({ configured: { weight: 1, enabled: true }, effective: { weight: 0, enabled: true }, pools: ["main"] });
+    expect(view.origins.o31).toMatchObject({
+      configured: { weight: 1, enabled: true },
+      effective: { weight: 0, enabled: true },
+      pools: ["main"],
+    });
     expect(view.origins.o31?.overrides.state?.reason).toBe("kernel upgrade");
 
     const enabled = await ok<OverrideResult>(post("/origins/o31/enable", {}));
@@ -132,7 +150,9 @@ describe("origin operations", () => {
     await useConfig(poolConfig(origins(["o31", "o32"])));
     await ok(post("/origins/o32/drain", { reason: "audit me" }, "bob@ops"));
     await ok(admin("/origins/o32/overrides", { method: "DELETE", headers: { "x-edgeway-actor": "bob@ops" } }));
-    const { entries } = await ok<{ entries: { actor: string; method: string; path: string; status: number; summary: string }[] }>(admin("/audit?limit=5"));
+    const { entries } = await ok<{ entries: { actor: string; method: string; path: string; status: number; summary: string }[] }>(
+      admin("/audit?limit=5"),
+    );
     expect(entries[0]).toMatchObject({ actor: "bob@ops", method: "DELETE", path: "/_edgeway/origins/o32/overrides", status: 200 });
     expect(entries[1]).toMatchObject({ actor: "bob@ops", method: "POST", path: "/_edgeway/origins/o32/drain", status: 200 });
     expect(entries[1]?.summary).toMatch(/o32: drained \(audit me\)/);

@@ -28,12 +28,25 @@ interface Sent {
   readonly error: string | null;
 }
 
-async function send(path: string, overrides: Partial<Env> & { ANALYTICS?: AnalyticsEngineDataset }, cf?: Record<string, unknown>): Promise<Sent> {
+async function send(
+  path: string,
+  overrides: Partial<Env> & { ANALYTICS?: AnalyticsEngineDataset },
+  cf?: Record<string, unknown>,
+): Promise<Sent> {
   const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`http://app.test${path}`, cf === undefined ? {} : { cf }), { ...env, ...overrides } as typeof env, ctx);
+  const res = await worker.fetch(
+    new Request(`http://app.test${path}`, cf === undefined ? {} : { cf }),
+    { ...env, ...overrides } as typeof env,
+    ctx,
+  );
   await res.arrayBuffer();
   await waitOnExecutionContext(ctx);
-  return { status: res.status, origin: res.headers.get("x-edgeway-origin"), tries: Number(res.headers.get("x-edgeway-tries") ?? "1"), error: res.headers.get("x-edgeway-error") };
+  return {
+    status: res.status,
+    origin: res.headers.get("x-edgeway-origin"),
+    tries: Number(res.headers.get("x-edgeway-tries") ?? "1"),
+    error: res.headers.get("x-edgeway-error"),
+  };
 }
 
 async function configure(): Promise<void> {

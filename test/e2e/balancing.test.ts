@@ -23,7 +23,14 @@ function geoConfig(origins: Record<string, string>): unknown {
       { id: "apac", origins: ["o4"] },
     ],
     routes: [
-      { id: "geo", match: { host: "*", pathPrefix: "/geo" }, pools: ["na", "eu", "apac"], steering: "geo", geo: { NA: ["na"], EU: ["eu"], AS: ["apac"], OC: ["apac"], SIN: ["apac"], "country:DE": ["eu"] }, fallbackPool: "na" },
+      {
+        id: "geo",
+        match: { host: "*", pathPrefix: "/geo" },
+        pools: ["na", "eu", "apac"],
+        steering: "geo",
+        geo: { NA: ["na"], EU: ["eu"], AS: ["apac"], OC: ["apac"], SIN: ["apac"], "country:DE": ["eu"] },
+        fallbackPool: "na",
+      },
       { id: "near", match: { host: "*", pathPrefix: "/near" }, pools: ["na", "eu", "apac"], steering: "proximity" },
       { id: "split", match: { host: "*", pathPrefix: "/split" }, pools: ["na"] },
       { id: "only-api", match: { host: "api.example.com", pathPrefix: "/" }, pools: ["eu"] },

@@ -32,7 +32,10 @@ function explained(e: Explanation): string {
 }
 
 /** The origin the data plane served this request from (x-edgeway-origin). */
-async function servedBy(path: string, headers: Record<string, string> = {}): Promise<{ origin: string | null; status: number; setCookie: string | null }> {
+async function servedBy(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ origin: string | null; status: number; setCookie: string | null }> {
   const res = await proxied(path, { headers });
   await res.arrayBuffer();
   return { origin: res.headers.get("x-edgeway-origin"), status: res.status, setCookie: res.headers.get("set-cookie") };
@@ -152,7 +155,11 @@ describe("explain agrees with the data plane", () => {
       expect((await servedBy("/session", { cookie: `__edgeway_affinity=${pin}` })).origin).toBe(explained(e));
     }
     // Cookies given as a header and as cookie parameters are read together.
-    const both = await explainOf({ url: "http://app.test/session", header: "cookie: theme=dark", cookie: [`__edgeway_affinity=${pin}`, "lang=en"] });
+    const both = await explainOf({
+      url: "http://app.test/session",
+      header: "cookie: theme=dark",
+      cookie: [`__edgeway_affinity=${pin}`, "lang=en"],
+    });
     expect(both.affinity?.cookie?.verdict).toBe("verified");
     const other = first.origin === "o29" ? "o30" : "o29";
     const forged = await explainOf({ url: "http://app.test/session", cookie: `__edgeway_affinity=${other}${pin.slice(pin.indexOf("."))}` });
@@ -173,7 +180,7 @@ describe("explain agrees with the data plane", () => {
   });
 
   it("failover: a pool whose origin fails its probes is down, with the probe's reason", async ({ expect }) => {
-    const { o29, o30 } = urls();
+    const { o30 } = urls();
     await useConfig({
       origins: bothOrigins(),
       monitors: [{ id: "http", path: "/healthz", timeoutMs: 1000, unhealthyThreshold: 2, healthyThreshold: 2 }],
@@ -209,7 +216,9 @@ describe("explain agrees with the data plane", () => {
 });
 
 describe("valves and overrides", () => {
-  it("a passively ejected origin is shown with its ejection; when it is all that is left, the ejection override serves it", async ({ expect }) => {
+  it("a passively ejected origin is shown with its ejection; when it is all that is left, the ejection override serves it", async ({
+    expect,
+  }) => {
     const { o29, o30 } = urls();
     // Ids of their own, so this ejection (kept by the isolate) touches no other test.
     const flaky = { id: "flaky-o30", url: o30 };
@@ -227,7 +236,13 @@ describe("valves and overrides", () => {
         e = await explainOf({ url: "http://app.test/" });
       }
       const pair = e.pools[0];
-      expect(pair?.origins[0]).toMatchObject({ id: flaky.id, healthy: false, candidate: false, excluded: "ejected", ejection: { kind: "consecutive-gateway-failure" } });
+      expect(pair?.origins[0]).toMatchObject({
+        id: flaky.id,
+        healthy: false,
+        candidate: false,
+        excluded: "ejected",
+        ejection: { kind: "consecutive-gateway-failure" },
+      });
       expect(pair?.origins[0]?.ejection?.until ?? 0).toBeGreaterThan(Date.now());
       expect(pair?.outlierDetection).toMatchObject({ ejected: 1, maxEjected: 1, atLimit: true });
       expect(e.valves?.maxEjectionPercent.active).toBe(true);
@@ -235,7 +250,11 @@ describe("valves and overrides", () => {
       for (let i = 0; i < 4; i++) expect((await servedBy("/")).origin).toBe(steady.id);
 
       // The same ejected origin alone in its pool: ejection would leave nothing, so it serves.
-      await useConfig({ origins: [flaky], pools: [{ id: "solo", origins: [flaky.id] }], routes: [{ id: "r", pools: ["solo"], retries: { attempts: 0 } }] });
+      await useConfig({
+        origins: [flaky],
+        pools: [{ id: "solo", origins: [flaky.id] }],
+        routes: [{ id: "r", pools: ["solo"], retries: { attempts: 0 } }],
+      });
       const alone = await explainOf({ url: "http://app.test/" });
       expect(alone.outcome).toMatchObject({ kind: "origin", origin: flaky.id, ejectionOverride: true });
       expect(alone.valves?.ejectionOverride.active).toBe(true);
@@ -250,7 +269,11 @@ describe("valves and overrides", () => {
     const a = { id: "drain-a", url: o29 };
     const b = { id: "drain-b", url: o30 };
     await useConfig({ origins: [a, b], pools: [{ id: "p", origins: [a.id, b.id] }], routes: [{ id: "r", pools: ["p"] }] });
-    const res = await admin(`/origins/${a.id}/drain`, { method: "POST", body: JSON.stringify({ reason: "kernel upgrade" }), headers: { "content-type": "application/json" } });
+    const res = await admin(`/origins/${a.id}/drain`, {
+      method: "POST",
+      body: JSON.stringify({ reason: "kernel upgrade" }),
+      headers: { "content-type": "application/json" },
+    });
     await res.text();
     expect(res.status).toBe(200);
     try {
@@ -285,10 +308,16 @@ describe("valves and overrides", () => {
 
   it("a URL no route matches: 200 with outcome no_route and the routes considered", async ({ expect }) => {
     const { o29 } = urls();
-    await useConfig({ origins: [{ id: "o29", url: o29 }], pools: [{ id: "p", origins: ["o29"] }], routes: [{ id: "api", match: { host: "api.test", pathPrefix: "/v1" }, pools: ["p"] }] });
+    await useConfig({
+      origins: [{ id: "o29", url: o29 }],
+      pools: [{ id: "p", origins: ["o29"] }],
+      routes: [{ id: "api", match: { host: "api.test", pathPrefix: "/v1" }, pools: ["p"] }],
+    });
     const e = await explainOf({ url: "https://api.test/v2/x" });
     expect(e.outcome).toMatchObject({ kind: "error", status: 404, code: "no_route" });
-    expect(e.routesConsidered).toEqual([{ id: "api", match: { host: "api.test", pathPrefix: "/v1" }, hostMatches: true, pathMatches: false, chosen: false }]);
+    expect(e.routesConsidered).toEqual([
+      { id: "api", match: { host: "api.test", pathPrefix: "/v1" }, hostMatches: true, pathMatches: false, chosen: false },
+    ]);
     const res = await exports.default.fetch(new Request("https://api.test/v2/x"));
     expect(res.status).toBe(404);
     expect(((await res.json()) as { code: string }).code).toBe("no_route");

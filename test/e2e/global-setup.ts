@@ -60,7 +60,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
         if (running === undefined) servers.set(id, await startOrigin({ id, port }));
         res.writeHead(200).end(`${id} running\n`);
       } else if (url.pathname === "/requests") {
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id, requests: (earlier.get(id) ?? 0) + (running?.requests() ?? 0), running: running !== undefined }));
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify({ id, requests: (earlier.get(id) ?? 0) + (running?.requests() ?? 0), running: running !== undefined }));
       } else {
         res.writeHead(404).end("unknown control path\n");
       }

@@ -17,7 +17,9 @@ async function servedBy(): Promise<string> {
 }
 
 describe("latency steering", () => {
-  it("sends most traffic (≥ 85%; 95% expected with 5% exploration) to the fastest pool after warm-up, and moves within 5 s when it slows down", async ({ expect }) => {
+  it("sends most traffic (≥ 85%; 95% expected with 5% exploration) to the fastest pool after warm-up, and moves within 5 s when it slows down", async ({
+    expect,
+  }) => {
     const all = inject("origins");
     const [fast, mid, slow] = [all.o11 ?? "", all.o12 ?? "", all.o13 ?? ""];
     await setLatency(fast, 5);
@@ -61,7 +63,9 @@ describe("latency steering", () => {
           break;
         }
       }
-      console.info(`latency steering: ${JSON.stringify(counts)} of ${N} after warm-up; traffic moved ${movedAfterMs ?? "never"} ms after the slowdown`);
+      console.info(
+        `latency steering: ${JSON.stringify(counts)} of ${N} after warm-up; traffic moved ${movedAfterMs ?? "never"} ms after the slowdown`,
+      );
       expect(movedAfterMs).toBeDefined();
       expect(movedAfterMs ?? Infinity).toBeLessThan(5_000);
     } finally {

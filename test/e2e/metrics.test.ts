@@ -22,7 +22,8 @@ async function scrape(): Promise<readonly MetricSample[]> {
   const res = await admin("/metrics");
   const text = await res.text();
   if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}: ${text}`);
-  if (!(res.headers.get("content-type") ?? "").startsWith("text/plain; version=0.0.4")) throw new Error(`content-type ${res.headers.get("content-type")}`);
+  if (!(res.headers.get("content-type") ?? "").startsWith("text/plain; version=0.0.4"))
+    throw new Error(`content-type ${res.headers.get("content-type")}`);
   return parsePrometheus(text).samples;
 }
 
@@ -51,7 +52,12 @@ class Seen {
 }
 
 /** The change of a metric between two scrapes. */
-function delta(before: readonly MetricSample[], after: readonly MetricSample[], name: string, match: Readonly<Record<string, string>>): number {
+function delta(
+  before: readonly MetricSample[],
+  after: readonly MetricSample[],
+  name: string,
+  match: Readonly<Record<string, string>>,
+): number {
   return sumMetric(after, name, match) - sumMetric(before, name, match);
 }
 
@@ -186,7 +192,11 @@ function brokenState(answer: () => Promise<never>): Env["ORIGIN_STATE"] {
 /** Scrapes with `ORIGIN_STATE` replaced. */
 async function scrapeWith(state: Env["ORIGIN_STATE"]): Promise<readonly MetricSample[]> {
   const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request("http://edgeway.test/_edgeway/metrics", { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }), { ...env, ORIGIN_STATE: state } as typeof env, ctx);
+  const res = await worker.fetch(
+    new Request("http://edgeway.test/_edgeway/metrics", { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
+    { ...env, ORIGIN_STATE: state } as typeof env,
+    ctx,
+  );
   const text = await res.text();
   await waitOnExecutionContext(ctx);
   if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}: ${text}`);
@@ -201,7 +211,10 @@ describe("registered origins", () => {
       pools: [{ id: "main", origins: ["o27"], steering: "round_robin" }],
       routes: [{ id: ROUTE, pools: ["main"] }],
     });
-    const registered = await admin("/register", { method: "POST", body: JSON.stringify({ id: "reg-o28", url: all.o28, pool: "main", weight: 2 }) });
+    const registered = await admin("/register", {
+      method: "POST",
+      body: JSON.stringify({ id: "reg-o28", url: all.o28, pool: "main", weight: 2 }),
+    });
     expect(registered.status).toBe(201);
     await registered.arrayBuffer();
     try {
@@ -210,8 +223,12 @@ describe("registered origins", () => {
       for (let i = 0; i < 6; i++) await seen.send(`/reg/${i}`);
       const after = await scrape();
       expect(seen.responses.get("reg-o28 2xx") ?? 0).toBeGreaterThan(0);
-      expect(delta(before, after, "edgeway_requests_total", { route: ROUTE, pool: "main", origin: "reg-o28", status_class: "2xx" })).toBe(seen.responses.get("reg-o28 2xx"));
-      expect(delta(before, after, "edgeway_origin_latency_seconds_count", { origin: "reg-o28", pool: "main" })).toBe(seen.responses.get("reg-o28 2xx"));
+      expect(delta(before, after, "edgeway_requests_total", { route: ROUTE, pool: "main", origin: "reg-o28", status_class: "2xx" })).toBe(
+        seen.responses.get("reg-o28 2xx"),
+      );
+      expect(delta(before, after, "edgeway_origin_latency_seconds_count", { origin: "reg-o28", pool: "main" })).toBe(
+        seen.responses.get("reg-o28 2xx"),
+      );
       expect(sumMetric(after, "edgeway_origin_weight", { origin: "reg-o28" })).toBe(2);
       expect(sumMetric(after, "edgeway_origin_healthy", { origin: "reg-o28" })).toBe(1);
       expect(sumMetric(after, "edgeway_origin_ejected", { origin: "reg-o28" })).toBe(0);
@@ -224,7 +241,9 @@ describe("registered origins", () => {
 });
 
 describe("admin overrides", () => {
-  it("the weight gauge is the effective weight: an override, a drain and a disable show at once, and undoing them restores it", async ({ expect }) => {
+  it("the weight gauge is the effective weight: an override, a drain and a disable show at once, and undoing them restores it", async ({
+    expect,
+  }) => {
     const all = inject("origins");
     await useConfig({
       origins: [
@@ -235,13 +254,19 @@ describe("admin overrides", () => {
       routes: [{ id: ROUTE, pools: ["main"] }],
     });
     const change = async (method: "POST" | "DELETE", path: string, body?: unknown): Promise<void> => {
-      const res = await admin(path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }) });
+      const res = await admin(path, {
+        method,
+        ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+      });
       const text = await res.text();
       if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${text}`);
     };
     const weights = async (): Promise<[number, number]> => {
       const samples = await scrape();
-      return [sumMetric(samples, "edgeway_origin_weight", { origin: "o27" }), sumMetric(samples, "edgeway_origin_weight", { origin: "o28" })];
+      return [
+        sumMetric(samples, "edgeway_origin_weight", { origin: "o27" }),
+        sumMetric(samples, "edgeway_origin_weight", { origin: "o28" }),
+      ];
     };
     try {
       expect(await weights()).toEqual([3, 1]);
@@ -263,26 +288,31 @@ describe("metrics when the Durable Object fails", () => {
   it.for([
     ["throws", () => Promise.reject(new Error("Durable Object is overloaded (test)"))],
     ["hangs", () => new Promise<never>(() => undefined)],
-  ] as const)("it %s: the scrape answers without probe series, from this isolate's snapshot, and counts a fail-static event", async ([, answer], { expect }) => {
-    const all = inject("origins");
-    await useConfig({
-      origins: [
-        { id: "o27", url: all.o27, weight: 2 },
-        { id: "o28", url: all.o28 },
-      ],
-      pools: [{ id: "main", origins: ["o27", "o28"] }],
-      routes: [{ id: ROUTE, pools: ["main"] }],
-    });
-    await probeRound();
-    const before = await scrape();
-    expect(sumMetric(before, "edgeway_probes_total")).toBeGreaterThan(0);
-    const failed = await scrapeWith(brokenState(answer));
-    expect(failed.filter((s) => s.name === "edgeway_probes_total")).toEqual([]);
-    expect(delta(before, failed, "edgeway_fail_static_total", { component: "durable_object", reason: "metrics_state_unavailable" })).toBe(1);
-    // The gauges still describe every origin, from the snapshot this isolate holds.
-    expect(sumMetric(failed, "edgeway_origin_weight", { origin: "o27" })).toBe(2);
-    for (const origin of ORIGINS) expect(sumMetric(failed, "edgeway_origin_healthy", { origin })).toBe(1);
-  });
+  ] as const)(
+    "it %s: the scrape answers without probe series, from this isolate's snapshot, and counts a fail-static event",
+    async ([, answer], { expect }) => {
+      const all = inject("origins");
+      await useConfig({
+        origins: [
+          { id: "o27", url: all.o27, weight: 2 },
+          { id: "o28", url: all.o28 },
+        ],
+        pools: [{ id: "main", origins: ["o27", "o28"] }],
+        routes: [{ id: ROUTE, pools: ["main"] }],
+      });
+      await probeRound();
+      const before = await scrape();
+      expect(sumMetric(before, "edgeway_probes_total")).toBeGreaterThan(0);
+      const failed = await scrapeWith(brokenState(answer));
+      expect(failed.filter((s) => s.name === "edgeway_probes_total")).toEqual([]);
+      expect(delta(before, failed, "edgeway_fail_static_total", { component: "durable_object", reason: "metrics_state_unavailable" })).toBe(
+        1,
+      );
+      // The gauges still describe every origin, from the snapshot this isolate holds.
+      expect(sumMetric(failed, "edgeway_origin_weight", { origin: "o27" })).toBe(2);
+      for (const origin of ORIGINS) expect(sumMetric(failed, "edgeway_origin_healthy", { origin })).toBe(1);
+    },
+  );
 });
 
 describe("ejections", () => {

@@ -52,20 +52,33 @@ describe("passive health", () => {
   });
 
   it("adopts an ejection another isolate reported to the Durable Object", async ({ expect }) => {
-    const all = inject("origins");
+    const _all = inject("origins");
     await usePair();
     expect(new Set((await send(4)).origins)).toEqual(new Set(["o21", "o22"]));
     const now = Date.now();
     const snapshot = await originStateStub(env).reportTraffic({
       colo: "SIN",
-      ejections: [{ originId: "o22", poolId: "pair", kind: "consecutive-5xx", at: now, until: now + 30_000, count: 1, reason: "5 consecutive 5xx (test)", unejectOnProbeSuccess: true }],
+      ejections: [
+        {
+          originId: "o22",
+          poolId: "pair",
+          kind: "consecutive-5xx",
+          at: now,
+          until: now + 30_000,
+          count: 1,
+          reason: "5 consecutive 5xx (test)",
+          unejectOnProbeSuccess: true,
+        },
+      ],
       counts: [["o22", 10, 5]],
     });
     expect(snapshot.origins.o22?.ejection?.until).toBe(now + 30_000);
     isolate.health.set(snapshot, Date.now());
     try {
       expect(new Set((await send(6)).origins)).toEqual(new Set(["o21"]));
-      const health = (await (await admin("/health")).json()) as { origins: Record<string, { ejected: boolean; traffic?: { tries: number }[] }> };
+      const health = (await (await admin("/health")).json()) as {
+        origins: Record<string, { ejected: boolean; traffic?: { tries: number }[] }>;
+      };
       expect(health.origins.o22?.ejected).toBe(true);
       expect(health.origins.o22?.traffic?.[0]?.tries).toBeGreaterThanOrEqual(10);
     } finally {

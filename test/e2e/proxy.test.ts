@@ -108,7 +108,11 @@ describe("proxying", () => {
 
   it("exposeOrigin: false passes the origin's answer on as it came: status, headers and body", async ({ expect }) => {
     await useConfig(config(inject("origins"), { exposeOrigin: false }));
-    const res = await proxied("/items/3?x=1", { method: "POST", body: "payload", headers: { "content-type": "text/plain", "x-app": "kept" } });
+    const res = await proxied("/items/3?x=1", {
+      method: "POST",
+      body: "payload",
+      headers: { "content-type": "text/plain", "x-app": "kept" },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/json");
     expect(res.headers.get("x-origin-id")).toBe("o9");

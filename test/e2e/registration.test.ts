@@ -10,7 +10,11 @@ import worker from "../../src/index.ts";
 import { admin, proxied, useConfig } from "../worker/helpers.ts";
 
 function register(body: unknown, token?: string): Promise<Response> {
-  return admin("/register", { method: "POST", body: JSON.stringify(body), headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+  return admin("/register", {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+  });
 }
 
 /** Sends n requests; counts the origins that served them (a non-200 counts under its status). */
@@ -91,7 +95,11 @@ describe("registration", () => {
     });
     const withToken = { ...env, REGISTER_TOKEN: "origin-token" };
     const call = async (path: string, init: RequestInit): Promise<Response> =>
-      worker.fetch(new Request(`http://edgeway.test/_edgeway${path}`, { ...init, headers: { authorization: "Bearer origin-token" } }), withToken, createExecutionContext());
+      worker.fetch(
+        new Request(`http://edgeway.test/_edgeway${path}`, { ...init, headers: { authorization: "Bearer origin-token" } }),
+        withToken,
+        createExecutionContext(),
+      );
     const ok = await call("/register", { method: "POST", body: JSON.stringify({ id: "svc-3", url: all.o24, pool: "web" }) });
     expect(ok.status).toBe(201);
     expect((await call("/config", { method: "GET" })).status).toBe(401);

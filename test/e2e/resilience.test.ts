@@ -36,7 +36,12 @@ async function control(path: string): Promise<void> {
 async function one(): Promise<Sample> {
   const res = await proxied("/chaos");
   await res.arrayBuffer();
-  return { at: Date.now(), status: res.status, origin: res.headers.get("x-edgeway-origin") ?? "none", tries: Number(res.headers.get("x-edgeway-tries") ?? "1") };
+  return {
+    at: Date.now(),
+    status: res.status,
+    origin: res.headers.get("x-edgeway-origin") ?? "none",
+    tries: Number(res.headers.get("x-edgeway-tries") ?? "1"),
+  };
 }
 
 async function metrics(): Promise<readonly MetricSample[]> {
@@ -94,7 +99,10 @@ describe("resilience under load", () => {
     const failedTries = sumMetric(scraped, "edgeway_origin_tries_total", { route: "chaos", origin: "o17", outcome: "connect-failure" });
     const timeouts = sumMetric(scraped, "edgeway_origin_tries_total", { route: "chaos", origin: "o17", outcome: "timeout" });
     const health = (await (await admin("/health")).json()) as { origins: Record<string, { ejections?: { at: number }[] }> };
-    const ejectedAt = (health.origins.o17?.ejections ?? []).map((e) => e.at).filter((at) => at >= killedAt).sort((a, b) => a - b)[0];
+    const ejectedAt = (health.origins.o17?.ejections ?? [])
+      .map((e) => e.at)
+      .filter((at) => at >= killedAt)
+      .sort((a, b) => a - b)[0];
     const back = samples.find((s) => s.origin === "o17" && s.at > restartedAt);
     const servedWhileDead = samples.filter((s) => s.origin === "o17" && s.at > killedAt + 50 && s.at < restartedAt).length;
     const retriedAfterKill = samples.filter((s) => s.at >= killedAt && s.at < restartedAt && s.tries > 1).length;

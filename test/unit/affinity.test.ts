@@ -70,9 +70,12 @@ describe("affinity cookie (HMAC-signed pin)", () => {
     expect(await verifyPin(await key, "r", value, NOW + 24 * HOUR_MS)).toBeUndefined();
   });
 
-  it.each(["", "a.b", "x.notanumber.sig", "o1..sig", ".1900000000.sig", "o1.-5.sig", "o1.1e12.sig", "o1.1900000000", "..."])("rejects the malformed value %j", async (value) => {
-    expect(await verifyPin(await key, "r", value, NOW)).toBeUndefined();
-  });
+  it.each(["", "a.b", "x.notanumber.sig", "o1..sig", ".1900000000.sig", "o1.-5.sig", "o1.1e12.sig", "o1.1900000000", "..."])(
+    "rejects the malformed value %j",
+    async (value) => {
+      expect(await verifyPin(await key, "r", value, NOW)).toBeUndefined();
+    },
+  );
 });
 
 describe("pinState", () => {
@@ -84,7 +87,10 @@ describe("pinState", () => {
       { id: "elsewhere", url: "http://127.0.0.1:12001" },
     ],
     pools: [makePool("main", ["m0", "m1", "m2"]), makePool("last", ["l0"]), makePool("other", ["elsewhere"])],
-    routes: [makeRoute("r", ["main"], { fallbackPool: "last" }), makeRoute("r2", ["other"], { match: { host: "other.example", pathPrefix: "/" } })],
+    routes: [
+      makeRoute("r", ["main"], { fallbackPool: "last" }),
+      makeRoute("r2", ["other"], { match: { host: "other.example", pathPrefix: "/" } }),
+    ],
   });
   const route = routeOf(config);
   const ALL_HEALTHY = healthyExcept();

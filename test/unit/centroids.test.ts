@@ -39,7 +39,29 @@ describe("centroid tables", () => {
 
   it("has every ISO 3166-1 alpha-2 country (249) plus Kosovo", () => {
     expect(Object.keys(COUNTRY_CENTROIDS)).toHaveLength(250);
-    for (const code of ["US", "CA", "MX", "BR", "AR", "GB", "DE", "FR", "NA", "ZA", "EG", "NG", "IN", "CN", "JP", "AU", "NZ", "AQ", "XK", "VA", "TV"]) {
+    for (const code of [
+      "US",
+      "CA",
+      "MX",
+      "BR",
+      "AR",
+      "GB",
+      "DE",
+      "FR",
+      "NA",
+      "ZA",
+      "EG",
+      "NG",
+      "IN",
+      "CN",
+      "JP",
+      "AU",
+      "NZ",
+      "AQ",
+      "XK",
+      "VA",
+      "TV",
+    ]) {
       expect(COUNTRY_CENTROIDS, code).toHaveProperty(code);
     }
     // Cloudflare's "unknown" and Tor have no location.
@@ -49,10 +71,70 @@ describe("centroid tables", () => {
 
   it("has the busiest colos", () => {
     expect(Object.keys(COLO_CENTROIDS).length).toBeGreaterThanOrEqual(60);
-    for (const code of ["FRA", "AMS", "LHR", "CDG", "IAD", "EWR", "ORD", "DFW", "LAX", "SJC", "SEA", "MIA", "ATL", "YYZ", "GRU", "EZE", "SCL",
-      "BOG", "MEX", "NRT", "KIX", "ICN", "HKG", "SIN", "SYD", "MEL", "BOM", "DEL", "MAA", "DXB", "JNB", "CPT", "LOS", "NBO", "CAI", "IST",
-      "WAW", "MAD", "MXP", "ARN", "HEL", "OSL", "CPH", "VIE", "PRG", "ZRH", "DUB", "MAN", "BRU", "LIS", "ATH", "TLV", "KUL", "BKK", "MNL",
-      "CGK", "TPE", "AKL", "PER", "HNL", "DEN", "PHX"]) {
+    for (const code of [
+      "FRA",
+      "AMS",
+      "LHR",
+      "CDG",
+      "IAD",
+      "EWR",
+      "ORD",
+      "DFW",
+      "LAX",
+      "SJC",
+      "SEA",
+      "MIA",
+      "ATL",
+      "YYZ",
+      "GRU",
+      "EZE",
+      "SCL",
+      "BOG",
+      "MEX",
+      "NRT",
+      "KIX",
+      "ICN",
+      "HKG",
+      "SIN",
+      "SYD",
+      "MEL",
+      "BOM",
+      "DEL",
+      "MAA",
+      "DXB",
+      "JNB",
+      "CPT",
+      "LOS",
+      "NBO",
+      "CAI",
+      "IST",
+      "WAW",
+      "MAD",
+      "MXP",
+      "ARN",
+      "HEL",
+      "OSL",
+      "CPH",
+      "VIE",
+      "PRG",
+      "ZRH",
+      "DUB",
+      "MAN",
+      "BRU",
+      "LIS",
+      "ATH",
+      "TLV",
+      "KUL",
+      "BKK",
+      "MNL",
+      "CGK",
+      "TPE",
+      "AKL",
+      "PER",
+      "HNL",
+      "DEN",
+      "PHX",
+    ]) {
       expect(COLO_CENTROIDS, code).toHaveProperty(code);
     }
   });
@@ -78,7 +160,17 @@ describe("centroid tables", () => {
   });
 
   it("a colo's city is near its country's capital where they are the same city", () => {
-    for (const [colo, country] of [["LHR", "GB"], ["CDG", "FR"], ["MAD", "ES"], ["NRT", "JP"], ["ICN", "KR"], ["BKK", "TH"], ["EZE", "AR"], ["NBO", "KE"], ["CAI", "EG"]] as const) {
+    for (const [colo, country] of [
+      ["LHR", "GB"],
+      ["CDG", "FR"],
+      ["MAD", "ES"],
+      ["NRT", "JP"],
+      ["ICN", "KR"],
+      ["BKK", "TH"],
+      ["EZE", "AR"],
+      ["NBO", "KE"],
+      ["CAI", "EG"],
+    ] as const) {
       expect(distanceKm(point(COLO_CENTROIDS, colo), point(COUNTRY_CENTROIDS, country)), `${colo}/${country}`).toBeLessThan(30);
     }
   });
@@ -86,7 +178,11 @@ describe("centroid tables", () => {
 
 describe("locateClient", () => {
   it("prefers the client's own coordinates", () => {
-    expect(locateClient({ lat: 48.1, lon: 11.6, colo: "FRA", country: "DE", continent: "EU" })).toEqual({ lat: 48.1, lon: 11.6, source: "coordinates" });
+    expect(locateClient({ lat: 48.1, lon: 11.6, colo: "FRA", country: "DE", continent: "EU" })).toEqual({
+      lat: 48.1,
+      lon: 11.6,
+      source: "coordinates",
+    });
     expect(locateClient({ lat: 0, lon: 0 })).toEqual({ lat: 0, lon: 0, source: "coordinates" });
   });
 

@@ -5,7 +5,14 @@ import { parseGeoKey } from "../../src/routing/geo-key.ts";
 describe("clientFromCf", () => {
   it("reads a full cf object", () => {
     const cf = { colo: "FRA", country: "DE", continent: "EU", latitude: "50.11", longitude: "8.68", asn: 3320 };
-    expect(clientFromCf(cf, "203.0.113.9")).toEqual({ ip: "203.0.113.9", colo: "FRA", country: "DE", continent: "EU", lat: 50.11, lon: 8.68 });
+    expect(clientFromCf(cf, "203.0.113.9")).toEqual({
+      ip: "203.0.113.9",
+      colo: "FRA",
+      country: "DE",
+      continent: "EU",
+      lat: 50.11,
+      lon: 8.68,
+    });
   });
 
   it.each([undefined, null, "string", 42])("copes with a missing or non-object cf (%s)", (cf) => {
@@ -48,8 +55,16 @@ describe("clientFromCf", () => {
   });
 
   it("upper-cases codes and ignores empty or non-string ones", () => {
-    expect(clientFromCf({ colo: "fra", country: "de", continent: "eu" }, undefined)).toMatchObject({ colo: "FRA", country: "DE", continent: "EU" });
-    expect(clientFromCf({ colo: "", country: 49, continent: null }, undefined)).toMatchObject({ colo: undefined, country: undefined, continent: undefined });
+    expect(clientFromCf({ colo: "fra", country: "de", continent: "eu" }, undefined)).toMatchObject({
+      colo: "FRA",
+      country: "DE",
+      continent: "EU",
+    });
+    expect(clientFromCf({ colo: "", country: 49, continent: null }, undefined)).toMatchObject({
+      colo: undefined,
+      country: undefined,
+      continent: undefined,
+    });
   });
 });
 
@@ -70,7 +85,14 @@ describe("parseDebugGeo", () => {
   });
 
   it("an empty header gives an empty client", () => {
-    expect(parseDebugGeo("", "192.0.2.1")).toEqual({ ip: "192.0.2.1", country: undefined, continent: undefined, colo: undefined, lat: undefined, lon: undefined });
+    expect(parseDebugGeo("", "192.0.2.1")).toEqual({
+      ip: "192.0.2.1",
+      country: undefined,
+      continent: undefined,
+      colo: undefined,
+      lat: undefined,
+      lon: undefined,
+    });
   });
 
   const rejects = (header: string, ...fragments: string[]): void => {

@@ -152,7 +152,12 @@ describe("ConfigCache", () => {
     await writeGood(kv, 2, 4);
 
     const deferred: Promise<void>[] = [];
-    const answer = await cache.get(kv.namespace, 1_000, (p) => deferred.push(p), () => undefined);
+    const answer = await cache.get(
+      kv.namespace,
+      1_000,
+      (p) => deferred.push(p),
+      () => undefined,
+    );
     expect(answer).toBe(first);
     expect(answer?.envelope.version).toBe(1);
     expect(deferred).toHaveLength(1);

@@ -57,7 +57,12 @@ function cli(args: readonly string[], env: Record<string, string | undefined> = 
   delete childEnv["NO_COLOR"];
   for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
   return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"], timeout: TIMEOUT - 5_000 });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env: childEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: TIMEOUT - 5_000,
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
@@ -68,7 +73,11 @@ function cli(args: readonly string[], env: Record<string, string | undefined> = 
 
 /** The admin API asked directly, to compare what the CLI printed with the source. */
 async function admin(path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(`${base}/_edgeway${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, ...init.headers }, signal: AbortSignal.timeout(20_000) });
+  return fetch(`${base}/_edgeway${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${TOKEN}`, ...init.headers },
+    signal: AbortSignal.timeout(20_000),
+  });
 }
 
 /**
@@ -125,10 +134,20 @@ beforeAll(async () => {
   worker = spawn(
     process.execPath,
     [
-      WRANGLER, "dev",
-      "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspector),
-      "--persist-to", join(dir, "state"),
-      "--var", `ADMIN_TOKEN:${TOKEN}`, "--var", "EDGEWAY_DEBUG_HEADERS:true",
+      WRANGLER,
+      "dev",
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      "--inspector-port",
+      String(inspector),
+      "--persist-to",
+      join(dir, "state"),
+      "--var",
+      `ADMIN_TOKEN:${TOKEN}`,
+      "--var",
+      "EDGEWAY_DEBUG_HEADERS:true",
       "--show-interactive-dev-session=false",
     ],
     // Its own process group, so afterAll can end wrangler and the workerd it starts together.
@@ -224,7 +243,10 @@ describe("admin commands: config push, diff, history, rollback", () => {
   it("diff of a changed file lists exactly its changes, and changes nothing", { timeout: TIMEOUT }, async () => {
     const r = await cli(["diff", v2File, "--url", base]);
     expect(r.code, r.output).toBe(0);
-    const changes = r.stdout.split("\n").map((l) => l.trim()).filter((l) => /^[+~-] /.test(l));
+    const changes = r.stdout
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => /^[+~-] /.test(l));
     expect(changes.sort()).toEqual(["+ pools.eu2", "- routes.old", "~ origins.aws-use1.weight: 3 → 5"]);
     expect(r.stdout).toContain(`against version ${v1}`);
     expect(r.output).not.toContain("\x1b[");
@@ -275,7 +297,13 @@ describe("admin commands: config push, diff, history, rollback", () => {
 
     const history = parseTable((await cli(["history", "--url", base])).stdout, "VERSION");
     // No --actor: the CLI sends user@host.
-    expect(history[0]).toMatchObject({ _mark: "*", VERSION: String(v3), "ROLLBACK OF": String(v1), REASON: "use1 overloaded", WHO: `${userInfo().username}@${hostname()}` });
+    expect(history[0]).toMatchObject({
+      _mark: "*",
+      VERSION: String(v3),
+      "ROLLBACK OF": String(v1),
+      REASON: "use1 overloaded",
+      WHO: `${userInfo().username}@${hostname()}`,
+    });
   });
 
   it("rollback to a version that does not exist exits 1 with the worker's message", { timeout: TIMEOUT }, async () => {

@@ -30,7 +30,15 @@ describe("diff lines", () => {
 
   it("says when there is nothing to change, and counts the changes otherwise", () => {
     expect(formatDiff("x.json", 4, [], plain)).toBe("x.json: no changes against version 4 (in force)");
-    const text = formatDiff("x.json", 4, [{ op: "add", path: "pools.eu2", to: {} }, { op: "change", path: "a", from: 1, to: 2 }], plain);
+    const text = formatDiff(
+      "x.json",
+      4,
+      [
+        { op: "add", path: "pools.eu2", to: {} },
+        { op: "change", path: "a", from: 1, to: 2 },
+      ],
+      plain,
+    );
     expect(text.split("\n")[0]).toBe("x.json against version 4 (in force): 2 change(s) (+1 -0 ~1)");
   });
 
@@ -52,8 +60,15 @@ describe("colour", () => {
   });
 
   it("does not move the columns of a table", () => {
-    const rows = [["aws-use1", "healthy"], ["az-sea", "unhealthy"]];
-    const coloured = renderTable(["ORIGIN", "HEALTH"], rows.map(([id, h]) => [paint(true).green(id ?? ""), h ?? ""]), paint(true));
+    const rows = [
+      ["aws-use1", "healthy"],
+      ["az-sea", "unhealthy"],
+    ];
+    const coloured = renderTable(
+      ["ORIGIN", "HEALTH"],
+      rows.map(([id, h]) => [paint(true).green(id ?? ""), h ?? ""]),
+      paint(true),
+    );
     const uncoloured = renderTable(["ORIGIN", "HEALTH"], rows, plain);
     expect(coloured.replace(/\x1b\[[0-9;]*m/g, "")).toBe(uncoloured);
     expect(uncoloured.split("\n")).toEqual(["ORIGIN    HEALTH", "aws-use1  healthy", "az-sea    unhealthy"]);
@@ -67,8 +82,22 @@ describe("history table", () => {
       {
         current: 3,
         versions: [
-          { version: 3, updatedAt: "2026-11-20T11:00:00.000Z", actor: "carol@ops", reason: "back", rollbackOf: 1, changes: { added: 0, removed: 1, changed: 2 } },
-          { version: 2, updatedAt: "2026-11-20T10:00:00.000Z", actor: "bob@ops", reason: null, rollbackOf: null, changes: { added: 1, removed: 0, changed: 0 } },
+          {
+            version: 3,
+            updatedAt: "2026-11-20T11:00:00.000Z",
+            actor: "carol@ops",
+            reason: "back",
+            rollbackOf: 1,
+            changes: { added: 0, removed: 1, changed: 2 },
+          },
+          {
+            version: 2,
+            updatedAt: "2026-11-20T10:00:00.000Z",
+            actor: "bob@ops",
+            reason: null,
+            rollbackOf: null,
+            changes: { added: 1, removed: 0, changed: 0 },
+          },
         ],
       },
       plain,
@@ -91,17 +120,28 @@ describe("status table", () => {
           healthy: true,
           overrides: { state: { value: "drained", reason: "kernel upgrade", actor: "alice@ops", at: NOW - 120_000 } },
         },
-        "gcp-euw1": { pools: ["eu", "eu2"], configured: { weight: 1, enabled: true }, effective: { weight: 1, enabled: true }, healthy: false, overrides: {} },
+        "gcp-euw1": {
+          pools: ["eu", "eu2"],
+          configured: { weight: 1, enabled: true },
+          effective: { weight: 1, enabled: true },
+          healthy: false,
+          overrides: {},
+        },
       },
     });
     const health = HealthAnswer.parse({
       configVersion: 7,
       source: "durable_object",
-      origins: { "aws-use1": { healthy: true, reason: "2 probes passed", ejected: false }, "gcp-euw1": { healthy: false, reason: "503 from /healthz", ejected: true } },
+      origins: {
+        "aws-use1": { healthy: true, reason: "2 probes passed", ejected: false },
+        "gcp-euw1": { healthy: false, reason: "503 from /healthz", ejected: true },
+      },
     });
     const lines = formatStatus(origins, health, plain, NOW).split("\n");
     expect(lines[0]).toBe("config version 7 · health from the Durable Object");
-    expect(lines[2]).toMatch(/^aws-use1 +na +healthy \(2 probes passed\) +no +3 +0 +drained +drained: kernel upgrade \(alice@ops, 2 min ago\)$/);
+    expect(lines[2]).toMatch(
+      /^aws-use1 +na +healthy \(2 probes passed\) +no +3 +0 +drained +drained: kernel upgrade \(alice@ops, 2 min ago\)$/,
+    );
     expect(lines[3]).toMatch(/^gcp-euw1 +eu,eu2 +unhealthy \(503 from \/healthz\) +yes +1 +1 +enabled$/);
   });
 });

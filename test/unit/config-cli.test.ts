@@ -81,7 +81,8 @@ describe("usage", () => {
     expect(r.stdout).toMatch(/--remote/);
     expect(r.stdout).toMatch(/Exit codes/);
     // The help is built from the command table: every command, its arguments, its aliases.
-    for (const line of ["diff FILE", "history", "rollback N", "status", "drain ORIGIN", "enable ORIGIN   (alias: undrain)", "--limit N"]) expect(r.stdout).toContain(line);
+    for (const line of ["diff FILE", "history", "rollback N", "status", "drain ORIGIN", "enable ORIGIN   (alias: undrain)", "--limit N"])
+      expect(r.stdout).toContain(line);
   });
 
   it("exits 2 on an unknown command or flag", { timeout: TIMEOUT }, () => {
@@ -92,7 +93,11 @@ describe("usage", () => {
   it("push --url without ADMIN_TOKEN is a usage error", { timeout: TIMEOUT }, () => {
     const rest = { ...env };
     delete rest["ADMIN_TOKEN"];
-    const run = spawnSync(process.execPath, [CLI, "push", EXAMPLE, "--url", "http://127.0.0.1:9"], { cwd: ROOT, env: rest, encoding: "utf8" });
+    const run = spawnSync(process.execPath, [CLI, "push", EXAMPLE, "--url", "http://127.0.0.1:9"], {
+      cwd: ROOT,
+      env: rest,
+      encoding: "utf8",
+    });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("ADMIN_TOKEN");
   });
@@ -101,7 +106,11 @@ describe("usage", () => {
 describe("config push to local KV", () => {
   const persist = join(dir, "kv-state");
   const kvGet = (key: string): string => {
-    const run = spawnSync(process.execPath, [join(ROOT, "node_modules", ".bin", "wrangler"), "kv", "key", "get", key, "--binding", "CONFIG", "--local", "--persist-to", persist], { cwd: ROOT, env, encoding: "utf8" });
+    const run = spawnSync(
+      process.execPath,
+      [join(ROOT, "node_modules", ".bin", "wrangler"), "kv", "key", "get", key, "--binding", "CONFIG", "--local", "--persist-to", persist],
+      { cwd: ROOT, env, encoding: "utf8" },
+    );
     expect(run.status, run.stderr).toBe(0);
     return run.stdout;
   };

@@ -97,32 +97,50 @@ describe("defaults", () => {
 
 describe("cross-references", () => {
   it("an unknown origin in a pool names pools[0].origins[1]", () => {
-    const issue = issueAt(edited((c) => (at(c.pools, 0).origins = ["aws-use1", "gcp-x"])), "pools[0].origins[1]");
+    const issue = issueAt(
+      edited((c) => (at(c.pools, 0).origins = ["aws-use1", "gcp-x"])),
+      "pools[0].origins[1]",
+    );
     expect(issue.message).toContain('unknown origin "gcp-x"');
   });
 
   it("an origin listed twice in a pool is named", () => {
-    const issue = issueAt(edited((c) => (at(c.pools, 0).origins = ["aws-use1", "aws-use1"])), "pools[0].origins[1]");
+    const issue = issueAt(
+      edited((c) => (at(c.pools, 0).origins = ["aws-use1", "aws-use1"])),
+      "pools[0].origins[1]",
+    );
     expect(issue.message).toContain("listed twice");
   });
 
   it("an unknown pool in a route names routes[0].pools[i]", () => {
-    const issue = issueAt(edited((c) => (at(c.routes, 0).pools = ["na", "nope"])), "routes[0].pools[1]");
+    const issue = issueAt(
+      edited((c) => (at(c.routes, 0).pools = ["na", "nope"])),
+      "routes[0].pools[1]",
+    );
     expect(issue.message).toContain('unknown pool "nope"');
   });
 
   it("an unknown pool in geo names routes[0].geo.<key>[i]", () => {
-    const issue = issueAt(edited((c) => (at(c.routes, 0).geo = { EU: ["eu", "mars"] })), "routes[0].geo.EU[1]");
+    const issue = issueAt(
+      edited((c) => (at(c.routes, 0).geo = { EU: ["eu", "mars"] })),
+      "routes[0].geo.EU[1]",
+    );
     expect(issue.message).toContain('unknown pool "mars"');
   });
 
   it("an unknown fallbackPool names routes[0].fallbackPool", () => {
-    const issue = issueAt(edited((c) => (at(c.routes, 0).fallbackPool = "nowhere")), "routes[0].fallbackPool");
+    const issue = issueAt(
+      edited((c) => (at(c.routes, 0).fallbackPool = "nowhere")),
+      "routes[0].fallbackPool",
+    );
     expect(issue.message).toContain('unknown pool "nowhere"');
   });
 
   it("an unknown monitor names pools[1].monitor", () => {
-    const issue = issueAt(edited((c) => (at(c.pools, 1).monitor = "tcp-check")), "pools[1].monitor");
+    const issue = issueAt(
+      edited((c) => (at(c.pools, 1).monitor = "tcp-check")),
+      "pools[1].monitor",
+    );
     expect(issue.message).toContain('unknown monitor "tcp-check"');
   });
 
@@ -139,12 +157,18 @@ describe("cross-references", () => {
 
 describe("duplicate ids", () => {
   it("names the second origin with a used id", () => {
-    const issue = issueAt(edited((c) => (at(c.origins, 2).id = "aws-use1")), "origins[2].id");
+    const issue = issueAt(
+      edited((c) => (at(c.origins, 2).id = "aws-use1")),
+      "origins[2].id",
+    );
     expect(issue.message).toContain('duplicate origin id "aws-use1"');
   });
 
   it("names the second pool with a used id", () => {
-    const issue = issueAt(edited((c) => (at(c.pools, 2).id = "na")), "pools[2].id");
+    const issue = issueAt(
+      edited((c) => (at(c.pools, 2).id = "na")),
+      "pools[2].id",
+    );
     expect(issue.message).toContain('duplicate pool id "na"');
   });
 
@@ -155,19 +179,28 @@ describe("duplicate ids", () => {
   });
 
   it("names the second monitor with a used id", () => {
-    const issue = issueAt(edited((c) => c.monitors?.push({ id: "http" })), "monitors[1].id");
+    const issue = issueAt(
+      edited((c) => c.monitors?.push({ id: "http" })),
+      "monitors[1].id",
+    );
     expect(issue.message).toContain('duplicate monitor id "http"');
   });
 });
 
 describe("shape", () => {
   it("a route with no pools names routes[0].pools", () => {
-    const issue = issueAt(edited((c) => (at(c.routes, 0).pools = [])), "routes[0].pools");
+    const issue = issueAt(
+      edited((c) => (at(c.routes, 0).pools = [])),
+      "routes[0].pools",
+    );
     expect(issue.message).toContain("at least one pool");
   });
 
   it("a pool with no origins names pools[0].origins", () => {
-    const issue = issueAt(edited((c) => (at(c.pools, 0).origins = [])), "pools[0].origins");
+    const issue = issueAt(
+      edited((c) => (at(c.pools, 0).origins = [])),
+      "pools[0].origins",
+    );
     expect(issue.message).toContain("at least one origin");
   });
 
@@ -178,7 +211,10 @@ describe("shape", () => {
     ["a fragment", "http://127.0.0.1:9101/#x", "fragment"],
     ["credentials", "https://user:pw@example.com", "credentials"],
   ])("a URL with %s names origins[1].url", (_, url, message) => {
-    const issue = issueAt(edited((c) => (at(c.origins, 1).url = url)), "origins[1].url");
+    const issue = issueAt(
+      edited((c) => (at(c.origins, 1).url = url)),
+      "origins[1].url",
+    );
     expect(issue.message).toContain(message);
   });
 
@@ -188,7 +224,10 @@ describe("shape", () => {
   });
 
   it("a negative weight names origins[0].weight", () => {
-    issueAt(edited((c) => (at(c.origins, 0).weight = -1)), "origins[0].weight");
+    issueAt(
+      edited((c) => (at(c.origins, 0).weight = -1)),
+      "origins[0].weight",
+    );
   });
 
   it("weight 0 is valid (drains the origin)", () => {
@@ -196,11 +235,17 @@ describe("shape", () => {
   });
 
   it("a bad id names the id field", () => {
-    issueAt(edited((c) => (at(c.origins, 0).id = "has space")), "origins[0].id");
+    issueAt(
+      edited((c) => (at(c.origins, 0).id = "has space")),
+      "origins[0].id",
+    );
   });
 
   it("bad expectedCodes names the monitor field", () => {
-    const issue = issueAt(edited((c) => (c.monitors = [{ id: "http", expectedCodes: "ok" }])), "monitors[0].expectedCodes");
+    const issue = issueAt(
+      edited((c) => (c.monitors = [{ id: "http", expectedCodes: "ok" }])),
+      "monitors[0].expectedCodes",
+    );
     expect(issue.message).toContain("2xx");
   });
 
@@ -227,7 +272,10 @@ describe("shape", () => {
 
 describe("regions and coordinates", () => {
   it("an unknown region is rejected and the close one suggested", () => {
-    const issue = issueAt(edited((c) => (at(c.origins, 0).region = "aws:us-east-9")), "origins[0].region");
+    const issue = issueAt(
+      edited((c) => (at(c.origins, 0).region = "aws:us-east-9")),
+      "origins[0].region",
+    );
     expect(issue.message).toContain('unknown region "aws:us-east-9"');
     expect(issue.message).toContain('did you mean "aws:us-east-1"');
   });
@@ -245,16 +293,25 @@ describe("regions and coordinates", () => {
   });
 
   it("lat without lon names origins[0].lon", () => {
-    const issue = issueAt(edited((c) => (at(c.origins, 0).lat = 40)), "origins[0].lon");
+    const issue = issueAt(
+      edited((c) => (at(c.origins, 0).lat = 40)),
+      "origins[0].lon",
+    );
     expect(issue.message).toContain("lat and lon go together");
   });
 
   it("lon without lat names origins[0].lat", () => {
-    issueAt(edited((c) => (at(c.origins, 0).lon = 40)), "origins[0].lat");
+    issueAt(
+      edited((c) => (at(c.origins, 0).lon = 40)),
+      "origins[0].lat",
+    );
   });
 
   it("lat without lon on a pool names the pool", () => {
-    issueAt(edited((c) => (at(c.pools, 2).lat = 1)), "pools[2].lon");
+    issueAt(
+      edited((c) => (at(c.pools, 2).lat = 1)),
+      "pools[2].lon",
+    );
   });
 
   it("an out-of-range latitude names the field", () => {
@@ -271,7 +328,10 @@ describe("regions and coordinates", () => {
 
 describe("pools", () => {
   it("minHealthy above the number of origins names pools[i].minHealthy", () => {
-    const issue = issueAt(edited((c) => (at(c.pools, 0).minHealthy = 3)), "pools[0].minHealthy");
+    const issue = issueAt(
+      edited((c) => (at(c.pools, 0).minHealthy = 3)),
+      "pools[0].minHealthy",
+    );
     expect(issue.message).toContain("only 2 origin");
   });
 
@@ -279,9 +339,12 @@ describe("pools", () => {
     expect(validateConfig(edited((c) => (at(c.pools, 0).minHealthy = 2))).ok).toBe(true);
   });
 
-  it.each(["weighted", "round_robin", "random", "latency", "least_outstanding", "hash"] as const)("pool steering %s is available", (steering) => {
-    expect(validateConfig(edited((c) => (at(c.pools, 0).steering = steering))).ok).toBe(true);
-  });
+  it.each(["weighted", "round_robin", "random", "latency", "least_outstanding", "hash"] as const)(
+    "pool steering %s is available",
+    (steering) => {
+      expect(validateConfig(edited((c) => (at(c.pools, 0).steering = steering))).ok).toBe(true);
+    },
+  );
 
   it("a steering name outside the schema is rejected", () => {
     const config = multiCloud();
@@ -291,12 +354,18 @@ describe("pools", () => {
 });
 
 describe("routes", () => {
-  it.each(["failover", "weighted", "geo", "proximity", "latency", "least_outstanding"] as const)("route steering %s is available", (steering) => {
-    expect(validateConfig(edited((c) => (at(c.routes, 0).steering = steering))).ok).toBe(true);
-  });
+  it.each(["failover", "weighted", "geo", "proximity", "latency", "least_outstanding"] as const)(
+    "route steering %s is available",
+    (steering) => {
+      expect(validateConfig(edited((c) => (at(c.routes, 0).steering = steering))).ok).toBe(true);
+    },
+  );
 
   it('a geo key that is no continent, country or colo ("EUROPE") is named', () => {
-    const issue = issueAt(edited((c) => (at(c.routes, 0).geo = { EUROPE: ["eu"] })), "routes[0].geo.EUROPE");
+    const issue = issueAt(
+      edited((c) => (at(c.routes, 0).geo = { EUROPE: ["eu"] })),
+      "routes[0].geo.EUROPE",
+    );
     expect(issue.message).toContain('"EUROPE"');
   });
 
@@ -306,7 +375,10 @@ describe("routes", () => {
   });
 
   it.each(["continent:XX", "country:DEU", "colo:FR", "E1"])("geo key %s is rejected", (key) => {
-    issueAt(edited((c) => (at(c.routes, 0).geo = { [key]: ["eu"] })), `routes[0].geo.${key}`);
+    issueAt(
+      edited((c) => (at(c.routes, 0).geo = { [key]: ["eu"] })),
+      `routes[0].geo.${key}`,
+    );
   });
 
   it("weights naming a pool that is not in the route names routes[0].weights.<pool>", () => {
@@ -366,11 +438,17 @@ describe("routes", () => {
   });
 
   it("a bad host pattern names routes[0].match.host", () => {
-    issueAt(edited((c) => (at(c.routes, 0).match = { host: "api.*.com", pathPrefix: "/" })), "routes[0].match.host");
+    issueAt(
+      edited((c) => (at(c.routes, 0).match = { host: "api.*.com", pathPrefix: "/" })),
+      "routes[0].match.host",
+    );
   });
 
   it("a pathPrefix without a leading slash names routes[0].match.pathPrefix", () => {
-    issueAt(edited((c) => (at(c.routes, 0).match = { host: "*", pathPrefix: "api" })), "routes[0].match.pathPrefix");
+    issueAt(
+      edited((c) => (at(c.routes, 0).match = { host: "*", pathPrefix: "api" })),
+      "routes[0].match.pathPrefix",
+    );
   });
 
   it("a retry condition that is no condition, code or class names the field", () => {
@@ -390,13 +468,25 @@ describe("routes", () => {
     const result = validateConfig(multiCloud());
     if (!result.ok) throw new Error("expected a valid config");
     const od = at(result.config.pools, 0).outlierDetection;
-    expect(od).toMatchObject({ enabled: true, consecutive5xx: 5, consecutiveGatewayFailure: 3, baseEjectionSeconds: 30, maxEjectionSeconds: 300, maxEjectionPercent: 50 });
+    expect(od).toMatchObject({
+      enabled: true,
+      consecutive5xx: 5,
+      consecutiveGatewayFailure: 3,
+      baseEjectionSeconds: 30,
+      maxEjectionSeconds: 300,
+      maxEjectionPercent: 50,
+    });
   });
 
   it("fills retry budget defaults", () => {
     const result = validateConfig(multiCloud());
     if (!result.ok) throw new Error("expected a valid config");
-    expect(at(result.config.routes, 0).retries).toMatchObject({ budgetPercent: 20, minRetriesPerSecond: 10, maxBodyBytes: 1_048_576, methods: ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"] });
+    expect(at(result.config.routes, 0).retries).toMatchObject({
+      budgetPercent: 20,
+      minRetriesPerSecond: 10,
+      maxBodyBytes: 1_048_576,
+      methods: ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"],
+    });
   });
 });
 
@@ -422,6 +512,7 @@ describe("geo keys that mean the same entry", () => {
     (doc.routes[0] as { geo: Record<string, string[]> }).geo["continent:EU"] = ["eu"];
     const result = validateConfig(doc);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.issues).toContainEqual({ path: "routes[0].geo.continent:EU", message: 'means the same continent as "EU"' });
+    if (!result.ok)
+      expect(result.issues).toContainEqual({ path: "routes[0].geo.continent:EU", message: 'means the same continent as "EU"' });
   });
 });

@@ -45,8 +45,20 @@ function run(config: CompiledConfig, s: Scenario = {}): Promise<Explanation> {
   return explain({
     config,
     configured: s.configured,
-    request: { url: new URL(s.url ?? "http://app.test/x"), method: s.method ?? "GET", headers: new Headers(s.headers ?? {}), client: s.client ?? {}, clientSources: {} },
-    health: explainHealth(snapshot, s.ejections ?? [], config, NOW, snapshot === undefined ? { source: "none", generatedAt: null } : { source: "isolate", generatedAt: snapshot.generatedAt }),
+    request: {
+      url: new URL(s.url ?? "http://app.test/x"),
+      method: s.method ?? "GET",
+      headers: new Headers(s.headers ?? {}),
+      client: s.client ?? {},
+      clientSources: {},
+    },
+    health: explainHealth(
+      snapshot,
+      s.ejections ?? [],
+      config,
+      NOW,
+      snapshot === undefined ? { source: "none", generatedAt: null } : { source: "isolate", generatedAt: snapshot.generatedAt },
+    ),
     signals: s.signals ?? NO_SIGNALS,
     random: mulberry32(s.seed ?? 7),
     now: NOW,
@@ -57,7 +69,15 @@ function run(config: CompiledConfig, s: Scenario = {}): Promise<Explanation> {
 /** A snapshot where the named origins fail their probes (all others pass). */
 function snapshotDown(down: readonly string[], extra: Partial<HealthSnapshot> = {}, status: Partial<OriginStatus> = {}): HealthSnapshot {
   const origins: Record<string, OriginStatus> = {};
-  for (const id of down) origins[id] = { healthy: false, since: NOW - 60_000, reason: "HTTP 503 (expected 2xx)", lastProbeAt: NOW - 5_000, lastProbeOk: false, ...status };
+  for (const id of down)
+    origins[id] = {
+      healthy: false,
+      since: NOW - 60_000,
+      reason: "HTTP 503 (expected 2xx)",
+      lastProbeAt: NOW - 5_000,
+      lastProbeOk: false,
+      ...status,
+    };
   return { generatedAt: NOW - 1_000, origins, ...extra };
 }
 
@@ -78,17 +98,39 @@ function picked(e: Explanation): string | undefined {
 }
 
 function ejection(originId: string, poolId: string, until = NOW + 30_000): Ejection {
-  return { originId, poolId, kind: "consecutive-gateway-failure", at: NOW - 2_000, until, count: 1, reason: "3 consecutive gateway failures (last: connect-failure)" };
+  return {
+    originId,
+    poolId,
+    kind: "consecutive-gateway-failure",
+    at: NOW - 2_000,
+    until,
+    count: 1,
+    reason: "3 consecutive gateway failures (last: connect-failure)",
+  };
 }
 
 /** Route "r" (failover) over pools main (m0..m2) and backup (b0, b1), fallback "last" (l0, l1). */
-function threeTier(options: { pool?: (id: string) => Record<string, unknown>; origin?: (id: string) => Record<string, unknown>; route?: Record<string, unknown> } = {}): ConfigInput {
+function threeTier(
+  options: {
+    pool?: (id: string) => Record<string, unknown>;
+    origin?: (id: string) => Record<string, unknown>;
+    route?: Record<string, unknown>;
+  } = {},
+): ConfigInput {
   const o = options.origin ?? (() => ({}));
   const p = options.pool ?? (() => ({}));
-  const origins = [...makeOrigins(3, "m"), ...makeOrigins(2, "b"), ...makeOrigins(2, "l")].map((x, i) => ({ ...x, url: `http://127.0.0.1:${30_000 + i}`, ...o(x.id) }));
+  const origins = [...makeOrigins(3, "m"), ...makeOrigins(2, "b"), ...makeOrigins(2, "l")].map((x, i) => ({
+    ...x,
+    url: `http://127.0.0.1:${30_000 + i}`,
+    ...o(x.id),
+  }));
   return {
     origins,
-    pools: [makePool("main", ["m0", "m1", "m2"], p("main")), makePool("backup", ["b0", "b1"], p("backup")), makePool("last", ["l0", "l1"], p("last"))],
+    pools: [
+      makePool("main", ["m0", "m1", "m2"], p("main")),
+      makePool("backup", ["b0", "b1"], p("backup")),
+      makePool("last", ["l0", "l1"], p("last")),
+    ],
     routes: [makeRoute("r", ["main", "backup"], { fallbackPool: "last", ...options.route })],
   };
 }
@@ -97,7 +139,10 @@ describe("route matching", () => {
   const config = compile({
     origins: makeOrigins(1),
     pools: [makePool("p", ["o0"])],
-    routes: [makeRoute("api", ["p"], { match: { host: "api.test", pathPrefix: "/v1" } }), makeRoute("web", ["p"], { match: { host: "*.web.test", pathPrefix: "/" } })],
+    routes: [
+      makeRoute("api", ["p"], { match: { host: "api.test", pathPrefix: "/v1" } }),
+      makeRoute("web", ["p"], { match: { host: "*.web.test", pathPrefix: "/" } }),
+    ],
   });
 
   it("names the route that matched and marks it among the routes considered", async () => {
@@ -136,7 +181,13 @@ describe("route steering", () => {
     expect(pool(e, "backup")).toMatchObject({ verdict: "serves", up: true, position: 2, candidates: ["b0", "b1"] });
     expect(pool(e, "last")).toMatchObject({ role: "fallback", verdict: "standby", position: null });
     expect(e.outcome).toMatchObject({ kind: "origin", pool: "backup", fallback: false });
-    expect(origin(pool(e, "main"), "m1")).toMatchObject({ healthy: false, candidate: false, excluded: "unhealthy", share: 0, status: { healthy: false, reason: "HTTP 503 (expected 2xx)", forced: false } });
+    expect(origin(pool(e, "main"), "m1")).toMatchObject({
+      healthy: false,
+      candidate: false,
+      excluded: "unhealthy",
+      share: 0,
+      status: { healthy: false, reason: "HTTP 503 (expected 2xx)", forced: false },
+    });
     expect(pool(e, "main")).toMatchObject({ panic: true, candidates: [] });
   });
 
@@ -180,7 +231,10 @@ describe("route steering", () => {
   describe("proximity", () => {
     const input = multiPool({ fra: 1, iad: 1, sin: 1 }, { steering: "proximity", geo: { NA: ["iad"], XYZ: ["sin"] } });
     const at_ = { fra: [50.11, 8.68], iad: [39.04, -77.49], sin: [1.35, 103.82] } as const;
-    const config = compile({ ...input, pools: input.pools.map((p) => ({ ...p, lat: at_[p.id as keyof typeof at_][0], lon: at_[p.id as keyof typeof at_][1] })) });
+    const config = compile({
+      ...input,
+      pools: input.pools.map((p) => ({ ...p, lat: at_[p.id as keyof typeof at_][0], lon: at_[p.id as keyof typeof at_][1] })),
+    });
 
     it("orders pools by distance from the client's coordinates and gives the distances", async () => {
       const e = await run(config, { client: { lat: 48.86, lon: 2.35 } });
@@ -263,22 +317,38 @@ describe("pool steering shares", () => {
     const route = routeOf(config);
     const memory = createMemoryStore();
     const random = mulberry32(99);
-    const ids = Array.from({ length: n }, () => selectOrigin({ route, client: {}, random, memory, health: { isHealthy: () => true }, exclude: new Set(), signals, hashKey: () => undefined })?.origin.id ?? "none");
+    const ids = Array.from(
+      { length: n },
+      () =>
+        selectOrigin({
+          route,
+          client: {},
+          random,
+          memory,
+          health: { isHealthy: () => true },
+          exclude: new Set(),
+          signals,
+          hashKey: () => undefined,
+        })?.origin.id ?? "none",
+    );
     return countIds(ids);
   }
 
   const weights = [3, 1, 2, 2];
   const signals = fakeSignals({ latencyMs: { o0: 40, o1: 10, o2: 25, o3: 60 }, outstanding: { o0: 1, o2: 3 } });
-  it.each(["weighted", "round_robin", "random", "least_outstanding", "latency", "hash"] as const)("%s: the shares are what the real policy delivers", async (steering) => {
-    const config = compile(singlePool({ origins: 4, origin: (i) => ({ weight: weights[i] }), pool: { steering } }));
-    const e = await run(config, { signals });
-    const shares = pool(e, "p").origins.map((o) => o.share);
-    expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
-    const n = 20_000;
-    const seen = frequencies(config, signals, n);
-    for (const o of pool(e, "p").origins) expect(Math.abs((seen[o.id] ?? 0) / n - o.share)).toBeLessThan(0.015);
-    expect(e.poolSteering).toMatchObject({ pool: "p", policy: steering, steeredBy: "policy" });
-  });
+  it.each(["weighted", "round_robin", "random", "least_outstanding", "latency", "hash"] as const)(
+    "%s: the shares are what the real policy delivers",
+    async (steering) => {
+      const config = compile(singlePool({ origins: 4, origin: (i) => ({ weight: weights[i] }), pool: { steering } }));
+      const e = await run(config, { signals });
+      const shares = pool(e, "p").origins.map((o) => o.share);
+      expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+      const n = 20_000;
+      const seen = frequencies(config, signals, n);
+      for (const o of pool(e, "p").origins) expect(Math.abs((seen[o.id] ?? 0) / n - o.share)).toBeLessThan(0.015);
+      expect(e.poolSteering).toMatchObject({ pool: "p", policy: steering, steeredBy: "policy" });
+    },
+  );
 
   it("latency: exact two-choice odds (three equal weights: the cheapest wins 2 of 3 pairs)", async () => {
     const config = compile(singlePool({ origins: 3, pool: { steering: "latency" } }));
@@ -364,7 +434,11 @@ describe("valves", () => {
     };
     const e = await run(effectiveConfig(base, snapshot), { configured: base, snapshot });
     expect(origin(pool(e, "p"), "o0")).toMatchObject({ enabled: false, excluded: "disabled" });
-    expect(origin(pool(e, "p"), "o2")).toMatchObject({ healthy: false, excluded: "unhealthy", status: { forced: true, reason: "forced unhealthy by ops: maintenance" } });
+    expect(origin(pool(e, "p"), "o2")).toMatchObject({
+      healthy: false,
+      excluded: "unhealthy",
+      status: { forced: true, reason: "forced unhealthy by ops: maintenance" },
+    });
     expect(picked(e)).toBe("o1");
   });
 
@@ -372,7 +446,12 @@ describe("valves", () => {
     const config = compile(singlePool({ origins: 3 }));
     const e = await run(config, { ejections: [ejection("o1", "p")] });
     const o1 = origin(pool(e, "p"), "o1");
-    expect(o1).toMatchObject({ healthy: false, candidate: false, excluded: "ejected", ejection: { kind: "consecutive-gateway-failure", until: NOW + 30_000, count: 1 } });
+    expect(o1).toMatchObject({
+      healthy: false,
+      candidate: false,
+      excluded: "ejected",
+      ejection: { kind: "consecutive-gateway-failure", until: NOW + 30_000, count: 1 },
+    });
     expect(pool(e, "p").outlierDetection).toEqual({ enabled: true, ejected: 1, maxEjected: 1, maxEjectionPercent: 50, atLimit: true });
     expect(e.valves?.maxEjectionPercent).toMatchObject({ active: true, pools: ["p"] });
     expect(e.valves?.ejectionOverride).toMatchObject({ active: false });
@@ -383,7 +462,16 @@ describe("valves", () => {
   it("a snapshot's ejection is adopted, and returned by a probe that passed after it (unejectOnProbeSuccess)", async () => {
     const withProbe = (passedAt: number): HealthSnapshot => ({
       generatedAt: NOW - 500,
-      origins: { o0: { healthy: true, since: NOW - 900_000, reason: "HTTP 200", lastProbeAt: passedAt, lastProbeOk: true, ejection: ejection("o0", "p") } },
+      origins: {
+        o0: {
+          healthy: true,
+          since: NOW - 900_000,
+          reason: "HTTP 200",
+          lastProbeAt: passedAt,
+          lastProbeOk: true,
+          ejection: ejection("o0", "p"),
+        },
+      },
     });
     const config = compile(singlePool({ origins: 2 }));
     expect(origin(pool(await run(config, { snapshot: withProbe(NOW - 5_000) }), "p"), "o0").excluded).toBe("ejected");
@@ -409,7 +497,13 @@ describe("affinity", () => {
   const key = affinityKey("explain-test-secret");
   const verify: ExplainInput["verifyCookie"] = async (routeId, value) => verifyPin(await key, routeId, value, NOW);
   const cookieConfig = (onFailure: "none" | "temporary" | "sticky", drained = false) =>
-    compile(singlePool({ origins: 3, origin: (i) => (drained && i === 2 ? { weight: 0 } : {}), route: { affinity: { type: "cookie", onFailure } } }));
+    compile(
+      singlePool({
+        origins: 3,
+        origin: (i) => (drained && i === 2 ? { weight: 0 } : {}),
+        route: { affinity: { type: "cookie", onFailure } },
+      }),
+    );
 
   it("a verified pin decides the first try, also on a drained origin", async () => {
     const config = cookieConfig("sticky", true);
@@ -436,17 +530,27 @@ describe("affinity", () => {
 
   it('a pin on an unhealthy origin with onFailure "none": 503 affine_origin_unavailable', async () => {
     const pin = await signPin(await key, "r", "o0", NOW, 600);
-    const e = await run(cookieConfig("none"), { headers: { cookie: `__edgeway_affinity=${pin}` }, verifyCookie: verify, snapshot: snapshotDown(["o0"]) });
+    const e = await run(cookieConfig("none"), {
+      headers: { cookie: `__edgeway_affinity=${pin}` },
+      verifyCookie: verify,
+      snapshot: snapshotDown(["o0"]),
+    });
     expect(e.outcome).toMatchObject({ kind: "error", status: 503, code: "affine_origin_unavailable" });
     expect(e.affinity?.cookie?.state).toBe("unavailable");
-    const temporary = await run(cookieConfig("temporary"), { headers: { cookie: `__edgeway_affinity=${pin}` }, verifyCookie: verify, snapshot: snapshotDown(["o0"]) });
+    const temporary = await run(cookieConfig("temporary"), {
+      headers: { cookie: `__edgeway_affinity=${pin}` },
+      verifyCookie: verify,
+      snapshot: snapshotDown(["o0"]),
+    });
     expect(temporary.outcome).toMatchObject({ kind: "origin", pinned: false });
     expect(picked(temporary)).not.toBe("o0");
     expect(temporary.affinity?.effect).toContain("keeps its pin");
   });
 
   it("header affinity: every pool hashes on the header, whatever its own steering", async () => {
-    const config = compile(singlePool({ origins: 4, pool: { steering: "round_robin" }, route: { affinity: { type: "header", name: "x-session" } } }));
+    const config = compile(
+      singlePool({ origins: 4, pool: { steering: "round_robin" }, route: { affinity: { type: "header", name: "x-session" } } }),
+    );
     for (const session of ["s1", "s2", "s3", "s4", "s5"]) {
       const e = await run(config, { headers: { "x-session": session } });
       expect(e.affinity).toMatchObject({ type: "header", name: "x-session", key: session });
@@ -503,7 +607,10 @@ describe("explaining leaves live state alone", () => {
     const live = new OutlierDetector();
     live.adopt(ejection("o0", "p"), NOW, poolOf(config, "p").source.outlierDetection);
     const epoch = live.epoch;
-    const snapshot: HealthSnapshot = { generatedAt: NOW - 500, origins: { o0: { healthy: true, since: 0, reason: "HTTP 200", lastProbeAt: NOW - 100, lastProbeOk: true } } };
+    const snapshot: HealthSnapshot = {
+      generatedAt: NOW - 500,
+      origins: { o0: { healthy: true, since: 0, reason: "HTTP 200", lastProbeAt: NOW - 100, lastProbeOk: true } },
+    };
     const e = await run(config, { snapshot, ejections: live.ejections(NOW) });
     expect(origin(pool(e, "p"), "o0").ejection).toBeNull();
     expect(live.isEjected("o0", NOW)).toBe(true);

@@ -77,14 +77,22 @@ async function handle(o: TestOrigin, req: IncomingMessage, res: ServerResponse):
       return;
     case "status": {
       const code = Number(query.get("status") ?? "200");
-      later(Number(query.get("delay") ?? "0"), res, o, () => res.writeHead(code, { "content-type": "text/plain" }).end(`${o.name} says ${code}`));
+      later(Number(query.get("delay") ?? "0"), res, o, () =>
+        res.writeHead(code, { "content-type": "text/plain" }).end(`${o.name} says ${code}`),
+      );
       return;
     }
     case "slow":
       later(SLOW_MS, res, o, () => res.writeHead(200, { "content-type": "text/plain" }).end(`served by ${o.name}`));
       return;
     case "echo":
-      res.writeHead(200, { "content-type": "application/octet-stream", "x-method": req.method ?? "", "x-seen-forwarded-host": String(req.headers["x-forwarded-host"]) }).end(body);
+      res
+        .writeHead(200, {
+          "content-type": "application/octet-stream",
+          "x-method": req.method ?? "",
+          "x-seen-forwarded-host": String(req.headers["x-forwarded-host"]),
+        })
+        .end(body);
       return;
   }
 }
@@ -182,7 +190,10 @@ async function run(origins: readonly TestOrigin[], options: RunOptions = {}): Pr
 
 /** What onTry heard, in a form that reads well in a failing assertion. */
 function summary(outcomes: readonly TryOutcome[]): string[] {
-  return outcomes.map((o) => `${o.selection.origin.id}:${o.kind}${o.status === undefined ? "" : `:${o.status}`}${o.retried ? ":retried" : ""}${o.hedge ? ":hedge" : ""}`);
+  return outcomes.map(
+    (o) =>
+      `${o.selection.origin.id}:${o.kind}${o.status === undefined ? "" : `:${o.status}`}${o.retried ? ":retried" : ""}${o.hedge ? ":hedge" : ""}`,
+  );
 }
 
 function bytes(n: number, seed = 1): Uint8Array {
@@ -337,7 +348,11 @@ describe("proxyRequest: retry conditions", () => {
   });
 
   it("answers 503 no_healthy_origin when steering has no origin at all", async () => {
-    const config = compile({ origins: [{ id: "ok", url: ok.url }], pools: [{ id: "p", origins: ["ok"] }], routes: [makeRoute("r", ["p"])] });
+    const config = compile({
+      origins: [{ id: "ok", url: ok.url }],
+      pools: [{ id: "p", origins: ["ok"] }],
+      routes: [makeRoute("r", ["p"])],
+    });
     const result = await proxyRequest({
       request: new Request("http://edge.test/"),
       url: new URL("http://edge.test/"),
@@ -382,11 +397,17 @@ describe("proxyRequest: methods and bodies", () => {
     const { result, text } = await run([dead, ok], { init: { method: "POST", body: "x" } });
     expect(result.response.status).toBe(502);
     expect(result.response.headers.get("x-edgeway-retry-skipped")).toBe("method");
-    expect((await errorBody(result, text)).error).toBe(`could not connect to origin "dead" (not retried: retries.methods does not include POST)`);
+    expect((await errorBody(result, text)).error).toBe(
+      `could not connect to origin "dead" (not retried: retries.methods does not include POST)`,
+    );
   });
 
   it("retries a POST when retries.methods includes it, with the same body", async () => {
-    const { result, bytes: got, outcomes } = await run([fail, echo], { init: { method: "POST", body: "order=2" }, route: { retries: { methods: ["GET", "POST"] } } });
+    const {
+      result,
+      bytes: got,
+      outcomes,
+    } = await run([fail, echo], { init: { method: "POST", body: "order=2" }, route: { retries: { methods: ["GET", "POST"] } } });
     expect(result.response.status).toBe(200);
     expect(result.response.headers.get("x-method")).toBe("POST");
     expect(new TextDecoder().decode(got)).toBe("order=2");
@@ -401,7 +422,9 @@ describe("proxyRequest: methods and bodies", () => {
 
   it("replays a PUT body byte for byte on the retry", async () => {
     const data = bytes(20_000);
-    const { result, bytes: got } = await run([fail, echo], { init: { method: "PUT", body: data, headers: { "content-length": String(data.byteLength) } } });
+    const { result, bytes: got } = await run([fail, echo], {
+      init: { method: "PUT", body: data, headers: { "content-length": String(data.byteLength) } },
+    });
     expect(result.response.status).toBe(200);
     expect(result.response.headers.get("x-method")).toBe("PUT");
     expect(fail.bodies[0]).toEqual(data);
@@ -456,10 +479,15 @@ describe("proxyRequest: methods and bodies", () => {
 
   it("explains an unretried connect failure of a large body in Edgeway's error", async () => {
     const data = bytes(3_000);
-    const { result, text } = await run([dead, ok], { init: { method: "PUT", body: data, headers: { "content-length": "3000" } }, route: { retries: { maxBodyBytes: 100 } } });
+    const { result, text } = await run([dead, ok], {
+      init: { method: "PUT", body: data, headers: { "content-length": "3000" } },
+      route: { retries: { maxBodyBytes: 100 } },
+    });
     expect(result.response.status).toBe(502);
     expect(result.response.headers.get("x-edgeway-retry-skipped")).toBe("body-too-large");
-    expect((await errorBody(result, text)).error).toBe(`could not connect to origin "dead" (not retried: the request body is larger than retries.maxBodyBytes)`);
+    expect((await errorBody(result, text)).error).toBe(
+      `could not connect to origin "dead" (not retried: the request body is larger than retries.maxBodyBytes)`,
+    );
     expect(ok.hits).toBe(0);
   });
 });
@@ -532,7 +560,10 @@ describe("proxyRequest: hedging", () => {
   });
 
   it("never hedges a PUT", async () => {
-    const { result, outcomes, text } = await run([slow, ok], { route: hedge, init: { method: "PUT", body: "doc", headers: { "content-length": "3" } } });
+    const { result, outcomes, text } = await run([slow, ok], {
+      route: hedge,
+      init: { method: "PUT", body: "doc", headers: { "content-length": "3" } },
+    });
     expect(text).toBe("served by slow");
     expect(summary(outcomes)).toEqual(["slow:response:200"]);
     expect(result.hedged).toBe(false);
@@ -563,7 +594,10 @@ describe("proxyRequest: hedging", () => {
   });
 
   it("retries normally when both the first try and the hedge fail", async () => {
-    const { result, outcomes, text } = await run([status, dead, ok], { path: "/?status=503&delay=200", route: { ...hedge, retries: { attempts: 2 } } });
+    const { result, outcomes, text } = await run([status, dead, ok], {
+      path: "/?status=503&delay=200",
+      route: { ...hedge, retries: { attempts: 2 } },
+    });
     expect(text).toBe("served by ok");
     expect(summary(outcomes)).toEqual(["dead:connect-failure:hedge", "status:response:503:retried", "ok:response:200"]);
     expect(result.tries).toBe(3);

@@ -28,47 +28,56 @@ import { mulberry32 } from "./helpers/random.ts";
 type PoolId = "na" | "eu" | "apac";
 
 /** `[city, lat, lon, country, continent, colo, geo picks, proximity picks]` */
-type CityRow = readonly [city: string, lat: number, lon: number, country: string, continent: string, colo: string | undefined, geo: PoolId, proximity: PoolId];
+type CityRow = readonly [
+  city: string,
+  lat: number,
+  lon: number,
+  country: string,
+  continent: string,
+  colo: string | undefined,
+  geo: PoolId,
+  proximity: PoolId,
+];
 
 const CITIES: readonly CityRow[] = [
   // city            lat      lon       cc    cont  colo       geo     proximity
-  ["New York",       40.71,   -74.01,   "US", "NA", "EWR",     "na",   "na"],
-  ["Toronto",        43.65,   -79.38,   "CA", "NA", "YYZ",     "na",   "na"],
-  ["Mexico City",    19.43,   -99.13,   "MX", "NA", "QRO",     "na",   "na"],
-  ["Los Angeles",    34.05,  -118.24,   "US", "NA", "LAX",     "na",   "na"],
-  ["Seattle",        47.61,  -122.33,   "US", "NA", "SEA",     "na",   "na"],
-  ["Anchorage",      61.22,  -149.9,    "US", "NA", undefined, "na",   "na"],   // na 3852, eu 7379
-  ["Honolulu",       21.31,  -157.86,   "US", "NA", "HNL",     "na",   "na"],   // na 6047, apac 10816
-  ["São Paulo",     -23.55,   -46.63,   "BR", "SA", "GRU",     "na",   "na"],   // na 9148, eu 9602
-  ["Buenos Aires",  -34.6,    -58.38,   "AR", "SA", "EZE",     "na",   "na"],   // na 9629, eu 11247
-  ["Bogotá",          4.71,   -74.07,   "CO", "SA", "BOG",     "na",   "na"],
-  ["London",         51.51,    -0.13,   "GB", "EU", "LHR",     "eu",   "eu"],
-  ["Paris",          48.86,     2.35,   "FR", "EU", "CDG",     "eu",   "eu"],
-  ["Frankfurt",      50.11,     8.68,   "DE", "EU", "FRA",     "eu",   "eu"],
-  ["Madrid",         40.42,    -3.7,    "ES", "EU", "MAD",     "eu",   "eu"],
-  ["Stockholm",      59.33,    18.07,   "SE", "EU", "ARN",     "eu",   "eu"],
-  ["Warsaw",         52.23,    21.01,   "PL", "EU", "WAW",     "eu",   "eu"],
-  ["Reykjavík",      64.15,   -21.94,   "IS", "EU", undefined, "eu",   "eu"],   // eu 2143, na 4995
-  ["Moscow",         55.76,    37.62,   "RU", "EU", "DME",     "eu",   "eu"],
-  ["Vladivostok",    43.12,   131.89,   "RU", "EU", undefined, "eu",   "apac"], // apac 5422, eu 8460
-  ["Istanbul",       41.01,    28.98,   "TR", "AS", "IST",     "apac", "eu"],   // eu 2202, apac 8648
-  ["Tel Aviv",       32.09,    34.78,   "IL", "AS", "TLV",     "apac", "eu"],   // eu 3256, apac 7968
-  ["Dubai",          25.2,     55.27,   "AE", "AS", "DXB",     "apac", "eu"],   // eu 5179, apac 5842
-  ["Karachi",        24.86,    67.01,   "PK", "AS", "KHI",     "apac", "apac"], // apac 4742, eu 6028
-  ["Mumbai",         19.08,    72.88,   "IN", "AS", "BOM",     "apac", "apac"],
-  ["Singapore",       1.35,   103.82,   "SG", "AS", "SIN",     "apac", "apac"],
-  ["Jakarta",        -6.21,   106.85,   "ID", "AS", "CGK",     "apac", "apac"],
-  ["Seoul",          37.57,   126.98,   "KR", "AS", "ICN",     "apac", "apac"], // apac 4679, eu 8763
-  ["Tokyo",          35.68,   139.69,   "JP", "AS", "NRT",     "apac", "apac"], // apac 5320, na 9414
-  ["Cairo",          30.04,    31.24,   "EG", "AF", "CAI",     "na",   "eu"],   // eu 3216, apac 8265
-  ["Casablanca",     33.57,    -7.59,   "MA", "AF", "CMN",     "na",   "eu"],   // eu 2095, na 7462
-  ["Lagos",           6.52,     3.38,   "NG", "AF", "LOS",     "na",   "eu"],   // eu 4885, na 10346
-  ["Nairobi",        -1.29,    36.82,   "KE", "AF", "NBO",     "na",   "eu"],   // eu 6549, apac 7456
-  ["Johannesburg",  -26.2,     28.05,   "ZA", "AF", "JNB",     "na",   "apac"], // apac 8656, eu 8851
-  ["Sydney",        -33.87,   151.21,   "AU", "OC", "SYD",     "apac", "apac"], // apac 6300, na 14159
-  ["Auckland",      -36.85,   174.76,   "NZ", "OC", "AKL",     "apac", "apac"], // apac 8411, na 12617
-  ["Papeete",       -17.54,  -149.57,   "PF", "OC", undefined, "apac", "na"],   // na 8681, apac 11809
-  ["McMurdo",       -77.85,   166.67,   "AQ", "AN", undefined, "na",   "apac"], // apac 9534, na 14946
+  ["New York", 40.71, -74.01, "US", "NA", "EWR", "na", "na"],
+  ["Toronto", 43.65, -79.38, "CA", "NA", "YYZ", "na", "na"],
+  ["Mexico City", 19.43, -99.13, "MX", "NA", "QRO", "na", "na"],
+  ["Los Angeles", 34.05, -118.24, "US", "NA", "LAX", "na", "na"],
+  ["Seattle", 47.61, -122.33, "US", "NA", "SEA", "na", "na"],
+  ["Anchorage", 61.22, -149.9, "US", "NA", undefined, "na", "na"], // na 3852, eu 7379
+  ["Honolulu", 21.31, -157.86, "US", "NA", "HNL", "na", "na"], // na 6047, apac 10816
+  ["São Paulo", -23.55, -46.63, "BR", "SA", "GRU", "na", "na"], // na 9148, eu 9602
+  ["Buenos Aires", -34.6, -58.38, "AR", "SA", "EZE", "na", "na"], // na 9629, eu 11247
+  ["Bogotá", 4.71, -74.07, "CO", "SA", "BOG", "na", "na"],
+  ["London", 51.51, -0.13, "GB", "EU", "LHR", "eu", "eu"],
+  ["Paris", 48.86, 2.35, "FR", "EU", "CDG", "eu", "eu"],
+  ["Frankfurt", 50.11, 8.68, "DE", "EU", "FRA", "eu", "eu"],
+  ["Madrid", 40.42, -3.7, "ES", "EU", "MAD", "eu", "eu"],
+  ["Stockholm", 59.33, 18.07, "SE", "EU", "ARN", "eu", "eu"],
+  ["Warsaw", 52.23, 21.01, "PL", "EU", "WAW", "eu", "eu"],
+  ["Reykjavík", 64.15, -21.94, "IS", "EU", undefined, "eu", "eu"], // eu 2143, na 4995
+  ["Moscow", 55.76, 37.62, "RU", "EU", "DME", "eu", "eu"],
+  ["Vladivostok", 43.12, 131.89, "RU", "EU", undefined, "eu", "apac"], // apac 5422, eu 8460
+  ["Istanbul", 41.01, 28.98, "TR", "AS", "IST", "apac", "eu"], // eu 2202, apac 8648
+  ["Tel Aviv", 32.09, 34.78, "IL", "AS", "TLV", "apac", "eu"], // eu 3256, apac 7968
+  ["Dubai", 25.2, 55.27, "AE", "AS", "DXB", "apac", "eu"], // eu 5179, apac 5842
+  ["Karachi", 24.86, 67.01, "PK", "AS", "KHI", "apac", "apac"], // apac 4742, eu 6028
+  ["Mumbai", 19.08, 72.88, "IN", "AS", "BOM", "apac", "apac"],
+  ["Singapore", 1.35, 103.82, "SG", "AS", "SIN", "apac", "apac"],
+  ["Jakarta", -6.21, 106.85, "ID", "AS", "CGK", "apac", "apac"],
+  ["Seoul", 37.57, 126.98, "KR", "AS", "ICN", "apac", "apac"], // apac 4679, eu 8763
+  ["Tokyo", 35.68, 139.69, "JP", "AS", "NRT", "apac", "apac"], // apac 5320, na 9414
+  ["Cairo", 30.04, 31.24, "EG", "AF", "CAI", "na", "eu"], // eu 3216, apac 8265
+  ["Casablanca", 33.57, -7.59, "MA", "AF", "CMN", "na", "eu"], // eu 2095, na 7462
+  ["Lagos", 6.52, 3.38, "NG", "AF", "LOS", "na", "eu"], // eu 4885, na 10346
+  ["Nairobi", -1.29, 36.82, "KE", "AF", "NBO", "na", "eu"], // eu 6549, apac 7456
+  ["Johannesburg", -26.2, 28.05, "ZA", "AF", "JNB", "na", "apac"], // apac 8656, eu 8851
+  ["Sydney", -33.87, 151.21, "AU", "OC", "SYD", "apac", "apac"], // apac 6300, na 14159
+  ["Auckland", -36.85, 174.76, "NZ", "OC", "AKL", "apac", "apac"], // apac 8411, na 12617
+  ["Papeete", -17.54, -149.57, "PF", "OC", undefined, "apac", "na"], // na 8681, apac 11809
+  ["McMurdo", -77.85, 166.67, "AQ", "AN", undefined, "na", "apac"], // apac 9534, na 14946
 ];
 
 /**
@@ -76,25 +85,31 @@ const CITIES: readonly CityRow[] = [
  * country's capital, else their continent's centre (`via`), or — knowing nothing — uses
  * `geo`'s order, which here is the route's order.
  */
-type BlindRow = readonly [label: string, client: ClientInfo, via: "colo" | "country" | "continent" | undefined, geo: PoolId, proximity: PoolId];
+type BlindRow = readonly [
+  label: string,
+  client: ClientInfo,
+  via: "colo" | "country" | "continent" | undefined,
+  geo: PoolId,
+  proximity: PoolId,
+];
 
 const NO_COORDINATES: readonly BlindRow[] = [
   // label                      client                                                   via          geo     proximity
-  ["Frankfurt colo",            { colo: "FRA", country: "DE", continent: "EU" },         "colo",      "eu",   "eu"],
-  ["Honolulu colo",             { colo: "HNL", country: "US", continent: "NA" },         "colo",      "na",   "na"],
-  ["Dubai colo only",           { colo: "DXB" },                                         "colo",      "na",   "eu"],   // eu 5179, apac 5842
-  ["US client served at NRT",   { colo: "NRT", country: "US", continent: "NA" },         "colo",      "na",   "apac"], // the colo beats the country
-  ["unknown colo, UAE",         { colo: "ZZZ", country: "AE", continent: "AS" },         "country",   "apac", "eu"],   // Abu Dhabi: eu 5179, apac 5901
-  ["Egypt",                     { country: "EG", continent: "AF" },                      "country",   "na",   "eu"],
-  ["India",                     { country: "IN", continent: "AS" },                      "country",   "apac", "apac"],
-  ["Brazil",                    { country: "BR", continent: "SA" },                      "country",   "na",   "na"],   // Brasília: na 8360, eu 8920
-  ["South Africa",              { country: "ZA", continent: "AF" },                      "country",   "na",   "apac"], // Pretoria: apac 8636, eu 8806
-  ["unknown country, Africa",   { country: "XX", continent: "AF" },                      "continent", "na",   "eu"],
-  ["South America",             { continent: "SA" },                                     "continent", "na",   "na"],
-  ["Oceania",                   { continent: "OC" },                                     "continent", "apac", "apac"],
-  ["Asia",                      { continent: "AS" },                                     "continent", "apac", "apac"],
-  ["Tor exit (T1)",             { country: "T1", continent: "T1" },                      undefined,   "na",   "na"],
-  ["nothing at all",            {},                                                      undefined,   "na",   "na"],
+  ["Frankfurt colo", { colo: "FRA", country: "DE", continent: "EU" }, "colo", "eu", "eu"],
+  ["Honolulu colo", { colo: "HNL", country: "US", continent: "NA" }, "colo", "na", "na"],
+  ["Dubai colo only", { colo: "DXB" }, "colo", "na", "eu"], // eu 5179, apac 5842
+  ["US client served at NRT", { colo: "NRT", country: "US", continent: "NA" }, "colo", "na", "apac"], // the colo beats the country
+  ["unknown colo, UAE", { colo: "ZZZ", country: "AE", continent: "AS" }, "country", "apac", "eu"], // Abu Dhabi: eu 5179, apac 5901
+  ["Egypt", { country: "EG", continent: "AF" }, "country", "na", "eu"],
+  ["India", { country: "IN", continent: "AS" }, "country", "apac", "apac"],
+  ["Brazil", { country: "BR", continent: "SA" }, "country", "na", "na"], // Brasília: na 8360, eu 8920
+  ["South Africa", { country: "ZA", continent: "AF" }, "country", "na", "apac"], // Pretoria: apac 8636, eu 8806
+  ["unknown country, Africa", { country: "XX", continent: "AF" }, "continent", "na", "eu"],
+  ["South America", { continent: "SA" }, "continent", "na", "na"],
+  ["Oceania", { continent: "OC" }, "continent", "apac", "apac"],
+  ["Asia", { continent: "AS" }, "continent", "apac", "apac"],
+  ["Tor exit (T1)", { country: "T1", continent: "T1" }, undefined, "na", "na"],
+  ["nothing at all", {}, undefined, "na", "na"],
 ];
 
 function configWith(steering: "geo" | "proximity"): CompiledConfig {
@@ -106,7 +121,13 @@ function configWith(steering: "geo" | "proximity"): CompiledConfig {
 const GEO = configWith("geo");
 const PROXIMITY = configWith("proximity");
 
-function poolFor(config: CompiledConfig, client: ClientInfo, memory: SteeringMemoryStore, seed: number, down: readonly string[] = []): string {
+function poolFor(
+  config: CompiledConfig,
+  client: ClientInfo,
+  memory: SteeringMemoryStore,
+  seed: number,
+  down: readonly string[] = [],
+): string {
   const selection = selectOrigin({
     route: routeOf(config, "api"),
     client,
@@ -135,7 +156,7 @@ describe("geo table: multi-cloud example", () => {
     expect(routeOf(GEO, "api").pools.map((p) => p.id)).toEqual(["na", "eu", "apac"]);
   });
 
-  describe.each(CITIES)("%s", (city, lat, lon, country, continent, colo, geoPool, proximityPool) => {
+  describe.each(CITIES)("%s", (_city, lat, lon, country, continent, colo, geoPool, proximityPool) => {
     const client: ClientInfo = { lat, lon, country, continent, colo };
     it(`geo → ${geoPool}`, () => {
       expect(poolFor(GEO, client, createMemoryStore(), 1)).toBe(geoPool);

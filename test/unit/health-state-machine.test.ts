@@ -6,7 +6,11 @@ import type { OriginHealth, Thresholds, Transition } from "../../src/health/stat
 const THRESHOLDS: Thresholds = { unhealthyThreshold: 3, healthyThreshold: 2 };
 
 /** Feeds probe results ("ok"/"fail") one second apart from `start`; returns every state and transition. */
-function run(results: readonly ("ok" | "fail")[], thresholds: Thresholds = THRESHOLDS, start: OriginHealth = initialHealth(1_000)): { states: OriginHealth[]; transitions: Transition[] } {
+function run(
+  results: readonly ("ok" | "fail")[],
+  thresholds: Thresholds = THRESHOLDS,
+  start: OriginHealth = initialHealth(1_000),
+): { states: OriginHealth[]; transitions: Transition[] } {
   let state = start;
   const states: OriginHealth[] = [];
   const transitions: Transition[] = [];

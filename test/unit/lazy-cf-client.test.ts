@@ -37,7 +37,12 @@ describe("LazyCfClient", () => {
 
   it("gives every field clientFromCf gives, for any cf object", () => {
     const text = fc.oneof(fc.constant(""), fc.string({ maxLength: 4 }), fc.constantFrom("FRA", "de", "EU"));
-    const coordinate = fc.oneof(fc.double({ noNaN: false }), fc.integer({ min: -200, max: 200 }).map(String), fc.constant(" "), fc.constant(undefined));
+    const coordinate = fc.oneof(
+      fc.double({ noNaN: false }),
+      fc.integer({ min: -200, max: 200 }).map(String),
+      fc.constant(" "),
+      fc.constant(undefined),
+    );
     const cf = fc.record({ colo: text, country: text, continent: text, latitude: coordinate, longitude: coordinate }, { requiredKeys: [] });
     fc.assert(
       fc.property(cf, fc.option(fc.ipV4(), { nil: undefined }), (value, ip) => {

@@ -9,8 +9,10 @@ import { histogramOf, parsePrometheus, sumMetric } from "../../scripts/lib/prome
 import type { ParsedMetrics } from "../../scripts/lib/prometheus.ts";
 import { compile, poolOf, routeOf } from "./helpers/configs.ts";
 
-function valueOf(parsed: ParsedMetrics, name: string, labels: Record<string, string>): number | undefined {
-  return parsed.samples.find((s) => s.name === name && JSON.stringify(Object.entries(s.labels).sort()) === JSON.stringify(Object.entries(labels).sort()))?.value;
+function metricValue(parsed: ParsedMetrics, name: string, labels: Record<string, string>): number | undefined {
+  return parsed.samples.find(
+    (s) => s.name === name && JSON.stringify(Object.entries(s.labels).sort()) === JSON.stringify(Object.entries(labels).sort()),
+  )?.value;
 }
 
 describe("Metrics.render", () => {
@@ -64,8 +66,8 @@ describe("Metrics.render", () => {
     m.inc("edgeway_requests_total", "Requests.", { origin: "a", route: "api" }, 3);
     m.inc("edgeway_requests_total", "Requests.", { route: "api", origin: "b" }, 2);
     const parsed = parsePrometheus(m.render());
-    expect(valueOf(parsed, "edgeway_requests_total", { route: "api", origin: "a" })).toBe(10);
-    expect(valueOf(parsed, "edgeway_requests_total", { route: "api", origin: "b" })).toBe(2);
+    expect(metricValue(parsed, "edgeway_requests_total", { route: "api", origin: "a" })).toBe(10);
+    expect(metricValue(parsed, "edgeway_requests_total", { route: "api", origin: "b" })).toBe(2);
     expect(parsed.samples).toHaveLength(2);
     expect(parsed.samples.reduce((sum, s) => sum + s.value, 0)).toBe(12);
   });
@@ -75,7 +77,7 @@ describe("Metrics.render", () => {
     m.set("edgeway_origin_healthy", "Health.", { origin: "a" }, 1);
     m.set("edgeway_origin_healthy", "Health.", { origin: "a" }, 0);
     m.set("edgeway_origin_healthy", "Health.", { origin: "b" }, 1);
-    expect(valueOf(parsePrometheus(m.render()), "edgeway_origin_healthy", { origin: "a" })).toBe(0);
+    expect(metricValue(parsePrometheus(m.render()), "edgeway_origin_healthy", { origin: "a" })).toBe(0);
     m.clear("edgeway_origin_healthy");
     m.set("edgeway_origin_healthy", "Health.", { origin: "c" }, 1);
     const parsed = parsePrometheus(m.render());
@@ -90,8 +92,8 @@ describe("Metrics.render", () => {
     m.set("edgeway_snapshot_age_seconds", "Age of the health snapshot.", {}, 1.5);
     const parsed = parsePrometheus(m.render());
     expect(parsed.samples).toHaveLength(7);
-    expect(valueOf(parsed, "edgeway_snapshot_age_seconds", {})).toBe(1.5);
-    expect(valueOf(parsed, "edgeway_requests_total", { route: 'we"ird', status_class: "5xx" })).toBe(5);
+    expect(metricValue(parsed, "edgeway_snapshot_age_seconds", {})).toBe(1.5);
+    expect(metricValue(parsed, "edgeway_requests_total", { route: 'we"ird', status_class: "5xx" })).toBe(5);
   });
 });
 
@@ -105,7 +107,14 @@ describe("series handles", () => {
     a.inc(4);
     m.inc("edgeway_requests_total", "Requests.", { origin: "a", route: "api" }, 2);
     expect(a.value).toBe(7);
-    expect(m.render()).toBe(["# HELP edgeway_requests_total Requests.", "# TYPE edgeway_requests_total counter", 'edgeway_requests_total{origin="a",route="api"} 7', ""].join("\n"));
+    expect(m.render()).toBe(
+      [
+        "# HELP edgeway_requests_total Requests.",
+        "# TYPE edgeway_requests_total counter",
+        'edgeway_requests_total{origin="a",route="api"} 7',
+        "",
+      ].join("\n"),
+    );
   });
 
   it("a counter refuses to go down, and a name keeps its type", () => {
@@ -139,7 +148,12 @@ describe("series handles", () => {
   });
 
   it("writes infinite and NaN values as Prometheus does, and they parse back", () => {
-    expect([formatValue(Number.POSITIVE_INFINITY), formatValue(Number.NEGATIVE_INFINITY), formatValue(Number.NaN), formatValue(0.0025)]).toEqual(["+Inf", "-Inf", "NaN", "0.0025"]);
+    expect([
+      formatValue(Number.POSITIVE_INFINITY),
+      formatValue(Number.NEGATIVE_INFINITY),
+      formatValue(Number.NaN),
+      formatValue(0.0025),
+    ]).toEqual(["+Inf", "-Inf", "NaN", "0.0025"]);
     const m = new Metrics();
     m.set("edgeway_g", "G.", { k: "up" }, Number.POSITIVE_INFINITY);
     m.set("edgeway_g", "G.", { k: "down" }, Number.NEGATIVE_INFINITY);
@@ -288,18 +302,27 @@ describe("the request path's handles", () => {
     expect(histogramOf(parsed.samples, "edgeway_origin_latency_seconds", { origin: "a", pool: "p" }).count).toBe(1);
     expect(histogramOf(parsed.samples, "edgeway_origin_latency_seconds", { origin: "a" }).count).toBe(2);
     // Series nothing moved are not rendered: no hedges, no panic, no ejections.
-    expect(parsed.samples.some((s) => s.name === "edgeway_hedges_total" || s.name === "edgeway_panic_total" || s.name === "edgeway_ejections_total")).toBe(false);
+    expect(
+      parsed.samples.some(
+        (s) => s.name === "edgeway_hedges_total" || s.name === "edgeway_panic_total" || s.name === "edgeway_ejections_total",
+      ),
+    ).toBe(false);
   });
 
   it("a new compiled route (a new config version) gets new handles onto the same series", () => {
     const m = new Metrics();
     const rm = new RequestMetrics(m);
-    const next = compile({ origins: [{ id: "a", url: "http://a.test" }], pools: [{ id: "p", origins: ["a"] }], routes: [{ id: "r", pools: ["p"] }] }, 2);
+    const next = compile(
+      { origins: [{ id: "a", url: "http://a.test" }], pools: [{ id: "p", origins: ["a"] }], routes: [{ id: "r", pools: ["p"] }] },
+      2,
+    );
     rm.route(route).path(p, origin("a")).requests(200).inc();
     const again = rm.route(routeOf(next)).path(poolOf(next, "p"), next.origins.get("a"));
     expect(again).not.toBe(rm.route(route).path(p, origin("a")));
     again.requests(204).inc();
-    expect(sumMetric(parsePrometheus(m.render()).samples, "edgeway_requests_total", { route: "r", pool: "p", origin: "a", status_class: "2xx" })).toBe(2);
+    expect(
+      sumMetric(parsePrometheus(m.render()).samples, "edgeway_requests_total", { route: "r", pool: "p", origin: "a", status_class: "2xx" }),
+    ).toBe(2);
   });
 
   it("status classes", () => {

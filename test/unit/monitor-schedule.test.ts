@@ -163,6 +163,14 @@ describe("earliest", () => {
   });
 
   it("takes any iterable, such as a map's values", () => {
-    expect(earliest(new Map([["a", 300], ["b", 100], ["c", 200]]).values())).toBe(100);
+    expect(
+      earliest(
+        new Map([
+          ["a", 300],
+          ["b", 100],
+          ["c", 200],
+        ]).values(),
+      ),
+    ).toBe(100);
   });
 });

@@ -16,8 +16,16 @@ function poolOf(n: number, settings: SettingsInput = {}): OutlierPool {
 }
 
 /** Feeds `results` for one origin, all at `now`; returns what each try returned. */
-function feed(d: OutlierDetector, originId: string, pool: OutlierPool, results: readonly TryResult[], now: number): (Ejection | undefined)[] {
-  return results.map((r) => d.observe(originId, pool, r, now, r === "gateway-failure" ? "connect-failure" : r === "5xx" ? "HTTP 500" : "HTTP 200"));
+function feed(
+  d: OutlierDetector,
+  originId: string,
+  pool: OutlierPool,
+  results: readonly TryResult[],
+  now: number,
+): (Ejection | undefined)[] {
+  return results.map((r) =>
+    d.observe(originId, pool, r, now, r === "gateway-failure" ? "connect-failure" : r === "5xx" ? "HTTP 500" : "HTTP 200"),
+  );
 }
 
 const gw = (n: number): TryResult[] => Array<TryResult>(n).fill("gateway-failure");
@@ -115,7 +123,13 @@ describe("consecutive 5xx", () => {
 });
 
 describe("failure percentage", () => {
-  const pool = poolOf(3, { consecutive5xx: 0, consecutiveGatewayFailure: 0, failurePercentageThreshold: 50, failurePercentageRequestVolume: 10, intervalSeconds: 10 });
+  const pool = poolOf(3, {
+    consecutive5xx: 0,
+    consecutiveGatewayFailure: 0,
+    failurePercentageThreshold: 50,
+    failurePercentageRequestVolume: 10,
+    intervalSeconds: 10,
+  });
 
   it("needs the request volume before it judges", () => {
     const d = new OutlierDetector();
@@ -133,7 +147,13 @@ describe("failure percentage", () => {
     expect(out[9]?.kind).toBe("failure-percentage");
 
     const d2 = new OutlierDetector();
-    const below = feed(d2, "o0", pool, ["5xx", "success", "5xx", "success", "5xx", "success", "5xx", "success", "success", "success", "success"], 0);
+    const below = feed(
+      d2,
+      "o0",
+      pool,
+      ["5xx", "success", "5xx", "success", "5xx", "success", "5xx", "success", "success", "success", "success"],
+      0,
+    );
     expect(below.every((e) => e === undefined)).toBe(true);
   });
 
@@ -362,7 +382,15 @@ describe("enabled: false", () => {
 });
 
 describe("adopt", () => {
-  const remote: Ejection = { originId: "o0", poolId: "p", kind: "consecutive-gateway-failure", at: 1_000, until: 61_000, count: 2, reason: "3 consecutive gateway failures (last: timeout)" };
+  const remote: Ejection = {
+    originId: "o0",
+    poolId: "p",
+    kind: "consecutive-gateway-failure",
+    at: 1_000,
+    until: 61_000,
+    count: 2,
+    reason: "3 consecutive gateway failures (last: timeout)",
+  };
 
   it("takes an ejection this detector did not have", () => {
     const d = new OutlierDetector();

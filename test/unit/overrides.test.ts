@@ -18,7 +18,11 @@ describe("overriddenOrigin", () => {
     ["disable clears enabled, keeps the weight", { state: { value: "disabled", ...who } }, { weight: 3, enabled: false }],
     ["a weight override replaces the weight", { weight: { value: 7, ...who } }, { weight: 7, enabled: true }],
     ["drain beats a weight override", { state: { value: "drained", ...who }, weight: { value: 7, ...who } }, { weight: 0, enabled: true }],
-    ["disable with a weight override", { state: { value: "disabled", ...who }, weight: { value: 7, ...who } }, { weight: 7, enabled: false }],
+    [
+      "disable with a weight override",
+      { state: { value: "disabled", ...who }, weight: { value: 7, ...who } },
+      { weight: 7, enabled: false },
+    ],
   ];
   for (const [name, o, expected] of cases) {
     it(name, () => {

@@ -152,12 +152,18 @@ describe("header / IP affinity (affinityKey)", () => {
 
   it("strict: returns undefined when the key's home origin is unhealthy", () => {
     const key = keyHomedAt("o1");
-    expect(selections({ config, health: healthyExcept("o1"), affinityKey: key, affinityStrict: true }, 3)).toEqual([undefined, undefined, undefined]);
+    expect(selections({ config, health: healthyExcept("o1"), affinityKey: key, affinityStrict: true }, 3)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it("strict: serves keys whose home is healthy, even while another origin is down", () => {
     const key = keyHomedAt("o3");
-    expect(selections({ config, health: healthyExcept("o1"), affinityKey: key, affinityStrict: true }, 3).map((s) => s?.origin.id)).toEqual(["o3", "o3", "o3"]);
+    expect(selections({ config, health: healthyExcept("o1"), affinityKey: key, affinityStrict: true }, 3).map((s) => s?.origin.id)).toEqual(
+      ["o3", "o3", "o3"],
+    );
   });
 
   it("not strict: serves the key's next origin when its home is unhealthy, the same one every time", () => {
@@ -183,8 +189,15 @@ describe("header / IP affinity (affinityKey)", () => {
 describe("strict affinity (onFailure none) when the key's pool is down", () => {
   it("fails rather than serving from the next pool or the fallback", () => {
     const result = validateConfig({
-      origins: [{ id: "m0", url: "http://127.0.0.1:1" }, { id: "m1", url: "http://127.0.0.1:2" }, { id: "b0", url: "http://127.0.0.1:3" }],
-      pools: [{ id: "main", origins: ["m0", "m1"], minHealthy: 2 }, { id: "backup", origins: ["b0"] }],
+      origins: [
+        { id: "m0", url: "http://127.0.0.1:1" },
+        { id: "m1", url: "http://127.0.0.1:2" },
+        { id: "b0", url: "http://127.0.0.1:3" },
+      ],
+      pools: [
+        { id: "main", origins: ["m0", "m1"], minHealthy: 2 },
+        { id: "backup", origins: ["b0"] },
+      ],
       routes: [{ id: "r", pools: ["main", "backup"], fallbackPool: "backup" }],
     });
     if (!result.ok) throw new Error("invalid");
@@ -192,8 +205,16 @@ describe("strict affinity (onFailure none) when the key's pool is down", () => {
     if (route === undefined) throw new Error("no route");
     const down = new Set(["m0", "m1"]);
     const input = (strict: boolean) => ({
-      route, client: {}, random: () => 0.5, memory: createMemoryStore(), health: { isHealthy: (id: string) => !down.has(id) },
-      exclude: new Set<string>(), signals: NO_SIGNALS, hashKey: () => undefined, affinityKey: "user-1", affinityStrict: strict,
+      route,
+      client: {},
+      random: () => 0.5,
+      memory: createMemoryStore(),
+      health: { isHealthy: (id: string) => !down.has(id) },
+      exclude: new Set<string>(),
+      signals: NO_SIGNALS,
+      hashKey: () => undefined,
+      affinityKey: "user-1",
+      affinityStrict: strict,
     });
     expect(selectOrigin(input(true))).toBeUndefined();
     expect(selectOrigin(input(false))?.origin.id).toBe("b0");

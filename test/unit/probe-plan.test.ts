@@ -32,7 +32,10 @@ function fixture() {
 
 function summary(plans: ReturnType<typeof planProbes>): Record<string, { monitors: string[]; healthy: number; unhealthy: number }> {
   return Object.fromEntries(
-    plans.map((p) => [p.origin.id, { monitors: p.monitors.map((m) => m.id), healthy: p.thresholds.healthyThreshold, unhealthy: p.thresholds.unhealthyThreshold }]),
+    plans.map((p) => [
+      p.origin.id,
+      { monitors: p.monitors.map((m) => m.id), healthy: p.thresholds.healthyThreshold, unhealthy: p.thresholds.unhealthyThreshold },
+    ]),
   );
 }
 

@@ -29,7 +29,12 @@ describe("stripHopByHop (RFC 9110 §7.6.1)", () => {
   });
 
   it("removes every field the Connection field names, in any case and spacing", () => {
-    const headers = new Headers({ connection: "close,  X-Internal-Token ,x-trace,, ", "x-internal-token": "s3cret", "x-trace": "1", "x-keep": "1" });
+    const headers = new Headers({
+      connection: "close,  X-Internal-Token ,x-trace,, ",
+      "x-internal-token": "s3cret",
+      "x-trace": "1",
+      "x-keep": "1",
+    });
     stripHopByHop(headers);
     expect(names(headers)).toEqual(["x-keep"]);
   });
@@ -57,7 +62,11 @@ describe("originRequestHeaders", () => {
   });
 
   it("leaves x-forwarded-for alone when the client ip is unknown", () => {
-    expect(originRequestHeaders(new Headers({ "x-forwarded-for": "198.51.100.1" }), { ...FORWARDED, clientIp: undefined }).get("x-forwarded-for")).toBe("198.51.100.1");
+    expect(
+      originRequestHeaders(new Headers({ "x-forwarded-for": "198.51.100.1" }), { ...FORWARDED, clientIp: undefined }).get(
+        "x-forwarded-for",
+      ),
+    ).toBe("198.51.100.1");
     expect(originRequestHeaders(new Headers(), { ...FORWARDED, clientIp: undefined }).has("x-forwarded-for")).toBe(false);
   });
 
@@ -103,7 +112,9 @@ describe("clientResponseHeaders", () => {
   });
 
   it("removes hop-by-hop fields from the response", () => {
-    const out = clientResponseHeaders(new Headers({ connection: "x-origin-debug", "x-origin-debug": "1", "transfer-encoding": "chunked", "cache-control": "no-store" }));
+    const out = clientResponseHeaders(
+      new Headers({ connection: "x-origin-debug", "x-origin-debug": "1", "transfer-encoding": "chunked", "cache-control": "no-store" }),
+    );
     expect(names(out)).toEqual(["cache-control"]);
   });
 

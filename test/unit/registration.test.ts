@@ -26,7 +26,14 @@ function request(fields: Record<string, unknown> = {}): RegistrationRequest {
 describe("RegistrationRequestSchema", () => {
   it("fills in ttl 30 s, deregister after 600 s and weight 1", () => {
     const parsed = request();
-    expect(parsed).toEqual({ id: "reg0", url: "http://127.0.0.1:30000", pool: "p", weight: 1, ttlSeconds: 30, deregisterAfterSeconds: 600 });
+    expect(parsed).toEqual({
+      id: "reg0",
+      url: "http://127.0.0.1:30000",
+      pool: "p",
+      weight: 1,
+      ttlSeconds: 30,
+      deregisterAfterSeconds: 600,
+    });
     expect(DEFAULT_TTL_SECONDS).toBe(30);
     expect(DEFAULT_DEREGISTER_AFTER_SECONDS).toBe(600);
   });
@@ -47,7 +54,9 @@ describe("RegistrationRequestSchema", () => {
     const bad = RegistrationRequestSchema.safeParse({ id: "reg0", url: "http://127.0.0.1:30000", pool: "p", deregisterAfterSeconds: 59 });
     expect(bad.success).toBe(false);
     expect(bad.error?.issues.map((i) => i.path.join("."))).toEqual(["deregisterAfterSeconds"]);
-    expect(RegistrationRequestSchema.safeParse({ id: "reg0", url: "http://127.0.0.1:30000", pool: "p", deregisterAfterSeconds: 60 }).success).toBe(true);
+    expect(
+      RegistrationRequestSchema.safeParse({ id: "reg0", url: "http://127.0.0.1:30000", pool: "p", deregisterAfterSeconds: 60 }).success,
+    ).toBe(true);
   });
 
   it("rejects an unknown key", () => {
@@ -125,8 +134,21 @@ describe("withRegistrations", () => {
     expect(merged.pools.find((p) => p.id === "a")?.origins).toEqual(["a-0", "a-1", "ra"]);
     expect(merged.pools.find((p) => p.id === "b")?.origins).toEqual(["b-0", "rb"]);
     expect(merged.origins.map((o) => o.id)).toEqual(["a-0", "a-1", "b-0", "ra", "rb"]);
-    expect(merged.origins.find((o) => o.id === "ra")).toEqual({ id: "ra", url: "http://127.0.0.1:30001", weight: 4, enabled: true, region: "aws:us-east-1" });
-    expect(merged.origins.find((o) => o.id === "rb")).toEqual({ id: "rb", url: "http://127.0.0.1:30002", weight: 1, enabled: true, lat: 10, lon: 20 });
+    expect(merged.origins.find((o) => o.id === "ra")).toEqual({
+      id: "ra",
+      url: "http://127.0.0.1:30001",
+      weight: 4,
+      enabled: true,
+      region: "aws:us-east-1",
+    });
+    expect(merged.origins.find((o) => o.id === "rb")).toEqual({
+      id: "rb",
+      url: "http://127.0.0.1:30002",
+      weight: 1,
+      enabled: true,
+      lat: 10,
+      lon: 20,
+    });
   });
 
   it("leaves the pools nobody joins as they were", () => {
@@ -158,7 +180,10 @@ describe("withRegistrations", () => {
 
   it("skips a registration whose id a configured origin has: the document wins", () => {
     const config = validOrThrow(singlePool());
-    const merged = withRegistrations(config, [registration({ id: "o1", url: "http://127.0.0.1:39999", pool: "p" }), registration({ id: "reg0", pool: "p" })]);
+    const merged = withRegistrations(config, [
+      registration({ id: "o1", url: "http://127.0.0.1:39999", pool: "p" }),
+      registration({ id: "reg0", pool: "p" }),
+    ]);
     expect(merged.origins.filter((o) => o.id === "o1")).toEqual([config.origins[1]]);
     expect(merged.origins.find((o) => o.id === "o1")?.url).toBe("http://127.0.0.1:10001");
     expect(merged.pools[0]?.origins).toEqual(["o0", "o1", "o2", "reg0"]);
@@ -172,7 +197,9 @@ describe("withRegistrations", () => {
 
   it("gives a config that compiles with the registered origin in its pool", () => {
     const config = validOrThrow(multiPool({ a: 2, b: 1 }));
-    const merged = withRegistrations(config, [registration({ id: "ra", url: "http://127.0.0.1:30001", pool: "a", weight: 2, region: "aws:us-east-1" })]);
+    const merged = withRegistrations(config, [
+      registration({ id: "ra", url: "http://127.0.0.1:30001", pool: "a", weight: 2, region: "aws:us-east-1" }),
+    ]);
     const compiled = compileConfig(merged, 1);
     const pool = poolOf(compiled, "a");
     expect(pool.origins.map((o) => o.id)).toEqual(["a-0", "a-1", "ra"]);

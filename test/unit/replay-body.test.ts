@@ -69,7 +69,12 @@ describe("prepareBody", () => {
   it("leaves a body whose Content-Length is over the limit unread, and it still yields every byte", async () => {
     const data = bytes(5000);
     const { stream, pulled } = chunked(data, 500);
-    const request = new Request(URL_, { method: "PUT", body: stream, duplex: "half", headers: { "content-length": "5000" } } as RequestInit);
+    const request = new Request(URL_, {
+      method: "PUT",
+      body: stream,
+      duplex: "half",
+      headers: { "content-length": "5000" },
+    } as RequestInit);
     const prepared = await prepareBody(request, 1024);
     expect(prepared).toMatchObject({ replayable: false, reason: "too-large" });
     // Nothing was consumed beyond what the stream queues by itself before anyone reads.

@@ -46,13 +46,23 @@ function many(s: Scenario, n: number): Record<string, number> {
  * Route "r" (failover) over pools main (m0..m2) and backup (b0, b1), fallback pool
  * "last" (l0, l1), with per-origin and per-pool overrides.
  */
-function threeTier(options: { origin?: (id: string) => Partial<OriginInput>; pool?: (id: string) => Partial<PoolInput>; route?: Partial<RouteInput> } = {}): CompiledConfig {
+function threeTier(
+  options: { origin?: (id: string) => Partial<OriginInput>; pool?: (id: string) => Partial<PoolInput>; route?: Partial<RouteInput> } = {},
+): CompiledConfig {
   const origin = options.origin ?? (() => ({}));
   const pool = options.pool ?? (() => ({}));
-  const origins = [...makeOrigins(3, "m"), ...makeOrigins(2, "b"), ...makeOrigins(2, "l")].map((o, i) => ({ ...o, url: `http://127.0.0.1:${30_000 + i}`, ...origin(o.id) }));
+  const origins = [...makeOrigins(3, "m"), ...makeOrigins(2, "b"), ...makeOrigins(2, "l")].map((o, i) => ({
+    ...o,
+    url: `http://127.0.0.1:${30_000 + i}`,
+    ...origin(o.id),
+  }));
   return compile({
     origins,
-    pools: [makePool("main", ["m0", "m1", "m2"], pool("main")), makePool("backup", ["b0", "b1"], pool("backup")), makePool("last", ["l0", "l1"], pool("last"))],
+    pools: [
+      makePool("main", ["m0", "m1", "m2"], pool("main")),
+      makePool("backup", ["b0", "b1"], pool("backup")),
+      makePool("last", ["l0", "l1"], pool("last")),
+    ],
     routes: [makeRoute("r", ["main", "backup"], { fallbackPool: "last", ...options.route })],
   });
 }
@@ -100,10 +110,16 @@ describe("selectOrigin", () => {
   });
 
   it("drained origins still count toward minHealthy; disabled ones do not", () => {
-    const drained = threeTier({ origin: (id) => (id === "m0" ? { weight: 0 } : {}), pool: (id) => (id === "main" ? { minHealthy: 2 } : {}) });
+    const drained = threeTier({
+      origin: (id) => (id === "m0" ? { weight: 0 } : {}),
+      pool: (id) => (id === "main" ? { minHealthy: 2 } : {}),
+    });
     expect(healthyCount(poolOf(drained, "main"), healthyExcept("m1"))).toBe(2);
     expect(select({ config: drained, health: healthyExcept("m1") })?.origin.id).toBe("m2");
-    const disabled = threeTier({ origin: (id) => (id === "m0" ? { enabled: false } : {}), pool: (id) => (id === "main" ? { minHealthy: 2 } : {}) });
+    const disabled = threeTier({
+      origin: (id) => (id === "m0" ? { enabled: false } : {}),
+      pool: (id) => (id === "main" ? { minHealthy: 2 } : {}),
+    });
     expect(healthyCount(poolOf(disabled, "main"), healthyExcept("m1"))).toBe(1);
     expect(select({ config: disabled, health: healthyExcept("m1") })?.pool.id).toBe("backup");
   });

@@ -5,7 +5,9 @@ import type { HealthSnapshot } from "../../src/state/snapshot.ts";
 function snapshot(generatedAt: number, origins: Record<string, boolean> = {}): HealthSnapshot {
   return {
     generatedAt,
-    origins: Object.fromEntries(Object.entries(origins).map(([id, healthy]) => [id, { healthy, since: 0, reason: healthy ? "ok" : "down" }])),
+    origins: Object.fromEntries(
+      Object.entries(origins).map(([id, healthy]) => [id, { healthy, since: 0, reason: healthy ? "ok" : "down" }]),
+    ),
   };
 }
 
@@ -39,7 +41,11 @@ describe("refresh", () => {
     const cache = new SnapshotCache(2_000, 1_000);
     let clock = 5_000;
     const errors: unknown[] = [];
-    await cache.refresh(async () => snapshot(7, { a: false }), () => clock, (e) => errors.push(e));
+    await cache.refresh(
+      async () => snapshot(7, { a: false }),
+      () => clock,
+      (e) => errors.push(e),
+    );
     expect(errors).toEqual([]);
     expect(cache.current?.generatedAt).toBe(7);
     expect(cache.isStale(6_999)).toBe(false);
@@ -55,9 +61,21 @@ describe("refresh", () => {
       loads++;
       return pending.promise;
     };
-    const first = cache.refresh(load, () => 0, () => undefined);
-    const second = cache.refresh(load, () => 0, () => undefined);
-    const third = cache.refresh(load, () => 0, () => undefined);
+    const first = cache.refresh(
+      load,
+      () => 0,
+      () => undefined,
+    );
+    const second = cache.refresh(
+      load,
+      () => 0,
+      () => undefined,
+    );
+    const third = cache.refresh(
+      load,
+      () => 0,
+      () => undefined,
+    );
     expect(second).toBe(first);
     expect(third).toBe(first);
     pending.resolve(snapshot(1));
@@ -65,7 +83,11 @@ describe("refresh", () => {
     expect(loads).toBe(1);
     expect(cache.current?.generatedAt).toBe(1);
     // Once it settles, the next refresh loads again.
-    await cache.refresh(async () => snapshot(2), () => 0, () => undefined);
+    await cache.refresh(
+      async () => snapshot(2),
+      () => 0,
+      () => undefined,
+    );
     expect(cache.current?.generatedAt).toBe(2);
   });
 
@@ -74,7 +96,11 @@ describe("refresh", () => {
     cache.set(snapshot(1, { a: true }), 0);
     const errors: unknown[] = [];
     const failure = new Error("durable object unreachable");
-    await cache.refresh(() => Promise.reject(failure), () => 3_000, (e) => errors.push(e));
+    await cache.refresh(
+      () => Promise.reject(failure),
+      () => 3_000,
+      (e) => errors.push(e),
+    );
     expect(errors).toEqual([failure]);
     expect(cache.current?.generatedAt).toBe(1);
     expect(isHealthyIn(cache.current, "a")).toBe(true);
@@ -84,7 +110,11 @@ describe("refresh", () => {
     const cache = new SnapshotCache(2_000, 1_000);
     cache.set(snapshot(1), 0);
     expect(cache.isStale(3_000)).toBe(true);
-    await cache.refresh(() => Promise.reject(new Error("down")), () => 3_000, () => undefined);
+    await cache.refresh(
+      () => Promise.reject(new Error("down")),
+      () => 3_000,
+      () => undefined,
+    );
     expect(cache.isStale(3_000)).toBe(false);
     expect(cache.isStale(3_000 + 2_000)).toBe(true);
   });
@@ -94,7 +124,11 @@ describe("refresh", () => {
     cache.set(snapshot(1), 0);
     const never = deferred<HealthSnapshot>();
     const errors: unknown[] = [];
-    await cache.refresh(() => never.promise, () => 0, (e) => errors.push(e));
+    await cache.refresh(
+      () => never.promise,
+      () => 0,
+      (e) => errors.push(e),
+    );
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(Error);
     const error = errors[0];
@@ -104,7 +138,11 @@ describe("refresh", () => {
     never.resolve(snapshot(99));
     await never.promise;
     expect(cache.current?.generatedAt).toBe(1);
-    await cache.refresh(async () => snapshot(2), () => 0, () => undefined);
+    await cache.refresh(
+      async () => snapshot(2),
+      () => 0,
+      () => undefined,
+    );
     expect(cache.current?.generatedAt).toBe(2);
   });
 
@@ -125,7 +163,11 @@ describe("refresh", () => {
       };
       let thrown: unknown;
       try {
-        await cache.refresh(load, () => 3_000, (e) => errors.push(e));
+        await cache.refresh(
+          load,
+          () => 3_000,
+          (e) => errors.push(e),
+        );
       } catch (error) {
         thrown = error;
       }
@@ -143,7 +185,11 @@ describe("refresh", () => {
     cache.set(snapshot(200, { a: false }), 0);
     cache.set(snapshot(100, { a: true }), 10);
     expect(cache.current?.generatedAt).toBe(200);
-    await cache.refresh(async () => snapshot(150, { a: true }), () => 20, () => undefined);
+    await cache.refresh(
+      async () => snapshot(150, { a: true }),
+      () => 20,
+      () => undefined,
+    );
     expect(cache.current?.generatedAt).toBe(200);
     expect(isHealthyIn(cache.current, "a")).toBe(false);
     cache.set(snapshot(300, { a: true }), 30);

@@ -21,13 +21,17 @@ function parse(d: string): { commands: string[]; points: { x: number; y: number 
     current.commands.push(cmd);
     if (cmd === "Z") continue;
     const [x, y] = args.trim().split(/\s+/).map(Number);
-    if (x === undefined || y === undefined || !Number.isFinite(x) || !Number.isFinite(y)) throw new Error(`bad coordinates "${args}" in ${d}`);
+    if (x === undefined || y === undefined || !Number.isFinite(x) || !Number.isFinite(y))
+      throw new Error(`bad coordinates "${args}" in ${d}`);
     current.points.push({ x, y });
   }
   return out;
 }
 
-const sampleArb = fc.record({ t: fc.integer({ min: FRAME.t0, max: FRAME.t1 }), v: fc.option(fc.double({ min: 0, max: 1_000, noNaN: true }), { nil: null }) });
+const sampleArb = fc.record({
+  t: fc.integer({ min: FRAME.t0, max: FRAME.t1 }),
+  v: fc.option(fc.double({ min: 0, max: 1_000, noNaN: true }), { nil: null }),
+});
 
 describe("project", () => {
   it("puts the frame's corners at the padded edges of the box", () => {
@@ -55,11 +59,23 @@ describe("project", () => {
 describe("linePath", () => {
   it("is empty when nothing was measured", () => {
     expect(linePath([], FRAME)).toBe("");
-    expect(linePath([{ t: 2_000, v: null }, { t: 3_000, v: null }], FRAME)).toBe("");
+    expect(
+      linePath(
+        [
+          { t: 2_000, v: null },
+          { t: 3_000, v: null },
+        ],
+        FRAME,
+      ),
+    ).toBe("");
   });
 
   it("draws samples in time order whatever order they come in (the Durable Object answers newest first)", () => {
-    const newestFirst: SparkPoint[] = [{ t: 50_000, v: 90 }, { t: 30_000, v: 10 }, { t: 10_000, v: 50 }];
+    const newestFirst: SparkPoint[] = [
+      { t: 50_000, v: 90 },
+      { t: 30_000, v: 10 },
+      { t: 10_000, v: 50 },
+    ];
     const [only] = parse(linePath(newestFirst, FRAME));
     expect(only?.points.map((p) => p.x)).toEqual([...(only?.points.map((p) => p.x) ?? [])].sort((a, b) => a - b));
     // The highest value is the smallest y (SVG's y axis points down).
@@ -90,7 +106,13 @@ describe("linePath", () => {
   });
 
   it("leaves out samples outside the time window", () => {
-    const d = linePath([{ t: FRAME.t0 - 1, v: 10 }, { t: FRAME.t1 + 1, v: 10 }], FRAME);
+    const d = linePath(
+      [
+        { t: FRAME.t0 - 1, v: 10 },
+        { t: FRAME.t1 + 1, v: 10 },
+      ],
+      FRAME,
+    );
     expect(d).toBe("");
   });
 
@@ -138,15 +160,19 @@ describe("areaPath", () => {
 describe("niceCeiling", () => {
   it("is the smallest 1, 2 or 5 × 10ⁿ at or above the largest value", () => {
     fc.assert(
-      fc.property(fc.array(fc.option(fc.double({ min: 0, max: 1e7, noNaN: true }), { nil: null }), { maxLength: 30 }), fc.integer({ min: 1, max: 1000 }), (values, floor) => {
-        const ceiling = niceCeiling(values, floor);
-        const max = Math.max(floor, ...values.map((v) => v ?? 0));
-        expect(ceiling).toBeGreaterThanOrEqual(max);
-        const magnitude = 10 ** Math.floor(Math.log10(ceiling) + 1e-9);
-        expect([1, 2, 5, 10].some((m) => Math.abs(ceiling - m * magnitude) < 1e-6 * ceiling)).toBe(true);
-        // Tight: the next step down would not hold the largest value.
-        expect(ceiling).toBeLessThanOrEqual(2.5 * max + 1e-9);
-      }),
+      fc.property(
+        fc.array(fc.option(fc.double({ min: 0, max: 1e7, noNaN: true }), { nil: null }), { maxLength: 30 }),
+        fc.integer({ min: 1, max: 1000 }),
+        (values, floor) => {
+          const ceiling = niceCeiling(values, floor);
+          const max = Math.max(floor, ...values.map((v) => v ?? 0));
+          expect(ceiling).toBeGreaterThanOrEqual(max);
+          const magnitude = 10 ** Math.floor(Math.log10(ceiling) + 1e-9);
+          expect([1, 2, 5, 10].some((m) => Math.abs(ceiling - m * magnitude) < 1e-6 * ceiling)).toBe(true);
+          // Tight: the next step down would not hold the largest value.
+          expect(ceiling).toBeLessThanOrEqual(2.5 * max + 1e-9);
+        },
+      ),
     );
   });
 

@@ -45,12 +45,19 @@ function render(props: Partial<StatusPageProps>): string {
 
 /** data-* attributes of every origin row, in document order. */
 function rows(html: string): Record<string, string>[] {
-  return [...html.matchAll(/<tr class="origin[^"]*"([^>]*)>/g)].map((m) => Object.fromEntries([...(m[1] ?? "").matchAll(/data-([a-z-]+)="([^"]*)"/g)].map((a) => [a[1] ?? "", a[2] ?? ""])));
+  return [...html.matchAll(/<tr class="origin[^"]*"([^>]*)>/g)].map((m) =>
+    Object.fromEntries([...(m[1] ?? "").matchAll(/data-([a-z-]+)="([^"]*)"/g)].map((a) => [a[1] ?? "", a[2] ?? ""])),
+  );
 }
 
 describe("StatusPage", () => {
   it("says when health comes from the isolate's snapshot, and why", () => {
-    const html = render({ source: "isolate_snapshot", error: "Durable Object reset", snapshotAt: NOW - 30_000, pools: [{ id: "p", steering: "weighted", monitor: "http", minHealthy: 1, origins: [origin("a")] }] });
+    const html = render({
+      source: "isolate_snapshot",
+      error: "Durable Object reset",
+      snapshotAt: NOW - 30_000,
+      pools: [{ id: "p", steering: "weighted", monitor: "http", minHealthy: 1, origins: [origin("a")] }],
+    });
     expect(html).toContain("could not be reached (Durable Object reset)");
     expect(html).toContain("30 s ago");
     expect(render({ pools: [] })).not.toContain("could not be reached");
@@ -70,25 +77,45 @@ describe("StatusPage", () => {
             origin("sick", { healthy: false, ejection }),
             origin("out", { ejection }),
             origin("gone", { ejection: { ...ejection, until: NOW - 1 } }),
-            origin("drain", { effectiveWeight: 0, overrides: { state: { value: "drained", reason: "patching", actor: "ops", at: NOW - 5_000 } } }),
+            origin("drain", {
+              effectiveWeight: 0,
+              overrides: { state: { value: "drained", reason: "patching", actor: "ops", at: NOW - 5_000 } },
+            }),
             origin("ok"),
           ],
         },
       ],
     });
-    expect(rows(html).map((r) => `${r["origin"]}:${r["state"]}`)).toEqual(["dis:disabled", "sick:unhealthy", "out:ejected", "gone:healthy", "drain:drained", "ok:healthy"]);
+    expect(rows(html).map((r) => `${r["origin"]}:${r["state"]}`)).toEqual([
+      "dis:disabled",
+      "sick:unhealthy",
+      "out:ejected",
+      "gone:healthy",
+      "drain:drained",
+      "ok:healthy",
+    ]);
     expect(html).toContain("5 consecutive 5xx");
     expect(html).toContain("in 20 s");
     expect(html).toContain("patching");
     // The summary counts facets, which overlap: "sick" is unhealthy and ejected.
-    expect(html).toMatch(/<b>6<\/b> origins: <span class="to healthy">4 healthy<\/span> · <span class="to unhealthy">2 unhealthy<\/span> · 2 ejected · 1 drained · 1 disabled · 1 with overrides/);
+    expect(html).toMatch(
+      /<b>6<\/b> origins: <span class="to healthy">4 healthy<\/span> · <span class="to unhealthy">2 unhealthy<\/span> · 2 ejected · 1 drained · 1 disabled · 1 with overrides/,
+    );
     // Two of six take new traffic: the pool is degraded, not down.
     expect(html).toMatch(/badge pool-degraded">degraded<\/span> pool <b>p<\/b>/);
   });
 
   it("marks a pool down below minHealthy, and shares traffic only among available origins", () => {
     const html = render({
-      pools: [{ id: "p", steering: "weighted", monitor: undefined, minHealthy: 2, origins: [origin("a", { effectiveWeight: 3, configuredWeight: 3 }), origin("b", { healthy: false })] }],
+      pools: [
+        {
+          id: "p",
+          steering: "weighted",
+          monitor: undefined,
+          minHealthy: 2,
+          origins: [origin("a", { effectiveWeight: 3, configuredWeight: 3 }), origin("b", { healthy: false })],
+        },
+      ],
     });
     expect(html).toContain("pool-down");
     expect(html).toContain("share 100 %");
@@ -97,7 +124,15 @@ describe("StatusPage", () => {
 
   it("shows a registered origin's heartbeat, and origins in no pool in a section of their own", () => {
     const html = render({
-      pools: [{ id: "p", steering: "weighted", monitor: undefined, minHealthy: 1, origins: [origin("reg", { registered: { lastHeartbeat: NOW - 4_000, ttlSeconds: 30 } })] }],
+      pools: [
+        {
+          id: "p",
+          steering: "weighted",
+          monitor: undefined,
+          minHealthy: 1,
+          origins: [origin("reg", { registered: { lastHeartbeat: NOW - 4_000, ttlSeconds: 30 } })],
+        },
+      ],
       unpooled: [origin("stray")],
     });
     expect(html).toContain("registered</span>");
@@ -107,8 +142,19 @@ describe("StatusPage", () => {
   });
 
   it("lists the last two transitions and folds the rest away", () => {
-    const transitions = Array.from({ length: 5 }, (_, i) => ({ from: i % 2 === 0 ? "healthy" : "unhealthy", to: i % 2 === 0 ? "unhealthy" : "healthy", at: NOW - (i + 1) * 60_000, reason: `step ${i}` }) as const);
-    const html = render({ pools: [{ id: "p", steering: "weighted", monitor: "http", minHealthy: 1, origins: [origin("a", { transitions })] }] });
+    const transitions = Array.from(
+      { length: 5 },
+      (_, i) =>
+        ({
+          from: i % 2 === 0 ? "healthy" : "unhealthy",
+          to: i % 2 === 0 ? "unhealthy" : "healthy",
+          at: NOW - (i + 1) * 60_000,
+          reason: `step ${i}`,
+        }) as const,
+    );
+    const html = render({
+      pools: [{ id: "p", steering: "weighted", monitor: "http", minHealthy: 1, origins: [origin("a", { transitions })] }],
+    });
     for (let i = 0; i < 5; i++) expect(html).toContain(`step ${i}`);
     expect(html).toContain("<summary>3 earlier</summary>");
     expect(html.indexOf("step 1")).toBeLessThan(html.indexOf("<summary>"));
@@ -117,7 +163,20 @@ describe("StatusPage", () => {
 
   it("escapes what operators and origins wrote", () => {
     const html = render({
-      pools: [{ id: "p", steering: "weighted", monitor: "http", minHealthy: 1, origins: [origin("a", { reason: "<script>alert(1)</script>", overrides: { weight: { value: 2, reason: '"><img src=x>', actor: "<b>", at: NOW } } })] }],
+      pools: [
+        {
+          id: "p",
+          steering: "weighted",
+          monitor: "http",
+          minHealthy: 1,
+          origins: [
+            origin("a", {
+              reason: "<script>alert(1)</script>",
+              overrides: { weight: { value: 2, reason: '"><img src=x>', actor: "<b>", at: NOW } },
+            }),
+          ],
+        },
+      ],
     });
     expect(html).not.toContain("<script>alert");
     expect(html).not.toContain("<img src=x>");
@@ -125,8 +184,18 @@ describe("StatusPage", () => {
   });
 
   it("draws the latency line over passing probes and a tick for each failed one", () => {
-    const history = Array.from({ length: 6 }, (_, i) => ({ at: NOW - (6 - i) * 5_000, ok: i !== 3, latencyMs: 10 + i, status: i === 3 ? 503 : 200, reason: i === 3 ? "HTTP 503" : "HTTP 200" }));
-    const html = render({ pools: [{ id: "p", steering: "weighted", monitor: "http", minHealthy: 1, origins: [origin("a", { history, lastProbeAt: NOW - 5_000 })] }] });
+    const history = Array.from({ length: 6 }, (_, i) => ({
+      at: NOW - (6 - i) * 5_000,
+      ok: i !== 3,
+      latencyMs: 10 + i,
+      status: i === 3 ? 503 : 200,
+      reason: i === 3 ? "HTTP 503" : "HTTP 200",
+    }));
+    const html = render({
+      pools: [
+        { id: "p", steering: "weighted", monitor: "http", minHealthy: 1, origins: [origin("a", { history, lastProbeAt: NOW - 5_000 })] },
+      ],
+    });
     const line = /<path class="line" d="([^"]*)"/.exec(html)?.[1] ?? "";
     // The failed probe breaks the line in two.
     expect(line.match(/M/g)?.length).toBe(2);

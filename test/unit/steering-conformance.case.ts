@@ -225,7 +225,9 @@ export function runPoolPolicyConformance(name: string, policy: PoolSteering, opt
     it(`shares 10,000 picks over weights 3:1:1 as ${pct(share0)}/${pct(share1)}/${pct(share2)} ± ${pct(options.tolerance)}`, () => {
       const weighted = config([{ weight: 3 }, { weight: 1 }, { weight: 1 }]);
       const n = 10_000;
-      const counts = countIds(originIds({ config: weighted, signals: options.signals, key: options.keyed === true ? DISTINCT_KEYS : KEYLESS, seed: 7 }, n));
+      const counts = countIds(
+        originIds({ config: weighted, signals: options.signals, key: options.keyed === true ? DISTINCT_KEYS : KEYLESS, seed: 7 }, n),
+      );
       options.expectedShare.forEach((expected, i) => {
         const share = (counts[`o${i}`] ?? 0) / n;
         expect(share, `o${i} got ${pct(share)}, expected ${pct(expected)}`).toBeGreaterThan(0);
@@ -303,9 +305,15 @@ const ROUTE_POOL_IDS = Object.keys(POOL_REGIONS);
 function routeConfig(steering: RouteSteeringName): CompiledConfig {
   const origins: OriginInput[] = [];
   const pools = Object.entries(POOL_REGIONS).map(([poolId, region]) => {
-    const members = makeOrigins(2, `${poolId}-`, () => ({ region })).map((o, i) => ({ ...o, url: `http://127.0.0.1:${40_000 + origins.length + i}` }));
+    const members = makeOrigins(2, `${poolId}-`, () => ({ region })).map((o, i) => ({
+      ...o,
+      url: `http://127.0.0.1:${40_000 + origins.length + i}`,
+    }));
     origins.push(...members);
-    return makePool(poolId, members.map((o) => o.id));
+    return makePool(
+      poolId,
+      members.map((o) => o.id),
+    );
   });
   const spare = { id: "spare-0", url: "http://127.0.0.1:40100" };
   return compile({
@@ -361,7 +369,8 @@ function orders(policy: RouteSteering, route: CompiledRoute, s: RouteScenario, n
   const memory = new Map<string, number>();
   const isUp = (pool: CompiledPool): boolean => !down.has(pool.id);
   const out: string[][] = [];
-  for (let i = 0; i < n; i++) out.push(policy.order({ route, client: s.client, random, memory, isUp, signals: s.signals }).map((p) => p.id));
+  for (let i = 0; i < n; i++)
+    out.push(policy.order({ route, client: s.client, random, memory, isUp, signals: s.signals }).map((p) => p.id));
   return out;
 }
 
@@ -415,7 +424,8 @@ export function runRoutePolicyConformance(name: string, policy: RouteSteering, o
     if (options.downPools === "first-up") {
       it("puts an up pool first whenever one is up", () => {
         for (const s of partlyDown) {
-          for (const order of orders(policy, route, s, 50)) expect(s.down.includes(order[0] ?? ""), `${describeScenario(s)}: ${order.join(",")}`).toBe(false);
+          for (const order of orders(policy, route, s, 50))
+            expect(s.down.includes(order[0] ?? ""), `${describeScenario(s)}: ${order.join(",")}`).toBe(false);
         }
       });
     }
@@ -434,18 +444,32 @@ export function runRoutePolicyConformance(name: string, policy: RouteSteering, o
         const random = mulberry32(3);
         const memory = createMemoryStore();
         for (let i = 0; i < 20; i++) {
-          const selection = selectOrigin({ route, client: s.client, random, memory, health, exclude: new Set(), signals: s.signals, hashKey: () => undefined });
+          const selection = selectOrigin({
+            route,
+            client: s.client,
+            random,
+            memory,
+            health,
+            exclude: new Set(),
+            signals: s.signals,
+            hashKey: () => undefined,
+          });
           const allDown = s.down.length === ROUTE_POOL_IDS.length;
           const servedBy = selection?.pool.id ?? "(nothing)";
           if (allDown) expect(servedBy, describeScenario(s)).toBe("spare");
-          else expect(ROUTE_POOL_IDS.filter((id) => !s.down.includes(id)), describeScenario(s)).toContain(servedBy);
+          else
+            expect(
+              ROUTE_POOL_IDS.filter((id) => !s.down.includes(id)),
+              describeScenario(s),
+            ).toContain(servedBy);
           expect(selection?.fallback, describeScenario(s)).toBe(allDown);
         }
       }
     });
 
     it("is pure: the same seed and fresh memory give the same orders", () => {
-      for (const s of routeScenarios()) expect(orders(policy, route, s, 30, 8), describeScenario(s)).toEqual(orders(policy, route, s, 30, 8));
+      for (const s of routeScenarios())
+        expect(orders(policy, route, s, 30, 8), describeScenario(s)).toEqual(orders(policy, route, s, 30, 8));
     });
   });
 }

@@ -24,7 +24,12 @@ const POOL_OPTIONS: Record<PoolSteeringName, PoolConformanceOptions> = {
   // Its share follows measured latency. With equal estimates the two draws tie and the
   // first (drawn by weight) wins today, but the suite only holds it to a wide band —
   // every origin at least 10% — so a change of tie-break is not a conformance failure.
-  latency: { expectedShare: WEIGHT_SHARES, tolerance: 0.1, signals: fakeSignals({ latencyMs: { o0: 40, o1: 40, o2: 40 } }), deterministic: "seed" },
+  latency: {
+    expectedShare: WEIGHT_SHARES,
+    tolerance: 0.1,
+    signals: fakeSignals({ latencyMs: { o0: 40, o1: 40, o2: 40 } }),
+    deterministic: "seed",
+  },
   // Its share is over distinct request keys: one client always lands on one origin.
   hash: { expectedShare: WEIGHT_SHARES, tolerance: 0.03, keyed: true, deterministic: "key" },
 };

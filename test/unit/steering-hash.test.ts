@@ -18,7 +18,12 @@ function without(pool: CompiledPool, ...ids: string[]): CompiledOrigin[] {
 }
 
 /** One pick for `key`, with fresh memory and a random source it must not need. */
-function pickFor(pool: CompiledPool, key: string | undefined, candidates: readonly CompiledOrigin[] = pool.origins, memory: SteeringMemory = new Map()): string {
+function pickFor(
+  pool: CompiledPool,
+  key: string | undefined,
+  candidates: readonly CompiledOrigin[] = pool.origins,
+  memory: SteeringMemory = new Map(),
+): string {
   const origin = hash.pick({ pool, candidates, client: {}, random: mulberry32(7), memory, signals: NO_SIGNALS, hashKey: key });
   if (origin === undefined) throw new Error(`no origin for key ${String(key)}`);
   return origin.id;
@@ -82,7 +87,11 @@ describe("hash function (murmur3 x86_32 over UTF-16LE)", () => {
   it("hashPair is murmur3 of the value's four little-endian bytes", () => {
     expect(hashPair(0, 0)).toBe(0x2362f9de);
     expect(hashPair(0xdeadbeef, 0x9e3779b9)).toBe(0x1954da54);
-    for (const [value, seed] of [[0x12345678, 99], [0xffffffff, 0], [1, 0x9e3779b9]] as const) {
+    for (const [value, seed] of [
+      [0x12345678, 99],
+      [0xffffffff, 0],
+      [1, 0x9e3779b9],
+    ] as const) {
       expect(hashPair(value, seed)).toBe(murmur3(String.fromCharCode(value & 0xffff, value >>> 16), seed));
     }
   });
@@ -135,11 +144,7 @@ describe("hash pool steering (weighted rendezvous)", () => {
     for (const key of KEYS) expect(pickFor(pool, key), key).toBe(naive(key));
   });
 
-  it.each([
-    [[1, 1, 1]],
-    [[3, 1]],
-    [[5, 3, 2]],
-  ])("spreads 10,000 keys within ±3%% of the weight shares %j", (weights) => {
+  it.each([[[1, 1, 1]], [[3, 1]], [[5, 3, 2]]])("spreads 10,000 keys within ±3%% of the weight shares %j", (weights) => {
     const pool = poolWithWeights(weights);
     const c = counts(assign(pool).values());
     const total = weights.reduce((a, b) => a + b, 0);
@@ -163,7 +168,11 @@ describe("hash pool steering (weighted rendezvous)", () => {
     expect(changed.length / KEYS.length).toBeLessThanOrEqual(0.13);
     // The orphans spread evenly over the 9 survivors (~111 each), not onto one neighbour.
     const landed = counts(changed.map((key) => after.get(key) ?? ""));
-    expect(Object.keys(landed).sort()).toEqual(without(pool, "o3").map((o) => o.id).sort());
+    expect(Object.keys(landed).sort()).toEqual(
+      without(pool, "o3")
+        .map((o) => o.id)
+        .sort(),
+    );
     for (const n of Object.values(landed)) {
       expect(n).toBeGreaterThan(60);
       expect(n).toBeLessThan(170);
@@ -224,7 +233,12 @@ describe("hash pool steering (weighted rendezvous)", () => {
   it("rendezvousPick skips origins of weight 0 and answers undefined when none has weight", () => {
     const pool = poolWithWeights([1, 0, 1]);
     expect(KEYS.slice(0, 1_000).some((k) => rendezvousPick(k, pool.origins)?.id === "o1")).toBe(false);
-    expect(rendezvousPick("k", pool.origins.filter((o) => o.id === "o1"))).toBeUndefined();
+    expect(
+      rendezvousPick(
+        "k",
+        pool.origins.filter((o) => o.id === "o1"),
+      ),
+    ).toBeUndefined();
   });
 
   it("with no key, falls back to smooth weighted round robin: 3:1 gives 750/250 over 1,000 picks", () => {

@@ -120,7 +120,16 @@ describe("latency pool steering (P2C over peak EWMA)", () => {
     const memory = createMemoryStore();
     const ids: string[] = [];
     for (let i = 0; i < n; i++) {
-      const selection = selectOrigin({ route, client: {}, random, memory, health: { isHealthy: () => true }, exclude: new Set(), signals, hashKey: () => undefined });
+      const selection = selectOrigin({
+        route,
+        client: {},
+        random,
+        memory,
+        health: { isHealthy: () => true },
+        exclude: new Set(),
+        signals,
+        hashKey: () => undefined,
+      });
       ids.push(selection?.origin.id ?? "(none)");
     }
     return countIds(ids);

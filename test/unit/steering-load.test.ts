@@ -54,11 +54,25 @@ describe("OutstandingTracker", () => {
 describe("least_outstanding pool steering", () => {
   /** Pool "p" with one origin per weight (o0, o1, …). */
   const poolWithWeights = (weights: readonly number[]): CompiledPool =>
-    poolOf(compile(singlePool({ origins: weights.length, origin: (i) => ({ weight: weights[i] ?? 1 }), pool: { steering: "least_outstanding" } })), "p");
+    poolOf(
+      compile(
+        singlePool({ origins: weights.length, origin: (i) => ({ weight: weights[i] ?? 1 }), pool: { steering: "least_outstanding" } }),
+      ),
+      "p",
+    );
 
-  function picks(policy: PoolSteering, pool: CompiledPool, n: number, signals: SteeringSignals, memory: SteeringMemory = new Map()): string[] {
+  function picks(
+    policy: PoolSteering,
+    pool: CompiledPool,
+    n: number,
+    signals: SteeringSignals,
+    memory: SteeringMemory = new Map(),
+  ): string[] {
     const random = mulberry32(1);
-    return Array.from({ length: n }, () => policy.pick({ pool, candidates: pool.origins, client: {}, random, memory, signals, hashKey: undefined })?.id ?? "(none)");
+    return Array.from(
+      { length: n },
+      () => policy.pick({ pool, candidates: pool.origins, client: {}, random, memory, signals, hashKey: undefined })?.id ?? "(none)",
+    );
   }
 
   it("with no load is weighted round robin: 3:1 gives 750/250 of 1,000, in weighted's order", () => {
@@ -106,7 +120,16 @@ describe("least_outstanding route steering", () => {
     return routeOf(
       compile({
         origins: [...a, ...b],
-        pools: [makePool("a", a.map((o) => o.id)), makePool("b", b.map((o) => o.id))],
+        pools: [
+          makePool(
+            "a",
+            a.map((o) => o.id),
+          ),
+          makePool(
+            "b",
+            b.map((o) => o.id),
+          ),
+        ],
         routes: [makeRoute("r", ["a", "b"], { steering: "least_outstanding" })],
       }),
     );
@@ -116,7 +139,9 @@ describe("least_outstanding route steering", () => {
     const memory = new Map<string, number>();
     const random = mulberry32(1);
     const isUp = (pool: CompiledPool): boolean => !down.includes(pool.id);
-    return countIds(Array.from({ length: n }, () => at(leastOutstandingRoute.order({ route: r, client: {}, random, memory, isUp, signals }), 0).id));
+    return countIds(
+      Array.from({ length: n }, () => at(leastOutstandingRoute.order({ route: r, client: {}, random, memory, isUp, signals }), 0).id),
+    );
   }
 
   it("with no load shares by capacity (the summed weight of enabled origins): 3 origins to 1 gives 750/250", () => {
@@ -124,7 +149,13 @@ describe("least_outstanding route steering", () => {
   });
 
   it("disabled origins add no capacity", () => {
-    expect(firsts(route([1, 1, 1], (i) => (i > 0 ? { enabled: false } : {})), 1_000, NO_SIGNALS)).toEqual({ a: 500, b: 500 });
+    expect(
+      firsts(
+        route([1, 1, 1], (i) => (i > 0 ? { enabled: false } : {})),
+        1_000,
+        NO_SIGNALS,
+      ),
+    ).toEqual({ a: 500, b: 500 });
   });
 
   it("a pool with requests piling up gets less: capacity 3 with 8 in flight against capacity 1 with none → 250/750", () => {
@@ -142,7 +173,14 @@ describe("least_outstanding route steering", () => {
   it("a down pool gets no share, and follows as failover", () => {
     const r = route([1, 1, 1]);
     expect(firsts(r, 100, NO_SIGNALS, ["a"])).toEqual({ b: 100 });
-    const order = leastOutstandingRoute.order({ route: r, client: {}, random: mulberry32(1), memory: new Map(), isUp: (p) => p.id !== "a", signals: NO_SIGNALS });
+    const order = leastOutstandingRoute.order({
+      route: r,
+      client: {},
+      random: mulberry32(1),
+      memory: new Map(),
+      isUp: (p) => p.id !== "a",
+      signals: NO_SIGNALS,
+    });
     expect(order.map((p) => p.id)).toEqual(["b", "a"]);
   });
 });

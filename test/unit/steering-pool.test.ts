@@ -20,7 +20,12 @@ function poolWithWeights(weights: readonly number[]): CompiledPool {
 }
 
 /** `n` picks over the pool's origins; returns the ids in order. */
-function picks(policy: PoolSteering, pool: CompiledPool, n: number, options: { random?: RandomSource; memory?: SteeringMemory; candidates?: readonly CompiledOrigin[] } = {}): string[] {
+function picks(
+  policy: PoolSteering,
+  pool: CompiledPool,
+  n: number,
+  options: { random?: RandomSource; memory?: SteeringMemory; candidates?: readonly CompiledOrigin[] } = {},
+): string[] {
   const rnd = options.random ?? mulberry32(1);
   const memory = options.memory ?? new Map<string, number>();
   const candidates = options.candidates ?? pool.origins;
@@ -148,7 +153,16 @@ describe("random", () => {
 
   it("maps the random value onto cumulative weights", () => {
     const pool = poolWithWeights([1, 3]);
-    const pickAt = (value: number): string | undefined => random.pick({ pool, candidates: pool.origins, client: {}, random: () => value, memory: new Map(), signals: NO_SIGNALS, hashKey: undefined })?.id;
+    const pickAt = (value: number): string | undefined =>
+      random.pick({
+        pool,
+        candidates: pool.origins,
+        client: {},
+        random: () => value,
+        memory: new Map(),
+        signals: NO_SIGNALS,
+        hashKey: undefined,
+      })?.id;
     expect(pickAt(0)).toBe("o0");
     expect(pickAt(0.24)).toBe("o0");
     expect(pickAt(0.25)).toBe("o1");

@@ -32,7 +32,12 @@ function order(policy: RouteSteering, route: CompiledRoute, options: OrderOption
     .map((p) => p.id);
 }
 
-function firstCounts(policy: RouteSteering, route: CompiledRoute, n: number, options: OrderOptions = {}): { counts: Record<string, number>; firsts: string[] } {
+function firstCounts(
+  policy: RouteSteering,
+  route: CompiledRoute,
+  n: number,
+  options: OrderOptions = {},
+): { counts: Record<string, number>; firsts: string[] } {
   const memory = options.memory ?? new Map<string, number>();
   const counts: Record<string, number> = {};
   const firsts: string[] = [];
@@ -66,14 +71,20 @@ describe("weighted route", () => {
     const { counts, firsts } = firstCounts(weightedRoute, route({ a: 90, b: 10 }), 1_000);
     expect(counts).toEqual({ a: 900, b: 100 });
     for (let start = 0; start < 1_000; start += 100) {
-      expect(firsts.slice(start, start + 100).filter((id) => id === "b"), `window at ${start}`).toHaveLength(10);
+      expect(
+        firsts.slice(start, start + 100).filter((id) => id === "b"),
+        `window at ${start}`,
+      ).toHaveLength(10);
     }
   });
 
   it("spreads the minority evenly (one b in each 10)", () => {
     const { firsts } = firstCounts(weightedRoute, route({ a: 9, b: 1 }), 200);
     for (let start = 0; start < 200; start += 10) {
-      expect(firsts.slice(start, start + 10).filter((id) => id === "b"), `window at ${start}`).toHaveLength(1);
+      expect(
+        firsts.slice(start, start + 10).filter((id) => id === "b"),
+        `window at ${start}`,
+      ).toHaveLength(1);
     }
   });
 

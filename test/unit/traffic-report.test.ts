@@ -5,7 +5,16 @@ import { REPORT_INTERVAL_MS, TrafficReporter } from "../../src/state/traffic-rep
 const T0 = 1_000_000;
 
 function ejection(originId: string, at = T0): ReportedEjection {
-  return { originId, poolId: "p", kind: "consecutive-5xx", at, until: at + 30_000, count: 1, reason: "5 consecutive 5xx", unejectOnProbeSuccess: false };
+  return {
+    originId,
+    poolId: "p",
+    kind: "consecutive-5xx",
+    at,
+    until: at + 30_000,
+    count: 1,
+    reason: "5 consecutive 5xx",
+    unejectOnProbeSuccess: false,
+  };
 }
 
 describe("TrafficReporter", () => {

@@ -74,7 +74,12 @@ async function send(attempt: Attempt): Promise<Answer> {
 }
 
 function describeAttempt(a: Attempt): string {
-  const body = a.body === undefined ? "(none)" : typeof a.body === "string" ? JSON.stringify(a.body.slice(0, 300)) + (a.body.length > 300 ? `… (${a.body.length} chars)` : "") : `${a.body.length} bytes`;
+  const body =
+    a.body === undefined
+      ? "(none)"
+      : typeof a.body === "string"
+        ? JSON.stringify(a.body.slice(0, 300)) + (a.body.length > 300 ? `… (${a.body.length} chars)` : "")
+        : `${a.body.length} bytes`;
   return `${a.method} /_edgeway${a.path.slice(0, 200)} content-type=${a.contentType ?? "(none)"} body=${body}`;
 }
 
@@ -92,7 +97,9 @@ async function readState(): Promise<string> {
     if (listing.list_complete) break;
     cursor = listing.cursor;
   }
-  const kv = await Promise.all(keys.map(async (k) => ({ key: k.name, metadata: k.metadata ?? null, value: await env.CONFIG.get(k.name, "text") })));
+  const kv = await Promise.all(
+    keys.map(async (k) => ({ key: k.name, metadata: k.metadata ?? null, value: await env.CONFIG.get(k.name, "text") })),
+  );
   const reads = await Promise.all(
     ["/config", "/config/history?limit=100", "/origins", "/audit?limit=100", "/register"].map(async (path) => {
       const answer = await send({ method: "GET", path });
@@ -139,17 +146,25 @@ function expectNamedRejection(attempt: Attempt, answer: Answer): void {
   }
   if (!isRecord(body)) throw new Error(`rejection body is not an object: ${where}`);
   if (typeof body.code !== "string" || !/^[a-z][a-z0-9_]*$/.test(body.code)) throw new Error(`rejection has no code: ${where}`);
-  if (typeof body.error !== "string" || body.error.trim().length < 10 || body.error === body.code) throw new Error(`rejection's error says nothing: ${where}`);
+  if (typeof body.error !== "string" || body.error.trim().length < 10 || body.error === body.code)
+    throw new Error(`rejection's error says nothing: ${where}`);
   const listsIssues = ["invalid_config", "invalid_request", "invalid_registration"].includes(body.code);
   if (listsIssues || body.issues !== undefined) {
     const issues = body.issues;
     if (!Array.isArray(issues) || issues.length === 0) throw new Error(`rejection ${body.code} names no field: ${where}`);
     for (const issue of issues) {
-      if (!isRecord(issue) || typeof issue.path !== "string" || issue.path === "" || typeof issue.message !== "string" || issue.message === "") {
+      if (
+        !isRecord(issue) ||
+        typeof issue.path !== "string" ||
+        issue.path === "" ||
+        typeof issue.message !== "string" ||
+        issue.message === ""
+      ) {
         throw new Error(`an issue names no field: ${JSON.stringify(issue)} in ${where}`);
       }
     }
-    if (body.code === "invalid_request" && !body.error.includes((issues[0] as { path: string }).path)) throw new Error(`error does not name ${(issues[0] as { path: string }).path}: ${where}`);
+    if (body.code === "invalid_request" && !body.error.includes((issues[0] as { path: string }).path))
+      throw new Error(`error does not name ${(issues[0] as { path: string }).path}: ${where}`);
   }
 }
 
@@ -191,22 +206,90 @@ interface Endpoint {
 }
 
 const ORIGIN_ENDPOINTS: readonly Endpoint[] = [
-  { name: "POST /origins/{id}/drain", method: "POST", path: (id) => `/origins/${id}/drain`, kind: "origin", operation: "drain", fields: ["reason"] },
-  { name: "POST /origins/{id}/disable", method: "POST", path: (id) => `/origins/${id}/disable`, kind: "origin", operation: "disable", fields: ["reason"] },
-  { name: "POST /origins/{id}/enable", method: "POST", path: (id) => `/origins/${id}/enable`, kind: "origin", operation: "enable", fields: ["reason"] },
-  { name: "POST /origins/{id}/weight", method: "POST", path: (id) => `/origins/${id}/weight`, kind: "origin", operation: "weight", fields: ["weight", "reason"] },
-  { name: "POST /origins/{id}/health", method: "POST", path: (id) => `/origins/${id}/health`, kind: "origin", operation: "health", fields: ["state", "reason"] },
-  { name: "DELETE /origins/{id}/weight", method: "DELETE", path: (id) => `/origins/${id}/weight`, kind: "origin", operation: "clear-weight", fields: ["reason"] },
-  { name: "DELETE /origins/{id}/health", method: "DELETE", path: (id) => `/origins/${id}/health`, kind: "origin", operation: "clear-health", fields: ["reason"] },
-  { name: "DELETE /origins/{id}/overrides", method: "DELETE", path: (id) => `/origins/${id}/overrides`, kind: "origin", operation: "clear-overrides", fields: ["reason"] },
+  {
+    name: "POST /origins/{id}/drain",
+    method: "POST",
+    path: (id) => `/origins/${id}/drain`,
+    kind: "origin",
+    operation: "drain",
+    fields: ["reason"],
+  },
+  {
+    name: "POST /origins/{id}/disable",
+    method: "POST",
+    path: (id) => `/origins/${id}/disable`,
+    kind: "origin",
+    operation: "disable",
+    fields: ["reason"],
+  },
+  {
+    name: "POST /origins/{id}/enable",
+    method: "POST",
+    path: (id) => `/origins/${id}/enable`,
+    kind: "origin",
+    operation: "enable",
+    fields: ["reason"],
+  },
+  {
+    name: "POST /origins/{id}/weight",
+    method: "POST",
+    path: (id) => `/origins/${id}/weight`,
+    kind: "origin",
+    operation: "weight",
+    fields: ["weight", "reason"],
+  },
+  {
+    name: "POST /origins/{id}/health",
+    method: "POST",
+    path: (id) => `/origins/${id}/health`,
+    kind: "origin",
+    operation: "health",
+    fields: ["state", "reason"],
+  },
+  {
+    name: "DELETE /origins/{id}/weight",
+    method: "DELETE",
+    path: (id) => `/origins/${id}/weight`,
+    kind: "origin",
+    operation: "clear-weight",
+    fields: ["reason"],
+  },
+  {
+    name: "DELETE /origins/{id}/health",
+    method: "DELETE",
+    path: (id) => `/origins/${id}/health`,
+    kind: "origin",
+    operation: "clear-health",
+    fields: ["reason"],
+  },
+  {
+    name: "DELETE /origins/{id}/overrides",
+    method: "DELETE",
+    path: (id) => `/origins/${id}/overrides`,
+    kind: "origin",
+    operation: "clear-overrides",
+    fields: ["reason"],
+  },
 ];
 
 const ENDPOINTS: readonly Endpoint[] = [
   { name: "PUT /config", method: "PUT", path: () => "/config", kind: "config", fields: ["origins", "monitors", "pools", "routes"] },
-  { name: "POST /config/validate", method: "POST", path: () => "/config/validate", kind: "validate", fields: ["origins", "monitors", "pools", "routes"] },
+  {
+    name: "POST /config/validate",
+    method: "POST",
+    path: () => "/config/validate",
+    kind: "validate",
+    fields: ["origins", "monitors", "pools", "routes"],
+  },
   { name: "POST /config/rollback", method: "POST", path: () => "/config/rollback", kind: "rollback", fields: ["version", "reason"] },
   ...ORIGIN_ENDPOINTS,
-  { name: "POST /register", method: "POST", path: () => "/register", kind: "register", fields: ["id", "url", "pool", "region", "lat", "lon", "weight", "ttlSeconds"] },
+  {
+    name: "POST /register",
+    method: "POST",
+    path: () => "/register",
+    kind: "register",
+    fields: ["id", "url", "pool", "region", "lat", "lon", "weight", "ttlSeconds"],
+  },
   { name: "DELETE /register/{id}", method: "DELETE", path: (id) => `/register/${id}`, kind: "deregister", fields: ["reason"] },
 ];
 
@@ -254,9 +337,17 @@ function originBodyAcceptable(operation: Operation, contentType: string | undefi
     case "enable":
       return onlyKeys(parsed, [], ["reason"]) && (parsed.reason === undefined || reasonOk(parsed.reason));
     case "weight":
-      return onlyKeys(parsed, ["weight", "reason"]) && typeof parsed.weight === "number" && parsed.weight >= 0 && parsed.weight <= 1_000_000 && reasonOk(parsed.reason);
+      return (
+        onlyKeys(parsed, ["weight", "reason"]) &&
+        typeof parsed.weight === "number" &&
+        parsed.weight >= 0 &&
+        parsed.weight <= 1_000_000 &&
+        reasonOk(parsed.reason)
+      );
     case "health":
-      return onlyKeys(parsed, ["state", "reason"]) && (parsed.state === "healthy" || parsed.state === "unhealthy") && reasonOk(parsed.reason);
+      return (
+        onlyKeys(parsed, ["state", "reason"]) && (parsed.state === "healthy" || parsed.state === "unhealthy") && reasonOk(parsed.reason)
+      );
     default:
       return false;
   }
@@ -287,36 +378,51 @@ async function checkOutcome(endpoint: Endpoint, id: string, attempt: Attempt, an
   } finally {
     // Undone even when the check failed, so the next run starts from the example again.
     if (endpoint.kind === "config" || endpoint.kind === "rollback") await restoreBase();
-    if (endpoint.kind === "origin" && KNOWN_ORIGINS.includes(id)) await expectStatus({ method: "DELETE", path: `/origins/${id}/overrides` }, 200);
-    if (endpoint.kind === "register" && typeof result.id === "string") await send({ method: "DELETE", path: `/register/${encodeURIComponent(result.id)}` });
+    if (endpoint.kind === "origin" && KNOWN_ORIGINS.includes(id))
+      await expectStatus({ method: "DELETE", path: `/origins/${id}/overrides` }, 200);
+    if (endpoint.kind === "register" && typeof result.id === "string")
+      await send({ method: "DELETE", path: `/register/${encodeURIComponent(result.id)}` });
     await rebaseline();
   }
 }
 
 /** What an accepted call must have done. */
-async function verifyAccepted(endpoint: Endpoint, id: string, attempt: Attempt, result: Record<string, unknown>, where: string): Promise<void> {
+async function verifyAccepted(
+  endpoint: Endpoint,
+  id: string,
+  attempt: Attempt,
+  result: Record<string, unknown>,
+  where: string,
+): Promise<void> {
   switch (endpoint.kind) {
     case "config": {
       const inForce = await configInForce();
       if (typeof attempt.body !== "string") throw new Error(`accepted a body that is not text: ${where}`);
-      if (inForce.version !== result.version) throw new Error(`PUT answered version ${String(result.version)} but ${inForce.version} is in force: ${where}`);
-      if (inForce.text !== canonical(attempt.body)) throw new Error(`GET /config differs from the accepted document: ${where}\nin force: ${inForce.text.slice(0, 400)}`);
+      if (inForce.version !== result.version)
+        throw new Error(`PUT answered version ${String(result.version)} but ${inForce.version} is in force: ${where}`);
+      if (inForce.text !== canonical(attempt.body))
+        throw new Error(`GET /config differs from the accepted document: ${where}\nin force: ${inForce.text.slice(0, 400)}`);
       return;
     }
     case "rollback": {
       const to = result.rolledBackTo;
       const inForce = await configInForce();
       const stored = await expectStatus({ method: "GET", path: `/config/history/${String(to)}` }, 200);
-      if (inForce.version !== result.version) throw new Error(`rollback answered version ${String(result.version)} but ${inForce.version} is in force: ${where}`);
-      if (inForce.text !== JSON.stringify((JSON.parse(stored.text) as { document: unknown }).document)) throw new Error(`GET /config is not version ${String(to)}'s document after ${where}`);
+      if (inForce.version !== result.version)
+        throw new Error(`rollback answered version ${String(result.version)} but ${inForce.version} is in force: ${where}`);
+      if (inForce.text !== JSON.stringify((JSON.parse(stored.text) as { document: unknown }).document))
+        throw new Error(`GET /config is not version ${String(to)}'s document after ${where}`);
       return;
     }
     case "origin": {
       const operation = endpoint.operation!;
       if (!KNOWN_ORIGINS.includes(id)) throw new Error(`accepted an operation on unknown origin ${JSON.stringify(id)}: ${where}`);
-      if (!originBodyAcceptable(operation, attempt.contentType, attempt.body)) throw new Error(`accepted a body the contract refuses: ${where}`);
+      if (!originBodyAcceptable(operation, attempt.contentType, attempt.body))
+        throw new Error(`accepted a body the contract refuses: ${where}`);
       if (result.origin !== id) throw new Error(`answer names origin ${String(result.origin)}, not ${id}: ${where}`);
-      const view = JSON.parse((await expectStatus({ method: "GET", path: "/origins" }, 200)).text) as { origins: Record<string, { overrides: Record<string, { value: unknown } | undefined> }> };
+      const view = JSON.parse((await expectStatus({ method: "GET", path: "/origins" }, 200)).text) as {
+        origins: Record<string, { overrides: Record<string, { value: unknown } | undefined> }>;
+      };
       const now = view.origins[id]?.overrides ?? {};
       const sent = (): Record<string, unknown> => JSON.parse(attempt.body as string) as Record<string, unknown>;
       const set: Partial<Record<Operation, () => [string, unknown]>> = {
@@ -326,15 +432,25 @@ async function verifyAccepted(endpoint: Endpoint, id: string, attempt: Attempt, 
         health: () => ["health", sent().state],
       };
       const want = set[operation]?.();
-      if (want !== undefined && now[want[0]]?.value !== want[1]) throw new Error(`GET /origins shows ${JSON.stringify(now)} after ${where}`);
-      const cleared: Partial<Record<Operation, readonly string[]>> = { enable: ["state"], "clear-weight": ["weight"], "clear-health": ["health"], "clear-overrides": ["state", "weight", "health"] };
-      for (const kind of cleared[operation] ?? []) if (now[kind] !== undefined) throw new Error(`${kind} override still set after ${where}: ${JSON.stringify(now)}`);
+      if (want !== undefined && now[want[0]]?.value !== want[1])
+        throw new Error(`GET /origins shows ${JSON.stringify(now)} after ${where}`);
+      const cleared: Partial<Record<Operation, readonly string[]>> = {
+        enable: ["state"],
+        "clear-weight": ["weight"],
+        "clear-health": ["health"],
+        "clear-overrides": ["state", "weight", "health"],
+      };
+      for (const kind of cleared[operation] ?? [])
+        if (now[kind] !== undefined) throw new Error(`${kind} override still set after ${where}: ${JSON.stringify(now)}`);
       return;
     }
     case "register": {
       if (typeof result.id !== "string") throw new Error(`registration answer has no id: ${where}`);
-      const listed = JSON.parse((await expectStatus({ method: "GET", path: "/register" }, 200)).text) as { registrations: { id: string }[] };
-      if (!listed.registrations.some((r) => r.id === result.id)) throw new Error(`accepted registration ${String(result.id)} is not listed: ${where}`);
+      const listed = JSON.parse((await expectStatus({ method: "GET", path: "/register" }, 200)).text) as {
+        registrations: { id: string }[];
+      };
+      if (!listed.registrations.some((r) => r.id === result.id))
+        throw new Error(`accepted registration ${String(result.id)} is not listed: ${where}`);
       return;
     }
     default:
@@ -353,7 +469,20 @@ const anythingAsJson = fc
 /** Values for the fields the endpoints read, good and bad. */
 const fieldValue = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
-  fc.constantFrom<Json>("", " ", "\t\n", "x", "maintenance", "x".repeat(500), "x".repeat(501), `${" ".repeat(600)}y`, "healthy", "unhealthy", "drained", "HEALTHY"),
+  fc.constantFrom<Json>(
+    "",
+    " ",
+    "\t\n",
+    "x",
+    "maintenance",
+    "x".repeat(500),
+    "x".repeat(501),
+    `${" ".repeat(600)}y`,
+    "healthy",
+    "unhealthy",
+    "drained",
+    "HEALTHY",
+  ),
   fc.constantFrom<Json>(-1, 0, 1, 2, 0.5, 1_000_000, 1_000_001, -0, 1e308, null, true, false, [], {}),
   fc.integer({ min: -3, max: 12 }),
 );
@@ -379,7 +508,9 @@ const GOOD: Record<string, fc.Arbitrary<Json>> = {
 
 /** A body with the endpoint's own field names, each absent, good or arbitrary, and perhaps one stray key. */
 function namedFields(endpoint: Endpoint): fc.Arbitrary<string> {
-  const fields = Object.fromEntries(endpoint.fields.map((f) => [f, fc.oneof({ weight: 3, arbitrary: GOOD[f] ?? fieldValue }, { weight: 1, arbitrary: fieldValue })]));
+  const fields = Object.fromEntries(
+    endpoint.fields.map((f) => [f, fc.oneof({ weight: 3, arbitrary: GOOD[f] ?? fieldValue }, { weight: 1, arbitrary: fieldValue })]),
+  );
   const stray = fc.option(fc.tuple(fc.constantFrom("extra", "__proto__", "constructor", "Reason", ""), fieldValue), { freq: 4 });
   return fc.tuple(fc.record(fields, { requiredKeys: [] }), stray).map(([body, extra]) => {
     if (extra !== null) Object.defineProperty(body, extra[0], { value: extra[1], enumerable: true, writable: true, configurable: true });
@@ -389,7 +520,12 @@ function namedFields(endpoint: Endpoint): fc.Arbitrary<string> {
 
 const namedFieldsAnywhere = fc.constantFrom(...ENDPOINTS).chain(namedFields);
 
-const jsonText = fc.oneof(fc.jsonValue().map((v) => JSON.stringify(v)), anythingAsJson, namedFieldsAnywhere, fc.constant(BASE_TEXT));
+const jsonText = fc.oneof(
+  fc.jsonValue().map((v) => JSON.stringify(v)),
+  anythingAsJson,
+  namedFieldsAnywhere,
+  fc.constant(BASE_TEXT),
+);
 
 /** Not JSON, or not quite: random text, truncated JSON, JSON with junk after it. */
 const brokenText = fc.oneof(
@@ -397,7 +533,19 @@ const brokenText = fc.oneof(
   fc.string({ unit: "binary", maxLength: 200 }),
   fc.tuple(jsonText, fc.nat()).map(([text, n]) => text.slice(0, text.length === 0 ? 0 : n % text.length)),
   fc.tuple(jsonText, fc.constantFrom("}", "]", ",", " x", "\u0000", '"')).map(([text, junk]) => text + junk),
-  fc.constantFrom("", " ", "{", "[", '{"reason":', "{'reason':'x'}", "NaN", "undefined", '{"reason":"x",}', "\ufeff{}", '{"version":1e400}'),
+  fc.constantFrom(
+    "",
+    " ",
+    "{",
+    "[",
+    '{"reason":',
+    "{'reason':'x'}",
+    "NaN",
+    "undefined",
+    '{"reason":"x",}',
+    "\ufeff{}",
+    '{"version":1e400}',
+  ),
 );
 
 const bodyArb = fc.oneof(
@@ -412,7 +560,26 @@ const knownId = fc.constantFrom(...KNOWN_ORIGINS);
 /** Ids no origin has, as they appear in the request path. */
 const oddId = fc
   .oneof(
-    fc.constantFrom("%2e%2e", "..", "%2e", "%2F", "a%2Fb", "%00", "%ZZ", "%", "x".repeat(65), "x".repeat(5_000), "AWS-USE1", "aws-use1%20", "aws-use1%0A", "%E2%80%AE", "%F0%9F%98%80", "%C0%AE", "a;b", "a?b=c"),
+    fc.constantFrom(
+      "%2e%2e",
+      "..",
+      "%2e",
+      "%2F",
+      "a%2Fb",
+      "%00",
+      "%ZZ",
+      "%",
+      "x".repeat(65),
+      "x".repeat(5_000),
+      "AWS-USE1",
+      "aws-use1%20",
+      "aws-use1%0A",
+      "%E2%80%AE",
+      "%F0%9F%98%80",
+      "%C0%AE",
+      "a;b",
+      "a?b=c",
+    ),
     fc.string({ unit: "grapheme", minLength: 1, maxLength: 80 }).map(encodeURIComponent),
     fc.string({ unit: "binary-ascii", minLength: 1, maxLength: 80 }).map(encodeURIComponent),
   )
@@ -450,7 +617,7 @@ const ACCEPTED_CALLS: [[Endpoint, string], string][] = [
 
 function pathsOf(value: Json, at: Path = [], out: Path[] = []): Path[] {
   out.push(at);
-  if (Array.isArray(value)) value.forEach((v, i) => pathsOf(v, [...at, i], out));
+  if (Array.isArray(value)) for (const [i, v] of value.entries()) pathsOf(v, [...at, i], out);
   else if (isRecord(value)) for (const [k, v] of Object.entries(value)) pathsOf(v as Json, [...at, k], out);
   return out;
 }
@@ -491,26 +658,74 @@ type Mutation =
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant("delete" as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant("retype" as const), at: fc.nat(), value: fc.oneof(fc.constantFrom<Json>(null, true, 0, -1, "", "x", [], {}, 1.5, [null], { id: "x" }), fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>) }),
+  fc.record({
+    kind: fc.constant("retype" as const),
+    at: fc.nat(),
+    value: fc.oneof(
+      fc.constantFrom<Json>(null, true, 0, -1, "", "x", [], {}, 1.5, [null], { id: "x" }),
+      fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
+    ),
+  }),
   fc.record({
     kind: fc.constant("number" as const),
     at: fc.nat(),
     raw: fc.oneof(
-      fc.constantFrom("1e400", "-1e400", "-0", "1e-400", "9007199254740993", "-1", "0", "0.5", "1000001", "65536", "100.5", "-180.0001", "91", "1e6", "99", "60001", "3601"),
+      fc.constantFrom(
+        "1e400",
+        "-1e400",
+        "-0",
+        "1e-400",
+        "9007199254740993",
+        "-1",
+        "0",
+        "0.5",
+        "1000001",
+        "65536",
+        "100.5",
+        "-180.0001",
+        "91",
+        "1e6",
+        "99",
+        "60001",
+        "3601",
+      ),
       fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => JSON.stringify(d)),
       fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }).map(String),
     ),
   }),
-  fc.record({ kind: fc.constant("duplicate" as const), collection: fc.constantFrom(...COLLECTIONS), from: fc.nat(), to: fc.nat(), append: fc.boolean() }),
-  fc.record({ kind: fc.constant("dangle" as const), at: fc.nat(), name: fc.oneof(fc.constantFrom("nowhere", "NA", "aws-use1", "na", "http", ""), fc.string({ maxLength: 70 })) }),
-  fc.record({ kind: fc.constant("huge" as const), at: fc.nat(), length: fc.integer({ min: 65, max: 20_000 }), char: fc.constantFrom("x", "é", "😀", " ", "\u0000", "a-") }),
+  fc.record({
+    kind: fc.constant("duplicate" as const),
+    collection: fc.constantFrom(...COLLECTIONS),
+    from: fc.nat(),
+    to: fc.nat(),
+    append: fc.boolean(),
+  }),
+  fc.record({
+    kind: fc.constant("dangle" as const),
+    at: fc.nat(),
+    name: fc.oneof(fc.constantFrom("nowhere", "NA", "aws-use1", "na", "http", ""), fc.string({ maxLength: 70 })),
+  }),
+  fc.record({
+    kind: fc.constant("huge" as const),
+    at: fc.nat(),
+    length: fc.integer({ min: 65, max: 20_000 }),
+    char: fc.constantFrom("x", "é", "😀", " ", "\u0000", "a-"),
+  }),
   fc.record({
     kind: fc.constant("unknown" as const),
     at: fc.nat(),
-    key: fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom("__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "valueOf", "Weight", "origin", "")),
+    key: fc.oneof(
+      fc.string({ maxLength: 20 }),
+      fc.constantFrom("__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "valueOf", "Weight", "origin", ""),
+    ),
     value: fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
   }),
-  fc.record({ kind: fc.constant("nest" as const), at: fc.nat(), depth: fc.integer({ min: 1, max: 50_000 }), open: fc.constantFrom("[" as const, "{" as const) }),
+  fc.record({
+    kind: fc.constant("nest" as const),
+    at: fc.nat(),
+    depth: fc.integer({ min: 1, max: 50_000 }),
+    open: fc.constantFrom("[" as const, "{" as const),
+  }),
 );
 
 const pick = <T>(list: readonly T[], n: number): T => list[n % list.length]!;
@@ -527,7 +742,8 @@ function setAt(doc: Json, path: Path, value: Json | Raw, raws: string[]): boolea
     stored = value as Json;
   }
   if (Array.isArray(parent) && typeof key === "number" && key < parent.length) parent[key] = stored;
-  else if (isRecord(parent) && typeof key === "string") Object.defineProperty(parent, key, { value: stored, enumerable: true, writable: true, configurable: true });
+  else if (isRecord(parent) && typeof key === "string")
+    Object.defineProperty(parent, key, { value: stored, enumerable: true, writable: true, configurable: true });
   else return false;
   return true;
 }
@@ -571,7 +787,8 @@ function applyMutation(doc: Json, m: Mutation, raws: string[]): void {
       return;
     }
     case "nest": {
-      const inner = m.open === "[" ? `${"[".repeat(m.depth)}${"]".repeat(m.depth)}` : `${'{"a":'.repeat(m.depth)}null${"}".repeat(m.depth)}`;
+      const inner =
+        m.open === "[" ? `${"[".repeat(m.depth)}${"]".repeat(m.depth)}` : `${'{"a":'.repeat(m.depth)}null${"}".repeat(m.depth)}`;
       setAt(doc, pick(ALL_PATHS, m.at), { raw: inner }, raws);
       return;
     }
@@ -627,7 +844,10 @@ describe("admin API under fuzzed input", () => {
     await expect(expectUnchanged(probe, rejected)).rejects.toThrow(/partial write/);
     await env.CONFIG.delete("config:v:999999");
     await rebaseline();
-    await expectStatus({ method: "POST", path: "/origins/aws-use1/weight", body: '{"weight":4,"reason":"self-check"}', contentType: JSON_TYPE }, 200);
+    await expectStatus(
+      { method: "POST", path: "/origins/aws-use1/weight", body: '{"weight":4,"reason":"self-check"}', contentType: JSON_TYPE },
+      200,
+    );
     await expect(expectUnchanged(probe, rejected)).rejects.toThrow(/partial write/);
     await expectStatus({ method: "DELETE", path: "/origins/aws-use1/overrides" }, 200);
     await rebaseline();
@@ -635,10 +855,16 @@ describe("admin API under fuzzed input", () => {
 
   it("arbitrary JSON values to every changing endpoint: never a 5xx, every rejection named, nothing changed", async () => {
     await fc.assert(
-      fc.asyncProperty(endpointArb, fc.oneof(knownId, oddId), jsonText, fc.constantFrom(JSON_TYPE, "application/json; charset=utf-8"), async (endpoint, id, body, contentType) => {
-        const attempt: Attempt = { method: endpoint.method, path: endpoint.path(id), body, contentType };
-        await checkOutcome(endpoint, id, attempt, await send(attempt));
-      }),
+      fc.asyncProperty(
+        endpointArb,
+        fc.oneof(knownId, oddId),
+        jsonText,
+        fc.constantFrom(JSON_TYPE, "application/json; charset=utf-8"),
+        async (endpoint, id, body, contentType) => {
+          const attempt: Attempt = { method: endpoint.method, path: endpoint.path(id), body, contentType };
+          await checkOutcome(endpoint, id, attempt, await send(attempt));
+        },
+      ),
       RUNS,
     );
   });
@@ -678,9 +904,15 @@ describe("admin API under fuzzed input", () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...endpoints), oddId, async (endpoint, id) => {
         const body = endpoint.operation === undefined ? undefined : bodies[endpoint.operation];
-        const attempt: Attempt = { method: endpoint.method, path: endpoint.path(id), body, contentType: body === undefined ? undefined : JSON_TYPE };
+        const attempt: Attempt = {
+          method: endpoint.method,
+          path: endpoint.path(id),
+          body,
+          contentType: body === undefined ? undefined : JSON_TYPE,
+        };
         const answer = await send(attempt);
-        if (answer.status < 400) throw new Error(`an odd id was accepted: ${describeAttempt(attempt)} → ${answer.status} ${answer.text.slice(0, 300)}`);
+        if (answer.status < 400)
+          throw new Error(`an odd id was accepted: ${describeAttempt(attempt)} → ${answer.status} ${answer.text.slice(0, 300)}`);
         await checkOutcome(endpoint, id, attempt, answer);
       }),
       RUNS,
@@ -699,11 +931,14 @@ describe("admin API under fuzzed input", () => {
         const attempt: Attempt = { method: "PUT", path: "/config", body, contentType: JSON_TYPE };
         const answer = await send(attempt);
         if (answer.status !== verdict.status) {
-          throw new Error(`validate said ${verdict.status} ${verdict.text.slice(0, 200)} but PUT said ${answer.status} ${answer.text.slice(0, 200)} for ${describeAttempt(attempt)}`);
+          throw new Error(
+            `validate said ${verdict.status} ${verdict.text.slice(0, 200)} but PUT said ${answer.status} ${answer.text.slice(0, 200)} for ${describeAttempt(attempt)}`,
+          );
         }
         if (answer.status === 400) {
           const issues = (text: string): unknown => (JSON.parse(text) as { issues?: unknown }).issues;
-          if (JSON.stringify(issues(verdict.text)) !== JSON.stringify(issues(answer.text))) throw new Error(`validate and PUT name different issues for ${describeAttempt(attempt)}`);
+          if (JSON.stringify(issues(verdict.text)) !== JSON.stringify(issues(answer.text)))
+            throw new Error(`validate and PUT name different issues for ${describeAttempt(attempt)}`);
         }
         await checkOutcome(put, "", attempt, answer);
       }),
@@ -737,8 +972,14 @@ describe("admin API auth on every changing endpoint", () => {
     readonly undo: () => Promise<void>;
   }
   let rollbackTo = 0;
-  const json = (method: string, path: string, body: unknown): Attempt => ({ method, path, body: JSON.stringify(body), contentType: JSON_TYPE });
-  const clearOverrides = async (): Promise<void> => void (await expectStatus({ method: "DELETE", path: "/origins/aws-use1/overrides" }, 200));
+  const json = (method: string, path: string, body: unknown): Attempt => ({
+    method,
+    path,
+    body: JSON.stringify(body),
+    contentType: JSON_TYPE,
+  });
+  const clearOverrides = async (): Promise<void> =>
+    void (await expectStatus({ method: "DELETE", path: "/origins/aws-use1/overrides" }, 200));
   const cases: readonly Case[] = [
     { attempt: () => json("PUT", "/config", example), undo: restoreBase },
     {
@@ -766,7 +1007,8 @@ describe("admin API auth on every changing endpoint", () => {
     },
     {
       attempt: () => ({ method: "DELETE", path: "/origins/aws-use1/health" }),
-      setup: async () => void (await expectStatus(json("POST", "/origins/aws-use1/health", { state: "unhealthy", reason: "to clear" }), 200)),
+      setup: async () =>
+        void (await expectStatus(json("POST", "/origins/aws-use1/health", { state: "unhealthy", reason: "to clear" }), 200)),
       undo: clearOverrides,
     },
     {
@@ -774,7 +1016,10 @@ describe("admin API auth on every changing endpoint", () => {
       setup: async () => void (await expectStatus(json("POST", "/origins/aws-use1/disable", { reason: "to clear" }), 200)),
       undo: clearOverrides,
     },
-    { attempt: () => json("POST", "/register", REG), undo: async () => void (await expectStatus({ method: "DELETE", path: `/register/${REG.id}` }, 200)) },
+    {
+      attempt: () => json("POST", "/register", REG),
+      undo: async () => void (await expectStatus({ method: "DELETE", path: `/register/${REG.id}` }, 200)),
+    },
     {
       attempt: () => ({ method: "DELETE", path: `/register/${REG.id}` }),
       setup: async () => void (await expectStatus(json("POST", "/register", REG), [200, 201])),
@@ -783,7 +1028,13 @@ describe("admin API auth on every changing endpoint", () => {
   ];
 
   const basic = (user: string, password: string): string => `Basic ${btoa(`${user}:${password}`)}`;
-  const refusals: readonly { what: string; authorization: string | null; status: number; code: string; headers?: Record<string, string> }[] = [
+  const refusals: readonly {
+    what: string;
+    authorization: string | null;
+    status: number;
+    code: string;
+    headers?: Record<string, string>;
+  }[] = [
     { what: "no token", authorization: null, status: 401, code: "unauthorized" },
     { what: "a wrong token", authorization: "Bearer wrong", status: 401, code: "unauthorized" },
     { what: "the token minus its last character", authorization: `Bearer ${ADMIN_TOKEN.slice(0, -1)}`, status: 401, code: "unauthorized" },
@@ -794,15 +1045,41 @@ describe("admin API auth on every changing endpoint", () => {
     { what: "Basic with the token as the user name", authorization: basic(ADMIN_TOKEN, ""), status: 401, code: "unauthorized" },
     { what: "the read-only token", authorization: `Bearer ${ADMIN_READ_TOKEN}`, status: 403, code: "read_only_token" },
     { what: "the read-only token over Basic", authorization: basic("dashboard", ADMIN_READ_TOKEN), status: 403, code: "read_only_token" },
-    { what: "an actor with a control character", authorization: `Bearer ${ADMIN_TOKEN}`, headers: { "x-edgeway-actor": "ops\u0001bot" }, status: 400, code: "invalid_actor" },
-    { what: "an actor with an escape sequence", authorization: `Bearer ${ADMIN_TOKEN}`, headers: { "x-edgeway-actor": "\u001b[31mred" }, status: 400, code: "invalid_actor" },
-    { what: "an actor with DEL", authorization: `Bearer ${ADMIN_TOKEN}`, headers: { "x-edgeway-actor": "ops\u007f" }, status: 400, code: "invalid_actor" },
-    { what: "an actor of 200 characters", authorization: `Bearer ${ADMIN_TOKEN}`, headers: { "x-edgeway-actor": "a".repeat(200) }, status: 400, code: "invalid_actor" },
+    {
+      what: "an actor with a control character",
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      headers: { "x-edgeway-actor": "ops\u0001bot" },
+      status: 400,
+      code: "invalid_actor",
+    },
+    {
+      what: "an actor with an escape sequence",
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      headers: { "x-edgeway-actor": "\u001b[31mred" },
+      status: 400,
+      code: "invalid_actor",
+    },
+    {
+      what: "an actor with DEL",
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      headers: { "x-edgeway-actor": "ops\u007f" },
+      status: 400,
+      code: "invalid_actor",
+    },
+    {
+      what: "an actor of 200 characters",
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      headers: { "x-edgeway-actor": "a".repeat(200) },
+      status: 400,
+      code: "invalid_actor",
+    },
   ];
 
   for (const c of cases) {
     const { method, path } = c.attempt();
-    it(`${method} ${path}: refused without the right token or with a bad actor, nothing changed; HTTP Basic with the token works`, async ({ expect }) => {
+    it(`${method} ${path}: refused without the right token or with a bad actor, nothing changed; HTTP Basic with the token works`, async ({
+      expect,
+    }) => {
       await c.setup?.();
       await rebaseline();
       for (const refusal of refusals) {
@@ -813,7 +1090,11 @@ describe("admin API auth on every changing endpoint", () => {
         expectNamedRejection(attempt, answer);
         await expectUnchanged(attempt, answer);
       }
-      const accepted = await send({ ...c.attempt(), authorization: basic("ops", ADMIN_TOKEN), headers: { "x-edgeway-actor": "auth-test" } });
+      const accepted = await send({
+        ...c.attempt(),
+        authorization: basic("ops", ADMIN_TOKEN),
+        headers: { "x-edgeway-actor": "auth-test" },
+      });
       expect(accepted.status, accepted.text).toBeGreaterThanOrEqual(200);
       expect(accepted.status, accepted.text).toBeLessThan(300);
       await c.undo();
@@ -824,7 +1105,17 @@ describe("admin API auth on every changing endpoint", () => {
   it("the read-only token reads every GET endpoint and dry-runs POST /config/validate", async ({ expect }) => {
     const version = (await configInForce()).version;
     const read = `Bearer ${ADMIN_READ_TOKEN}`;
-    for (const path of ["/config", "/config/history", `/config/history/${version}`, "/origins", "/audit", "/health", "/metrics", "/register", "/openapi.json"]) {
+    for (const path of [
+      "/config",
+      "/config/history",
+      `/config/history/${version}`,
+      "/origins",
+      "/audit",
+      "/health",
+      "/metrics",
+      "/register",
+      "/openapi.json",
+    ]) {
       const answer = await send({ method: "GET", path, authorization: read });
       expect(answer.status, `GET ${path}: ${answer.text.slice(0, 200)}`).toBe(200);
     }

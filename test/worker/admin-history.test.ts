@@ -43,7 +43,11 @@ describe("config history", () => {
   it("validate is a dry run that shows the diff against the config in force and stores nothing", async ({ expect }) => {
     const { version } = await json<{ version: number }>(await put(example, "carol"));
     const keysBefore = (await env.CONFIG.list()).keys.map((k) => k.name);
-    const res = await admin("/config/validate", { method: "POST", body: JSON.stringify(variant()), headers: { "content-type": "application/json" } });
+    const res = await admin("/config/validate", {
+      method: "POST",
+      body: JSON.stringify(variant()),
+      headers: { "content-type": "application/json" },
+    });
     const body = await json<{ valid: boolean; version: number; summary: unknown; diff: Change[] }>(res);
     expect(body.valid).toBe(true);
     expect(body.version).toBe(version);
@@ -51,7 +55,11 @@ describe("config history", () => {
     expect(body.diff).toEqual(
       expect.arrayContaining([
         { op: "change", path: "origins.aws-use1.weight", from: 3, to: 5 },
-        { op: "add", path: "origins.aws-euc1", to: { id: "aws-euc1", url: "http://127.0.0.1:9105", region: "aws:eu-central-1", weight: 1 } },
+        {
+          op: "add",
+          path: "origins.aws-euc1",
+          to: { id: "aws-euc1", url: "http://127.0.0.1:9105", region: "aws:eu-central-1", weight: 1 },
+        },
         { op: "add", path: "pools.eu.origins[1]", to: "aws-euc1" },
       ]),
     );
@@ -75,7 +83,12 @@ describe("config history", () => {
     const history = await json<{ current: number; versions: Version[] }>(await admin("/config/history?limit=2"));
     expect(history.current).toBe(v2);
     expect(history.versions.map((v) => v.version)).toEqual([v2, v1]);
-    expect(history.versions[0]).toMatchObject({ actor: "dave@host", reason: "add Frankfurt", rollbackOf: null, changes: { added: 2, removed: 0, changed: 1 } });
+    expect(history.versions[0]).toMatchObject({
+      actor: "dave@host",
+      reason: "add Frankfurt",
+      rollbackOf: null,
+      changes: { added: 2, removed: 0, changed: 1 },
+    });
     expect(history.versions[1]).toMatchObject({ actor: "carol", reason: "baseline" });
     expect(Date.parse(history.versions[0]!.updatedAt)).toBeGreaterThan(Date.now() - 60_000);
 
@@ -95,7 +108,11 @@ describe("config history", () => {
     const v1 = (await json<{ version: number }>(await put(example, "carol"))).version;
     await json(await put(variant(), "dave"));
     const rolled = await json<{ version: number; rolledBackTo: number }>(
-      await admin("/config/rollback", { method: "POST", body: JSON.stringify({ version: v1, reason: "Frankfurt is flaky" }), headers: { "content-type": "application/json", "x-edgeway-actor": "erin" } }),
+      await admin("/config/rollback", {
+        method: "POST",
+        body: JSON.stringify({ version: v1, reason: "Frankfurt is flaky" }),
+        headers: { "content-type": "application/json", "x-edgeway-actor": "erin" },
+      }),
     );
     expect(rolled.rolledBackTo).toBe(v1);
     expect(rolled.version).toBeGreaterThan(v1 + 1);
@@ -103,13 +120,23 @@ describe("config history", () => {
     expect(inForce.headers.get("x-edgeway-config-version")).toBe(String(rolled.version));
     expect(await inForce.json()).toEqual(example);
     const history = await json<{ versions: Version[] }>(await admin("/config/history?limit=1"));
-    expect(history.versions[0]).toMatchObject({ version: rolled.version, actor: "erin", reason: "Frankfurt is flaky", rollbackOf: v1, changes: { added: 0, removed: 2, changed: 1 } });
+    expect(history.versions[0]).toMatchObject({
+      version: rolled.version,
+      actor: "erin",
+      reason: "Frankfurt is flaky",
+      rollbackOf: v1,
+      changes: { added: 0, removed: 2, changed: 1 },
+    });
   });
 
   it("refuses a rollback to a version that is not kept, or a bad body, and changes nothing", async ({ expect }) => {
     await json(await put(example, "carol"));
     const before = await env.CONFIG.get("config");
-    const missing = await admin("/config/rollback", { method: "POST", body: JSON.stringify({ version: 424242 }), headers: { "content-type": "application/json" } });
+    const missing = await admin("/config/rollback", {
+      method: "POST",
+      body: JSON.stringify({ version: 424242 }),
+      headers: { "content-type": "application/json" },
+    });
     expect(missing.status).toBe(404);
     for (const body of ['{"version":"1"}', '{"version":0}', '{"version":1,"extra":true}', "{}", "not json"]) {
       const res = await admin("/config/rollback", { method: "POST", body, headers: { "content-type": "application/json" } });
@@ -123,9 +150,15 @@ describe("config history", () => {
     const { version } = await json<{ version: number }>(await put(example, "carol"));
     // A stored version written by an older Edgeway whose schema allowed more.
     const stale = { version: version + 1000, updatedAt: new Date().toISOString(), document: { origins: "old format" } };
-    await env.CONFIG.put(`config:v:${stale.version}`, JSON.stringify(stale), { metadata: { version: stale.version, updatedAt: stale.updatedAt } });
+    await env.CONFIG.put(`config:v:${stale.version}`, JSON.stringify(stale), {
+      metadata: { version: stale.version, updatedAt: stale.updatedAt },
+    });
     const before = await env.CONFIG.get("config");
-    const res = await admin("/config/rollback", { method: "POST", body: JSON.stringify({ version: stale.version }), headers: { "content-type": "application/json" } });
+    const res = await admin("/config/rollback", {
+      method: "POST",
+      body: JSON.stringify({ version: stale.version }),
+      headers: { "content-type": "application/json" },
+    });
     expect(res.status).toBe(409);
     expect(((await res.json()) as { error: string }).error).toMatch(/no longer validates: origins/);
     expect(await env.CONFIG.get("config")).toBe(before);

@@ -9,7 +9,8 @@ import type { OriginState } from "../../src/state/origin-state.ts";
 import { useConfig } from "./helpers.ts";
 
 let unique = 0;
-const freshStub = (): DurableObjectStub<OriginState> => env.ORIGIN_STATE.get(env.ORIGIN_STATE.idFromName(`alarm-${Date.now()}-${unique++}`));
+const freshStub = (): DurableObjectStub<OriginState> =>
+  env.ORIGIN_STATE.get(env.ORIGIN_STATE.idFromName(`alarm-${Date.now()}-${unique++}`));
 
 /** o19 has a 30 s monitor (alarm loop), o20 a 60 s one (cron only). */
 async function twoSpeedConfig(): Promise<void> {
@@ -88,7 +89,8 @@ describe("alarm loop", () => {
     expect((await stub.snapshot()).origins.o19?.lastProbeOk).toBe(true);
     const { alarm, nextDue } = await runInDurableObject(stub, async (_i: OriginState, state) => ({
       alarm: await state.storage.getAlarm(),
-      nextDue: state.storage.sql.exec<{ next_at: number }>("SELECT next_at FROM monitor_schedule WHERE monitor_id = 'fast'").toArray()[0]?.next_at,
+      nextDue: state.storage.sql.exec<{ next_at: number }>("SELECT next_at FROM monitor_schedule WHERE monitor_id = 'fast'").toArray()[0]
+        ?.next_at,
     }));
     expect(alarm).toBe(alarmBefore);
     expect(nextDue).toBeDefined();

@@ -61,7 +61,16 @@ describe("config loading from KV", () => {
     expect((await cache.get(env.CONFIG, 500, noDefer, () => undefined))?.envelope.version).toBe(1);
     // Stale: answers at once with version 1, refresh deferred.
     const deferred: Promise<void>[] = [];
-    expect((await cache.get(env.CONFIG, 1_500, (p) => deferred.push(p), () => undefined))?.envelope.version).toBe(1);
+    expect(
+      (
+        await cache.get(
+          env.CONFIG,
+          1_500,
+          (p) => deferred.push(p),
+          () => undefined,
+        )
+      )?.envelope.version,
+    ).toBe(1);
     expect(deferred).toHaveLength(1);
     await Promise.all(deferred);
     expect(cache.current?.envelope.version).toBe(2);

@@ -87,7 +87,10 @@ describe("fail static", () => {
   it("the Durable Object throwing: requests are served from the last snapshot, and the event is counted", async ({ expect }) => {
     await twoOrigins();
     // The last snapshot says o24 is down; it is old, so the next request tries to refresh it.
-    isolate.health.set({ generatedAt: Date.now(), origins: { o24: { healthy: false, since: 0, reason: "test: marked down" } } }, Date.now() - 60_000);
+    isolate.health.set(
+      { generatedAt: Date.now(), origins: { o24: { healthy: false, since: 0, reason: "test: marked down" } } },
+      Date.now() - 60_000,
+    );
     const before = await failStatic("durable_object", "snapshot_refresh_failed");
     const served: string[] = [];
     for (let i = 0; i < 6; i++) {
@@ -99,7 +102,9 @@ describe("fail static", () => {
     expect(await failStatic("durable_object", "snapshot_refresh_failed")).toBeGreaterThan(before);
   });
 
-  it("the Durable Object throwing: the admin health view answers from the snapshot and says so; a config PUT stores nothing", async ({ expect }) => {
+  it("the Durable Object throwing: the admin health view answers from the snapshot and says so; a config PUT stores nothing", async ({
+    expect,
+  }) => {
     await twoOrigins();
     const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
     const health = await call(new Request("http://edgeway.test/_edgeway/health", { headers }), { ORIGIN_STATE: throwingState });
@@ -111,7 +116,15 @@ describe("fail static", () => {
     const version = isolate.config.current?.envelope.version;
     const stored = await env.CONFIG.get(CONFIG_KEY, "text");
     const put = await call(
-      new Request("http://edgeway.test/_edgeway/config", { method: "PUT", headers, body: JSON.stringify({ origins: [{ id: "x", url: "http://127.0.0.1:1" }], pools: [{ id: "p", origins: ["x"] }], routes: [{ id: "r", pools: ["p"] }] }) }),
+      new Request("http://edgeway.test/_edgeway/config", {
+        method: "PUT",
+        headers,
+        body: JSON.stringify({
+          origins: [{ id: "x", url: "http://127.0.0.1:1" }],
+          pools: [{ id: "p", origins: ["x"] }],
+          routes: [{ id: "r", pools: ["p"] }],
+        }),
+      }),
       { ORIGIN_STATE: throwingState },
     );
     expect(put.res.status).toBe(503);

@@ -53,11 +53,22 @@ export async function originRequests(originUrl: string): Promise<number> {
 }
 
 /** A one-route, one-pool config over the given origins, with an HTTP monitor. */
-export function poolConfig(origins: Record<string, string>, opts: { weights?: Record<string, number>; unhealthyThreshold?: number; healthyThreshold?: number } = {}): unknown {
+export function poolConfig(
+  origins: Record<string, string>,
+  opts: { weights?: Record<string, number>; unhealthyThreshold?: number; healthyThreshold?: number } = {},
+): unknown {
   const ids = Object.keys(origins);
   return {
     origins: ids.map((id) => ({ id, url: origins[id], weight: opts.weights?.[id] ?? 1 })),
-    monitors: [{ id: "http", path: "/healthz", timeoutMs: 1000, unhealthyThreshold: opts.unhealthyThreshold ?? 2, healthyThreshold: opts.healthyThreshold ?? 2 }],
+    monitors: [
+      {
+        id: "http",
+        path: "/healthz",
+        timeoutMs: 1000,
+        unhealthyThreshold: opts.unhealthyThreshold ?? 2,
+        healthyThreshold: opts.healthyThreshold ?? 2,
+      },
+    ],
     pools: [{ id: "main", origins: ids, monitor: "http" }],
     routes: [{ id: "all", pools: ["main"] }],
   };

@@ -69,7 +69,7 @@ function resolvePointer(doc: unknown, ref: string): unknown {
 
 /** Every `$ref` in the document with where it appears. */
 function refsIn(node: unknown, at = "#", out: { at: string; ref: unknown }[] = []): { at: string; ref: unknown }[] {
-  if (Array.isArray(node)) node.forEach((item, i) => refsIn(item, `${at}/${i}`, out));
+  if (Array.isArray(node)) for (const [i, item] of node.entries()) refsIn(item, `${at}/${i}`, out);
   else if (isObject(node)) {
     for (const [key, value] of Object.entries(node)) {
       if (key === "$ref") out.push({ at, ref: value });
@@ -108,8 +108,13 @@ let doc: JsonObject;
 let version: number;
 
 /** Calls a documented operation with the token: path parameters filled in, a JSON body where one may go. */
-async function call(method: string, path: string, token = ADMIN_TOKEN): Promise<{ status: number; code: string | undefined; text: string }> {
-  const url = path.replace("{id}", "aws-use1").replace("{version}", String(version)) + (path === "/explain" ? "?url=http%3A%2F%2Fapp.test%2F" : "");
+async function call(
+  method: string,
+  path: string,
+  token = ADMIN_TOKEN,
+): Promise<{ status: number; code: string | undefined; text: string }> {
+  const url =
+    path.replace("{id}", "aws-use1").replace("{version}", String(version)) + (path === "/explain" ? "?url=http%3A%2F%2Fapp.test%2F" : "");
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   const init: RequestInit = { method: method.toUpperCase(), headers };
   if (method === "post" || method === "put") {
@@ -167,11 +172,14 @@ describe("GET /_edgeway/openapi.json", () => {
     }
   });
 
-  it("every path starts with '/', every operation has responses with descriptions, every path parameter is declared", async ({ expect }) => {
+  it("every path starts with '/', every operation has responses with descriptions, every path parameter is declared", async ({
+    expect,
+  }) => {
     for (const [path, item] of Object.entries(doc.paths as JsonObject)) {
       expect(path.startsWith("/"), path).toBe(true);
       expect(isObject(item), path).toBe(true);
-      for (const key of Object.keys(item as JsonObject)) expect([...METHODS, "parameters", "summary", "description", "servers"], `${path}: ${key}`).toContain(key);
+      for (const key of Object.keys(item as JsonObject))
+        expect([...METHODS, "parameters", "summary", "description", "servers"], `${path}: ${key}`).toContain(key);
     }
     const ids = new Set<string>();
     for (const [name, op] of operationsOf(doc)) {
@@ -182,20 +190,29 @@ describe("GET /_edgeway/openapi.json", () => {
         const described = isObject(response) && (typeof response.description === "string" || typeof response.$ref === "string");
         expect(described, `${name} ${status} has no description`).toBe(true);
       }
-      expect(Object.keys(responses as JsonObject).some((s) => s.startsWith("2")), `${name} documents no success`).toBe(true);
+      expect(
+        Object.keys(responses as JsonObject).some((s) => s.startsWith("2")),
+        `${name} documents no success`,
+      ).toBe(true);
       if (typeof op.operationId === "string") {
         expect(ids.has(op.operationId), `duplicate operationId ${op.operationId}`).toBe(false);
         ids.add(op.operationId);
       }
       const path = name.slice(name.indexOf(" ") + 1);
-      const params = [...(((doc.paths as JsonObject)[path] as JsonObject).parameters as JsonObject[] | undefined ?? []), ...((op.parameters as JsonObject[] | undefined) ?? [])];
+      const params = [
+        ...((((doc.paths as JsonObject)[path] as JsonObject).parameters as JsonObject[] | undefined) ?? []),
+        ...((op.parameters as JsonObject[] | undefined) ?? []),
+      ];
       for (const p of params) {
         expect(["query", "header", "path", "cookie"], `${name}: parameter ${JSON.stringify(p)}`).toContain(p.in);
         expect(typeof p.name, name).toBe("string");
         if (p.in === "path") expect(p.required, `${name}: path parameter ${String(p.name)} must be required`).toBe(true);
       }
       for (const [, template] of path.matchAll(/\{([^}]+)\}/g)) {
-        expect(params.some((p) => p.in === "path" && p.name === template), `${name}: {${template}} is not declared as a path parameter`).toBe(true);
+        expect(
+          params.some((p) => p.in === "path" && p.name === template),
+          `${name}: {${template}} is not declared as a path parameter`,
+        ).toBe(true);
       }
       if (op.requestBody !== undefined) {
         const body = op.requestBody as JsonObject;
@@ -214,15 +231,20 @@ describe("GET /_edgeway/openapi.json", () => {
     }
   });
 
-  it("the config PUT and validate bodies reference the config document schema, built from the validator's zod schema", async ({ expect }) => {
+  it("the config PUT and validate bodies reference the config document schema, built from the validator's zod schema", async ({
+    expect,
+  }) => {
     const paths = doc.paths as Record<string, Record<string, JsonObject>>;
-    for (const [path, method] of [["/config", "put"], ["/config/validate", "post"]] as const) {
+    for (const [path, method] of [
+      ["/config", "put"],
+      ["/config/validate", "post"],
+    ] as const) {
       const body = paths[path]?.[method]?.requestBody as JsonObject | undefined;
       expect(body?.required, `${method} ${path}`).toBe(true);
-      const schema = ((body?.content as JsonObject)["application/json"] as JsonObject).schema as JsonObject;
+      const schema = (((body?.content ?? {}) as JsonObject)["application/json"] as JsonObject).schema as JsonObject;
       expect(schema, `${method} ${path}`).toEqual({ $ref: "#/components/schemas/ConfigDocument" });
     }
-    const getSchema = (paths["/config"]?.get?.responses as Record<string, JsonObject>)["200"]?.content as JsonObject;
+    const getSchema = ((paths["/config"]?.get?.responses ?? {}) as Record<string, JsonObject>)["200"]?.content as JsonObject;
     expect(((getSchema["application/json"] as JsonObject).schema as JsonObject).$ref).toBe("#/components/schemas/ConfigDocument");
 
     const configDoc = resolvePointer(doc, "#/components/schemas/ConfigDocument") as JsonObject;
@@ -240,7 +262,11 @@ describe("GET /_edgeway/openapi.json", () => {
   });
 
   it("an unknown admin path gets the catch-all 404 not_found (what the drift checks below look for)", async ({ expect }) => {
-    for (const [method, path] of [["get", "/no-such-endpoint"], ["post", "/origins/aws-use1/reboot"], ["patch", "/config"]] as const) {
+    for (const [method, path] of [
+      ["get", "/no-such-endpoint"],
+      ["post", "/origins/aws-use1/reboot"],
+      ["patch", "/config"],
+    ] as const) {
       const answer = await call(method, path);
       expect(answer.status, `${method} ${path}`).toBe(404);
       expect(answer.code, `${method} ${path}`).toBe("not_found");
@@ -253,7 +279,9 @@ describe("docs and routes cannot drift", () => {
     it(`${method.toUpperCase()} ${path} (admin contract) is documented and served`, async ({ expect }) => {
       expect([...operationsOf(doc).keys()], `${method} ${path} is missing from openapi.json paths`).toContain(`${method} ${path}`);
       const answer = await call(method, path);
-      expect(answer.code === "not_found" && answer.status === 404, `${method} ${path} is not served: ${answer.text.slice(0, 200)}`).toBe(false);
+      expect(answer.code === "not_found" && answer.status === 404, `${method} ${path} is not served: ${answer.text.slice(0, 200)}`).toBe(
+        false,
+      );
     });
   }
 

@@ -50,8 +50,10 @@ describe("OriginState", () => {
   it("keeps a bounded history per origin", async ({ expect }) => {
     const stub = freshStub();
     for (let at = 1; at <= HISTORY_PER_ORIGIN + 15; at++) await round(stub, at, { a: true });
-    const count = await runInDurableObject(stub, (_instance: OriginState, state) =>
-      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM probe_history WHERE origin_id = 'a'").one().n,
+    const count = await runInDurableObject(
+      stub,
+      (_instance: OriginState, state) =>
+        state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM probe_history WHERE origin_id = 'a'").one().n,
     );
     expect(count).toBe(HISTORY_PER_ORIGIN);
     const details = await stub.details(5);
@@ -92,7 +94,10 @@ describe("OriginState", () => {
 describe("OriginState colo latency", () => {
   it("keeps each colo's latency view and hands it to cold isolates with the snapshot", async ({ expect }) => {
     const stub = freshStub();
-    await stub.reportLatency("FRA", [["a", 12], ["pool:eu", 15]]);
+    await stub.reportLatency("FRA", [
+      ["a", 12],
+      ["pool:eu", 15],
+    ]);
     await stub.reportLatency("FRA", [["a", 20]]);
     await stub.reportLatency("SIN", [["a", 180]]);
     const fra = await stub.snapshot("FRA");
@@ -104,7 +109,11 @@ describe("OriginState colo latency", () => {
 
   it("ignores values that are not finite non-negative numbers", async ({ expect }) => {
     const stub = freshStub();
-    await stub.reportLatency("FRA", [["a", Number.NaN], ["b", -1], ["c", 7]]);
+    await stub.reportLatency("FRA", [
+      ["a", Number.NaN],
+      ["b", -1],
+      ["c", 7],
+    ]);
     expect((await stub.snapshot("FRA")).latency).toEqual({ c: 7 });
   });
 });

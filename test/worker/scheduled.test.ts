@@ -5,7 +5,10 @@ import { admin, poolConfig, probeRound, proxied, setOriginMode, useConfig } from
 interface HealthBody {
   configVersion: number;
   source: string;
-  origins: Record<string, { healthy: boolean; reason: string; history?: { ok: boolean; status: number | null }[]; transitions?: { to: string }[] }>;
+  origins: Record<
+    string,
+    { healthy: boolean; reason: string; history?: { ok: boolean; status: number | null }[]; transitions?: { to: string }[] }
+  >;
 }
 
 async function health(): Promise<HealthBody> {

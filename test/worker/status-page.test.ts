@@ -125,7 +125,11 @@ describe("GET /_edgeway/status", () => {
     const origins = inject("origins");
     await useConfig(config(origins.o1 ?? "", origins.o2 ?? ""));
     const post = (path: string, body: unknown) =>
-      admin(path, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json", "x-edgeway-actor": "status-test" } });
+      admin(path, {
+        method: "POST",
+        body: JSON.stringify(body),
+        headers: { "content-type": "application/json", "x-edgeway-actor": "status-test" },
+      });
     expect((await post("/origins/o1/drain", { reason: "kernel upgrade" })).status).toBe(200);
     expect((await post("/origins/o2/health", { state: "unhealthy", reason: "disk replacement" })).status).toBe(200);
     try {
@@ -147,14 +151,19 @@ describe("GET /_edgeway/status", () => {
   });
 
   it("accepts HTTP Basic with the token as the password, as a browser sends it", async ({ expect }) => {
-    const res = await exports.default.fetch("http://edgeway.test/_edgeway/status", { headers: { authorization: `Basic ${btoa(`ops:${ADMIN_TOKEN}`)}` } });
+    const res = await exports.default.fetch("http://edgeway.test/_edgeway/status", {
+      headers: { authorization: `Basic ${btoa(`ops:${ADMIN_TOKEN}`)}` },
+    });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
   });
 
   it("is declared in the OpenAPI document as an HTML page with its refresh parameter", async ({ expect }) => {
     const doc = (await (await admin("/openapi.json")).json()) as {
-      paths: Record<string, { get?: { parameters?: { name: string; in: string }[]; responses: Record<string, { content?: Record<string, unknown> }> } }>;
+      paths: Record<
+        string,
+        { get?: { parameters?: { name: string; in: string }[]; responses: Record<string, { content?: Record<string, unknown> }> } }
+      >;
     };
     const get = doc.paths["/status"]?.get;
     expect(Object.keys(get?.responses["200"]?.content ?? {})).toEqual(["text/html"]);

@@ -107,7 +107,14 @@ export async function runChaos(plan: ChaosPlan): Promise<ChaosResult> {
   const { options, edgeway, adminToken: token, log } = plan;
   const base = edgeway.url;
   const victim = CHAOS_VICTIM;
-  await putConfig(base, token, chaosConfig(CHAOS_ORIGINS.map((id) => ({ id, url: plan.originUrls.get(id) ?? "" })), options.probeIntervalSec));
+  await putConfig(
+    base,
+    token,
+    chaosConfig(
+      CHAOS_ORIGINS.map((id) => ({ id, url: plan.originUrls.get(id) ?? "" })),
+      options.probeIntervalSec,
+    ),
+  );
   // Unrecorded: the isolate loads the config and its first health snapshot, probes start.
   await drive({ url: base.href, connections: plan.connections, durationSec: options.warmupSec });
 
@@ -129,7 +136,9 @@ export async function runChaos(plan: ChaosPlan): Promise<ChaosResult> {
   const healthSamples: HealthSample[] = [];
   const stopTries = sampler(bucketMs, async () => {
     const m = await readMetrics(base, token);
-    const failed = sumMetric(m, "edgeway_origin_tries_total", { origin: victim, outcome: "connect-failure" }) + sumMetric(m, "edgeway_origin_tries_total", { origin: victim, outcome: "timeout" });
+    const failed =
+      sumMetric(m, "edgeway_origin_tries_total", { origin: victim, outcome: "connect-failure" }) +
+      sumMetric(m, "edgeway_origin_tries_total", { origin: victim, outcome: "timeout" });
     triesSamples.push({ atMs: Date.now() - t0, failedTries: failed, retries: sumMetric(m, "edgeway_retries_total") });
   });
   const stopHealth = sampler(1_000, async () => {
@@ -188,7 +197,13 @@ export async function runChaos(plan: ChaosPlan): Promise<ChaosResult> {
     buckets: { startMs, perOrigin, clientOk, clientErrors },
     triesSamples,
     healthSamples,
-    figures: { ...figures, requests: result.ok + result.non2xx + result.errors, clientErrors: result.non2xx + result.errors, clientNon2xx: result.non2xx, clientSocketErrors: result.errors },
+    figures: {
+      ...figures,
+      requests: result.ok + result.non2xx + result.errors,
+      clientErrors: result.non2xx + result.errors,
+      clientNon2xx: result.non2xx,
+      clientSocketErrors: result.errors,
+    },
     latencyMs: { p50: result.latencyMs.p50, p99: result.latencyMs.p99 },
   };
 }
@@ -220,14 +235,18 @@ export function analyse(input: AnalyseInput): Analysed {
   const at = (t: number) => [...input.triesSamples].reverse().find((s) => s.atMs <= t);
   const beforeKill = at(killAtMs);
   const beforeRestart = at(restartAtMs);
-  const failedTriesWhileDown = beforeKill !== undefined && beforeRestart !== undefined ? beforeRestart.failedTries - beforeKill.failedTries : undefined;
+  const failedTriesWhileDown =
+    beforeKill !== undefined && beforeRestart !== undefined ? beforeRestart.failedTries - beforeKill.failedTries : undefined;
   const retriesWhileDown = beforeKill !== undefined && beforeRestart !== undefined ? beforeRestart.retries - beforeKill.retries : undefined;
   const down = input.triesSamples.filter((s) => s.atMs > killAtMs && s.atMs <= restartAtMs);
   const final = down.at(-1)?.failedTries;
   // When the counter reached the value it kept until the restart.
   const settled = final === undefined ? undefined : down.find((s) => s.failedTries === final);
   const lastSecond = at(restartAtMs - 1_000);
-  const failedTriesPerSecBeforeRestart = beforeRestart !== undefined && lastSecond !== undefined && beforeRestart.atMs > lastSecond.atMs ? ((beforeRestart.failedTries - lastSecond.failedTries) * 1_000) / (beforeRestart.atMs - lastSecond.atMs) : undefined;
+  const failedTriesPerSecBeforeRestart =
+    beforeRestart !== undefined && lastSecond !== undefined && beforeRestart.atMs > lastSecond.atMs
+      ? ((beforeRestart.failedTries - lastSecond.failedTries) * 1_000) / (beforeRestart.atMs - lastSecond.atMs)
+      : undefined;
   // Ejected = no failed try for at least the last second before the restart.
   const ejected = settled !== undefined && restartAtMs - settled.atMs >= 1_000;
   const timeToEjectionMs = ejected ? Math.max(0, settled.atMs - killAtMs) : undefined;
@@ -264,7 +283,8 @@ export function analyse(input: AnalyseInput): Analysed {
     failedTriesPerSecBeforeRestart,
     markedDownAfterMs: markedDown === undefined ? undefined : markedDown.atMs - killAtMs,
     markedEjectedAfterMs: markedEjected === undefined ? undefined : markedEjected.atMs - killAtMs,
-    timeToFirstRequestMs: input.firstRequestAfterRestartMs === undefined ? undefined : Math.max(0, input.firstRequestAfterRestartMs - restartAtMs),
+    timeToFirstRequestMs:
+      input.firstRequestAfterRestartMs === undefined ? undefined : Math.max(0, input.firstRequestAfterRestartMs - restartAtMs),
     timeToFullShareMs,
     markedUpAfterMs: markedUp === undefined ? undefined : markedUp.atMs - restartAtMs,
     unejectedAfterMs: unejected === undefined ? undefined : unejected.atMs - restartAtMs,

@@ -79,7 +79,13 @@ export function drive(options: DriveOptions): Promise<DriveResult> {
           errors: result.errors,
           timeouts: result.timeouts,
           rps: ok / result.duration,
-          latencyMs: { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), mean: n === 0 ? Number.NaN : sum / n, max: n === 0 ? Number.NaN : (sorted[n - 1] ?? Number.NaN) },
+          latencyMs: {
+            p50: percentile(sorted, 50),
+            p90: percentile(sorted, 90),
+            p99: percentile(sorted, 99),
+            mean: n === 0 ? Number.NaN : sum / n,
+            max: n === 0 ? Number.NaN : (sorted[n - 1] ?? Number.NaN),
+          },
           autocannonLatencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99 },
         });
       },

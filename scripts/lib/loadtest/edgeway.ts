@@ -58,7 +58,10 @@ export async function readMetrics(base: URL, token: string): Promise<readonly Me
 }
 
 /** Origin id → probe health and outlier ejection, from GET /_edgeway/health (fields it lacks stay undefined). */
-export async function readHealth(base: URL, token: string): Promise<Record<string, { healthy: boolean | undefined; ejected: boolean | undefined }>> {
+export async function readHealth(
+  base: URL,
+  token: string,
+): Promise<Record<string, { healthy: boolean | undefined; ejected: boolean | undefined }>> {
   const response = await fetch(new URL("/_edgeway/health", base), { headers: auth(token), signal: AbortSignal.timeout(2_000) });
   const body = (await response.json()) as { origins?: Record<string, { healthy?: unknown; ejected?: unknown }> };
   const flag = (v: unknown) => (typeof v === "boolean" ? v : undefined);

@@ -57,6 +57,8 @@ export function describeMachine(root: string, versions: { workerd: string; nginx
     miniflare: packageVersion(root, "miniflare"),
     wrangler: packageVersion(root, "wrangler"),
     commit: git(root, ["rev-parse", "--short", "HEAD"]) || "unknown",
-    srcChanges: git(root, ["status", "--porcelain", "--", "src"]).split("\n").filter((l) => l.trim() !== "").length,
+    srcChanges: git(root, ["status", "--porcelain", "--", "src"])
+      .split("\n")
+      .filter((l) => l.trim() !== "").length,
   };
 }

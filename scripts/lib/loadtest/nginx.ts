@@ -15,7 +15,8 @@ import { LogTail } from "./log-tail.ts";
 import { freePort, waitForPort } from "./ports.ts";
 import { childPids, stopChild } from "./proc.ts";
 
-export const NGINX_INSTALL_HINT = "nginx is not installed: `sudo apt-get install nginx` (Debian/Ubuntu) adds the reference load balancer; the other scenarios run without it.";
+export const NGINX_INSTALL_HINT =
+  "nginx is not installed: `sudo apt-get install nginx` (Debian/Ubuntu) adds the reference load balancer; the other scenarios run without it.";
 
 export interface NginxUpstream {
   readonly port: number;
@@ -102,11 +103,14 @@ export async function startNginx(binary: string, dir: string, upstreams: readonl
   const conf = join(dir, "nginx.conf");
   writeFileSync(conf, nginxConfig(binary, dir, port, upstreams));
   const tail = new LogTail();
-  const child = spawn(binary, ["-p", dir, "-c", conf, "-e", join(dir, "error.log"), "-g", "daemon off;"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(binary, ["-p", dir, "-c", conf, "-e", join(dir, "error.log"), "-g", "daemon off;"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stdout.setEncoding("utf8").on("data", (c: string) => tail.push(c));
   child.stderr.setEncoding("utf8").on("data", (c: string) => tail.push(c));
   let exited: string | undefined;
-  const errorLog = () => (existsSync(join(dir, "error.log")) ? readFileSync(join(dir, "error.log"), "utf8").trim().split("\n").slice(-10).join("\n") : "");
+  const errorLog = () =>
+    existsSync(join(dir, "error.log")) ? readFileSync(join(dir, "error.log"), "utf8").trim().split("\n").slice(-10).join("\n") : "";
   child.once("exit", (code, signal) => (exited = `nginx exited (${signal ?? `code ${code}`}):\n${[...tail.lines, errorLog()].join("\n")}`));
   child.once("error", (error) => (exited = `nginx could not start: ${error.message}`));
   // SIGTERM is nginx's fast shutdown, workers included.

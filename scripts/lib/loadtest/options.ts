@@ -28,7 +28,8 @@ export const isEdgewayScenario = (scenario: ThroughputScenario): boolean => scen
 /** The minimal worker, whole or without one piece. */
 export const isMinimalScenario = (scenario: ThroughputScenario): boolean => scenario.startsWith("minimal");
 /** The piece a minimal-no-* scenario leaves out (the worker's LEAVE_OUT), if any. */
-export const leftOutPiece = (scenario: ThroughputScenario): string | undefined => (scenario.startsWith("minimal-no-") ? scenario.slice("minimal-no-".length) : undefined);
+export const leftOutPiece = (scenario: ThroughputScenario): string | undefined =>
+  scenario.startsWith("minimal-no-") ? scenario.slice("minimal-no-".length) : undefined;
 /** `--only` also takes "chaos". */
 export const ALL_PARTS: readonly string[] = [...THROUGHPUT_SCENARIOS, "chaos"];
 
@@ -130,16 +131,26 @@ export function parseOptions(argv: readonly string[], date: string): Options | "
     },
   });
   if (values.help) return "help";
-  if (values.name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(values.name)) throw new Error(`--name must be letters, digits, '.', '_' or '-', got ${JSON.stringify(values.name)}`);
+  if (values.name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(values.name))
+    throw new Error(`--name must be letters, digits, '.', '_' or '-', got ${JSON.stringify(values.name)}`);
   const quick = values.quick;
   const runtime = values.runtime ?? "workerd";
-  if (runtime !== "workerd" && runtime !== "miniflare") throw new Error(`--runtime must be workerd or miniflare, got ${JSON.stringify(runtime)}`);
-  const only = values.only === undefined ? undefined : values.only.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (runtime !== "workerd" && runtime !== "miniflare")
+    throw new Error(`--runtime must be workerd or miniflare, got ${JSON.stringify(runtime)}`);
+  const only =
+    values.only === undefined
+      ? undefined
+      : values.only
+          .split(",")
+          .map((s) => s.trim())
+          .filter((s) => s !== "");
   for (const name of only ?? []) {
     if (!ALL_PARTS.includes(name)) throw new Error(`--only: unknown scenario "${name}" (use ${ALL_PARTS.join(", ")})`);
   }
   const wanted = (name: string) => only === undefined || only.includes(name);
-  const scenarios = THROUGHPUT_SCENARIOS.filter((s) => wanted(s) && !(only === undefined && OPT_IN_SCENARIOS.includes(s)) && !(s === "nginx" && values["skip-nginx"]));
+  const scenarios = THROUGHPUT_SCENARIOS.filter(
+    (s) => wanted(s) && !(only === undefined && OPT_IN_SCENARIOS.includes(s)) && !(s === "nginx" && values["skip-nginx"]),
+  );
 
   const chaosDuration = positive("chaos-duration", values["chaos-duration"], quick ? 14 : 30, { integer: true });
   if (chaosDuration < 6) throw new Error("--chaos-duration must be at least 6 s (kill, then restart, then recovery)");

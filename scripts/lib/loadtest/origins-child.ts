@@ -78,7 +78,8 @@ async function handle(request: OriginRequest): Promise<unknown> {
     }
     case "counts": {
       const out: Record<string, { total: number; buckets: number[]; firstRequestAt: number | null }> = {};
-      for (const [id, slot] of slots) out[id] = { total: slot.total, buckets: [...slot.buckets], firstRequestAt: slot.firstRequestAt ?? null };
+      for (const [id, slot] of slots)
+        out[id] = { total: slot.total, buckets: [...slot.buckets], firstRequestAt: slot.firstRequestAt ?? null };
       return out;
     }
     case "close": {
@@ -92,7 +93,8 @@ async function handle(request: OriginRequest): Promise<unknown> {
 process.on("message", (message: OriginRequest) => {
   handle(message).then(
     (result) => process.send?.({ seq: message.seq, ok: true, result } satisfies OriginReply),
-    (error: unknown) => process.send?.({ seq: message.seq, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies OriginReply),
+    (error: unknown) =>
+      process.send?.({ seq: message.seq, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies OriginReply),
   );
 });
 // The parent went away (even by SIGKILL): nothing must stay bound.

@@ -54,7 +54,20 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
 function loadedTable(report: Report): string[] {
   const cmp = new Map(report.comparisons.map((c) => [c.scenario, c]));
   return table(
-    ["scenario", "req/s", "min–max", "p50 ms", "p90 ms", "p99 ms", "proxy CPU µs/req", "÷ pass-through", "÷ minimal", "÷ nginx", "added p50", "added CPU/req"],
+    [
+      "scenario",
+      "req/s",
+      "min–max",
+      "p50 ms",
+      "p90 ms",
+      "p99 ms",
+      "proxy CPU µs/req",
+      "÷ pass-through",
+      "÷ minimal",
+      "÷ nginx",
+      "added p50",
+      "added CPU/req",
+    ],
     report.summary.map((s) => {
       const c = cmp.get(s.scenario);
       return [
@@ -129,9 +142,14 @@ export function consoleReport(report: Report): string {
   const out = ["", `Edgeway load test — ${report.machine.cpu}, ${report.machine.cores} cores, runtime ${report.options.runtime}`];
   const o = report.options;
   if (report.summary.length > 0) {
-    out.push("", `Flat out: ${o.connections} connections, median of ${o.rounds} rounds × ${o.durationSec} s; ${o.origins} origins, ${o.latencyMs} ms origin latency`, ...loadedTable(report));
+    out.push(
+      "",
+      `Flat out: ${o.connections} connections, median of ${o.rounds} rounds × ${o.durationSec} s; ${o.origins} origins, ${o.latencyMs} ms origin latency`,
+      ...loadedTable(report),
+    );
   }
-  if (report.light.length > 0) out.push("", `One connection: median of ${o.rounds} rounds × ${o.lightDurationSec} s`, ...lightTable(report));
+  if (report.light.length > 0)
+    out.push("", `One connection: median of ${o.rounds} rounds × ${o.lightDurationSec} s`, ...lightTable(report));
   if (report.summary.length > 0) out.push(TARGETS);
   if (report.chaos !== undefined) out.push("", "Chaos run", ...chaosLines(report.chaos).map((l) => l.replace(/\*\*/g, "")));
   for (const n of report.notes) out.push(`note: ${n}`);
@@ -149,23 +167,44 @@ function throughputSvg(report: Report): string {
     report.summary.map((s) => ({
       label: s.scenario,
       value: s.rps,
-      color: isEdgewayScenario(s.scenario) ? PALETTE[1] : s.scenario === "nginx" ? PALETTE[2] : s.scenario === "passthrough" ? PALETTE[0] : isMinimalScenario(s.scenario) ? PALETTE[4] : PALETTE[9],
-      ...(s.scenario !== "passthrough" && s.scenario !== "direct" && ratio(s) !== undefined ? { note: `${Math.round((ratio(s) ?? 0) * 100)}% of pass-through` } : {}),
+      color: isEdgewayScenario(s.scenario)
+        ? PALETTE[1]
+        : s.scenario === "nginx"
+          ? PALETTE[2]
+          : s.scenario === "passthrough"
+            ? PALETTE[0]
+            : isMinimalScenario(s.scenario)
+              ? PALETTE[4]
+              : PALETTE[9],
+      ...(s.scenario !== "passthrough" && s.scenario !== "direct" && ratio(s) !== undefined
+        ? { note: `${Math.round((ratio(s) ?? 0) * 100)}% of pass-through` }
+        : {}),
     })),
   );
 }
 
 function latencySvg(title: string, summary: readonly ScenarioSummary[]): string {
-  return groupedBarChart(title, "milliseconds", ["p50", "p90", "p99"], summary.map((s) => ({ label: s.scenario, values: [s.p50, s.p90, s.p99] })));
+  return groupedBarChart(
+    title,
+    "milliseconds",
+    ["p50", "p90", "p99"],
+    summary.map((s) => ({ label: s.scenario, values: [s.p50, s.p90, s.p99] })),
+  );
 }
 
 function chaosSvg(chaos: ChaosResult): string {
   const perSec = 1_000 / chaos.options.bucketMs;
-  const series = chaos.origins.map((id) => ({ label: `${id}${id === chaos.victim ? " (killed)" : ""}`, values: (chaos.buckets.perOrigin[id] ?? []).map((v) => v * perSec) }));
-  const errors = chaos.buckets.clientErrors.map((v, i) => [(chaos.buckets.startMs[i] ?? 0) + chaos.options.bucketMs / 2, v * perSec] as const);
+  const series = chaos.origins.map((id) => ({
+    label: `${id}${id === chaos.victim ? " (killed)" : ""}`,
+    values: (chaos.buckets.perOrigin[id] ?? []).map((v) => v * perSec),
+  }));
+  const errors = chaos.buckets.clientErrors.map(
+    (v, i) => [(chaos.buckets.startMs[i] ?? 0) + chaos.options.bucketMs / 2, v * perSec] as const,
+  );
   const tries: (readonly [number, number])[] = [];
   for (let i = 1; i < chaos.triesSamples.length; i++) {
-    const a = chaos.triesSamples[i - 1], b = chaos.triesSamples[i];
+    const a = chaos.triesSamples[i - 1],
+      b = chaos.triesSamples[i];
     if (a === undefined || b === undefined || b.atMs <= a.atMs) continue;
     tries.push([(a.atMs + b.atMs) / 2, ((b.failedTries - a.failedTries) * 1_000) / (b.atMs - a.atMs)]);
   }
@@ -185,21 +224,31 @@ function chaosSvg(chaos: ChaosResult): string {
   );
 }
 
-function markdown(report: Report, svgs: { throughput: string; latency: string; lightLatency: string | undefined; chaos: string | undefined }): string {
+function markdown(
+  report: Report,
+  svgs: { throughput: string; latency: string; lightLatency: string | undefined; chaos: string | undefined },
+): string {
   const m = report.machine;
   const o = report.options;
   const lines: string[] = [`# Edgeway load test — ${report.date}${o.quick ? " (quick)" : ""}`, ""];
-  const headline = report.comparisons.find((c) => c.scenario === "edgeway-weighted") ?? report.comparisons.find((c) => isEdgewayScenario(c.scenario));
+  const headline =
+    report.comparisons.find((c) => c.scenario === "edgeway-weighted") ?? report.comparisons.find((c) => isEdgewayScenario(c.scenario));
   const lightHeadline = report.lightComparisons.find((c) => c.scenario === headline?.scenario);
   const minimal = report.comparisons.find((c) => c.scenario === "minimal");
   if (headline !== undefined) {
     const verdict = (ok: boolean | undefined) => (ok === undefined ? "n/a" : ok ? "met" : "missed");
     lines.push(
       `**${headline.scenario}** served **${pct(headline.vsPassthrough)}** of the pass-through worker's requests/s flat out (target ≥ ${TARGET_THROUGHPUT_RATIO * 100}%: ${verdict(headline.meetsThroughputTarget)}), costing **${signed(headline.addedCpuUsPerReq, "µs")}** of CPU per request.` +
-        (lightHeadline === undefined ? "" : ` Over one connection it added **${signed(lightHeadline.addedP50Ms, "ms")}** at p50 (target < ${TARGET_ADDED_P50_MS} ms: ${verdict(lightHeadline.meetsLatencyTarget)}); flat out, where the p50 includes queueing behind the other connections, ${signed(headline.addedP50Ms, "ms")}.`) +
-        (headline.vsMinimal === undefined ? "" : ` The minimal worker, which does only what the contract asks of every proxied request (bench/loadtest/minimal-worker.js), served ${pct(minimal?.vsPassthrough)} of the pass-through's; Edgeway served ${pct(headline.vsMinimal)} of the minimal worker's.`) +
+        (lightHeadline === undefined
+          ? ""
+          : ` Over one connection it added **${signed(lightHeadline.addedP50Ms, "ms")}** at p50 (target < ${TARGET_ADDED_P50_MS} ms: ${verdict(lightHeadline.meetsLatencyTarget)}); flat out, where the p50 includes queueing behind the other connections, ${signed(headline.addedP50Ms, "ms")}.`) +
+        (headline.vsMinimal === undefined
+          ? ""
+          : ` The minimal worker, which does only what the contract asks of every proxied request (bench/loadtest/minimal-worker.js), served ${pct(minimal?.vsPassthrough)} of the pass-through's; Edgeway served ${pct(headline.vsMinimal)} of the minimal worker's.`) +
         (headline.vsNginx === undefined ? "" : ` Against nginx: ${times(headline.vsNginx)} its requests/s.`) +
-        (report.chaos === undefined ? "" : ` Chaos run: ${int(report.chaos.figures.clientErrors)} client-visible errors with an origin killed under load.`),
+        (report.chaos === undefined
+          ? ""
+          : ` Chaos run: ${int(report.chaos.figures.clientErrors)} client-visible errors with an origin killed under load.`),
       "",
     );
   }
@@ -263,33 +312,56 @@ function markdown(report: Report, svgs: { throughput: string; latency: string; l
     lines.push("## Chaos run", "", ...chaosLines(report.chaos), "");
     if (svgs.chaos !== undefined) lines.push(`![Traffic per origin through the chaos run](${svgs.chaos})`, "");
   }
-  if (report.runs.length > 0) lines.push(
-    "## Every run",
-    "",
-    ...table(
-      ["round", "scenario", "conns", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "non-2xx", "errors", "proxy CPU µs/req", "proxy CPU %", "origins CPU %", "driver CPU %"],
-      report.runs.map((r) => [
-        String(r.round),
-        r.scenario,
-        String(r.connections),
-        int(r.rps),
-        ms(r.p50),
-        ms(r.p90),
-        ms(r.p99),
-        ms(r.max),
-        String(r.non2xx),
-        String(r.errors),
-        us(r.proxyCpuUsPerReq),
-        r.proxyCpuPct === undefined ? "—" : Math.round(r.proxyCpuPct).toString(),
-        r.originCpuPct === undefined ? "—" : Math.round(r.originCpuPct).toString(),
-        r.driverCpuPct === undefined ? "—" : Math.round(r.driverCpuPct).toString(),
-      ]),
-      ["r", "l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
-    ),
+  if (report.runs.length > 0)
+    lines.push(
+      "## Every run",
+      "",
+      ...table(
+        [
+          "round",
+          "scenario",
+          "conns",
+          "req/s",
+          "p50 ms",
+          "p90 ms",
+          "p99 ms",
+          "max ms",
+          "non-2xx",
+          "errors",
+          "proxy CPU µs/req",
+          "proxy CPU %",
+          "origins CPU %",
+          "driver CPU %",
+        ],
+        report.runs.map((r) => [
+          String(r.round),
+          r.scenario,
+          String(r.connections),
+          int(r.rps),
+          ms(r.p50),
+          ms(r.p90),
+          ms(r.p99),
+          ms(r.max),
+          String(r.non2xx),
+          String(r.errors),
+          us(r.proxyCpuUsPerReq),
+          r.proxyCpuPct === undefined ? "—" : Math.round(r.proxyCpuPct).toString(),
+          r.originCpuPct === undefined ? "—" : Math.round(r.originCpuPct).toString(),
+          r.driverCpuPct === undefined ? "—" : Math.round(r.driverCpuPct).toString(),
+        ]),
+        ["r", "l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+      ),
+      "",
+    );
+  if (report.notes.length > 0) lines.push("## Notes", "", ...report.notes.map((n) => `- ${n}`), "");
+  lines.push(
+    "Raw figures: [`" +
+      `${report.name}.json` +
+      "`](" +
+      `${report.name}.json` +
+      "). How to read this report: [bench/README.md](../README.md#load-test).",
     "",
   );
-  if (report.notes.length > 0) lines.push("## Notes", "", ...report.notes.map((n) => `- ${n}`), "");
-  lines.push("Raw figures: [`" + `${report.name}.json` + "`](" + `${report.name}.json` + "). How to read this report: [bench/README.md](../README.md#load-test).", "");
   return lines.join("\n");
 }
 
@@ -310,9 +382,13 @@ export function writeReport(dir: string, report: Report): string[] {
   write(`${report.name}.json`, `${JSON.stringify(report, null, 2)}\n`);
   if (report.summary.length > 0) {
     write(svgs.throughput, throughputSvg(report));
-    write(svgs.latency, latencySvg(`Latency flat out, ${report.options.connections} connections (median of ${report.options.rounds} rounds)`, report.summary));
+    write(
+      svgs.latency,
+      latencySvg(`Latency flat out, ${report.options.connections} connections (median of ${report.options.rounds} rounds)`, report.summary),
+    );
   }
-  if (svgs.lightLatency !== undefined) write(svgs.lightLatency, latencySvg(`Latency over one connection (median of ${report.options.rounds} rounds)`, report.light));
+  if (svgs.lightLatency !== undefined)
+    write(svgs.lightLatency, latencySvg(`Latency over one connection (median of ${report.options.rounds} rounds)`, report.light));
   if (report.chaos !== undefined && svgs.chaos !== undefined) write(svgs.chaos, chaosSvg(report.chaos));
   write(`${report.name}.md`, markdown(report, svgs));
   return written;

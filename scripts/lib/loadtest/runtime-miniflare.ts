@@ -36,7 +36,9 @@ export async function launchWithMiniflare(spec: WorkerSpec): Promise<RunningWork
       modules: spec.modules.map((m) => ({ type: "ESModule" as const, path: `/${m.name}`, contents: m.contents })),
       bindings: { ...spec.vars },
       kvNamespaces: Object.fromEntries((spec.kv ?? []).map((binding) => [binding, `${spec.name}-${binding}`])),
-      durableObjects: Object.fromEntries(Object.entries(spec.durableObjects ?? {}).map(([binding, className]) => [binding, { className, useSQLite: true }])),
+      durableObjects: Object.fromEntries(
+        Object.entries(spec.durableObjects ?? {}).map(([binding, className]) => [binding, { className, useSQLite: true }]),
+      ),
       unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
     }),
   );

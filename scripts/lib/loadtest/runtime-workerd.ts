@@ -108,7 +108,10 @@ export async function launchWithWorkerd(spec: WorkerSpec, dir: string): Promise<
   child.stdout.setEncoding("utf8").on("data", (c: string) => tail.push(c));
   child.stderr.setEncoding("utf8").on("data", (c: string) => tail.push(c));
   let exited: string | undefined;
-  child.once("exit", (code, signal) => (exited = `workerd for ${spec.name} exited (${signal ?? `code ${code}`}):\n${tail.lines.slice(-15).join("\n")}`));
+  child.once(
+    "exit",
+    (code, signal) => (exited = `workerd for ${spec.name} exited (${signal ?? `code ${code}`}):\n${tail.lines.slice(-15).join("\n")}`),
+  );
   child.once("error", (error) => (exited = `workerd for ${spec.name} could not start: ${error.message}`));
   const dispose = (): Promise<void> => stopChild(child);
   try {

@@ -82,12 +82,16 @@ export async function bundleEdgeway(root: string, outDir: string): Promise<Worke
     child.once("error", reject);
     child.once("exit", resolve);
   });
-  if (code !== 0) throw new Error(`wrangler deploy --dry-run failed (exit ${code}):\n${output.join("").trim().split("\n").slice(-20).join("\n")}`);
+  if (code !== 0)
+    throw new Error(`wrangler deploy --dry-run failed (exit ${code}):\n${output.join("").trim().split("\n").slice(-20).join("\n")}`);
   const files = readdirSync(outDir).filter((f) => !f.endsWith(".map") && f !== "README.md");
   for (const f of files) if (!/\.m?js$/.test(f)) throw new Error(`the bundle holds a module the load test cannot load: ${f}`);
   if (!files.includes("index.js")) throw new Error(`wrangler wrote no index.js to ${outDir}`);
   // The entry module first.
-  return ["index.js", ...files.filter((f) => f !== "index.js").sort()].map((name) => ({ name, contents: readFileSync(join(outDir, name), "utf8") }));
+  return ["index.js", ...files.filter((f) => f !== "index.js").sort()].map((name) => ({
+    name,
+    contents: readFileSync(join(outDir, name), "utf8"),
+  }));
 }
 
 /** A worker that is one module file. */

@@ -89,7 +89,9 @@ export function throughputConfig(origins: readonly OriginRef[]): unknown {
 export function chaosConfig(origins: readonly OriginRef[], probeIntervalSec: number): unknown {
   return {
     origins: origins.map((o) => ({ id: o.id, url: o.url, weight: 1 })),
-    monitors: [{ id: "fast", path: "/healthz", intervalSeconds: probeIntervalSec, timeoutMs: 1_000, unhealthyThreshold: 2, healthyThreshold: 2 }],
+    monitors: [
+      { id: "fast", path: "/healthz", intervalSeconds: probeIntervalSec, timeoutMs: 1_000, unhealthyThreshold: 2, healthyThreshold: 2 },
+    ],
     pools: [{ id: "chaos", origins: origins.map((o) => o.id), steering: "weighted", monitor: "fast" }],
     routes: [{ id: "chaos", pools: ["chaos"] }],
   };

@@ -88,7 +88,12 @@ export function summarize(records: readonly RunRecord[], order: readonly Through
 }
 
 /** Median over rounds of f(edgeway run, reference run) for runs of the same round. */
-function paired(records: readonly RunRecord[], scenario: ThroughputScenario, reference: ThroughputScenario, f: (a: RunRecord, b: RunRecord) => number | undefined): number | undefined {
+function paired(
+  records: readonly RunRecord[],
+  scenario: ThroughputScenario,
+  reference: ThroughputScenario,
+  f: (a: RunRecord, b: RunRecord) => number | undefined,
+): number | undefined {
   const values: (number | undefined)[] = [];
   for (const a of records.filter((r) => r.scenario === scenario)) {
     const b = records.find((r) => r.scenario === reference && r.round === a.round && r.load === a.load);
@@ -109,11 +114,14 @@ export function compare(all: readonly RunRecord[], scenarios: readonly Throughpu
       return {
         scenario,
         vsPassthrough,
-        vsMinimal: scenario === "minimal" ? undefined : paired(records, scenario, "minimal", (a, b) => (b.rps > 0 ? a.rps / b.rps : undefined)),
+        vsMinimal:
+          scenario === "minimal" ? undefined : paired(records, scenario, "minimal", (a, b) => (b.rps > 0 ? a.rps / b.rps : undefined)),
         vsNginx: paired(records, scenario, "nginx", (a, b) => (b.rps > 0 ? a.rps / b.rps : undefined)),
         addedP50Ms,
         addedP99Ms: paired(records, scenario, "passthrough", (a, b) => a.p99 - b.p99),
-        addedCpuUsPerReq: paired(records, scenario, "passthrough", (a, b) => (a.proxyCpuUsPerReq === undefined || b.proxyCpuUsPerReq === undefined ? undefined : a.proxyCpuUsPerReq - b.proxyCpuUsPerReq)),
+        addedCpuUsPerReq: paired(records, scenario, "passthrough", (a, b) =>
+          a.proxyCpuUsPerReq === undefined || b.proxyCpuUsPerReq === undefined ? undefined : a.proxyCpuUsPerReq - b.proxyCpuUsPerReq,
+        ),
         meetsThroughputTarget: !edgeway || vsPassthrough === undefined ? undefined : vsPassthrough >= TARGET_THROUGHPUT_RATIO,
         meetsLatencyTarget: !edgeway || addedP50Ms === undefined ? undefined : addedP50Ms < TARGET_ADDED_P50_MS,
       };

@@ -58,7 +58,11 @@ export interface Bar {
 
 /** One horizontal bar per item. */
 export function barChart(title: string, unit: string, bars: readonly Bar[]): string {
-  const left = 150, right = 190, top = 40, barH = 22, gap = 10;
+  const left = 150,
+    right = 190,
+    top = 40,
+    barH = 22,
+    gap = 10;
   const width = 760;
   const plotW = width - left - right;
   const height = top + bars.length * (barH + gap) + 50;
@@ -70,7 +74,9 @@ export function barChart(title: string, unit: string, bars: readonly Bar[]): str
     const w = Math.max(0, (b.value / scale.max) * plotW);
     body.push(`<text x="${left - 8}" y="${y + barH / 2 + 4}" text-anchor="end" fill="#222">${esc(b.label)}</text>`);
     body.push(`<rect x="${left}" y="${y}" width="${r1(w)}" height="${barH}" fill="${b.color ?? PALETTE[0]}"/>`);
-    body.push(`<text x="${r1(left + w + 6)}" y="${y + barH / 2 + 4}" fill="#222">${esc(fmt(b.value))}${b.note === undefined ? "" : ` <tspan fill="#777">${esc(b.note)}</tspan>`}</text>`);
+    body.push(
+      `<text x="${r1(left + w + 6)}" y="${y + barH / 2 + 4}" fill="#222">${esc(fmt(b.value))}${b.note === undefined ? "" : ` <tspan fill="#777">${esc(b.note)}</tspan>`}</text>`,
+    );
   });
   return frame(width, height, title, body);
 }
@@ -82,7 +88,12 @@ export interface BarGroup {
 
 /** Groups of horizontal bars (one per series) sharing one axis, with a legend. */
 export function groupedBarChart(title: string, unit: string, series: readonly string[], groups: readonly BarGroup[]): string {
-  const left = 150, right = 60, top = 58, barH = 11, inner = 2, gap = 12;
+  const left = 150,
+    right = 60,
+    top = 58,
+    barH = 11,
+    inner = 2,
+    gap = 12;
   const width = 760;
   const plotW = width - left - right;
   const groupH = series.length * (barH + inner) - inner;
@@ -125,8 +136,18 @@ export interface Line {
  * Stacked areas over time (one per series, values per bucket), lines on the same axis,
  * and vertical markers.
  */
-export function stackedAreaChart(title: string, yUnit: string, bucketMs: number, series: readonly { label: string; values: readonly number[] }[], lines: readonly Line[], markers: readonly Marker[]): string {
-  const left = 60, right = 20, top = 58, plotH = 260;
+export function stackedAreaChart(
+  title: string,
+  yUnit: string,
+  bucketMs: number,
+  series: readonly { label: string; values: readonly number[] }[],
+  lines: readonly Line[],
+  markers: readonly Marker[],
+): string {
+  const left = 60,
+    right = 20,
+    top = 58,
+    plotH = 260;
   const width = 820;
   const plotW = width - left - right;
   const height = top + plotH + 50;
@@ -146,7 +167,9 @@ export function stackedAreaChart(title: string, yUnit: string, bucketMs: number,
     body.push(`<text x="${r1(x(s * 1_000))}" y="${top + plotH + 16}" text-anchor="middle" fill="#555">${fmt(s)}</text>`);
   }
   body.push(`<text x="${left + plotW / 2}" y="${top + plotH + 34}" text-anchor="middle" fill="#555">seconds into the run</text>`);
-  body.push(`<text x="14" y="${top + plotH / 2}" text-anchor="middle" fill="#555" transform="rotate(-90 14 ${top + plotH / 2})">${esc(yUnit)}</text>`);
+  body.push(
+    `<text x="14" y="${top + plotH / 2}" text-anchor="middle" fill="#555" transform="rotate(-90 14 ${top + plotH / 2})">${esc(yUnit)}</text>`,
+  );
   // Areas, bottom series first; each bucket's value is drawn over its whole width (step area).
   const base = new Array<number>(n).fill(0);
   series.forEach((s, si) => {
@@ -159,23 +182,36 @@ export function stackedAreaChart(title: string, yUnit: string, bucketMs: number,
       lower.push(`${r1(x(i * bucketMs))},${r1(y(lo))}`, `${r1(x((i + 1) * bucketMs))},${r1(y(lo))}`);
       base[i] = hi;
     }
-    body.push(`<polygon points="${[...upper, ...lower.reverse()].join(" ")}" fill="${PALETTE[si % PALETTE.length]}" fill-opacity="0.85" stroke="none"/>`);
+    body.push(
+      `<polygon points="${[...upper, ...lower.reverse()].join(" ")}" fill="${PALETTE[si % PALETTE.length]}" fill-opacity="0.85" stroke="none"/>`,
+    );
   });
   for (const line of lines) {
     if (line.points.length === 0) continue;
     const d = line.points.map(([ms, v], i) => `${i === 0 ? "M" : "L"}${r1(x(ms))},${r1(y(v))}`).join(" ");
-    body.push(`<path d="${d}" fill="none" stroke="${line.color}" stroke-width="2"${line.dashed === true ? ` stroke-dasharray="5,3"` : ""}/>`);
+    body.push(
+      `<path d="${d}" fill="none" stroke="${line.color}" stroke-width="2"${line.dashed === true ? ` stroke-dasharray="5,3"` : ""}/>`,
+    );
   }
   for (const m of markers) {
     if (!Number.isFinite(m.atMs)) continue;
-    body.push(`<line x1="${r1(x(m.atMs))}" y1="${top}" x2="${r1(x(m.atMs))}" y2="${top + plotH}" stroke="#222" stroke-width="1.5" stroke-dasharray="4,3"/>`);
+    body.push(
+      `<line x1="${r1(x(m.atMs))}" y1="${top}" x2="${r1(x(m.atMs))}" y2="${top + plotH}" stroke="#222" stroke-width="1.5" stroke-dasharray="4,3"/>`,
+    );
     body.push(`<text x="${r1(x(m.atMs) + 4)}" y="${top + 12}" fill="#222" font-weight="600">${esc(m.label)}</text>`);
   }
   body.push(`<rect x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="#bbb"/>`);
-  const legend = [...series.map((s, i) => ({ label: s.label, color: PALETTE[i % PALETTE.length] ?? "#000", line: false })), ...lines.map((l) => ({ label: l.label, color: l.color, line: true }))];
+  const legend = [
+    ...series.map((s, i) => ({ label: s.label, color: PALETTE[i % PALETTE.length] ?? "#000", line: false })),
+    ...lines.map((l) => ({ label: l.label, color: l.color, line: true })),
+  ];
   let lx = left;
   for (const item of legend) {
-    body.push(item.line ? `<line x1="${lx}" y1="38" x2="${lx + 14}" y2="38" stroke="${item.color}" stroke-width="2"/>` : `<rect x="${lx}" y="32" width="12" height="12" fill="${item.color}"/>`);
+    body.push(
+      item.line
+        ? `<line x1="${lx}" y1="38" x2="${lx + 14}" y2="38" stroke="${item.color}" stroke-width="2"/>`
+        : `<rect x="${lx}" y="32" width="12" height="12" fill="${item.color}"/>`,
+    );
     body.push(`<text x="${lx + 18}" y="42" fill="#222">${esc(item.label)}</text>`);
     lx += 30 + item.label.length * 6.5;
   }

@@ -20,7 +20,10 @@ export function teardown(): Promise<void> {
       if (s === undefined) break;
       let timer: ReturnType<typeof setTimeout> | undefined;
       try {
-        await Promise.race([Promise.resolve(s.stop()), new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error("timed out")), 10_000)))]);
+        await Promise.race([
+          Promise.resolve(s.stop()),
+          new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error("timed out")), 10_000))),
+        ]);
       } catch (error) {
         console.error(`loadtest: stopping ${s.what} failed: ${error instanceof Error ? error.message : String(error)}`);
       } finally {

@@ -69,14 +69,19 @@ export interface ThroughputPlan {
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const delta = (after: number | undefined, before: number | undefined) => (after === undefined || before === undefined ? undefined : after - before);
+const delta = (after: number | undefined, before: number | undefined) =>
+  after === undefined || before === undefined ? undefined : after - before;
 
 async function once(plan: ThroughputPlan, target: Target, load: Load, durationSec: number, round: number): Promise<RunRecord> {
   const pids = target.proxyPids();
   const connections = load === "light" ? 1 : plan.connections;
-  const p0 = cpuMsOf(pids), o0 = cpuMs(plan.originPid), d0 = cpuMs(process.pid);
+  const p0 = cpuMsOf(pids),
+    o0 = cpuMs(plan.originPid),
+    d0 = cpuMs(process.pid);
   const r = await drive({ url: target.url, connections, durationSec, variants: target.variants });
-  const proxyMs = delta(cpuMsOf(pids), p0), originMs = delta(cpuMs(plan.originPid), o0), driverMs = delta(cpuMs(process.pid), d0);
+  const proxyMs = delta(cpuMsOf(pids), p0),
+    originMs = delta(cpuMs(plan.originPid), o0),
+    driverMs = delta(cpuMs(process.pid), d0);
   const perReq = (ms: number | undefined) => (ms === undefined || r.ok === 0 ? undefined : (ms * 1_000) / r.ok);
   const pct = (ms: number | undefined) => (ms === undefined ? undefined : (ms / (r.durationSec * 1_000)) * 100);
   return {
@@ -113,7 +118,13 @@ export async function runThroughput(plan: ThroughputPlan): Promise<RunRecord[]> 
     }
   }
   const records: RunRecord[] = [];
-  const loads: [Load, number][] = plan.lightDurationSec > 0 ? [["loaded", plan.durationSec], ["light", plan.lightDurationSec]] : [["loaded", plan.durationSec]];
+  const loads: [Load, number][] =
+    plan.lightDurationSec > 0
+      ? [
+          ["loaded", plan.durationSec],
+          ["light", plan.lightDurationSec],
+        ]
+      : [["loaded", plan.durationSec]];
   for (let round = 1; round <= plan.rounds; round++) {
     for (const [load, seconds] of loads) {
       for (const target of plan.targets) {

@@ -11,7 +11,10 @@ import { firstThenRest } from "./order.ts";
 export const leastOutstandingRoute: RouteSteering = {
   name: "least_outstanding",
   order({ route, signals, isUp, memory }) {
-    const first = route.pools[smoothWeightedPick(route.pools, (pool) => (isUp(pool) ? pool.capacity / (signals.outstanding(pool.key) + 1) : 0), memory)];
+    const first =
+      route.pools[
+        smoothWeightedPick(route.pools, (pool) => (isUp(pool) ? pool.capacity / (signals.outstanding(pool.key) + 1) : 0), memory)
+      ];
     return first === undefined ? route.pools : firstThenRest(first, route.pools);
   },
 };

@@ -61,7 +61,13 @@ export function singlePool(options: SinglePoolOptions = {}): ConfigInput {
   const origins = makeOrigins(options.origins ?? 3, "o", options.origin);
   return {
     origins,
-    pools: [makePool("p", origins.map((o) => o.id), options.pool)],
+    pools: [
+      makePool(
+        "p",
+        origins.map((o) => o.id),
+        options.pool,
+      ),
+    ],
     routes: [makeRoute("r", ["p"], options.route)],
   };
 }
