@@ -11,7 +11,7 @@ import { DEFAULT_HASH_KEY, parseCookies, requestHashKey } from "./routing/reques
 import type { CompiledPool, CompiledRoute } from "./config/compile.ts";
 import { createSelectionCache, pickForTry, selectOrigin } from "./steering/select.ts";
 import type { SelectionCache } from "./steering/select.ts";
-import type { HealthSnapshot } from "./state/snapshot.ts";
+import type { HealthSnapshot } from "./health/snapshot.ts";
 import type { HealthView } from "./steering/select.ts";
 import type { SteeringSignals } from "./steering/types.ts";
 import { pinState, shouldWritePin } from "./steering/affinity.ts";
@@ -19,7 +19,8 @@ import type { PinState } from "./steering/affinity.ts";
 import { cookieSigningKey, DEFAULT_AFFINITY_COOKIE, signPin, verifyPin } from "./steering/affinity-cookie.ts";
 import { DEFAULT_AFFINITY_HEADER } from "./steering/affinity.ts";
 import { ensureFreshHealth, flushTrafficReport } from "./state/health-refresh.ts";
-import { healthView, observeTry, syncFromSnapshot } from "./health/passive.ts";
+import { healthView, syncFromSnapshot } from "./health/passive.ts";
+import { observeTry } from "./state/try-report.ts";
 import { effectiveConfig } from "./discovery/effective-config.ts";
 import { proxyRequest } from "./proxy/forward.ts";
 import type { TryOutcome } from "./proxy/forward.ts";

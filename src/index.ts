@@ -2,7 +2,7 @@
 import { app, internalError, isDataPlaneFastPath } from "./app.ts";
 import { handleDataPlane } from "./data-plane.ts";
 import type { EdgewayEnv } from "./env.ts";
-import { runScheduledProbes } from "./health/scheduled.ts";
+import { runScheduledProbes } from "./scheduled.ts";
 
 export { OriginState } from "./state/origin-state.ts";
 

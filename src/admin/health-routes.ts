@@ -9,7 +9,7 @@ import { adminRoutes, errorResponses, jsonResponse } from "./openapi.ts";
 import { isolate, reportConfigProblem } from "../isolate.ts";
 import { originStateStub } from "../state/origin-state.ts";
 import type { OriginDetails } from "../state/origin-state.ts";
-import { isHealthyIn } from "../state/snapshot-cache.ts";
+import { isHealthyIn } from "../health/snapshot.ts";
 import { ejectionInForce } from "../health/passive.ts";
 import { errorMessage } from "../observe/log.ts";
 

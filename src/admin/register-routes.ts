@@ -12,7 +12,7 @@ import { originStateStub } from "../state/origin-state.ts";
 import { formatPath, originLocationIssues } from "../config/validate.ts";
 import type { ConfigIssue } from "../config/validate.ts";
 import { RegistrationRequestSchema, lapsesAt, registrationHealth } from "../discovery/registration.ts";
-import { HealthSnapshotSchema } from "../state/snapshot.ts";
+import { HealthSnapshotSchema } from "../health/snapshot.ts";
 import { jsonError } from "./errors.ts";
 import { adminRoutes, ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi.ts";
 import { errorMessage } from "../observe/log.ts";

@@ -7,8 +7,8 @@ import { lookupRegion } from "./regions.ts";
 import { parseGeoKey } from "../routing/geo-key.ts";
 import type { GeoKeyKind } from "../routing/geo-key.ts";
 import { compileRouteTable } from "../routing/match.ts";
-import { parseOriginBase } from "../proxy/origin-url.ts";
-import type { OriginBase } from "../proxy/origin-url.ts";
+import { parseOriginBase } from "./origin-url.ts";
+import type { OriginBase } from "./origin-url.ts";
 import { poolKey } from "../steering/latency.ts";
 import type { RouteTable } from "../routing/match.ts";
 

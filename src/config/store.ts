@@ -10,7 +10,7 @@ import { validateConfig } from "./validate.ts";
 import type { ConfigIssue } from "./validate.ts";
 import { compileConfig } from "./compile.ts";
 import type { CompiledConfig } from "./compile.ts";
-import { errorMessage } from "../observe/log.ts";
+import { errorMessage } from "../util/error-message.ts";
 
 export const CONFIG_KEY = "config";
 export const versionKey = (version: number): string => `config:v:${version}`;

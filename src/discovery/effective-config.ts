@@ -7,7 +7,7 @@
 import { compileConfig } from "../config/compile.ts";
 import type { CompiledConfig } from "../config/compile.ts";
 import { withOverrides } from "../config/overrides.ts";
-import type { HealthSnapshot } from "../state/snapshot.ts";
+import type { HealthSnapshot } from "../health/snapshot.ts";
 import { withRegistrations } from "./registration.ts";
 
 let memo: { base: CompiledConfig; registrations: number; overrides: number; effective: CompiledConfig } | undefined;

@@ -5,7 +5,7 @@
  */
 import type { CompiledConfig, CompiledOrigin } from "../config/compile.ts";
 import type { Monitor } from "../config/schema.ts";
-import type { ProbeResult } from "./probe.ts";
+import type { ProbeResult } from "./probe-result.ts";
 import type { Thresholds } from "./state-machine.ts";
 
 /** What to probe for one origin, and the thresholds that turn results into health. */

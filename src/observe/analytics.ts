@@ -13,7 +13,7 @@
  */
 import type { ClientInfo } from "../routing/client.ts";
 import type { Selection } from "../steering/select.ts";
-import type { TryKind } from "../proxy/forward.ts";
+import type { TryKind } from "../health/try-kind.ts";
 import { statusClass } from "./request-metrics.ts";
 import { errorMessage, log } from "./log.ts";
 

@@ -3,6 +3,8 @@
  * changes, fail-static, admin changes), one object per line with `ts` (ISO 8601), `level`
  * and `event` first, so `wrangler tail` and Workers Logs can filter them. Never per request.
  */
+export { errorMessage } from "../util/error-message.ts";
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 /** Writes one JSON line. `fields` cannot replace `ts`, `level` or `event`. */
@@ -13,9 +15,4 @@ export function log(level: LogLevel, event: string, fields: Record<string, unkno
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);
   else console.log(line);
-}
-
-/** The message of anything thrown, for logs and error bodies. */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

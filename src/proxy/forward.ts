@@ -12,7 +12,7 @@ import type { Selection } from "../steering/select.ts";
 import { hasHopByHopToStrip, originRequestHeaders, stripHopByHop } from "./headers.ts";
 import type { ForwardedFor } from "./headers.ts";
 import { edgewayError } from "./errors.ts";
-import { originUrl } from "./origin-url.ts";
+import { originUrl } from "../config/origin-url.ts";
 import { prepareBody } from "./replay-body.ts";
 import type { PreparedBody } from "./replay-body.ts";
 import { discardBody, startTry } from "./try-origin.ts";

@@ -3,10 +3,11 @@
  * a timeout, or cancelled by Edgeway because another try won). The timeout bounds the
  * wait for response headers only; once they are in, the body streams without it.
  */
+import type { TryKind } from "../health/try-kind.ts";
 import type { Selection } from "../steering/select.ts";
 
-/** How one try ended. "cancelled": another try won the race and this one was aborted. */
-export type TryKind = "response" | "connect-failure" | "timeout" | "cancelled";
+/** How one try ended (health/try-kind.ts). */
+export type { TryKind };
 
 export type TryResult =
   | { readonly kind: "response"; readonly response: Response; readonly status: number }

@@ -9,7 +9,7 @@
 import type { WaitUntil } from "../env.ts";
 import { isolate, failStatic } from "../isolate.ts";
 import { originStateStub } from "./origin-state.ts";
-import { HealthSnapshotSchema } from "./snapshot.ts";
+import { HealthSnapshotSchema } from "../health/snapshot.ts";
 import { errorMessage } from "../observe/log.ts";
 
 /** The longest a cold isolate waits for its first snapshot. */

@@ -5,7 +5,7 @@
  */
 import { applyProbe, initialHealth } from "../health/state-machine.ts";
 import type { OriginHealth, Thresholds, Transition } from "../health/state-machine.ts";
-import type { ProbeResult } from "../health/probe.ts";
+import type { ProbeResult } from "../health/probe-result.ts";
 import type { HealthRow } from "./sql-schema.ts";
 import { trimPerOrigin } from "./sql-schema.ts";
 import { log } from "../observe/log.ts";

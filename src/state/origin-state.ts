@@ -10,7 +10,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { OriginHealth, Transition } from "../health/state-machine.ts";
-import type { HealthSnapshot } from "./snapshot.ts";
+import type { HealthSnapshot } from "../health/snapshot.ts";
 import { SCHEMA } from "./sql-schema.ts";
 import { HealthStore } from "./health-store.ts";
 import type { HistoryEntry, ProbeCount } from "./health-store.ts";
@@ -23,8 +23,8 @@ import { OverrideStore } from "./override-store.ts";
 import { AuditStore } from "./audit-store.ts";
 import type { AuditEntry } from "./audit-store.ts";
 import type { OriginOverrides, OverrideKind, OverridesById } from "../config/overrides.ts";
-import type { ProbeRound } from "../health/probe-round.ts";
-import { monitorsInUse, probeRound } from "../health/probe-round.ts";
+import type { ProbeRound } from "../probes/probe-round.ts";
+import { monitorsInUse, probeRound } from "../probes/probe-round.ts";
 import { dueMonitors, earliest, isSubMinute, nextDueAfter } from "../health/monitor-schedule.ts";
 import { registrationHealth } from "../discovery/registration.ts";
 import type { Registration, RegistrationRequest } from "../discovery/registration.ts";
@@ -33,7 +33,7 @@ import { errorMessage, log } from "../observe/log.ts";
 
 export { HISTORY_PER_ORIGIN, TRANSITIONS_PER_ORIGIN } from "./health-store.ts";
 export type { HistoryEntry } from "./health-store.ts";
-export type { ProbeRound } from "../health/probe-round.ts";
+export type { ProbeRound } from "../probes/probe-round.ts";
 
 export interface OriginDetails extends OriginHealth {
   readonly lastProbeAt: number | null;

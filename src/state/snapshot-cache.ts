@@ -4,7 +4,7 @@
  * on the Durable Object (DESIGN.md principle 2). A refresh that fails or takes too long
  * keeps the last snapshot (principle 3); with none at all every origin counts as healthy.
  */
-import type { HealthSnapshot } from "./snapshot.ts";
+import type { HealthSnapshot } from "../health/snapshot.ts";
 import { withDeadline } from "./deadline.ts";
 
 /** How old the snapshot may get before a request starts a background refresh. */
@@ -62,9 +62,4 @@ export class SnapshotCache {
       });
     return this.#inflight;
   }
-}
-
-/** Health as the snapshot tells it; an origin it does not know is healthy (fail open). */
-export function isHealthyIn(snapshot: HealthSnapshot | undefined, originId: string): boolean {
-  return snapshot?.origins[originId]?.healthy ?? true;
 }

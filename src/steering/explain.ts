@@ -25,7 +25,7 @@ import { locateClient } from "../routing/centroids.ts";
 import type { ClientLocation } from "../routing/centroids.ts";
 import { normaliseHost, pathMatches } from "../routing/match.ts";
 import { DEFAULT_HASH_KEY, parseCookies, requestHashKey } from "../routing/request-key.ts";
-import type { HealthSnapshot, OriginStatus } from "../state/snapshot.ts";
+import type { HealthSnapshot, OriginStatus } from "../health/snapshot.ts";
 import { healthView, syncFromSnapshot } from "../health/passive.ts";
 import { OutlierDetector } from "../health/outlier.ts";
 import type { Ejection, EjectionKind } from "../health/outlier.ts";

@@ -13,7 +13,7 @@ import { effectiveConfig } from "../../src/discovery/effective-config.ts";
 import { OutlierDetector } from "../../src/health/outlier.ts";
 import type { Ejection } from "../../src/health/outlier.ts";
 import type { ClientInfo } from "../../src/routing/client.ts";
-import type { HealthSnapshot, OriginStatus } from "../../src/state/snapshot.ts";
+import type { HealthSnapshot, OriginStatus } from "../../src/health/snapshot.ts";
 import { affinityKey, signPin, verifyPin } from "../../src/steering/affinity-cookie.ts";
 import { explain, explainHealth } from "../../src/steering/explain.ts";
 import type { Explanation, ExplainedOrigin, ExplainedPool, ExplainInput } from "../../src/steering/explain.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CompiledOrigin } from "../../src/config/compile.ts";
 import type { Monitor } from "../../src/config/schema.ts";
-import type { ProbeResult } from "../../src/health/probe.ts";
+import type { ProbeResult } from "../../src/health/probe-result.ts";
 import { combineResults, mapBounded, planProbes, PROBE_CONCURRENCY, runProbes } from "../../src/health/probe-runner.ts";
 import { compile, makeOrigins, makePool, makeRoute, multiCloud } from "./helpers/configs.ts";
 import { mulberry32 } from "./helpers/random.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { clientResponseHeaders, hasHopByHopToStrip, originRequestHeaders, stripHopByHop } from "../../src/proxy/headers.ts";
-import { originUrl as join, parseOriginBase } from "../../src/proxy/origin-url.ts";
+import { originUrl as join, parseOriginBase } from "../../src/config/origin-url.ts";
 
 const originUrl = (base: string, request: URL): string => join(parseOriginBase(base), request);
 import { DEBUG_GEO_HEADER } from "../../src/routing/client.ts";

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
-import { isHealthyIn, SnapshotCache } from "../../src/state/snapshot-cache.ts";
-import type { HealthSnapshot } from "../../src/state/snapshot.ts";
+import { isHealthyIn } from "../../src/health/snapshot.ts";
+import { SnapshotCache } from "../../src/state/snapshot-cache.ts";
+import type { HealthSnapshot } from "../../src/health/snapshot.ts";
 
 function snapshot(generatedAt: number, origins: Record<string, boolean> = {}): HealthSnapshot {
   return {

@@ -3,7 +3,7 @@ import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
 import { HISTORY_PER_ORIGIN } from "../../src/state/origin-state.ts";
 import type { OriginState } from "../../src/state/origin-state.ts";
-import type { ProbeResult } from "../../src/health/probe.ts";
+import type { ProbeResult } from "../../src/health/probe-result.ts";
 
 const thresholds = { a: { healthyThreshold: 2, unhealthyThreshold: 3 }, b: { healthyThreshold: 2, unhealthyThreshold: 3 } };
 let unique = 0;

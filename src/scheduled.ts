@@ -5,12 +5,12 @@
  * once. Each tick also makes sure the Durable Object's alarm loop (sub-minute monitors,
  * heartbeats) is running, so a lost alarm costs at most a minute.
  */
-import { isolate, failStatic, reportConfigProblem } from "../isolate.ts";
-import { originStateStub } from "../state/origin-state.ts";
-import type { HealthSnapshot } from "../state/snapshot.ts";
-import { probeRound } from "./probe-round.ts";
-import { dueOnCronTick } from "./monitor-schedule.ts";
-import { errorMessage, log } from "../observe/log.ts";
+import { isolate, failStatic, reportConfigProblem } from "./isolate.ts";
+import { originStateStub } from "./state/origin-state.ts";
+import type { HealthSnapshot } from "./health/snapshot.ts";
+import { probeRound } from "./probes/probe-round.ts";
+import { dueOnCronTick } from "./health/monitor-schedule.ts";
+import { errorMessage, log } from "./observe/log.ts";
 
 /** Runs one round; resolves once the results are recorded. Undefined when there is no config or nothing was due. */
 export async function runScheduledProbes(env: Env, scheduledTime = Date.now()): Promise<HealthSnapshot | undefined> {

@@ -2,22 +2,12 @@
  * Runs one monitor against one origin: an HTTP(S) request with a hard timeout (an
  * outbound fetch has none of its own), or a TCP connect through `cloudflare:sockets`.
  */
+import type { ProbeResult } from "../health/probe-result.ts";
 import { connect } from "cloudflare:sockets";
 import type { Monitor } from "../config/schema.ts";
 import type { CompiledOrigin } from "../config/compile.ts";
-import { expectedCodesMatcher } from "./expected-codes.ts";
-import { errorMessage } from "../observe/log.ts";
-
-/** One probe's result, as stored in the origin's history. */
-export interface ProbeResult {
-  readonly originId: string;
-  readonly monitorId: string;
-  readonly ok: boolean;
-  readonly at: number;
-  readonly latencyMs: number;
-  readonly status?: number | undefined;
-  readonly reason: string;
-}
+import { expectedCodesMatcher } from "../health/expected-codes.ts";
+import { errorMessage } from "../util/error-message.ts";
 
 /** Route 53 searches only the first 5,120 bytes of a body for the expected string. */
 const BODY_SEARCH_BYTES = 5_120;

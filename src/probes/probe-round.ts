@@ -6,11 +6,11 @@
  */
 import type { CompiledConfig } from "../config/compile.ts";
 import type { Monitor } from "../config/schema.ts";
-import { planProbes, runProbes } from "./probe-runner.ts";
+import { planProbes, runProbes } from "../health/probe-runner.ts";
 import { probe } from "./probe.ts";
-import type { ProbeResult } from "./probe.ts";
-import type { Thresholds } from "./state-machine.ts";
-import { startSpreadMs } from "./monitor-schedule.ts";
+import type { ProbeResult } from "../health/probe-result.ts";
+import type { Thresholds } from "../health/state-machine.ts";
+import { startSpreadMs } from "../health/monitor-schedule.ts";
 
 /** One round of probe results and the thresholds that apply to each origin. */
 export interface ProbeRound {

@@ -5,9 +5,9 @@
  */
 import { z } from "zod";
 import { RegistrationSchema } from "../discovery/registration.ts";
-import { EJECTION_KINDS } from "../health/outlier.ts";
+import { EJECTION_KINDS } from "./outlier.ts";
 import { OriginOverridesSchema } from "../config/overrides.ts";
-import type { Ejection } from "../health/outlier.ts";
+import type { Ejection } from "./outlier.ts";
 
 /** A passive ejection (outlier detection) in force, as some isolate reported it: the detector's `Ejection`. */
 export const EjectionSchema: z.ZodType<Ejection> = z.object({
@@ -45,3 +45,8 @@ export const HealthSnapshotSchema = z.object({
 
 export type OriginStatus = z.infer<typeof OriginStatusSchema>;
 export type HealthSnapshot = z.infer<typeof HealthSnapshotSchema>;
+
+/** Health as the snapshot tells it; an origin it does not know is healthy (fail open). */
+export function isHealthyIn(snapshot: HealthSnapshot | undefined, originId: string): boolean {
+  return snapshot?.origins[originId]?.healthy ?? true;
+}

@@ -1,0 +1,43 @@
+/**
+ * The isolate's side of passive health: every try's outcome feeds the outlier detector,
+ * which acts at once (the very next request avoids an ejected origin) and queues the
+ * ejection for the Durable Object. What other isolates report comes back with the
+ * snapshot (health/passive.ts).
+ */
+import type { CompiledPool } from "../config/compile.ts";
+import { classifyTry, type OutlierDetector } from "../health/outlier.ts";
+import type { Ejection, OutlierPool } from "../health/outlier.ts";
+import type { TrafficReporter } from "./traffic-report.ts";
+import type { TryKind } from "../health/try-kind.ts";
+
+const outlierPools = new WeakMap<CompiledPool, OutlierPool>();
+
+function outlierPool(pool: CompiledPool): OutlierPool {
+  let p = outlierPools.get(pool);
+  if (p === undefined) {
+    p = { id: pool.id, originIds: pool.origins.map((o) => o.id), settings: pool.source.outlierDetection };
+    outlierPools.set(pool, p);
+  }
+  return p;
+}
+
+/**
+ * Records one try. Returns the ejection it caused, if any (already queued for the
+ * Durable Object). A lost hedge ("cancelled") says nothing about the origin.
+ */
+export function observeTry(
+  detector: OutlierDetector,
+  reporter: TrafficReporter,
+  pool: CompiledPool,
+  originId: string,
+  kind: TryKind,
+  status: number | undefined,
+  now: number,
+): Ejection | undefined {
+  const result = classifyTry(kind, status);
+  if (result === undefined) return undefined;
+  reporter.count(originId, result !== "success");
+  const ejection = detector.observe(originId, outlierPool(pool), result, now, kind === "response" ? `HTTP ${status}` : kind);
+  if (ejection !== undefined) reporter.eject({ ...ejection, unejectOnProbeSuccess: pool.source.outlierDetection.unejectOnProbeSuccess });
+  return ejection;
+}
