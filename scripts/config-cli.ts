@@ -24,173 +24,29 @@
  * the request (its message is printed) or is not reachable; 2 usage error, unreadable or
  * non-JSON file, or ADMIN_TOKEN missing. Failures are reported on stderr.
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { validateConfig } from "../src/config/validate.ts";
-import type { Config } from "../src/config/schema.ts";
-import { AdminClient, AdminError, DEFAULT_URL, MissingTokenError, TOKEN_VARIABLE, defaultActor, tokenFromEnv } from "./lib/admin-client.ts";
-import {
-  HealthAnswer,
-  HistoryAnswer,
-  OperationAnswer,
-  OriginsAnswer,
-  PushAnswer,
-  RollbackAnswer,
-  ValidateAnswer,
-} from "./lib/admin-answers.ts";
+import { AdminError, MissingTokenError, TOKEN_VARIABLE } from "./lib/admin-client.ts";
+import { HealthAnswer, HistoryAnswer, OperationAnswer, OriginsAnswer, RollbackAnswer, ValidateAnswer } from "./lib/admin-answers.ts";
 import { formatDiff, formatHistory, formatOverrides, formatStatus } from "./lib/admin-report.ts";
 import { paint } from "./lib/table.ts";
-import { EXIT_DROPPED, IMPORT_SOURCES, exportConfig, formatDropped, importFiles } from "./lib/import/command.ts";
-import type { ImportSource } from "./lib/import/command.ts";
 import { ImportError } from "./lib/import/model.ts";
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
-const CONFIG_KEY = "config";
-const versionKey = (version: number): string => `config:v:${version}`;
-/** The admin API's limits on a reason and on a history page. */
-const MAX_REASON = 500;
-const MAX_HISTORY = 100;
-
-/** Exit 2: the command line or an input file is unusable. */
-class UsageError extends Error {}
-/** Exit 1: the config was refused, or writing it failed. */
-class Failure extends Error {}
-
-interface Flag {
-  readonly name: string;
-  readonly type: "boolean" | "string";
-  /** Placeholder for a string flag's value in the help text. */
-  readonly arg?: string;
-  readonly help: string;
-  /** The command refuses to run without it (exit 2). */
-  readonly required?: boolean;
-}
-
-type Values = Record<string, string | boolean | undefined>;
-
-interface Command {
-  readonly args: readonly string[];
-  readonly summary: string;
-  readonly flags: readonly Flag[];
-  /** Talks to the admin API: takes --url and --actor, needs ADMIN_TOKEN. */
-  readonly api?: boolean;
-  /** Other names for the command. */
-  readonly aliases?: readonly string[];
-  readonly run: (positionals: readonly string[], values: Values) => Promise<number>;
-}
-
-const URL_FLAG: Flag = {
-  name: "url",
-  type: "string",
-  arg: "URL",
-  help: `the worker (default ${DEFAULT_URL}, where \`npm start\` runs it)`,
-};
-const ACTOR_FLAG: Flag = {
-  name: "actor",
-  type: "string",
-  arg: "WHO",
-  help: "who makes the change, as the worker records it (default user@host)",
-};
-const reasonFlag = (help: string, required = false): Flag => ({ name: "reason", type: "string", arg: "TEXT", help, required });
-
-/** Reads and parses a JSON file ("-" = stdin); UsageError names the file and the problem. */
-function readJson(file: string): { text: string; document: unknown } {
-  let text: string;
-  try {
-    text = readFileSync(file === "-" ? 0 : resolve(file), "utf8");
-  } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  try {
-    return { text, document: JSON.parse(text) as unknown };
-  } catch (error) {
-    throw new UsageError(`${file === "-" ? "stdin" : file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
-/** Validates FILE; Failure lists every issue as `  path: message`. */
-function loadValid(file: string): { text: string; document: unknown; config: Config } {
-  const { text, document } = readJson(file);
-  const result = validateConfig(document);
-  if (!result.ok) {
-    const lines = result.issues.map((issue) => `  ${issue.path}: ${issue.message}`);
-    throw new Failure(`invalid: ${file === "-" ? "stdin" : file} has ${result.issues.length} problem(s):\n${lines.join("\n")}`);
-  }
-  return { text, document, config: result.config };
-}
-
-/** Runs the project's wrangler on this Node (wrangler needs Node 22); throws Failure on a non-zero exit. */
-function wrangler(args: readonly string[]): string {
-  const run = spawnSync(process.execPath, [WRANGLER, ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    timeout: 120_000,
-  });
-  if (run.error !== undefined) throw new Failure(`could not run wrangler: ${run.error.message}`);
-  if (run.status !== 0) throw new Failure(`wrangler ${args.join(" ")} failed (exit ${run.status}):\n${run.stderr}${run.stdout}`.trimEnd());
-  return run.stdout;
-}
-
-/** The admin API client for a command: --url (or the default), ADMIN_TOKEN, --actor (or user@host). */
-function adminClient(name: string, values: Values): AdminClient {
-  const url = typeof values["url"] === "string" ? values["url"] : DEFAULT_URL;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`${name}: --url ${url} is not a URL (e.g. ${DEFAULT_URL} or https://edge.example.com)`);
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
-    throw new UsageError(`${name}: --url must be http:// or https:// (got ${url})`);
-  const actor = typeof values["actor"] === "string" ? values["actor"] : defaultActor();
-  if (actor.trim() === "") throw new UsageError(`${name}: --actor must not be empty`);
-  return new AdminClient(url, tokenFromEnv(name), actor);
-}
-
-/** --reason, checked against the admin API's limit; `required` makes a missing one a usage error. */
-function reasonOf(name: string, values: Values, required: boolean): string | undefined {
-  const reason = values["reason"];
-  if (typeof reason !== "string" || reason.trim() === "") {
-    if (required) throw new UsageError(`${name} needs --reason TEXT (recorded with the change)`);
-    return undefined;
-  }
-  if (reason.length > MAX_REASON)
-    throw new UsageError(`${name}: --reason is ${reason.length} characters; the admin API keeps at most ${MAX_REASON}`);
-  return reason;
-}
-
-/** A whole number in [min, max] from the command line, or a usage error naming `what`. */
-function wholeNumber(text: string, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(
-      `${what} must be a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? " up" : ` to ${max}`} (got "${text}")`,
-    );
-  }
-  return n;
-}
-
-/** FILE as the messages name it. */
-const fileLabel = (file: string): string => (file === "-" ? "stdin" : file);
-
-async function pushToUrl(client: AdminClient, values: Values, text: string): Promise<number> {
-  const reason = reasonOf("push", values, false);
-  // The reason travels in a header, and header values are bytes: keep it to printable ASCII.
-  if (reason !== undefined && /[^\x20-\x7e]/.test(reason))
-    throw new UsageError("push: --reason is sent as the x-edgeway-reason header; use printable ASCII only");
-  const { body } = await client.send(
-    { method: "PUT", path: "/config", text, headers: reason === undefined ? {} : { "x-edgeway-reason": reason } },
-    PushAnswer,
-  );
-  console.log(`pushed version ${body.version} to ${client.url}`);
-  return 0;
-}
+import {
+  ACTOR_FLAG,
+  Failure,
+  MAX_HISTORY,
+  URL_FLAG,
+  UsageError,
+  adminClient,
+  fileLabel,
+  loadValid,
+  reasonFlag,
+  reasonOf,
+  wholeNumber,
+  withReason,
+} from "./lib/cli/common.ts";
+import type { Command, Flag, Values } from "./lib/cli/common.ts";
+import { IMPORT_COMMANDS } from "./lib/cli/import.ts";
+import { pushToKv, pushToUrl } from "./lib/cli/push.ts";
 
 /** One origin operation (POST or DELETE under /origins/:id), then the overrides it holds afterwards. */
 async function operate(
@@ -212,118 +68,8 @@ async function operate(
   return 0;
 }
 
-/** The body of a change that carries an optional reason. */
-const withReason = (reason: string | undefined, rest: Record<string, unknown> = {}): Record<string, unknown> =>
-  reason === undefined ? rest : { ...rest, reason };
-
-function pushToKv(document: unknown, values: Values): number {
-  const remote = values["remote"] === true;
-  const where = remote
-    ? ["--remote"]
-    : ["--local", ...(typeof values["persist-to"] === "string" ? ["--persist-to", resolve(values["persist-to"])] : [])];
-  const kv = ["kv", "key"];
-  const ns = ["--binding", "CONFIG", ...where];
-
-  const current = wrangler([...kv, "get", CONFIG_KEY, ...ns]).trim();
-  let version = 0;
-  if (current !== "" && current !== "Value not found") {
-    let envelope: unknown;
-    try {
-      envelope = JSON.parse(current);
-    } catch {
-      envelope = undefined;
-    }
-    const v = (envelope as { version?: unknown } | undefined)?.version;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
-      throw new Failure(
-        `the value under "${CONFIG_KEY}" in ${remote ? "remote" : "local"} KV is not a config envelope; nothing was written`,
-      );
-    }
-    version = v;
-  }
-  const next = version + 1;
-  // Who pushed it, as the worker records it for an admin API push; the metadata is what history listings read.
-  const envelope = { version: next, updatedAt: new Date().toISOString(), document, actor: `${defaultActor()} (KV write)` };
-  const { document: _, ...metadata } = envelope;
-  const dir = mkdtempSync(join(tmpdir(), "edgeway-config-"));
-  try {
-    const file = join(dir, "envelope.json");
-    writeFileSync(file, JSON.stringify(envelope));
-    // The versioned copy first, then the pointer, as the worker does (src/config/store.ts).
-    wrangler([...kv, "put", versionKey(next), "--path", file, "--metadata", JSON.stringify(metadata), ...ns]);
-    wrangler([...kv, "put", CONFIG_KEY, "--path", file, ...ns]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  console.log(`pushed version ${next} to ${remote ? "remote" : "local"} KV`);
-  return 0;
-}
-
-/** `import --from istio|cloudflare FILE…`: print, diff or apply the imported config; exit 3 when fields were dropped. */
-async function runImport(files: readonly string[], values: Values): Promise<number> {
-  const from = values["from"];
-  if (typeof from !== "string" || !(IMPORT_SOURCES as readonly string[]).includes(from))
-    throw new UsageError(`import needs --from ${IMPORT_SOURCES.join("|")}`);
-  if (values["diff"] === true && values["apply"] === true) throw new UsageError("import: choose --diff or --apply, not both");
-  const outcome = importFiles(from as ImportSource, files);
-  const text = `${JSON.stringify(outcome.document, null, 2)}\n`;
-  if (values["diff"] === true || values["apply"] === true) {
-    const client = adminClient(`import --${values["apply"] === true ? "apply" : "diff"}`, values);
-    if (values["apply"] === true) {
-      const reason =
-        reasonOf("import", values, false) ?? `import from ${from}: ${files.map((f) => f.split("/").pop()).join(", ")}`.slice(0, MAX_REASON);
-      const { body } = await client.send(
-        { method: "PUT", path: "/config", text, headers: { "x-edgeway-reason": reason.replace(/[^\x20-\x7e]/g, "?") } },
-        PushAnswer,
-      );
-      console.log(`applied: version ${body.version} on ${client.url}`);
-    } else {
-      const { body } = await client.send({ method: "POST", path: "/config/validate", text }, ValidateAnswer);
-      console.log(formatDiff(`import from ${from}`, body.version, body.diff, paint()));
-    }
-  } else if (typeof values["out"] === "string") {
-    writeFileSync(values["out"], text);
-    console.error(`wrote ${values["out"]}`);
-  } else process.stdout.write(text);
-  console.error(formatDropped(outcome.dropped));
-  return outcome.dropped.length > 0 ? EXIT_DROPPED : 0;
-}
-
 const COMMANDS: Record<string, Command> = {
-  import: {
-    args: ["FILE..."],
-    summary:
-      "Read Istio (VirtualService, DestinationRule, plus an EdgewayServiceMap of endpoint URLs) or\n" +
-      "Cloudflare Load Balancing (load balancers, pools, monitors as the API returns them) documents,\n" +
-      "YAML or JSON, and print the Edgeway config (or --diff it against the config in force, or --apply\n" +
-      "it through the admin API: same validation, history and rollback as any push). Every field not\n" +
-      `carried over is listed on stderr; exit ${EXIT_DROPPED} when any was.`,
-    flags: [
-      { name: "from", type: "string", arg: IMPORT_SOURCES.join("|"), help: "what the files are", required: true },
-      { name: "out", type: "string", arg: "FILE", help: "write the config to FILE instead of stdout" },
-      { name: "diff", type: "boolean", help: "show what applying it would change (needs the worker and ADMIN_TOKEN)" },
-      { name: "apply", type: "boolean", help: "put it in force through PUT /_edgeway/config (needs the worker and ADMIN_TOKEN)" },
-      reasonFlag("with --apply: why, recorded in the config history (default: import from …)"),
-      { ...URL_FLAG, help: `with --diff/--apply: ${URL_FLAG.help}` },
-      ACTOR_FLAG,
-    ],
-    run: runImport,
-  },
-  export: {
-    args: ["FILE"],
-    summary:
-      "Print a config document as Cloudflare Load Balancing API objects { monitors, pools, load_balancers },\n" +
-      `so you can go back; what Cloudflare cannot express is listed on stderr (exit ${EXIT_DROPPED} when any).`,
-    flags: [{ name: "to", type: "string", arg: "cloudflare", help: "the target system", required: true }],
-    run: async ([file], values) => {
-      if (values["to"] !== "cloudflare") throw new UsageError("export supports --to cloudflare");
-      const { document } = readJson(file ?? "");
-      const out = exportConfig(document, fileLabel(file ?? ""));
-      process.stdout.write(`${JSON.stringify(out.document, null, 2)}\n`);
-      console.error(formatDropped(out.dropped));
-      return out.dropped.length > 0 ? EXIT_DROPPED : 0;
-    },
-  },
+  ...IMPORT_COMMANDS,
   validate: {
     args: ["FILE"],
     summary: "Check a config document (schema and cross-references); prints `valid: N origins, N pools, N routes`.",

@@ -8,14 +8,15 @@
  * Cloudflare's 13 steering regions are coarser or finer than Edgeway's continents: two
  * regions of one continent with different pools keep the first and report the other.
  */
-import { OriginSchema, MonitorSchema } from "../../../src/config/schema.ts";
+import { OriginSchema } from "../../../src/config/schema.ts";
+import { BOOKKEEPING, importMonitors } from "./cloudflare-monitors.ts";
+import type { CloudflareItem } from "./cloudflare-monitors.ts";
 import type { ConfigInput } from "../../../src/config/schema.ts";
 import { IdAllocator } from "./ids.ts";
 import { DropLog, dropUnhandled, ImportError, list, num, record, text } from "./model.ts";
 import type { ImportResult, SourceDocument } from "./model.ts";
 
 type OriginIn = ConfigInput["origins"][number];
-type MonitorIn = NonNullable<ConfigInput["monitors"]>[number];
 type PoolIn = ConfigInput["pools"][number];
 type RouteIn = ConfigInput["routes"][number];
 
@@ -56,17 +57,9 @@ const POOL_STEERING: Record<string, PoolIn["steering"]> = {
   least_connections: "least_outstanding",
 };
 
-/** Fields Cloudflare's API adds that say nothing about routing. */
-const BOOKKEEPING = ["id", "created_on", "modified_on", "description", "name"];
-
 type Kind = "load_balancer" | "pool" | "monitor";
 
-interface Item {
-  readonly kind: Kind;
-  readonly source: string;
-  readonly path: string;
-  readonly value: Record<string, unknown>;
-}
+type Item = CloudflareItem<Kind>;
 
 function kindOf(value: Record<string, unknown>): Kind | undefined {
   if ("default_pools" in value || "fallback_pool" in value) return "load_balancer";
@@ -80,13 +73,15 @@ function collect(docs: readonly SourceDocument[]): Item[] {
   const items: Item[] = [];
   const add = (value: unknown, source: string, path: string, expected?: Kind): void => {
     if (Array.isArray(value)) {
-      value.forEach((v, i) => add(v, source, `${path}[${i}]`, expected));
+      for (const [i, v] of value.entries()) add(v, source, `${path}[${i}]`, expected);
       return;
     }
     const object = record(value);
     if (object === undefined) throw new ImportError(`${source}: ${path || "the document"} is not a JSON object or array`);
-    if ("result" in object && !("origins" in object))
-      return add(object["result"], source, path === "" ? "result" : `${path}.result`, expected);
+    if ("result" in object && !("origins" in object)) {
+      add(object["result"], source, path === "" ? "result" : `${path}.result`, expected);
+      return;
+    }
     const bundle = ["load_balancers", "pools", "monitors"].filter((k) => k in object);
     if (bundle.length > 0) {
       const prefix = path === "" ? "" : `${path}.`;
@@ -115,74 +110,14 @@ function originUrl(address: string, scheme: string): string {
 export function importCloudflare(docs: readonly SourceDocument[]): ImportResult {
   const log = new DropLog();
   const items = collect(docs);
-  const monitorIds = new IdAllocator();
   const poolIds = new IdAllocator();
   const originIds = new IdAllocator();
   const routeIds = new IdAllocator();
 
-  const monitors: MonitorIn[] = [];
-  const monitorById = new Map<string, { id: string; type: string }>();
-  for (const item of items.filter((i) => i.kind === "monitor")) {
-    const m = item.value;
-    const cfId = text(m["id"]) ?? text(m["description"]) ?? `monitor-${monitors.length + 1}`;
-    const id = monitorIds.take(text(m["description"]) ?? cfId);
-    const type = text(m["type"]) ?? "http";
-    const out: Record<string, unknown> = { id };
-    if (["http", "https", "tcp"].includes(type)) out["type"] = type;
-    else log.drop(item.source, `${item.path}.type`, `monitor type ${type} has no Edgeway equivalent (http, https, tcp): probed as http`);
-    if (text(m["method"]) !== undefined) {
-      const method = (text(m["method"]) ?? "GET").toUpperCase();
-      if ((MonitorSchema.shape.method.unwrap().options as readonly string[]).includes(method)) out["method"] = method;
-      else log.drop(item.source, `${item.path}.method`, `${method} is not a probe method Edgeway sends`);
-    }
-    if (text(m["path"]) !== undefined) out["path"] = text(m["path"]);
-    const port = num(m["port"]);
-    if (port !== undefined && port > 0) out["port"] = port;
-    const headers = record(m["header"]);
-    if (headers !== undefined) {
-      const h: Record<string, string> = {};
-      for (const [name, values] of Object.entries(headers)) {
-        const all = list(values).map(String);
-        if (all.length > 1) log.drop(item.source, `${item.path}.header.${name}`, "only the first value is sent");
-        if (all[0] !== undefined) h[name] = all[0];
-      }
-      out["headers"] = h;
-    }
-    const timeout = num(m["timeout"]);
-    if (timeout !== undefined) out["timeoutMs"] = Math.round(timeout * 1000);
-    const interval = num(m["interval"]);
-    if (interval !== undefined) out["intervalSeconds"] = interval;
-    if (text(m["expected_codes"]) !== undefined) out["expectedCodes"] = text(m["expected_codes"]);
-    if (text(m["expected_body"]) !== undefined && text(m["expected_body"]) !== "") out["expectedBody"] = text(m["expected_body"]);
-    if (typeof m["follow_redirects"] === "boolean") out["followRedirects"] = m["follow_redirects"];
-    if (num(m["consecutive_down"]) !== undefined) out["unhealthyThreshold"] = Math.max(1, num(m["consecutive_down"]) ?? 1);
-    if (num(m["consecutive_up"]) !== undefined) out["healthyThreshold"] = Math.max(1, num(m["consecutive_up"]) ?? 1);
-    if ((num(m["retries"]) ?? 0) > 0)
-      log.drop(
-        item.source,
-        `${item.path}.retries`,
-        "Edgeway does not resend a timed-out probe at once; unhealthyThreshold counts failures",
-      );
-    dropUnhandled(log, item.source, item.path, m, [
-      ...BOOKKEEPING,
-      "type",
-      "method",
-      "path",
-      "port",
-      "header",
-      "timeout",
-      "interval",
-      "expected_codes",
-      "expected_body",
-      "follow_redirects",
-      "consecutive_down",
-      "consecutive_up",
-      "retries",
-    ]);
-    monitors.push(out as MonitorIn);
-    monitorById.set(cfId, { id, type: typeof out["type"] === "string" ? out["type"] : "http" });
-  }
-
+  const { monitors, monitorById } = importMonitors(
+    items.filter((i) => i.kind === "monitor"),
+    log,
+  );
   const origins: OriginIn[] = [];
   const pools: PoolIn[] = [];
   const poolById = new Map<string, string>();
