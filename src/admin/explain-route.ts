@@ -1,6 +1,6 @@
 /**
  * GET /_edgeway/explain?url=…: which route, pool and origin Edgeway would pick for a
- * request like this one, and why (src/steering/explain.ts builds the answer). The handler
+ * request like this one, and why (src/steering/explain/ builds the answer). The handler
  * gathers what the data plane would steer with — the config in force with registrations
  * and overrides, this isolate's health snapshot (refreshed from the Durable Object first
  * when it has none or it is stale), its ejections and its signals — and hands copies to
@@ -25,8 +25,8 @@ import { HealthSnapshotSchema } from "../health/snapshot.ts";
 import type { HealthSnapshot } from "../health/snapshot.ts";
 import { SNAPSHOT_TIMEOUT_MS } from "../state/snapshot-cache.ts";
 import { cookieSigningKey, verifyPin } from "../steering/affinity-cookie.ts";
-import { explain, explainHealth } from "../steering/explain.ts";
-import type { ClientField, ExplainRequest, HealthSource } from "../steering/explain.ts";
+import { explain, explainHealth } from "../steering/explain/index.ts";
+import type { ClientField, ExplainRequest, HealthSource } from "../steering/explain/index.ts";
 import type { SteeringSignals } from "../steering/types.ts";
 import { POOL_STEERING, ROUTE_STEERING } from "../config/schema.ts";
 import { OVERRIDE_KINDS } from "../config/overrides.ts";

@@ -8,7 +8,7 @@
  */
 import { describe, inject, it } from "vitest";
 import { exports } from "cloudflare:workers";
-import type { Explanation } from "../../src/steering/explain.ts";
+import type { Explanation } from "../../src/steering/explain/index.ts";
 import { admin, probeRound, proxied, setOriginMode, useConfig } from "../worker/helpers.ts";
 
 type Params = Record<string, string | readonly string[]>;

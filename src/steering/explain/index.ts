@@ -1,0 +1,9 @@
+/**
+ * `/explain`'s public API: `explain` builds the answer, `explainHealth` the health it
+ * reads; the types are the input and the trace model. See explain.ts for what the answer
+ * means and how it stays read-only.
+ */
+export { explain } from "./explain.ts";
+export { explainHealth } from "./health.ts";
+export type { ClientField, ExplainHealth, ExplainInput, ExplainRequest, HealthSource, OriginHealthFacts, OverrideFact } from "./input.ts";
+export type * from "./trace.ts";

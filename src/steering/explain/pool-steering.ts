@@ -1,0 +1,31 @@
+/** The pool policy's pick inside the serving pool: what decided, the basis, the hash key and why. */
+import type { CompiledPool } from "../../config/compile.ts";
+import type { PoolSteeringName } from "../../config/schema.ts";
+import type { ClientInfo } from "../../routing/client.ts";
+import { DEFAULT_HASH_KEY, requestHashKey } from "../../routing/request-key.ts";
+import type { Basis } from "./trace.ts";
+
+/** Where a pool's `hash` key comes from and its value in this request. */
+export function hashKeyOf(pool: CompiledPool, request: Request, client: ClientInfo): { from: string; value: string | undefined } {
+  const spec = pool.source.hash ?? DEFAULT_HASH_KEY;
+  const from = "header" in spec ? `header ${spec.header}` : "cookie" in spec ? `cookie ${spec.cookie}` : "client IP";
+  return { from, value: requestHashKey(request, spec, client.ip) };
+}
+
+/** How far the pick inside a pool can be repeated: one candidate or a keyed hash decide, a rotation or a draw do not. */
+export function poolBasis(policy: PoolSteeringName, candidates: number, hashKeyPresent: boolean): Basis {
+  if (candidates <= 1) return "deterministic";
+  if (policy === "random" || policy === "latency") return "draw";
+  if (policy === "hash" && hashKeyPresent) return "deterministic";
+  return "rotation";
+}
+
+/** What each pool policy does, as the explanation says it. */
+export const POOL_WHY: Readonly<Record<PoolSteeringName, string>> = {
+  weighted: "weighted: smooth weighted round robin, share = weight ÷ sum",
+  round_robin: "round_robin: each candidate in turn, weights ignored",
+  random: "random: one draw, share = weight ÷ sum",
+  least_outstanding: "least_outstanding: smooth weighted round robin over weight ÷ (outstanding + 1)",
+  latency: "latency: power of two choices over latency × (outstanding + 1); the shares are the exact odds",
+  hash: "hash: rendezvous hashing on the request key, share of keys = weight ÷ sum",
+};
