@@ -18,8 +18,8 @@ import { isHealthyIn } from "../health/snapshot.ts";
 import { TRAFFIC_BUCKET_MS } from "../state/ejection-store.ts";
 import { effectiveConfig } from "../discovery/effective-config.ts";
 import type { CompiledConfig, CompiledOrigin } from "../config/compile.ts";
-import { StatusPage } from "../observe/status-page.tsx";
-import type { OriginRow, PoolSection, StatusPageProps } from "../observe/status-page.tsx";
+import { StatusPage } from "../observe/status-page/index.ts";
+import type { OriginRow, PoolSection, StatusPageProps } from "../observe/status-page/index.ts";
 import { errorMessage } from "../observe/log.ts";
 import { adminRoutes, errorResponses } from "./openapi.ts";
 

@@ -5,8 +5,8 @@
  * transition log — each reach the HTML. Rows are read back through their data attributes.
  */
 import { describe, expect, it } from "vitest";
-import { StatusPage } from "../../src/observe/status-page.tsx";
-import type { OriginRow, StatusPageProps } from "../../src/observe/status-page.tsx";
+import { StatusPage } from "../../src/observe/status-page/index.ts";
+import type { OriginRow, StatusPageProps } from "../../src/observe/status-page/index.ts";
 
 const NOW = Date.parse("2026-11-20T12:00:00Z");
 

@@ -1,0 +1,73 @@
+/** The row's text cells: admin overrides with who and why, the weight and its share, the last transitions. */
+import { hasOverrides } from "../../config/overrides.ts";
+import type { Transition } from "../../health/state-machine.ts";
+import { percent } from "./state.ts";
+import { When } from "./time.tsx";
+import type { OriginRow } from "./types.ts";
+
+function OverrideLine({ label, o, now }: { label: string; o: { reason: string; actor: string; at: number }; now: number }) {
+  return (
+    <div class="override">
+      <span class="chip">{label}</span>{" "}
+      <span class="sub">
+        “{o.reason}” — {o.actor}, <When at={o.at} now={now} />
+      </span>
+    </div>
+  );
+}
+
+/** Each admin override on the origin, or "none". */
+export function Overrides({ o, now }: { o: OriginRow; now: number }) {
+  const { state, weight, health } = o.overrides;
+  if (!hasOverrides(o.overrides)) return <span class="muted">none</span>;
+  return (
+    <>
+      {state !== undefined && <OverrideLine label={state.value} o={state} now={now} />}
+      {weight !== undefined && <OverrideLine label={`weight ${weight.value}`} o={weight} now={now} />}
+      {health !== undefined && <OverrideLine label={`forced ${health.value}`} o={health} now={now} />}
+    </>
+  );
+}
+
+/** The effective weight, the configured one when they differ, and the share of new traffic. */
+export function Weight({ o, share }: { o: OriginRow; share: number | undefined }) {
+  const differs = o.effectiveWeight !== o.configuredWeight || !o.configuredEnabled;
+  return (
+    <>
+      <b class={differs ? "changed" : ""}>{o.effectiveWeight}</b>
+      {differs && <span class="sub"> of {o.configuredEnabled ? o.configuredWeight : `${o.configuredWeight} (disabled in config)`}</span>}
+      <div class="sub" title="share of new traffic among the pool's available origins">
+        {share === undefined ? "no new traffic" : `share ${percent(share)}`}
+      </div>
+    </>
+  );
+}
+
+/** The two latest transitions, the earlier ones folded away. */
+export function Transitions({ o, now }: { o: OriginRow; now: number }) {
+  if (o.transitions.length === 0) return <span class="muted">none</span>;
+  const item = (t: Transition) => (
+    <li>
+      <span class={`to ${t.to}`}>
+        {t.to === "healthy" ? "▲" : "▼"} {t.to}
+      </span>{" "}
+      <When at={t.at} now={now} />
+      <div class="sub">{t.reason}</div>
+    </li>
+  );
+  const [first, second, ...rest] = o.transitions;
+  return (
+    <>
+      <ul class="transitions">
+        {first !== undefined && item(first)}
+        {second !== undefined && item(second)}
+      </ul>
+      {rest.length > 0 && (
+        <details>
+          <summary>{rest.length} earlier</summary>
+          <ul class="transitions">{rest.map(item)}</ul>
+        </details>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,3 @@
+/** The status page (`GET /_edgeway/status`): the page component and its props. */
+export { StatusPage } from "./page.tsx";
+export type { OriginRow, PoolSection, StatusPageProps } from "./types.ts";
