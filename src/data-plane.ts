@@ -22,8 +22,8 @@ import { ensureFreshHealth, flushTrafficReport } from "./state/health-refresh.ts
 import { healthView, syncFromSnapshot } from "./health/passive.ts";
 import { observeTry } from "./state/try-report.ts";
 import { effectiveConfig } from "./discovery/effective-config.ts";
-import { proxyRequest } from "./proxy/forward.ts";
-import type { TryOutcome } from "./proxy/forward.ts";
+import { proxyRequest } from "./proxy/forward/index.ts";
+import type { TryOutcome } from "./proxy/forward/index.ts";
 import type { Selection } from "./steering/select.ts";
 import { edgewayError } from "./proxy/errors.ts";
 import { log } from "./observe/log.ts";

@@ -1,0 +1,51 @@
+/**
+ * Forwards a request to the origin steering picks, and retries on the next origin when
+ * the try fails in a way the route retries on (`retries.on`: connect failures, timeouts,
+ * status codes or classes), for the methods the route allows (`retries.methods`, by
+ * default the idempotent ones, RFC 9110 §9.2.2), within the route's deadline and the
+ * retry budget the caller keeps. A GET or HEAD on a route with `hedge` also races a
+ * second try when the first is slow. Timeouts bound the wait for response headers; the
+ * body then streams.
+ */
+import { edgewayError } from "../errors.ts";
+import { plan } from "./plan.ts";
+import { RequestTries } from "./request-tries.ts";
+import { respond } from "./respond.ts";
+import { retryPolicy } from "./retry-policy.ts";
+import { onSettled, race } from "./try-loop.ts";
+import type { Final } from "./try-loop.ts";
+import type { ProxyInput, ProxyResult } from "./types.ts";
+
+/** Proxies the request, retrying (and hedging) as the route allows; always returns a response. */
+export async function proxyRequest(input: ProxyInput): Promise<ProxyResult> {
+  const { route } = input;
+  const started = input.now();
+  const policy = retryPolicy(route);
+  const method = input.request.method;
+  const pending = plan(input, policy, method);
+  const planned = pending instanceof Promise ? await pending : pending;
+  const tries = new RequestTries(input, started + route.source.timeoutMs, method, planned.body);
+  const first = input.select(tries.tried);
+  if (first === undefined) {
+    return {
+      response: edgewayError(503, "no_healthy_origin", `no healthy origin for route "${route.id}"`, route.id),
+      last: undefined,
+      tries: 0,
+      hedged: false,
+      retrySkipped: undefined,
+      untouched: false,
+    };
+  }
+  tries.launch(first, false);
+  let final: Final | undefined;
+  if (planned.hedgeDelay !== undefined && planned.maxTries >= 2) {
+    final = await race(tries, policy, planned);
+  } else {
+    // No hedge: one try at a time, each awaited in turn, with no race to set up.
+    while (final === undefined) {
+      const origin = tries.only();
+      final = onSettled(tries, policy, planned, origin, await origin.result);
+    }
+  }
+  return respond(input, tries, final, started);
+}

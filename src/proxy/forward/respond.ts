@@ -1,0 +1,48 @@
+/** Response shaping: the client's response for the try that decided the request — the origin's, edited or as it came, or Edgeway's 502 or 504. */
+import { edgewayError } from "../errors.ts";
+import { hasHopByHopToStrip, stripHopByHop } from "../headers.ts";
+import type { RequestTries } from "./request-tries.ts";
+import type { Final } from "./try-loop.ts";
+import type { ProxyInput, ProxyResult, RetrySkip } from "./types.ts";
+
+const SKIP_REASONS: Readonly<Record<RetrySkip, (method: string) => string>> = {
+  budget: () => "the route's retry budget is spent",
+  "body-too-large": () => "the request body is larger than retries.maxBodyBytes",
+  method: (method) => `retries.methods does not include ${method}`,
+};
+
+/** The client's response for the try that decided the request. */
+export function respond(input: ProxyInput, tries: RequestTries, final: Final, started: number): ProxyResult {
+  const { route, now } = input;
+  const { outcome, response, retrySkipped } = final;
+  const { sent, hedged } = tries;
+  const origin = outcome.selection.origin.id;
+  if (response === undefined) {
+    const why = retrySkipped === undefined ? "" : ` (not retried: ${SKIP_REASONS[retrySkipped](input.request.method)})`;
+    const error =
+      outcome.kind === "timeout"
+        ? edgewayError(504, "origin_timeout", `origin "${origin}" did not answer in time${why}`, route.id, origin)
+        : edgewayError(502, "origin_unreachable", `could not connect to origin "${origin}"${why}`, route.id, origin);
+    if (retrySkipped !== undefined) error.headers.set("x-edgeway-retry-skipped", retrySkipped);
+    return { response: error, last: outcome, tries: sent, hedged, retrySkipped, untouched: false };
+  }
+  // With nothing to add and nothing to strip, the origin's response goes out as it came:
+  // a copy to edit costs more than the rest of the request path (bench/README.md).
+  if (!route.source.exposeOrigin && retrySkipped === undefined && !hasHopByHopToStrip(response.headers)) {
+    return { response, last: outcome, tries: sent, hedged, retrySkipped, untouched: true };
+  }
+  // The upstream response as init copies its status, status text and headers in one call;
+  // the copy's headers are this response's own, so they are edited in place.
+  const client = new Response(response.body, response);
+  const out = client.headers;
+  stripHopByHop(out);
+  if (route.source.exposeOrigin) {
+    out.set("x-edgeway-origin", origin);
+    const timing = `edgeway;dur=${now() - started}, origin;dur=${outcome.durationMs};desc="${origin}"`;
+    const prior = out.get("server-timing");
+    out.set("server-timing", prior === null ? timing : `${prior}, ${timing}`);
+    if (sent > 1) out.set("x-edgeway-tries", String(sent));
+  }
+  if (retrySkipped !== undefined) out.set("x-edgeway-retry-skipped", retrySkipped);
+  return { response: client, last: outcome, tries: sent, hedged, retrySkipped, untouched: false };
+}

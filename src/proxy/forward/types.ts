@@ -1,0 +1,58 @@
+/** What forwarding is given (the request, its route, steering and the hooks that hear each try) and what it returns. */
+import type { CompiledRoute } from "../../config/compile.ts";
+import type { Selection } from "../../steering/select.ts";
+import type { ForwardedFor } from "../headers.ts";
+import type { TryKind } from "../try-origin.ts";
+
+/** How one try ended, as the hooks hear it. */
+export interface TryOutcome {
+  readonly selection: Selection;
+  readonly kind: TryKind;
+  readonly status: number | undefined;
+  readonly durationMs: number;
+  /** Whether another try followed because this one failed. */
+  readonly retried: boolean;
+  /** True for a try started as a hedge while the first try was still running. */
+  readonly hedge: boolean;
+}
+
+/** The request, its route, how to pick origins and who hears the tries. */
+export interface ProxyInput {
+  readonly request: Request;
+  /** `request.url`, parsed once by the caller (route matching needed it already). */
+  readonly url: URL;
+  readonly route: CompiledRoute;
+  /** The next origin to try, given those tried so far. */
+  readonly select: (exclude: ReadonlySet<string>) => Selection | undefined;
+  readonly forwarded: ForwardedFor;
+  readonly now: () => number;
+  /** Hears a try as it is sent (to count requests in flight). */
+  readonly onTryStart: (selection: Selection) => void;
+  /** Hears how every try ended, for metrics, latency estimates and outlier detection. */
+  readonly onTry: (outcome: TryOutcome) => void;
+  /** False forbids retries and hedges whatever the route says (affinity with onFailure "none"). */
+  readonly mayRetry: boolean;
+  /** Asked before every retry and every hedge (the route's retry budget); true counts it as spent. */
+  readonly retryAllowed: () => boolean;
+}
+
+/** Why a retryable failure reached the client without a retry. */
+export type RetrySkip = "budget" | "body-too-large" | "method";
+
+/** The response for the client and the try that produced it (none when no origin could be picked). */
+export interface ProxyResult {
+  readonly response: Response;
+  readonly last: TryOutcome | undefined;
+  /** Tries actually sent, hedges and cancelled ones included. */
+  readonly tries: number;
+  /** Whether a hedge was sent. */
+  readonly hedged: boolean;
+  /** Why a retryable failure was not retried; undefined when nothing was skipped. */
+  readonly retrySkipped: RetrySkip | undefined;
+  /**
+   * True when `response` is the origin's own, passed on as it came (a route with
+   * `exposeOrigin: false` and nothing to strip): its headers cannot be changed, so a caller
+   * that adds one makes a copy first.
+   */
+  readonly untouched: boolean;
+}
