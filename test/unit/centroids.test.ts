@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { COLO_CENTROIDS, CONTINENT_CENTROIDS, COUNTRY_CENTROIDS, locateClient } from "../../src/routing/centroids.ts";
+import { COLO_CENTROIDS, CONTINENT_CENTROIDS, COUNTRY_CENTROIDS, locateClient } from "../../src/routing/centroids/index.ts";
 import { CONTINENTS } from "../../src/routing/geo-key.ts";
 import { distanceKm } from "../../src/steering/route/proximity.ts";
 

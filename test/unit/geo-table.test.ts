@@ -18,7 +18,7 @@
 import { describe, expect, it } from "vitest";
 import type { CompiledConfig } from "../../src/config/compile.ts";
 import type { ClientInfo } from "../../src/routing/client.ts";
-import { locateClient } from "../../src/routing/centroids.ts";
+import { locateClient } from "../../src/routing/centroids/index.ts";
 import { createMemoryStore, selectOrigin } from "../../src/steering/select.ts";
 import type { SteeringMemoryStore } from "../../src/steering/select.ts";
 import { NO_SIGNALS } from "../../src/steering/types.ts";

@@ -1,7 +1,7 @@
 /** The routes considered for a request and the client as steering sees it. */
 import type { CompiledConfig, CompiledRoute } from "../../config/compile.ts";
 import type { ClientInfo } from "../../routing/client.ts";
-import { locateClient } from "../../routing/centroids.ts";
+import { locateClient } from "../../routing/centroids/index.ts";
 import { normaliseHost, pathMatches } from "../../routing/match.ts";
 import type { ExplainRequest } from "./input.ts";
 import type { ClientValue, ConsideredRoute, ExplainedClient } from "./trace.ts";

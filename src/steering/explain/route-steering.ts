@@ -1,7 +1,7 @@
 /** The route policy's pool order, the inputs behind it (weights, distances, latency costs) and why. */
 import type { CompiledPool, CompiledRoute } from "../../config/compile.ts";
 import type { ClientInfo } from "../../routing/client.ts";
-import { locateClient } from "../../routing/centroids.ts";
+import { locateClient } from "../../routing/centroids/index.ts";
 import type { HealthView } from "../select.ts";
 import { viewPool } from "../select.ts";
 import type { SteeringSignals } from "../types.ts";

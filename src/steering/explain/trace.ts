@@ -5,7 +5,7 @@
  */
 import type { Coordinates } from "../../config/compile.ts";
 import type { PoolSteeringName, Route } from "../../config/schema.ts";
-import type { ClientLocation } from "../../routing/centroids.ts";
+import type { ClientLocation } from "../../routing/centroids/index.ts";
 import type { EjectionKind } from "../../health/outlier.ts";
 import type { PinState } from "../affinity.ts";
 import type { HealthSource, OverrideFact } from "./input.ts";

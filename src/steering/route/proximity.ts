@@ -8,7 +8,7 @@
  * geo map says otherwise.
  */
 import type { CompiledPool, CompiledRoute, Coordinates } from "../../config/compile.ts";
-import { locateClient } from "../../routing/centroids.ts";
+import { locateClient } from "../../routing/centroids/index.ts";
 import type { RouteSteering } from "../types.ts";
 import { geo } from "./geo.ts";
 
