@@ -6,4 +6,21 @@
 export { explain } from "./explain.ts";
 export { explainHealth } from "./health.ts";
 export type { ClientField, ExplainHealth, ExplainInput, ExplainRequest, HealthSource, OriginHealthFacts, OverrideFact } from "./input.ts";
-export type * from "./trace.ts";
+export type {
+  Basis,
+  ClientValue,
+  ConsideredRoute,
+  ExplainedAffinity,
+  ExplainedClient,
+  ExplainedOrigin,
+  ExplainedPool,
+  ExplainedPoolSteering,
+  ExplainedRoutePool,
+  ExplainedRouteSteering,
+  Explanation,
+  OriginExclusion,
+  Outcome,
+  PlannedTry,
+  RetryPlan,
+  Valve,
+} from "./trace.ts";

@@ -10,13 +10,16 @@ import type { EjectionKind } from "../../health/outlier.ts";
 import type { PinState } from "../affinity.ts";
 import type { HealthSource, OverrideFact } from "./input.ts";
 
+/** How far a pick shown can be repeated: deterministic (the data plane picks the same), rotation (where a fresh per-isolate rotation starts), draw (one random draw). */
 export type Basis = "deterministic" | "rotation" | "draw";
 
+/** A client field and where it came from. */
 export interface ClientValue<T> {
   readonly value: T;
   readonly source: string;
 }
 
+/** The client as steering sees it. */
 export interface ExplainedClient {
   readonly ip: ClientValue<string> | null;
   readonly country: ClientValue<string> | null;
@@ -28,6 +31,7 @@ export interface ExplainedClient {
   readonly location: { readonly lat: number; readonly lon: number; readonly from: ClientLocation["source"] } | null;
 }
 
+/** One route of the config with its host and path verdicts for the request. */
 export interface ConsideredRoute {
   readonly id: string;
   readonly match: { readonly host: string; readonly pathPrefix: string };
@@ -36,6 +40,7 @@ export interface ConsideredRoute {
   readonly chosen: boolean;
 }
 
+/** The route's session affinity and what it does to this request. */
 export interface ExplainedAffinity {
   readonly type: "cookie" | "header" | "ip";
   readonly name: string | null;
@@ -57,6 +62,7 @@ export interface ExplainedAffinity {
   readonly effect: string;
 }
 
+/** One pool of the route as the route policy weighs it. */
 export interface ExplainedRoutePool {
   readonly id: string;
   readonly up: boolean;
@@ -73,6 +79,7 @@ export interface ExplainedRoutePool {
   readonly costMs: number | null;
 }
 
+/** The route policy's pool order, its inputs and why. */
 export interface ExplainedRouteSteering {
   readonly policy: Route["steering"];
   readonly basis: Basis;
@@ -88,6 +95,7 @@ export interface ExplainedRouteSteering {
 /** Why an origin cannot take the first try: its own state, else its pool being down. */
 export type OriginExclusion = "disabled" | "weight-zero" | "unhealthy" | "ejected" | "pool-down";
 
+/** One origin of a pool: its weight, health, ejection, overrides and share. */
 export interface ExplainedOrigin {
   readonly id: string;
   readonly url: string;
@@ -125,6 +133,7 @@ export interface ExplainedOrigin {
   readonly outstanding: number;
 }
 
+/** One pool in the walk: its verdict, health counts, panic, candidates and origins. */
 export interface ExplainedPool {
   readonly id: string;
   readonly role: "route" | "fallback";
@@ -150,6 +159,7 @@ export interface ExplainedPool {
   readonly origins: ExplainedOrigin[];
 }
 
+/** The pick inside the serving pool and what decided it. */
 export interface ExplainedPoolSteering {
   readonly pool: string;
   readonly policy: PoolSteeringName;
@@ -161,12 +171,14 @@ export interface ExplainedPoolSteering {
   readonly why: string;
 }
 
+/** A safety valve: whether it acts on this request, the pools it concerns, and why. */
 export interface Valve {
   readonly active: boolean;
   readonly pools: string[];
   readonly detail: string;
 }
 
+/** One try of the retry plan. */
 export interface PlannedTry {
   readonly attempt: number;
   readonly pool: string;
@@ -177,6 +189,7 @@ export interface PlannedTry {
   readonly pinned: boolean;
 }
 
+/** The route's retry settings as they apply to this request, and where each try would go. */
 export interface RetryPlan {
   readonly attempts: number;
   readonly allowed: boolean;
@@ -194,6 +207,7 @@ export interface RetryPlan {
   readonly tries: PlannedTry[];
 }
 
+/** Where the first try goes, or the error Edgeway would answer with. */
 export type Outcome =
   | {
       readonly kind: "origin";
@@ -213,6 +227,7 @@ export type Outcome =
       readonly message: string;
     };
 
+/** The whole answer, in reading order: the outcome first, then how it came about. */
 export interface Explanation {
   readonly configVersion: number;
   readonly request: { readonly url: string; readonly method: string; readonly host: string; readonly path: string };

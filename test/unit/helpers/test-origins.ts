@@ -33,7 +33,7 @@ export function origin(name: string, behaviour: Behaviour): TestOrigin {
   return { name, behaviour, url: "", server: undefined, hits: 0, aborted: 0, bodies: [] };
 }
 
-/** The shared test origins, listening while a file that calls useTestOrigins runs. */
+/** The shared test origins, listening while a file that calls useTestOrigins runs: ok and ok2 answer 200, fail 503, status the ?status= code after ?delay= ms, slow after SLOW_MS, echo returns the body, reset drops the socket. */
 export const ok = origin("ok", "ok");
 export const ok2 = origin("ok2", "ok");
 export const fail = origin("fail", "fail503");
