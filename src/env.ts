@@ -11,6 +11,12 @@ export interface EdgewayEnv extends Env {
   readonly AFFINITY_KEY?: string;
   /** A second token accepted for /_edgeway/register only, so origins need not hold ADMIN_TOKEN. */
   readonly REGISTER_TOKEN?: string;
+  /** Scoped registration tokens: JSON map of name → { token, pools, ratePerMinute? } (src/admin/register-tokens.ts). */
+  readonly REGISTER_TOKENS?: string;
+  /** Lowers the global maximum of registered origins (MAX_REGISTRATIONS, 1,000). */
+  readonly EDGEWAY_MAX_REGISTRATIONS?: string;
+  /** Workers rate limiting binding keyed by registration token name, when bound (README, "Registration"). */
+  readonly REGISTER_RATE_LIMITER?: RateLimit;
   /** Workers Analytics Engine dataset: one data point per proxied request when bound (docs/analytics-engine.md). */
   readonly ANALYTICS?: AnalyticsEngineDataset;
 }

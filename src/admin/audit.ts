@@ -1,7 +1,7 @@
 /**
  * Every admin change is logged: one `admin_change` JSON line per changing call (accepted
  * or refused) with who, what and the outcome, and each accepted one is also kept in the
- * Durable Object's audit trail (GET /_edgeway/audit). Reads are not audited; neither are
+ * Durable Object's audit trail (GET /_edgeway/audit), naming the token used. Reads are not audited; neither are
  * registration heartbeats, which only say an origin is still there.
  */
 import type { MiddlewareHandler } from "hono";
@@ -20,11 +20,14 @@ export function adminAudit(): MiddlewareHandler<AdminEnv> {
     const status = c.res.status;
     const actor = c.get("actor") ?? "unknown";
     const summary = c.get("auditSummary") ?? `${method} ${path}`;
-    log(status < 400 ? "info" : "warn", "admin_change", { actor, scope: c.get("scope"), method, path, status, summary });
+    const token = c.get("token");
+    log(status < 400 ? "info" : "warn", "admin_change", { actor, token, scope: c.get("scope"), method, path, status, summary });
     if (status >= 400) return;
+    // The trail names the token behind every change, also when x-edgeway-actor named a person.
+    const recorded = token === undefined || token === actor ? summary : `${summary} (token ${token})`;
     c.executionCtx.waitUntil(
       originStateStub(c.env)
-        .recordAudit({ at: Date.now(), actor, method, path, status, summary })
+        .recordAudit({ at: Date.now(), actor, method, path, status, summary: recorded })
         .catch((error: unknown) => failStatic("durable_object", "audit_record_failed", { message: errorMessage(error) })),
     );
   };

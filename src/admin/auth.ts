@@ -3,18 +3,25 @@
  * - ADMIN_TOKEN: everything;
  * - ADMIN_READ_TOKEN (optional): reads only — GET and HEAD, and the dry-run
  *   POST /config/validate — for dashboards and the status page; a change answers 403;
- * - REGISTER_TOKEN (optional): /register calls only, so origins need not hold ADMIN_TOKEN.
+ * - REGISTER_TOKEN (optional): /register calls only, into any pool with a registration
+ *   policy, so origins need not hold ADMIN_TOKEN;
+ * - REGISTER_TOKENS (optional): named registration tokens, each limited to some pools
+ *   (src/admin/register-tokens.ts); a malformed value answers 503 naming the problem.
  * A token comes as `Authorization: Bearer <token>`, or as the password of HTTP Basic
  * auth so a browser can open /_edgeway/status (any user name). Tokens are compared in
  * constant time (both sides hashed to equal length, then crypto.subtle.timingSafeEqual),
  * so response timing says nothing about how much of a guess was right.
  *
  * The caller's name for the audit trail comes from `x-edgeway-actor` (the CLI sends
- * user@host); without it, the token's name stands in.
+ * user@host); without it, the token's name stands in. The token's name is recorded too.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AdminEnv, AdminVariables } from "./openapi.ts";
 import { jsonError } from "./errors.ts";
+import { parseRegisterTokens } from "./register-tokens.ts";
+import type { RegisterScope } from "./register-tokens.ts";
+import { DEFAULT_REGISTRATIONS_PER_MINUTE } from "../discovery/rate-limit.ts";
+import { log } from "../observe/log.ts";
 
 const encoder = new TextEncoder();
 
@@ -67,16 +74,32 @@ export function presentedToken(header: string | undefined): string | undefined {
   return password === "" ? undefined : password;
 }
 
-/** The scope a token grants on this path, or undefined when it grants none. */
-async function scopeOf(token: string, env: AdminEnv["Bindings"], path: string): Promise<AdminVariables["scope"] | undefined> {
-  const { ADMIN_TOKEN: admin, ADMIN_READ_TOKEN: read, REGISTER_TOKEN: register } = env;
-  if (admin !== undefined && admin !== "" && (await tokensEqual(token, admin))) return "admin";
-  if (read !== undefined && read !== "" && (await tokensEqual(token, read))) return "read";
-  if (register !== undefined && register !== "" && isRegistration(path) && (await tokensEqual(token, register))) return "register";
-  return undefined;
+const TOKEN_NAMES = { admin: "admin-token", read: "read-token", register: "register-token" } as const;
+
+/** What a token grants on a path: its scope, its name, and for registration tokens what they may register. */
+interface Grant {
+  readonly scope: AdminVariables["scope"];
+  readonly name: string;
+  readonly register?: RegisterScope;
 }
 
-const TOKEN_NAMES = { admin: "admin-token", read: "read-token", register: "register-token" } as const;
+/** The grant a token gives on this path; undefined when none; a string when REGISTER_TOKENS is malformed. */
+async function grantOf(token: string, env: AdminEnv["Bindings"], path: string): Promise<Grant | string | undefined> {
+  const { ADMIN_TOKEN: admin, ADMIN_READ_TOKEN: read, REGISTER_TOKEN: register } = env;
+  if (admin !== undefined && admin !== "" && (await tokensEqual(token, admin))) return { scope: "admin", name: TOKEN_NAMES.admin };
+  if (read !== undefined && read !== "" && (await tokensEqual(token, read))) return { scope: "read", name: TOKEN_NAMES.read };
+  if (!isRegistration(path)) return undefined;
+  if (register !== undefined && register !== "" && (await tokensEqual(token, register))) {
+    const name = TOKEN_NAMES.register;
+    return { scope: "register", name, register: { name, pools: "*", ratePerMinute: DEFAULT_REGISTRATIONS_PER_MINUTE } };
+  }
+  const scoped = parseRegisterTokens(env.REGISTER_TOKENS);
+  if (!scoped.ok) return scoped.problem;
+  // Every entry is compared, so the time taken does not say which one matched.
+  const matches = await Promise.all(scoped.tokens.map((t) => tokensEqual(token, t.token)));
+  const hit = scoped.tokens.find((_, i) => matches[i] === true);
+  return hit === undefined ? undefined : { scope: "register", name: hit.name, register: hit };
+}
 
 /** Rejects a request without a token good for it: 401 (no or wrong token), 403 (read-only token, changing call), 400 (bad actor header). */
 export function adminAuth(): MiddlewareHandler<AdminEnv> {
@@ -89,8 +112,13 @@ export function adminAuth(): MiddlewareHandler<AdminEnv> {
         "missing bearer token: send Authorization: Bearer <token> (or HTTP Basic with the token as the password)",
         browser,
       );
-    const scope = await scopeOf(token, c.env, c.req.path);
-    if (scope === undefined) return unauthorized("wrong token", browser);
+    const grant = await grantOf(token, c.env, c.req.path);
+    if (typeof grant === "string") {
+      log("error", "register_tokens_invalid", { problem: grant });
+      return jsonError(503, "register_tokens_invalid", `registration tokens cannot be checked: ${grant}`);
+    }
+    if (grant === undefined) return unauthorized("wrong token", browser);
+    const scope = grant.scope;
     if (scope === "read" && !isReadOnly(c.req.method, c.req.path)) {
       return jsonError(403, "read_only_token", `the read-only token may not ${c.req.method} ${c.req.path}: use ADMIN_TOKEN for changes`);
     }
@@ -99,7 +127,9 @@ export function adminAuth(): MiddlewareHandler<AdminEnv> {
       return jsonError(400, "invalid_actor", `x-edgeway-actor: must be 1–${MAX_ACTOR_LENGTH} printable characters`);
     }
     c.set("scope", scope);
-    c.set("actor", actor?.trim() || TOKEN_NAMES[scope]);
+    c.set("token", grant.name);
+    if (grant.register !== undefined) c.set("registerScope", grant.register);
+    c.set("actor", actor?.trim() || grant.name);
     await next();
   };
 }

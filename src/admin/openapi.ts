@@ -9,15 +9,20 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Hook } from "@hono/zod-openapi";
 import type { Env as HonoEnv } from "hono";
 import type { EdgewayEnv } from "../env.ts";
+import type { RegisterScope } from "./register-tokens.ts";
 import { formatPath } from "../config/validate.ts";
 import { jsonError } from "./errors.ts";
 
 /** What the admin middleware tells handlers about the caller. */
 export interface AdminVariables {
-  /** "admin" (ADMIN_TOKEN), "read" (ADMIN_READ_TOKEN) or "register" (REGISTER_TOKEN). */
+  /** "admin" (ADMIN_TOKEN), "read" (ADMIN_READ_TOKEN) or "register" (REGISTER_TOKEN, REGISTER_TOKENS). */
   scope: "admin" | "read" | "register";
   /** Who made the call: the x-edgeway-actor header, or the token's name. */
   actor: string;
+  /** The name of the token used: admin-token, read-token, register-token, or a REGISTER_TOKENS name. */
+  token: string;
+  /** For a registration token: its name, the pools it may register into and its call rate. */
+  registerScope: RegisterScope;
   /** What an accepted change did, for the audit trail; a handler may set it. */
   auditSummary: string;
   /** Set by a handler for calls that change nothing worth auditing (a heartbeat). */

@@ -1,17 +1,27 @@
 /**
  * Service registration, as with a Consul agent: `POST /_edgeway/register` adds an origin
- * to a pool of the config in force, and the same POST repeated is its heartbeat;
- * `DELETE /_edgeway/register/<id>` removes it; `GET /_edgeway/register` lists them with
- * their health. Accepts the admin token, or REGISTER_TOKEN when set, so origins need not
- * hold the admin token.
+ * to a pool of the config in force whose registration policy admits it, and the same POST
+ * repeated (with the registration secret the first one returned) is its heartbeat;
+ * `DELETE /_edgeway/register/<id>` removes it; `GET /_edgeway/register` lists them, a page
+ * at a time, with their health. Accepts the admin token, REGISTER_TOKEN, or a scoped
+ * token from REGISTER_TOKENS, so origins need not hold the admin token.
  */
 import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { isolate, reportConfigProblem } from "../isolate.ts";
 import { originStateStub } from "../state/origin-state.ts";
 import { formatPath, originLocationIssues } from "../config/validate.ts";
 import type { ConfigIssue } from "../config/validate.ts";
+import type { AdminEnv } from "./openapi.ts";
 import { RegistrationRequestSchema, lapsesAt, registrationHealth } from "../discovery/registration.ts";
+import type { Registration } from "../discovery/registration.ts";
+import { checkRegistrationPolicy } from "../discovery/registration-policy.ts";
+import { SECRET_HEADER } from "../discovery/registration-claim.ts";
+import { refusal } from "../discovery/refusal.ts";
+import type { Refusal } from "../discovery/refusal.ts";
+import { mayRegisterInto } from "./register-tokens.ts";
+import { bindingAllows, countRefusal, loopbackAllowed, maxRegistrations, newSecret, refused, secretHash } from "./register-claim.ts";
 import { HealthSnapshotSchema } from "../health/snapshot.ts";
 import { jsonError } from "./errors.ts";
 import { adminRoutes, ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi.ts";
@@ -28,30 +38,61 @@ const RegistrationResult = z.object({
   result: z.enum(["created", "updated", "heartbeat"]),
   ttlSeconds: z.number(),
   nextHeartbeatBy: z.string(),
+  registrant: z.string().describe("The name of the token the id is bound to."),
+  policy: z
+    .object({ matched: z.string(), configVersion: z.number() })
+    .describe("The address pattern of the pool's policy that admitted it."),
+  secret: z
+    .string()
+    .optional()
+    .describe(`Only on the first registration of an id: send it as ${"x-edgeway-registration-secret"} on heartbeats, updates and DELETE.`),
 });
+const RefusalSchema = ErrorSchema.extend({ rule: z.string().optional(), reason: z.string().optional() });
+const secretHeader = z.object({ [SECRET_HEADER]: z.string().optional() });
 registerRoutes.openAPIRegistry.registerPath({
   method: "post",
   path: "/register",
   tags: ["Registration"],
-  summary: "Register an origin into a pool of the config in force; repeat within ttlSeconds as its heartbeat",
-  description: "ADMIN_TOKEN or REGISTER_TOKEN.",
-  request: { body: jsonBody(RegistrationRequestSchema, "The origin and the pool it joins.") },
+  summary:
+    "Register an origin into a pool whose registration policy admits it; repeat within ttlSeconds, with the secret, as its heartbeat",
+  description:
+    "ADMIN_TOKEN, REGISTER_TOKEN or a REGISTER_TOKENS token (limited to its pools). The pool's config must have a registration policy; loopback addresses only with EDGEWAY_ALLOW_LOOPBACK_REGISTRATION=true (local development).",
+  request: { headers: secretHeader, body: jsonBody(RegistrationRequestSchema, "The origin and the pool it joins.") },
   responses: {
     200: jsonResponse(RegistrationResult, "Updated, or a heartbeat."),
-    201: jsonResponse(RegistrationResult, "Registered."),
+    201: jsonResponse(RegistrationResult, "Registered; the body carries the registration secret, once."),
     ...errorResponses,
-    409: jsonResponse(ErrorSchema, "No config yet, or the id belongs to a configured origin."),
+    403: jsonResponse(
+      RefusalSchema,
+      "Outside the pool's registration policy (the rule is named), or the token may not register into the pool.",
+    ),
+    409: jsonResponse(
+      RefusalSchema,
+      "No config yet; the id belongs to a configured origin or another registrant; the secret is missing or wrong; the pool or Edgeway is full.",
+    ),
     413: jsonResponse(ErrorSchema, "Body too large."),
-    503: jsonResponse(ErrorSchema, "The Durable Object could not be reached."),
+    429: jsonResponse(RefusalSchema, "The token made too many registration calls; see Retry-After."),
+    503: jsonResponse(ErrorSchema, "The Durable Object could not be reached, or REGISTER_TOKENS is malformed."),
   },
 });
 registerRoutes.openAPIRegistry.registerPath({
   method: "get",
   path: "/register",
   tags: ["Registration"],
-  summary: "Registered origins with their heartbeat health",
+  summary: "Registered origins with their heartbeat health, registrant and policy, a page at a time",
+  description: "A registration token sees only the registrations it made.",
+  request: { query: z.object({ offset: z.string().optional(), limit: z.string().optional() }) },
   responses: {
-    200: jsonResponse(z.object({ registrations: z.array(z.record(z.string(), z.unknown())) }), "Registrations."),
+    200: jsonResponse(
+      z.object({
+        total: z.number(),
+        offset: z.number(),
+        limit: z.number(),
+        nextOffset: z.number().optional(),
+        registrations: z.array(z.record(z.string(), z.unknown())),
+      }),
+      "One page of registrations, ordered by id; nextOffset when more follow.",
+    ),
     ...errorResponses,
   },
 });
@@ -60,19 +101,90 @@ registerRoutes.openAPIRegistry.registerPath({
   path: "/register/{id}",
   tags: ["Registration"],
   summary: "Remove a registered origin",
-  request: { params: z.object({ id: z.string() }) },
+  description: "The admin token removes any registration; a registration token only its own, with the registration secret.",
+  request: { params: z.object({ id: z.string() }), headers: secretHeader },
   responses: {
     200: jsonResponse(z.object({ id: z.string(), result: z.literal("deregistered") }), "Removed."),
     ...errorResponses,
     404: jsonResponse(ErrorSchema, "Not registered."),
+    409: jsonResponse(RefusalSchema, "Registered by another token, or the secret is missing or wrong."),
+    429: jsonResponse(RefusalSchema, "The token made too many registration calls; see Retry-After."),
   },
 });
 
+/** Registrations listed per page when the caller does not say; at most MAX_PAGE. */
+export const DEFAULT_PAGE = 100;
+const MAX_PAGE = 1_000;
+
 /** 400 naming every bad field, as a config PUT does. */
 function rejected(issues: readonly ConfigIssue[]): Response {
+  countRefusal("invalid");
   return jsonError(400, "invalid_registration", `registration rejected: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, {
     issues,
   });
+}
+
+/** The presented registration secret's hash, if one was sent. */
+async function presentedSecretHash(header: string | undefined): Promise<string | undefined> {
+  return header === undefined || header === "" ? undefined : secretHash(header);
+}
+
+/** Refusals before the Durable Object: no config, unknown pool, a configured id, the token's scope, the pool's policy. */
+async function admit(
+  c: Context<AdminEnv>,
+  request: z.output<typeof RegistrationRequestSchema>,
+): Promise<Response | { matched: string; configVersion: number; maxInPool: number }> {
+  const loaded = await isolate.config.get(c.env.CONFIG, Date.now(), (p) => c.executionCtx.waitUntil(p), reportConfigProblem);
+  if (loaded === undefined) {
+    return refused(
+      refusal("no_config", 409, "no_config", "config", "no config is stored yet: an origin can only join a pool of the config in force"),
+    );
+  }
+  const pool = loaded.compiled.pools.get(request.pool);
+  if (pool === undefined) {
+    const known = [...loaded.compiled.pools.keys()].join(", ");
+    return refused(
+      refusal(
+        "unknown_pool",
+        400,
+        "unknown_pool",
+        "pool",
+        `pool: no pool "${request.pool}" in config version ${loaded.envelope.version} (pools: ${known})`,
+      ),
+    );
+  }
+  if (loaded.compiled.origins.has(request.id)) {
+    return refused(
+      refusal(
+        "id_taken",
+        409,
+        "id_taken",
+        "id",
+        `id: "${request.id}" is an origin of the config document; a registered origin needs an id of its own`,
+      ),
+    );
+  }
+  const scope = c.get("registerScope");
+  if (scope !== undefined && !mayRegisterInto(scope, request.pool)) {
+    return refused(
+      refusal(
+        "token_scope",
+        403,
+        "pool_not_allowed_for_token",
+        `REGISTER_TOKENS.${scope.name}.pools`,
+        `pool: token "${scope.name}" may not register into pool "${request.pool}" (its pools: ${scope.pools === "*" ? "*" : scope.pools.join(", ")})`,
+      ),
+      { token: scope.name },
+    );
+  }
+  const policy = pool.source.registration;
+  const verdict = checkRegistrationPolicy(
+    { id: pool.id, registration: policy, heaviestWeight: Math.max(0, ...pool.origins.map((o) => o.weight)) },
+    request,
+    { allowLoopback: loopbackAllowed(c.env) },
+  );
+  if (!verdict.ok) return refused(verdict.refusal, { token: c.get("token"), origin: request.id, pool: request.pool });
+  return { matched: verdict.matched, configVersion: loaded.envelope.version, maxInPool: policy?.maxOrigins ?? 0 };
 }
 
 registerRoutes.post(
@@ -86,6 +198,7 @@ registerRoutes.post(
     try {
       body = JSON.parse(await c.req.text());
     } catch (error) {
+      countRefusal("invalid");
       return jsonError(400, "invalid_json", `body is not valid JSON: ${errorMessage(error)}`);
     }
     const parsed = RegistrationRequestSchema.safeParse(body);
@@ -93,30 +206,46 @@ registerRoutes.post(
     const request = parsed.data;
     const location = originLocationIssues(request, "");
     if (location.length > 0) return rejected(location);
-    const loaded = await isolate.config.get(c.env.CONFIG, Date.now(), (p) => c.executionCtx.waitUntil(p), reportConfigProblem);
-    if (loaded === undefined)
-      return jsonError(409, "no_config", "no config is stored yet: an origin can only join a pool of the config in force");
-    if (!loaded.compiled.pools.has(request.pool)) {
-      return jsonError(
-        400,
-        "unknown_pool",
-        `pool: no pool "${request.pool}" in config version ${loaded.envelope.version} (pools: ${[...loaded.compiled.pools.keys()].join(", ")})`,
-      );
-    }
-    if (loaded.compiled.origins.has(request.id)) {
-      return jsonError(
-        409,
-        "id_taken",
-        `id: "${request.id}" is an origin of the config document; a registered origin needs an id of its own`,
+    const admitted = await admit(c, request);
+    if (admitted instanceof Response) return admitted;
+    const token = c.get("token");
+    const scope = c.get("registerScope");
+    if (scope !== undefined && !(await bindingAllows(c.env, token))) {
+      return refused(
+        refusal(
+          "rate_limited",
+          429,
+          "rate_limited",
+          "REGISTER_RATE_LIMITER",
+          `token "${token}" is over its registration call rate; retry in 60 s`,
+          60,
+        ),
       );
     }
     try {
       const stub = originStateStub(c.env);
-      const outcome = await stub.register(request);
+      const secret = newSecret();
+      const outcome = await stub.register(
+        request,
+        {
+          registrant: token,
+          presentedSecretHash: await presentedSecretHash(c.req.header(SECRET_HEADER)),
+          newSecretHash: await secretHash(secret),
+          policy: { matched: admitted.matched, configVersion: admitted.configVersion },
+          maxInPool: admitted.maxInPool,
+          maxTotal: maxRegistrations(c.env),
+        },
+        scope === undefined ? undefined : { perMinute: scope.ratePerMinute },
+      );
+      if (!outcome.ok) return refused(outcome.refusal, { token, origin: request.id, pool: request.pool });
       const reg = outcome.registration;
-      // This isolate steers with the new origin at once; others pick it up with their next snapshot.
       if (outcome.kind === "heartbeat") c.set("auditSkip", true);
-      else c.set("auditSummary", `${reg.id} ${outcome.kind} in pool ${reg.pool} at ${reg.url}`);
+      else
+        c.set(
+          "auditSummary",
+          `${reg.id} ${outcome.kind} in pool ${reg.pool} at ${reg.url} by token ${token} (policy: ${admitted.matched})`,
+        );
+      // This isolate steers with the new origin at once; others pick it up with their next snapshot.
       if (outcome.kind !== "heartbeat") isolate.health.set(HealthSnapshotSchema.parse(await stub.snapshot()), Date.now());
       return c.json(
         {
@@ -125,6 +254,9 @@ registerRoutes.post(
           result: outcome.kind,
           ttlSeconds: reg.ttlSeconds,
           nextHeartbeatBy: new Date(lapsesAt(reg)).toISOString(),
+          registrant: token,
+          policy: { matched: admitted.matched, configVersion: admitted.configVersion },
+          ...(outcome.secretIssued ? { secret } : {}),
         },
         outcome.kind === "created" ? 201 : 200,
       );
@@ -134,11 +266,29 @@ registerRoutes.post(
   },
 );
 
+/** A whole number from a query parameter, within bounds; the fallback when absent or not a number. */
+function queryInt(value: string | undefined, fallback: number, min: number, max: number): number {
+  const n = Number(value);
+  return value === undefined || value === "" || !Number.isInteger(n) ? fallback : Math.min(max, Math.max(min, n));
+}
+
 registerRoutes.get("/register", async (c) => {
   try {
     const now = Date.now();
-    const registrations = await originStateStub(c.env).registrations();
-    return c.json({ registrations: registrations.map((r) => ({ ...r, ...registrationHealth(r, now) })) });
+    const offset = queryInt(c.req.query("offset"), 0, 0, Number.MAX_SAFE_INTEGER);
+    const limit = queryInt(c.req.query("limit"), DEFAULT_PAGE, 1, MAX_PAGE);
+    const scope = c.get("registerScope");
+    const all: Registration[] = (await originStateStub(c.env).registrations())
+      .filter((r) => scope === undefined || r.registrant === scope.name)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const page = all.slice(offset, offset + limit);
+    return c.json({
+      total: all.length,
+      offset,
+      limit,
+      ...(offset + limit < all.length ? { nextOffset: offset + limit } : {}),
+      registrations: page.map((r) => ({ ...r, ...registrationHealth(r, now) })),
+    });
   } catch (error) {
     return jsonError(503, "state_unavailable", `could not read registrations: ${errorMessage(error)}`);
   }
@@ -146,9 +296,21 @@ registerRoutes.get("/register", async (c) => {
 
 registerRoutes.delete("/register/:id", async (c) => {
   const id = c.req.param("id");
+  const scope = c.get("registerScope");
   try {
     const stub = originStateStub(c.env);
-    if (!(await stub.deregister(id))) return jsonError(404, "not_registered", `no registered origin "${id}"`);
+    const by =
+      scope === undefined
+        ? undefined
+        : { registrant: scope.name, presentedSecretHash: await presentedSecretHash(c.req.header(SECRET_HEADER)) };
+    const result: "removed" | "not_found" | Refusal = await stub.deregister(
+      id,
+      by,
+      scope === undefined ? undefined : { perMinute: scope.ratePerMinute },
+    );
+    if (result === "not_found") return jsonError(404, "not_registered", `no registered origin "${id}"`);
+    if (result !== "removed") return refused(result, { token: c.get("token"), origin: id });
+    c.set("auditSummary", `${id} deregistered by token ${c.get("token")}`);
     isolate.health.set(HealthSnapshotSchema.parse(await stub.snapshot()), Date.now());
     return c.json({ id, result: "deregistered" });
   } catch (error) {

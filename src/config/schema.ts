@@ -15,6 +15,7 @@
  *   retries on the next origin hides a draining origin from the client).
  */
 import { z } from "zod";
+import { RegistrationPolicySchema } from "./registration-schema.ts";
 
 /** Ids appear in metrics labels, cookies and URLs: keep them short and plain. */
 export const Id = z
@@ -144,6 +145,8 @@ export const PoolSchema = z.strictObject({
   lat: Latitude.optional(),
   lon: Longitude.optional(),
   outlierDetection: OutlierDetectionSchema.default(() => OutlierDetectionSchema.parse({})),
+  /** Whether origins may register themselves into this pool, and what they may register; absent: none may. */
+  registration: RegistrationPolicySchema.optional(),
 });
 
 /**
@@ -266,3 +269,4 @@ export type Hedge = z.output<typeof HedgeSchema>;
 export type OutlierDetection = z.output<typeof OutlierDetectionSchema>;
 export type HashKey = z.output<typeof HashKeySchema>;
 export type Affinity = z.output<typeof AffinitySchema>;
+export type { RegistrationPolicy } from "./registration-schema.ts";

@@ -102,6 +102,7 @@ function crossReferenceIssues(config: Config): ConfigIssue[] {
     issues.push(...originLocationIssues(origin, `origins[${i}]`));
   });
 
+  const serviceNames = new Map<string, string>();
   config.pools.forEach((pool, i) => {
     const path = `pools[${i}]`;
     checkRefs(pool.origins, originIds, "origin", `${path}.origins`, issues);
@@ -109,6 +110,15 @@ function crossReferenceIssues(config: Config): ConfigIssue[] {
     if (pool.monitor !== undefined && !monitorIds.has(pool.monitor)) {
       issues.push({ path: `${path}.monitor`, message: `unknown monitor "${pool.monitor}"` });
     }
+    pool.registration?.serviceNames.forEach((name, j) => {
+      const other = serviceNames.get(name);
+      if (other !== undefined)
+        issues.push({
+          path: `${path}.registration.serviceNames[${j}]`,
+          message: `service name "${name}" already maps to pool "${other}": a service name joins one pool`,
+        });
+      else serviceNames.set(name, pool.id);
+    });
     if (pool.minHealthy > pool.origins.length) {
       issues.push({ path: `${path}.minHealthy`, message: `is ${pool.minHealthy} but the pool has only ${pool.origins.length} origin(s)` });
     }

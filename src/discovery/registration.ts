@@ -36,10 +36,19 @@ export const RegistrationRequestSchema = OriginSchema.pick({
 
 export type RegistrationRequest = z.output<typeof RegistrationRequestSchema>;
 
-/** A registration as the Durable Object keeps it and the snapshot carries it. */
+/** Under which policy a registration was admitted: the address pattern that matched, in which config version. */
+export const AdmittedBySchema = z.object({ matched: z.string(), configVersion: z.number() });
+
+/**
+ * A registration as the Durable Object keeps it and the snapshot carries it: who
+ * registered it (the token's name) and under which policy. Both are absent on
+ * registrations made before ids were bound to registrants.
+ */
 export const RegistrationSchema = RegistrationRequestSchema.extend({
   registeredAt: z.number(),
   lastHeartbeat: z.number(),
+  registrant: z.string().optional(),
+  policy: AdmittedBySchema.optional(),
 });
 
 export type Registration = z.output<typeof RegistrationSchema>;
@@ -72,13 +81,13 @@ export function sameRoutingFields(a: RegistrationRequest, b: RegistrationRequest
 
 /**
  * The config with registered origins added to their pools. Registrations whose pool no
- * longer exists, or whose id a configured origin has since taken, are left out: the
- * document always wins.
+ * longer exists or no longer has a registration policy, or whose id a configured origin
+ * has since taken, are left out: the document always wins.
  */
 export function withRegistrations(config: Config, registrations: readonly Registration[]): Config {
   if (registrations.length === 0) return config;
   const taken = new Set(config.origins.map((o) => o.id));
-  const pools = new Set(config.pools.map((p) => p.id));
+  const pools = new Set(config.pools.filter((p) => p.registration !== undefined).map((p) => p.id));
   const joining = registrations.filter((r) => !taken.has(r.id) && pools.has(r.pool));
   if (joining.length === 0) return config;
   return {

@@ -17,7 +17,10 @@ import type { HistoryEntry, ProbeCount } from "./health-store.ts";
 import { EjectionStore } from "./ejection-store.ts";
 import type { EjectionLogEntry, ReportedEjection, TrafficBucket, TrafficReport } from "./ejection-store.ts";
 import { RegistrationStore } from "./registration-store.ts";
-import type { RegisterOutcome } from "./registration-store.ts";
+import type { RegisterClaim, RegisterOutcome, Remover } from "./registration-store.ts";
+import { rateRefusal, takeCall } from "../discovery/rate-limit.ts";
+import type { Bucket } from "../discovery/rate-limit.ts";
+import type { Refusal } from "../discovery/refusal.ts";
 import { ProbeSchedule } from "./probe-schedule.ts";
 import { OverrideStore } from "./override-store.ts";
 import { AuditStore } from "./audit-store.ts";
@@ -60,6 +63,8 @@ export class OriginState extends DurableObject<Env> {
   #schedule!: ProbeSchedule;
   #overrides!: OverrideStore;
   #audit!: AuditStore;
+  /** Registration calls per token name (an in-object rate limit; lost on eviction, which only forgives). */
+  readonly #callBuckets = new Map<string, Bucket>();
   /** Sub-minute monitors in the config the last alarm saw, to know when to wake next. */
   #subMinute = new Set<string>();
 
@@ -177,17 +182,40 @@ export class OriginState extends DurableObject<Env> {
     return held;
   }
 
-  /** Registers an origin, or records its heartbeat; makes sure the alarm will notice a lapse. */
-  async register(request: RegistrationRequest): Promise<RegisterOutcome> {
-    const outcome = this.#registrations.register(request, Date.now(), (id, t) => this.#health.recordTransition(id, t));
-    await this.#wakeBy(this.#registrations.nextDeadline(Date.now()));
+  /**
+   * Registers an origin, or records its heartbeat, when the token is within its call rate,
+   * owns the id (or it is free) and there is room; makes sure the alarm will notice a
+   * lapse. `rate` is undefined for the admin token, which is not rate-limited.
+   */
+  async register(request: RegistrationRequest, claim: RegisterClaim, rate?: { readonly perMinute: number }): Promise<RegisterOutcome> {
+    const now = Date.now();
+    if (rate !== undefined) {
+      const take = takeCall(this.#callBuckets.get(claim.registrant), rate.perMinute, now);
+      this.#callBuckets.set(claim.registrant, take.bucket);
+      if (!take.allowed) return { ok: false, refusal: rateRefusal(claim.registrant, rate.perMinute, take.retryAfterSeconds) };
+    }
+    const outcome = this.#registrations.register(request, claim, now, (id, t) => this.#health.recordTransition(id, t));
+    if (outcome.ok) await this.#wakeBy(this.#registrations.nextDeadline(Date.now()));
     return outcome;
   }
 
-  deregister(id: string): boolean {
-    const removed = this.#registrations.deregister(id, "deregistered through the admin API");
-    if (removed) this.#ejections.release(id);
-    return removed;
+  /**
+   * Removes a registration: the admin token (`by` undefined) any, a registration token only
+   * its own, with its secret; within the token's call rate.
+   */
+  deregister(id: string, by?: Remover, rate?: { readonly perMinute: number }): "removed" | "not_found" | Refusal {
+    if (by !== undefined && rate !== undefined) {
+      const take = takeCall(this.#callBuckets.get(by.registrant), rate.perMinute, Date.now());
+      this.#callBuckets.set(by.registrant, take.bucket);
+      if (!take.allowed) return rateRefusal(by.registrant, rate.perMinute, take.retryAfterSeconds);
+    }
+    const result = this.#registrations.remove(
+      id,
+      `deregistered through the admin API${by === undefined ? "" : ` by ${by.registrant}`}`,
+      by,
+    );
+    if (result === "removed") this.#ejections.release(id);
+    return result;
   }
 
   registrations(): Registration[] {

@@ -118,12 +118,30 @@ describe("alarm loop", () => {
   });
 });
 
+/** A registrant that holds its secret (the hash stands in for it: the object only ever sees hashes). */
+const CLAIM = {
+  registrant: "register-token",
+  presentedSecretHash: "a".repeat(64),
+  newSecretHash: "a".repeat(64),
+  policy: { matched: "127.0.0.0/8", configVersion: 1 },
+  maxInPool: 50,
+  maxTotal: 1_000,
+};
+
+/** What a registration call did, or the refusal's code. */
+function kindOf(outcome: { ok: true; kind: string } | { ok: false; refusal: { code: string } }): string {
+  return outcome.ok ? outcome.kind : outcome.refusal.code;
+}
+
 describe("registration heartbeats", () => {
   it("a lapsed heartbeat turns the origin unhealthy once, a new heartbeat brings it back", async ({ expect }) => {
     const stub = freshStub();
     const all = inject("origins");
-    const first = await stub.register({ id: "reg-a", url: all.o21 ?? "", pool: "p", weight: 1, ttlSeconds: 1, deregisterAfterSeconds: 60 });
-    expect(first.kind).toBe("created");
+    const first = await stub.register(
+      { id: "reg-a", url: all.o21 ?? "", pool: "p", weight: 1, ttlSeconds: 1, deregisterAfterSeconds: 60 },
+      CLAIM,
+    );
+    expect(kindOf(first)).toBe("created");
     expect((await stub.snapshot()).origins["reg-a"]?.healthy).toBe(true);
     // The alarm is set for the lapse.
     const alarm = await alarmOf(stub);
@@ -138,8 +156,11 @@ describe("registration heartbeats", () => {
     expect(lapsed["reg-a"]?.transitions.map((t) => `${t.from}->${t.to}`)).toEqual(["healthy->unhealthy"]);
     expect((await stub.snapshot()).origins["reg-a"]?.healthy).toBe(false);
 
-    const again = await stub.register({ id: "reg-a", url: all.o21 ?? "", pool: "p", weight: 1, ttlSeconds: 1, deregisterAfterSeconds: 60 });
-    expect(again.kind).toBe("heartbeat");
+    const again = await stub.register(
+      { id: "reg-a", url: all.o21 ?? "", pool: "p", weight: 1, ttlSeconds: 1, deregisterAfterSeconds: 60 },
+      CLAIM,
+    );
+    expect(kindOf(again)).toBe("heartbeat");
     const back = await stub.details();
     expect(back["reg-a"]?.healthy).toBe(true);
     expect(back["reg-a"]?.transitions.map((t) => `${t.from}->${t.to}`)).toEqual(["unhealthy->healthy", "healthy->unhealthy"]);
@@ -148,7 +169,7 @@ describe("registration heartbeats", () => {
   it("deregisters after deregisterAfterSeconds without a heartbeat, and the version moves", async ({ expect }) => {
     const stub = freshStub();
     const all = inject("origins");
-    await stub.register({ id: "reg-b", url: all.o21 ?? "", pool: "p", weight: 1, ttlSeconds: 5, deregisterAfterSeconds: 60 });
+    await stub.register({ id: "reg-b", url: all.o21 ?? "", pool: "p", weight: 1, ttlSeconds: 5, deregisterAfterSeconds: 60 }, CLAIM);
     const version = (await stub.snapshot()).registrationsVersion ?? 0;
     // Age the heartbeat past TTL + deregisterAfterSeconds, then reload the object from storage.
     await runInDurableObject(stub, (_i: OriginState, state) => {
@@ -169,11 +190,11 @@ describe("registration heartbeats", () => {
     const stub = freshStub();
     const all = inject("origins");
     const reg = { id: "reg-c", url: all.o21 ?? "", pool: "p", weight: 1, ttlSeconds: 30, deregisterAfterSeconds: 600 };
-    await stub.register(reg);
+    await stub.register(reg, CLAIM);
     const v1 = (await stub.snapshot()).registrationsVersion;
-    expect((await stub.register(reg)).kind).toBe("heartbeat");
+    expect(kindOf(await stub.register(reg, CLAIM))).toBe("heartbeat");
     expect((await stub.snapshot()).registrationsVersion).toBe(v1);
-    expect((await stub.register({ ...reg, url: all.o20 ?? "" })).kind).toBe("updated");
+    expect(kindOf(await stub.register({ ...reg, url: all.o20 ?? "" }, CLAIM))).toBe("updated");
     expect((await stub.snapshot()).registrationsVersion).toBe((v1 ?? 0) + 1);
   });
 });
