@@ -23,7 +23,13 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: { ADMIN_TOKEN: TEST_ADMIN_TOKEN, ADMIN_READ_TOKEN: "test-read-token", EDGEWAY_DEBUG_HEADERS: "true" },
+              // Local development switches: the debug geo header, and registrations of the test origins on 127.0.0.1.
+              bindings: {
+                ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+                ADMIN_READ_TOKEN: "test-read-token",
+                EDGEWAY_DEBUG_HEADERS: "true",
+                EDGEWAY_ALLOW_LOOPBACK_REGISTRATION: "true",
+              },
             },
           }),
         ],

@@ -1,7 +1,8 @@
 /**
  * GET /_edgeway/health: every configured and registered origin with its health, the pools
  * it serves, whether outlier detection has ejected it, and (from the Durable Object) its
- * recent probes, transitions, ejections and traffic. When the Durable
+ * recent probes, transitions, ejections and traffic. Registered origins come a page at a
+ * time, with the token that registered each and the policy that admitted it. When the Durable
  * Object cannot be reached the isolate's snapshot answers, and the body says so.
  */
 import { z } from "@hono/zod-openapi";
@@ -15,17 +16,30 @@ import { errorMessage } from "../observe/log.ts";
 
 export const healthRoutes = adminRoutes();
 
+/** Registered origins shown per page of the health API; `registrationsLimit` and `registrationsOffset` page through the rest. */
+export const DEFAULT_REGISTRATIONS_PAGE = 100;
+
+/** A whole-number query parameter within 0…max; the fallback when absent or not a number. */
+function pageParam(value: string | undefined, fallback: number, max: number): number {
+  const n = Number(value);
+  return value === undefined || value === "" || !Number.isInteger(n) ? fallback : Math.min(max, Math.max(0, n));
+}
+
 healthRoutes.openAPIRegistry.registerPath({
   method: "get",
   path: "/health",
   tags: ["Health"],
   summary: "Every origin's health, ejection, recent probes, transitions and traffic",
+  description:
+    "Configured origins all; registered origins a page at a time (registrationsLimit, default 100, and registrationsOffset), each with the token that registered it and the policy that admitted it.",
+  request: { query: z.object({ registrationsOffset: z.string().optional(), registrationsLimit: z.string().optional() }) },
   responses: {
     200: jsonResponse(
       z.object({
         configVersion: z.number().nullable(),
         source: z.enum(["durable_object", "isolate_snapshot"]),
         error: z.string().optional(),
+        registrations: z.object({ total: z.number(), offset: z.number(), limit: z.number(), nextOffset: z.number().optional() }),
         origins: z.record(z.string(), z.object({ healthy: z.boolean(), reason: z.string(), ejected: z.boolean() }).passthrough()),
       }),
       "Health by origin id; `source` says whether the Durable Object answered or this isolate's snapshot stood in.",
@@ -74,17 +88,40 @@ healthRoutes.get("/health", async (c) => {
     const pools = [...(loaded?.compiled.pools.values() ?? [])].filter((p) => p.origins.includes(origin)).map((p) => p.id);
     origins[origin.id] = { enabled: origin.enabled, weight: origin.weight, pools, ...view(origin.id, details?.[origin.id]) };
   }
-  // Self-registered origins: health from their heartbeats.
-  for (const [id, d] of Object.entries(details ?? {})) {
+  // Self-registered origins, one page of them (ordered by id): health from their heartbeats, who registered them and under which policy.
+  const registered = Object.entries(details ?? {})
+    .filter(([id, d]) => d.registration !== undefined && origins[id] === undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const offset = pageParam(c.req.query("registrationsOffset"), 0, Number.MAX_SAFE_INTEGER);
+  const limit = pageParam(c.req.query("registrationsLimit"), DEFAULT_REGISTRATIONS_PAGE, 1_000);
+  for (const [id, d] of registered.slice(offset, offset + limit)) {
     const reg = d.registration;
-    if (reg === undefined || origins[id] !== undefined) continue;
+    if (reg === undefined) continue;
     origins[id] = {
       enabled: true,
       weight: reg.weight,
       pools: [reg.pool],
-      registered: { url: reg.url, ttlSeconds: reg.ttlSeconds, lastHeartbeat: reg.lastHeartbeat },
+      registered: {
+        url: reg.url,
+        ttlSeconds: reg.ttlSeconds,
+        lastHeartbeat: reg.lastHeartbeat,
+        registrant: reg.registrant ?? null,
+        policy: reg.policy ?? null,
+      },
       ...view(id, d),
     };
   }
-  return c.json({ configVersion: loaded?.envelope.version ?? null, source, ...(error === undefined ? {} : { error }), origins });
+  const registrations = {
+    total: registered.length,
+    offset,
+    limit,
+    ...(offset + limit < registered.length ? { nextOffset: offset + limit } : {}),
+  };
+  return c.json({
+    configVersion: loaded?.envelope.version ?? null,
+    source,
+    ...(error === undefined ? {} : { error }),
+    registrations,
+    origins,
+  });
 });

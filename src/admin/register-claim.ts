@@ -30,10 +30,9 @@ export function newSecret(): string {
 
 /** The global maximum of registered origins: MAX_REGISTRATIONS, or lower when EDGEWAY_MAX_REGISTRATIONS says so. */
 export function maxRegistrations(env: EdgewayEnv): number {
-  const given = Number(env.EDGEWAY_MAX_REGISTRATIONS ?? "");
-  return Number.isInteger(given) && given >= 0 && env.EDGEWAY_MAX_REGISTRATIONS !== ""
-    ? Math.min(given, MAX_REGISTRATIONS)
-    : MAX_REGISTRATIONS;
+  const text = env.EDGEWAY_MAX_REGISTRATIONS?.trim() ?? "";
+  const given = Number(text);
+  return text !== "" && Number.isInteger(given) && given >= 0 ? Math.min(given, MAX_REGISTRATIONS) : MAX_REGISTRATIONS;
 }
 
 /** Whether the local-development switch lets loopback registrations through. */

@@ -208,7 +208,14 @@ describe("registered origins", () => {
     const all = inject("origins");
     await useConfig({
       origins: [{ id: "o27", url: all.o27 }],
-      pools: [{ id: "main", origins: ["o27"], steering: "round_robin" }],
+      pools: [
+        {
+          id: "main",
+          origins: ["o27"],
+          steering: "round_robin",
+          registration: { addresses: ["127.0.0.1/32"], weight: { max: 5 } },
+        },
+      ],
       routes: [{ id: ROUTE, pools: ["main"] }],
     });
     const registered = await admin("/register", {
@@ -237,6 +244,37 @@ describe("registered origins", () => {
     }
     // Deregistered: the origin's gauges go with it.
     expect((await scrape()).some((s) => s.name === "edgeway_origin_weight" && s.labels.origin === "reg-o28")).toBe(false);
+  });
+
+  it("refused registrations are counted by reason", async ({ expect }) => {
+    const all = inject("origins");
+    await useConfig({
+      origins: [{ id: "o27", url: all.o27 }],
+      pools: [
+        { id: "open", origins: ["o27"], registration: { addresses: ["127.0.0.1/32"] } },
+        { id: "closed", origins: ["o27"] },
+      ],
+      routes: [{ id: ROUTE, pools: ["open", "closed"] }],
+    });
+    const refusedBy = (samples: Awaited<ReturnType<typeof scrape>>, reason: string): number =>
+      sumMetric(samples, "edgeway_registrations_refused_total", { reason });
+    const before = await scrape();
+    const attempts: [Record<string, unknown>, number][] = [
+      [{ id: "reg-m1", url: all.o28, pool: "closed" }, 403],
+      [{ id: "reg-m2", url: "http://169.254.169.254/latest/meta-data", pool: "open" }, 403],
+      [{ id: "reg-m3", url: "http://10.1.2.3:8080", pool: "open" }, 403],
+      [{ id: "reg-m4", url: all.o28, pool: "open", weight: 9 }, 403],
+    ];
+    for (const [body, status] of attempts) {
+      const res = await admin("/register", { method: "POST", body: JSON.stringify(body) });
+      expect(res.status, JSON.stringify(body)).toBe(status);
+      await res.arrayBuffer();
+    }
+    const after = await scrape();
+    expect(refusedBy(after, "no_policy") - refusedBy(before, "no_policy")).toBe(1);
+    expect(refusedBy(after, "dangerous_address") - refusedBy(before, "dangerous_address")).toBe(1);
+    expect(refusedBy(after, "address") - refusedBy(before, "address")).toBe(1);
+    expect(refusedBy(after, "weight") - refusedBy(before, "weight")).toBe(1);
   });
 });
 

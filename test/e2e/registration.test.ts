@@ -1,21 +1,14 @@
 /**
  * Service registration through the admin API, end to end: an origin registers into a
- * pool of the config in force, takes traffic, is refused with a clear 4xx when its
- * registration is wrong, and stops taking traffic once deregistered. REGISTER_TOKEN may
- * register but not touch the rest of the admin API.
+ * pool whose config has a registration policy, takes traffic, heartbeats with the secret
+ * its first registration returned, and stops taking traffic once deregistered; a bad
+ * registration gets a clear 4xx and stores nothing. REGISTER_TOKEN may register but not
+ * touch the rest of the admin API. The health API and the list show who registered each
+ * origin and under which policy, a page at a time.
  */
-import { createExecutionContext, env } from "cloudflare:test";
 import { describe, inject, it } from "vitest";
-import worker from "../../src/index.ts";
 import { admin, proxied, useConfig } from "../worker/helpers.ts";
-
-function register(body: unknown, token?: string): Promise<Response> {
-  return admin("/register", {
-    method: "POST",
-    body: JSON.stringify(body),
-    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
-  });
-}
+import { LOCAL_POLICY, SECRET_HEADER, callAs, register, registerAs, registeredIds, removeAll } from "./registration-helpers.ts";
 
 /** Sends n requests; counts the origins that served them (a non-200 counts under its status). */
 async function servedBy(n: number): Promise<Record<string, number>> {
@@ -30,26 +23,54 @@ async function servedBy(n: number): Promise<Record<string, number>> {
 }
 
 describe("registration", () => {
-  it("registers into a pool, takes traffic, heartbeats, deregisters", async ({ expect }) => {
+  it("registers into a pool, takes traffic, heartbeats with its secret, deregisters", async ({ expect }) => {
     const all = inject("origins");
     await useConfig({
       origins: [{ id: "o23", url: all.o23 }],
-      pools: [{ id: "web", origins: ["o23"], steering: "round_robin" }],
+      pools: [{ id: "web", origins: ["o23"], steering: "round_robin", registration: LOCAL_POLICY }],
       routes: [{ id: "r", pools: ["web"] }],
     });
-    const created = await register({ id: "svc-1", url: all.o24, pool: "web", region: "aws:us-east-1", ttlSeconds: 30 });
+    const reg = { id: "svc-1", url: all.o24, pool: "web", region: "aws:us-east-1", ttlSeconds: 30 };
+    const created = await register(reg);
     expect(created.status).toBe(201);
-    expect(await created.json()).toMatchObject({ id: "svc-1", pool: "web", result: "created", ttlSeconds: 30 });
+    expect(created.body).toMatchObject({
+      id: "svc-1",
+      pool: "web",
+      result: "created",
+      ttlSeconds: 30,
+      registrant: "admin-token",
+      policy: { matched: "127.0.0.1/32" },
+    });
+    const secret = created.body.secret;
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(await servedBy(10)).toEqual({ o23: 5, "svc-1": 5 });
 
-    const heartbeat = await register({ id: "svc-1", url: all.o24, pool: "web", region: "aws:us-east-1", ttlSeconds: 30 });
+    const heartbeat = await register(reg, secret);
     expect(heartbeat.status).toBe(200);
-    expect(((await heartbeat.json()) as { result: string }).result).toBe("heartbeat");
+    expect(heartbeat.body.result).toBe("heartbeat");
+    expect(heartbeat.body.secret).toBeUndefined();
 
-    const listed = (await (await admin("/register")).json()) as { registrations: { id: string; healthy: boolean }[] };
-    expect(listed.registrations).toEqual([expect.objectContaining({ id: "svc-1", healthy: true })]);
+    const listed = (await (await admin("/register")).json()) as { total: number; registrations: Record<string, unknown>[] };
+    expect(listed.total).toBe(1);
+    expect(listed.registrations).toEqual([
+      expect.objectContaining({
+        id: "svc-1",
+        healthy: true,
+        registrant: "admin-token",
+        policy: expect.objectContaining({ matched: "127.0.0.1/32" }),
+      }),
+    ]);
+    expect(JSON.stringify(listed)).not.toContain(secret);
     const health = (await (await admin("/health")).json()) as { origins: Record<string, { registered?: unknown; pools: string[] }> };
-    expect(health.origins["svc-1"]).toMatchObject({ pools: ["web"], registered: expect.objectContaining({ ttlSeconds: 30 }) });
+    expect(health.origins["svc-1"]).toMatchObject({
+      pools: ["web"],
+      registered: expect.objectContaining({
+        ttlSeconds: 30,
+        registrant: "admin-token",
+        policy: expect.objectContaining({ matched: "127.0.0.1/32" }),
+      }),
+    });
+    expect(JSON.stringify(health)).not.toContain(secret);
 
     const removed = await admin("/register/svc-1", { method: "DELETE" });
     expect(removed.status).toBe(200);
@@ -61,7 +82,7 @@ describe("registration", () => {
     const all = inject("origins");
     await useConfig({
       origins: [{ id: "o23", url: all.o23 }],
-      pools: [{ id: "web", origins: ["o23"] }],
+      pools: [{ id: "web", origins: ["o23"], registration: LOCAL_POLICY }],
       routes: [{ id: "r", pools: ["web"] }],
     });
     const cases: [unknown, number, RegExp][] = [
@@ -77,35 +98,60 @@ describe("registration", () => {
     for (const [body, status, message] of cases) {
       const res = await register(body);
       expect(res.status, JSON.stringify(body)).toBe(status);
-      expect(((await res.json()) as { error: string }).error).toMatch(message);
+      expect(res.body.error).toMatch(message);
     }
     const bad = await admin("/register", { method: "POST", body: "{not json" });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { code: string }).code).toBe("invalid_json");
-    const listed = (await (await admin("/register")).json()) as { registrations: unknown[] };
-    expect(listed.registrations).toEqual([]);
+    expect(await registeredIds()).toEqual([]);
   });
 
   it("REGISTER_TOKEN may register, and nothing else", async ({ expect }) => {
     const all = inject("origins");
     await useConfig({
       origins: [{ id: "o23", url: all.o23 }],
-      pools: [{ id: "web", origins: ["o23"] }],
+      pools: [{ id: "web", origins: ["o23"], registration: LOCAL_POLICY }],
       routes: [{ id: "r", pools: ["web"] }],
     });
-    const withToken = { ...env, REGISTER_TOKEN: "origin-token" };
-    const call = async (path: string, init: RequestInit): Promise<Response> =>
-      worker.fetch(
-        new Request(`http://edgeway.test/_edgeway${path}`, { ...init, headers: { authorization: "Bearer origin-token" } }),
-        withToken,
-        createExecutionContext(),
-      );
-    const ok = await call("/register", { method: "POST", body: JSON.stringify({ id: "svc-3", url: all.o24, pool: "web" }) });
+    const withToken = { REGISTER_TOKEN: "origin-token" };
+    const ok = await registerAs("origin-token", withToken, { id: "svc-3", url: all.o24, pool: "web" });
     expect(ok.status).toBe(201);
-    expect((await call("/config", { method: "GET" })).status).toBe(401);
-    expect((await call("/metrics", { method: "GET" })).status).toBe(401);
+    expect(ok.body.registrant).toBe("register-token");
+    expect((await callAs("origin-token", "/config", {}, withToken)).status).toBe(401);
+    expect((await callAs("origin-token", "/metrics", {}, withToken)).status).toBe(401);
     // Without REGISTER_TOKEN configured, the same token opens nothing.
-    expect((await register({ id: "svc-4", url: all.o24, pool: "web" }, "origin-token")).status).toBe(401);
-    expect((await admin("/register/svc-3", { method: "DELETE" })).status).toBe(200);
+    expect((await callAs("origin-token", "/register", { method: "POST", body: "{}" })).status).toBe(401);
+    // The registrant removes its own registration with its secret.
+    const gone = await callAs(
+      "origin-token",
+      "/register/svc-3",
+      { method: "DELETE", headers: { [SECRET_HEADER]: ok.body.secret ?? "" } },
+      withToken,
+    );
+    expect(gone.status).toBe(200);
+    expect(await registeredIds()).toEqual([]);
+  });
+
+  it("lists registrations a page at a time, and the audit trail names the token", async ({ expect }) => {
+    const all = inject("origins");
+    await useConfig({
+      origins: [{ id: "o23", url: all.o23 }],
+      pools: [{ id: "web", origins: ["o23"], registration: LOCAL_POLICY }],
+      routes: [{ id: "r", pools: ["web"] }],
+    });
+    for (const id of ["p-c", "p-a", "p-b"]) expect((await register({ id, url: all.o24, pool: "web" })).status).toBe(201);
+    const first = (await (await admin("/register?limit=2")).json()) as {
+      total: number;
+      nextOffset?: number;
+      registrations: { id: string }[];
+    };
+    expect(first).toMatchObject({ total: 3, limit: 2, offset: 0, nextOffset: 2 });
+    expect(first.registrations.map((r) => r.id)).toEqual(["p-a", "p-b"]);
+    const second = (await (await admin("/register?limit=2&offset=2")).json()) as { nextOffset?: number; registrations: { id: string }[] };
+    expect(second.registrations.map((r) => r.id)).toEqual(["p-c"]);
+    expect(second.nextOffset).toBeUndefined();
+    const audit = (await (await admin("/audit?limit=10")).json()) as { entries: { summary: string }[] };
+    expect(audit.entries.some((e) => /p-a created in pool web .* by token admin-token/.test(e.summary))).toBe(true);
+    await removeAll();
   });
 });
