@@ -24,14 +24,20 @@ const ScopedTokenSchema = z.strictObject({
   ratePerMinute: z.number().int().min(1).max(1_000_000).default(DEFAULT_REGISTRATIONS_PER_MINUTE),
 });
 
-const RegisterTokensSchema = z
-  .record(
-    Id.refine((name) => !(RESERVED_TOKEN_NAMES as readonly string[]).includes(name), `is reserved (${RESERVED_TOKEN_NAMES.join(", ")})`),
-    ScopedTokenSchema,
-  )
-  .refine((tokens) => new Set(Object.values(tokens).map((t) => t.token)).size === Object.keys(tokens).length, {
-    message: "two names share one token: give each name its own",
-  });
+/** A token's name, checked per key (zod's record keys report only "Invalid key"). */
+const TokenName = Id.refine(
+  (name) => !(RESERVED_TOKEN_NAMES as readonly string[]).includes(name),
+  `is reserved (${RESERVED_TOKEN_NAMES.join(", ")})`,
+);
+
+const RegisterTokensSchema = z.record(z.string(), ScopedTokenSchema).superRefine((tokens, ctx) => {
+  for (const name of Object.keys(tokens)) {
+    const checked = TokenName.safeParse(name);
+    if (!checked.success) ctx.addIssue({ code: "custom", path: [name], message: checked.error.issues[0]?.message ?? "bad name" });
+  }
+  if (new Set(Object.values(tokens).map((t) => t.token)).size !== Object.keys(tokens).length)
+    ctx.addIssue({ code: "custom", message: "two names share one token: give each name its own" });
+});
 
 /** What a registration token may do. */
 export interface RegisterScope {

@@ -12,7 +12,13 @@ import {
   withRegistrations,
 } from "../../src/discovery/registration.ts";
 import type { Registration, RegistrationRequest } from "../../src/discovery/registration.ts";
+import type { ConfigInput } from "../../src/config/schema.ts";
 import { multiPool, poolOf, singlePool, validOrThrow } from "./helpers/configs.ts";
+
+/** The document with a registration policy admitting 127.0.0.0/8 on every pool. */
+function open(input: ConfigInput): ConfigInput {
+  return { ...input, pools: input.pools.map((p) => ({ ...p, registration: { addresses: ["127.0.0.0/8"] } })) };
+}
 
 /** A registration with real schema defaults, heartbeat at `lastHeartbeat`. */
 function registration(fields: Record<string, unknown>, lastHeartbeat = 100_000): Registration {
@@ -126,7 +132,7 @@ describe("sameRoutingFields", () => {
 
 describe("withRegistrations", () => {
   it("adds registered origins to the pools they name", () => {
-    const config = validOrThrow(multiPool({ a: 2, b: 1 }));
+    const config = validOrThrow(open(multiPool({ a: 2, b: 1 })));
     const merged = withRegistrations(config, [
       registration({ id: "ra", url: "http://127.0.0.1:30001", pool: "a", weight: 4, region: "aws:us-east-1" }),
       registration({ id: "rb", url: "http://127.0.0.1:30002", pool: "b", lat: 10, lon: 20 }),
@@ -152,13 +158,13 @@ describe("withRegistrations", () => {
   });
 
   it("leaves the pools nobody joins as they were", () => {
-    const config = validOrThrow(multiPool({ a: 1, b: 1 }));
+    const config = validOrThrow(open(multiPool({ a: 1, b: 1 })));
     const merged = withRegistrations(config, [registration({ id: "ra", pool: "a" })]);
     expect(merged.pools.find((p) => p.id === "b")).toBe(config.pools.find((p) => p.id === "b"));
   });
 
   it("does not mutate the config it is given", () => {
-    const config = validOrThrow(singlePool());
+    const config = validOrThrow(open(singlePool()));
     const before = structuredClone(config);
     const originsArray = config.origins;
     const poolOrigins = config.pools[0]?.origins;
@@ -172,14 +178,14 @@ describe("withRegistrations", () => {
   });
 
   it("skips a registration whose pool is unknown", () => {
-    const config = validOrThrow(singlePool());
+    const config = validOrThrow(open(singlePool()));
     const merged = withRegistrations(config, [registration({ id: "gone", pool: "nope" }), registration({ id: "reg0", pool: "p" })]);
     expect(merged.origins.map((o) => o.id)).toEqual(["o0", "o1", "o2", "reg0"]);
     expect(merged.pools.find((p) => p.id === "p")?.origins).toEqual(["o0", "o1", "o2", "reg0"]);
   });
 
   it("skips a registration whose id a configured origin has: the document wins", () => {
-    const config = validOrThrow(singlePool());
+    const config = validOrThrow(open(singlePool()));
     const merged = withRegistrations(config, [
       registration({ id: "o1", url: "http://127.0.0.1:39999", pool: "p" }),
       registration({ id: "reg0", pool: "p" }),
@@ -189,14 +195,22 @@ describe("withRegistrations", () => {
     expect(merged.pools[0]?.origins).toEqual(["o0", "o1", "o2", "reg0"]);
   });
 
+  it("skips a registration whose pool has no registration policy (any more)", () => {
+    const input = open(multiPool({ a: 1, b: 1 }));
+    const config = validOrThrow({ ...input, pools: input.pools.map((p) => (p.id === "b" ? { ...p, registration: undefined } : p)) });
+    const merged = withRegistrations(config, [registration({ id: "ra", pool: "a" }), registration({ id: "rb", pool: "b" })]);
+    expect(merged.origins.map((o) => o.id)).toEqual(["a-0", "b-0", "ra"]);
+    expect(merged.pools.find((p) => p.id === "b")?.origins).toEqual(["b-0"]);
+  });
+
   it("returns the same object when nothing joins", () => {
-    const config = validOrThrow(singlePool());
+    const config = validOrThrow(open(singlePool()));
     expect(withRegistrations(config, [])).toBe(config);
     expect(withRegistrations(config, [registration({ id: "x", pool: "nope" }), registration({ id: "o0", pool: "p" })])).toBe(config);
   });
 
   it("gives a config that compiles with the registered origin in its pool", () => {
-    const config = validOrThrow(multiPool({ a: 2, b: 1 }));
+    const config = validOrThrow(open(multiPool({ a: 2, b: 1 })));
     const merged = withRegistrations(config, [
       registration({ id: "ra", url: "http://127.0.0.1:30001", pool: "a", weight: 2, region: "aws:us-east-1" }),
     ]);
