@@ -53,8 +53,13 @@ interface ErrorBody {
 /** Each property stays well inside the 30 s test timeout; a slow machine runs fewer cases, never a timeout. */
 const RUNS = { numRuns: 150, interruptAfterTimeLimit: 20_000 } as const;
 
-const BASE = example as unknown as Json;
-const BASE_TEXT = JSON.stringify(example);
+/** The example with registration policies on "na" and "eu" (loopback: the test bindings turn the local-development switch on). */
+const BASE_DOC = {
+  ...example,
+  pools: example.pools.map((p) => (p.id === "apac" ? p : { ...p, registration: { addresses: ["127.0.0.1/32"] } })),
+};
+const BASE = BASE_DOC as unknown as Json;
+const BASE_TEXT = JSON.stringify(BASE_DOC);
 const KNOWN_ORIGINS = example.origins.map((o) => o.id);
 const JSON_TYPE = "application/json";
 
@@ -494,8 +499,8 @@ const GOOD: Record<string, fc.Arbitrary<Json>> = {
   state: fc.constantFrom<Json>("healthy", "unhealthy"),
   version: fc.integer({ min: 1, max: 40 }),
   id: fc.constantFrom<Json>("reg-fuzz", "Reg_2", "aws-use1"),
-  url: fc.constantFrom<Json>("http://127.0.0.1:9", "https://127.0.0.1:9/base", "ftp://x", "http://u:p@h"),
-  pool: fc.constantFrom<Json>("na", "eu", "nope"),
+  url: fc.constantFrom<Json>("http://127.0.0.1:9", "https://127.0.0.1:9/base", "ftp://x", "http://u:p@h", "http://169.254.169.254/latest"),
+  pool: fc.constantFrom<Json>("na", "eu", "apac", "nope"),
   region: fc.constantFrom<Json>("aws:us-east-1", "gcp:europe-west1", "aws:us-east-9"),
   lat: fc.constantFrom<Json>(10, -90, 90.5),
   lon: fc.constantFrom<Json>(20, 180, -181),
@@ -981,7 +986,7 @@ describe("admin API auth on every changing endpoint", () => {
   const clearOverrides = async (): Promise<void> =>
     void (await expectStatus({ method: "DELETE", path: "/origins/aws-use1/overrides" }, 200));
   const cases: readonly Case[] = [
-    { attempt: () => json("PUT", "/config", example), undo: restoreBase },
+    { attempt: () => json("PUT", "/config", BASE_DOC), undo: restoreBase },
     {
       // The version before the one in force (older ones may have been pruned by now).
       attempt: () => json("POST", "/config/rollback", { version: rollbackTo, reason: "auth test" }),
