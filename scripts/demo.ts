@@ -96,6 +96,10 @@ wrangler = spawn(
     "127.0.0.1",
     "--var",
     `ADMIN_TOKEN:${TOKEN}`,
+    // The local-development switch (also in .dev.vars): origins on this machine may register
+    // into pools whose registration policy admits 127.0.0.1 (examples/registration.json).
+    "--var",
+    "EDGEWAY_ALLOW_LOOPBACK_REGISTRATION:true",
     ...(PERSIST_TO === undefined ? [] : ["--persist-to", PERSIST_TO]),
   ],
   {
@@ -213,6 +217,9 @@ Try it (Ctrl-C stops the demo):
   # take aws-use1 down, re-run the loop above and watch traffic move (two failed probes, ~10 s); then bring it back
   curl 127.0.0.1:9101/__origin/mode?set=fail
   curl 127.0.0.1:9101/__origin/mode?set=ok
+  # self-registration: push a config whose pools have a registration policy, then register an origin
+  ADMIN_TOKEN=${TOKEN} npm run config -- push examples/registration.json --url http://localhost:${PORT}
+  curl -H "authorization: Bearer ${TOKEN}" -d '{"id":"eu-extra","url":"http://127.0.0.1:9102","pool":"eu"}' localhost:${PORT}/_edgeway/register
   # admin API
   curl -H "authorization: Bearer ${TOKEN}" localhost:8787/_edgeway/health
   curl -H "authorization: Bearer ${TOKEN}" localhost:8787/_edgeway/metrics

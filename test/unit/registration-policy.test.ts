@@ -13,7 +13,8 @@ import { hostMatches, isHostPattern } from "../../src/discovery/host-pattern.ts"
 import { checkRegistrationPolicy, regionMatches } from "../../src/discovery/registration-policy.ts";
 import type { PolicyVerdict } from "../../src/discovery/registration-policy.ts";
 import { validateConfig } from "../../src/config/validate.ts";
-import { singlePool } from "./helpers/configs.ts";
+import { readFileSync } from "node:fs";
+import { singlePool, validOrThrow } from "./helpers/configs.ts";
 
 function policy(fields: Record<string, unknown>): RegistrationPolicy {
   return RegistrationPolicySchema.parse(fields);
@@ -244,5 +245,17 @@ describe("the registration field of a pool", () => {
         message: 'service name "web" already maps to pool "p": a service name joins one pool',
       },
     ]);
+  });
+});
+
+describe("examples/registration.json", () => {
+  it("validates, and its policies admit the demo's loopback origins only with the switch on", () => {
+    const config = validOrThrow(JSON.parse(readFileSync(new URL("../../examples/registration.json", import.meta.url), "utf8")));
+    const eu = config.pools.find((p) => p.id === "eu");
+    const pool = { id: "eu", registration: eu?.registration, heaviestWeight: 1 };
+    const candidate = { url: "http://127.0.0.1:9105", weight: 1 };
+    expect(checkRegistrationPolicy(pool, candidate, { allowLoopback: true })).toEqual({ ok: true, matched: "127.0.0.1/32" });
+    expect(outcome(checkRegistrationPolicy(pool, candidate, { allowLoopback: false }))).toBe("loopback_not_allowed");
+    expect(config.pools.find((p) => p.id === "apac")?.registration).toBeUndefined();
   });
 });
