@@ -69,6 +69,11 @@ describe("registrants, scopes and limits", () => {
     expect((await registerAs(TEAM_A, bindings, { id: "svc-s", url, pool: "a" })).status).toBe(201);
     // A scoped token touches nothing else.
     expect((await callAs(TEAM_A, "/config", {}, bindings)).status).toBe(401);
+    // A registration token lists only what it registered.
+    expect((await register({ id: "svc-admin", url, pool: "b" })).status).toBe(201);
+    const mine = (await (await callAs(TEAM_A, "/register", {}, bindings)).json()) as { total: number; registrations: { id: string }[] };
+    expect(mine.registrations.map((r) => r.id)).toEqual(["svc-s"]);
+    expect(mine.total).toBe(1);
     const audit = (await (await admin("/audit?limit=5")).json()) as { entries: { actor: string; summary: string }[] };
     expect(audit.entries.find((e) => e.summary.startsWith("svc-s created"))).toMatchObject({ actor: "team-a" });
     await removeAll();

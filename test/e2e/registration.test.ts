@@ -150,6 +150,14 @@ describe("registration", () => {
     const second = (await (await admin("/register?limit=2&offset=2")).json()) as { nextOffset?: number; registrations: { id: string }[] };
     expect(second.registrations.map((r) => r.id)).toEqual(["p-c"]);
     expect(second.nextOffset).toBeUndefined();
+    const health = (await (await admin("/health?registrationsLimit=2")).json()) as {
+      registrations: Record<string, number>;
+      origins: Record<string, unknown>;
+    };
+    expect(health.registrations).toEqual({ total: 3, offset: 0, limit: 2, nextOffset: 2 });
+    expect(Object.keys(health.origins).sort()).toEqual(["o23", "p-a", "p-b"]);
+    const rest = (await (await admin("/health?registrationsLimit=2&registrationsOffset=2")).json()) as { origins: Record<string, unknown> };
+    expect(Object.keys(rest.origins).sort()).toEqual(["o23", "p-c"]);
     const audit = (await (await admin("/audit?limit=10")).json()) as { entries: { summary: string }[] };
     expect(audit.entries.some((e) => /p-a created in pool web .* by token admin-token/.test(e.summary))).toBe(true);
     await removeAll();
