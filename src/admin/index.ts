@@ -36,7 +36,7 @@ admin.route("/", statusRoute);
 admin.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   type: "http",
   scheme: "bearer",
-  description: "ADMIN_TOKEN, or ADMIN_READ_TOKEN for reads.",
+  description: "ADMIN_TOKEN; ADMIN_READ_TOKEN for reads; REGISTER_TOKEN or a REGISTER_TOKENS token for /register only.",
 });
 admin.openAPIRegistry.registerComponent("securitySchemes", "basic", {
   type: "http",

@@ -240,11 +240,7 @@ registerRoutes.post(
       if (!outcome.ok) return refused(outcome.refusal, { token, origin: request.id, pool: request.pool });
       const reg = outcome.registration;
       if (outcome.kind === "heartbeat") c.set("auditSkip", true);
-      else
-        c.set(
-          "auditSummary",
-          `${reg.id} ${outcome.kind} in pool ${reg.pool} at ${reg.url} by token ${token} (policy: ${admitted.matched})`,
-        );
+      else c.set("auditSummary", `${reg.id} ${outcome.kind} in pool ${reg.pool} at ${reg.url} (policy: ${admitted.matched})`);
       // This isolate steers with the new origin at once; others pick it up with their next snapshot.
       if (outcome.kind !== "heartbeat") isolate.health.set(HealthSnapshotSchema.parse(await stub.snapshot()), Date.now());
       return c.json(
@@ -310,7 +306,7 @@ registerRoutes.delete("/register/:id", async (c) => {
     );
     if (result === "not_found") return jsonError(404, "not_registered", `no registered origin "${id}"`);
     if (result !== "removed") return refused(result, { token: c.get("token"), origin: id });
-    c.set("auditSummary", `${id} deregistered by token ${c.get("token")}`);
+    c.set("auditSummary", `${id} deregistered`);
     isolate.health.set(HealthSnapshotSchema.parse(await stub.snapshot()), Date.now());
     return c.json({ id, result: "deregistered" });
   } catch (error) {

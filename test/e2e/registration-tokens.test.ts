@@ -66,7 +66,9 @@ describe("registrants, scopes and limits", () => {
     expect(refused.status).toBe(403);
     expect(refused.body).toMatchObject({ code: "pool_not_allowed_for_token", rule: "REGISTER_TOKENS.team-a.pools" });
     expect(await registeredIds()).toEqual([]);
-    expect((await registerAs(TEAM_A, bindings, { id: "svc-s", url, pool: "a" })).status).toBe(201);
+    const created = await registerAs(TEAM_A, bindings, { id: "svc-s", url, pool: "a" });
+    expect(created.status).toBe(201);
+    const secretOfS = created.body.secret ?? "";
     // A scoped token touches nothing else.
     expect((await callAs(TEAM_A, "/config", {}, bindings)).status).toBe(401);
     // A registration token lists only what it registered.
@@ -76,6 +78,16 @@ describe("registrants, scopes and limits", () => {
     expect(mine.total).toBe(1);
     const audit = (await (await admin("/audit?limit=5")).json()) as { entries: { actor: string; summary: string }[] };
     expect(audit.entries.find((e) => e.summary.startsWith("svc-s created"))).toMatchObject({ actor: "team-a" });
+    // A person named in x-edgeway-actor is the actor; the trail still names the token.
+    const gone = await callAs(
+      TEAM_A,
+      "/register/svc-s",
+      { method: "DELETE", headers: { "x-edgeway-actor": "deploy-bot", [SECRET_HEADER]: secretOfS } },
+      bindings,
+    );
+    expect(gone.status).toBe(200);
+    const after = (await (await admin("/audit?limit=5")).json()) as { entries: { actor: string; summary: string }[] };
+    expect(after.entries[0]).toMatchObject({ actor: "deploy-bot", summary: "svc-s deregistered (token team-a)" });
     await removeAll();
   });
 
