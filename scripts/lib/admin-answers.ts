@@ -78,7 +78,8 @@ export const OriginHealthSchema = z.looseObject({
   enabled: z.boolean().optional(),
   weight: z.number().optional(),
   pools: z.array(z.string()).optional(),
-  registered: z.looseObject({ url: z.string() }).optional(),
+  /** For a registered origin: where it points and the token that registered it. */
+  registered: z.looseObject({ url: z.string(), registrant: z.string().nullable().optional() }).optional(),
 });
 export type OriginHealth = z.infer<typeof OriginHealthSchema>;
 
@@ -87,6 +88,8 @@ export const HealthAnswer = z.looseObject({
   configVersion: z.number().nullable(),
   source: z.string().optional(),
   error: z.string().optional(),
+  /** Registered origins: how many in all, and the page shown. */
+  registrations: z.looseObject({ total: z.number(), offset: z.number(), limit: z.number() }).optional(),
   origins: z.record(z.string(), OriginHealthSchema),
 });
 export type Health = z.infer<typeof HealthAnswer>;

@@ -146,7 +146,9 @@ export function formatStatus(origins: Origins, health: Health, p: Paint, now: nu
     const effective = view === undefined ? undefined : view.effective.enabled ? view.effective.weight : 0;
     const changed = effective !== undefined && effective !== configured;
     return [
-      h?.registered === undefined ? id : `${id} (registered)`,
+      h?.registered === undefined
+        ? id
+        : `${id} (registered${typeof h.registered.registrant === "string" ? ` by ${h.registered.registrant}` : ""})`,
       (view?.pools ?? h?.pools ?? []).join(","),
       healthCell,
       h?.ejected === true ? p.red("yes") : "no",
@@ -156,5 +158,10 @@ export function formatStatus(origins: Origins, health: Health, p: Paint, now: nu
       view === undefined ? "" : formatOverrides(view.overrides, now),
     ];
   });
-  return `${head}\n${renderTable(["ORIGIN", "POOLS", "HEALTH", "EJECTED", "WEIGHT", "EFFECTIVE", "STATE", "OVERRIDES"], rows, p)}`;
+  const table = `${head}\n${renderTable(["ORIGIN", "POOLS", "HEALTH", "EJECTED", "WEIGHT", "EFFECTIVE", "STATE", "OVERRIDES"], rows, p)}`;
+  const page = health.registrations;
+  const unseen = page === undefined ? 0 : page.total - Math.min(page.limit, Math.max(0, page.total - page.offset));
+  return unseen > 0 && page !== undefined
+    ? `${table}\n${page.total} registered origins in all, ${unseen} not shown (GET /_edgeway/register pages through them)`
+    : table;
 }

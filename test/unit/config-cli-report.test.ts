@@ -144,4 +144,23 @@ describe("status table", () => {
     );
     expect(lines[3]).toMatch(/^gcp-euw1 +eu,eu2 +unhealthy \(503 from \/healthz\) +yes +1 +1 +enabled$/);
   });
+
+  it("names a registered origin's registrant, and says how many registered origins the page left out", () => {
+    const health = HealthAnswer.parse({
+      configVersion: 7,
+      registrations: { total: 250, offset: 0, limit: 100, nextOffset: 100 },
+      origins: {
+        "svc-1": {
+          healthy: true,
+          reason: "heartbeat",
+          pools: ["web"],
+          weight: 1,
+          registered: { url: "http://10.0.0.1", registrant: "team-a" },
+        },
+      },
+    });
+    const lines = formatStatus(OriginsAnswer.parse({ origins: {} }), health, plain, NOW).split("\n");
+    expect(lines[2]).toMatch(/^svc-1 \(registered by team-a\) +web +healthy/);
+    expect(lines.at(-1)).toBe("250 registered origins in all, 150 not shown (GET /_edgeway/register pages through them)");
+  });
 });
