@@ -22,7 +22,7 @@ export async function callAs(
   token: string,
   path: string,
   init: RequestInit = {},
-  bindings: Record<string, string> = {},
+  bindings: Record<string, unknown> = {},
 ): Promise<Response> {
   const headers = new Headers(init.headers);
   headers.set("authorization", `Bearer ${token}`);
@@ -44,7 +44,7 @@ export async function register(body: unknown, secret?: string): Promise<Answer> 
 }
 
 /** POST /register with another token and bindings. */
-export async function registerAs(token: string, bindings: Record<string, string>, body: unknown, secret?: string): Promise<Answer> {
+export async function registerAs(token: string, bindings: Record<string, unknown>, body: unknown, secret?: string): Promise<Answer> {
   return answer(
     await callAs(
       token,

@@ -140,6 +140,32 @@ describe("registrants, scopes and limits", () => {
     await removeAll();
   });
 
+  it("the Workers rate limiting binding, when bound, is asked first, keyed by the token's name; a failing binding refuses nothing", async ({
+    expect,
+  }) => {
+    await poolsAB();
+    const url = inject("origins").o24;
+    const keys: string[] = [];
+    const limiter = (success: boolean | "throw") => ({
+      limit: async ({ key }: { key: string }) => {
+        keys.push(key);
+        if (success === "throw") throw new Error("binding unavailable");
+        return { success };
+      },
+    });
+    const scoped = tokens({ "team-bound": { token: TEAM_A, pools: ["a"] } });
+    const refused = await registerAs(TEAM_A, { ...scoped, REGISTER_RATE_LIMITER: limiter(false) }, { id: "b-1", url, pool: "a" });
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ code: "rate_limited", rule: "REGISTER_RATE_LIMITER" });
+    expect(refused.headers.get("retry-after")).toBe("60");
+    expect(await registeredIds()).toEqual([]);
+    expect((await registerAs(TEAM_A, { ...scoped, REGISTER_RATE_LIMITER: limiter("throw") }, { id: "b-1", url, pool: "a" })).status).toBe(
+      201,
+    );
+    expect(keys).toEqual(["team-bound", "team-bound"]);
+    await removeAll();
+  });
+
   it("a malformed REGISTER_TOKENS is reported without its content, and the admin token still works", async ({ expect }) => {
     await poolsAB();
     const url = inject("origins").o24;
