@@ -67,6 +67,21 @@ describe("import from Cloudflare Load Balancing", () => {
     expect(second).toEqual(first);
   });
 
+  it("export reports a pool's registration policy as not carried over", ({ expect }) => {
+    const first = validated(example()).config;
+    const [pool, ...rest] = first.pools;
+    if (pool === undefined) throw new Error("the example has no pool");
+    const withPolicy = {
+      ...first,
+      pools: [
+        { ...pool, registration: { addresses: ["10.0.0.0/8"], schemes: ["https" as const], maxOrigins: 5, serviceNames: [] } },
+        ...rest,
+      ],
+    };
+    const exported = exportCloudflare(withPolicy);
+    expect(exported.dropped.find((d) => d.path === "pools[0].registration")?.reason).toMatch(/self-registered/);
+  });
+
   it("imports a document with nothing Edgeway lacks without reporting anything", ({ expect }) => {
     const bundle = {
       monitors: [{ id: "m", description: "m", type: "http", path: "/healthz", interval: 60, timeout: 5, expected_codes: "2xx" }],

@@ -101,6 +101,7 @@ export function exportCloudflare(config: Config, source = "config"): CloudflareE
     if (p.steering === "hash" && !(p.hash !== undefined && "source" in p.hash))
       log.drop(source, `${path}.hash`, "Cloudflare hashes on the client IP only");
     if (p.panicThreshold !== 0.5) log.drop(source, `${path}.panicThreshold`, "no Cloudflare equivalent");
+    if (p.registration !== undefined) log.drop(source, `${path}.registration`, "Cloudflare pools take no self-registered origins");
     return out;
   });
 
