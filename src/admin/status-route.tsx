@@ -20,6 +20,7 @@ import { effectiveConfig } from "../discovery/effective-config.ts";
 import type { CompiledConfig, CompiledOrigin } from "../config/compile.ts";
 import { StatusPage } from "../observe/status-page/index.ts";
 import type { OriginRow, PoolSection, StatusPageProps } from "../observe/status-page/index.ts";
+import { available } from "../observe/status-page/state.ts";
 import { errorMessage } from "../observe/log.ts";
 import { adminRoutes, errorResponses } from "./openapi.ts";
 
@@ -93,6 +94,9 @@ function ejectionOf(id: string, d: OriginDetails | undefined, snapshot: HealthSn
   return best;
 }
 
+/** Registered origins a pool's panel lists; the rest are counted (GET /_edgeway/register pages through them all). */
+export const REGISTERED_PER_POOL = 20;
+
 /** One origin's row: health as GET /_edgeway/health reports it, weights from the configs. */
 function rowOf(
   id: string,
@@ -111,7 +115,12 @@ function rowOf(
     region: effective?.region ?? configured?.region ?? registration?.region,
     registered:
       configured === undefined && registration !== undefined
-        ? { lastHeartbeat: registration.lastHeartbeat, ttlSeconds: registration.ttlSeconds }
+        ? {
+            lastHeartbeat: registration.lastHeartbeat,
+            ttlSeconds: registration.ttlSeconds,
+            registrant: registration.registrant,
+            matched: registration.policy?.matched,
+          }
         : undefined,
     // A forced health state is already applied to both, as GET /_edgeway/health reports it.
     healthy: d?.healthy ?? isHealthyIn(gathered.snapshot, id),
@@ -140,14 +149,23 @@ export async function statusProps(
   const base = loaded?.compiled;
   const effective = base === undefined ? undefined : effectiveConfig(base, gathered.snapshot);
   const row = (id: string) => rowOf(id, { base, effective: effective?.origins.get(id), gathered, now });
-  const pools: PoolSection[] = [...(effective?.pools.values() ?? [])].map((p) => ({
-    id: p.id,
-    steering: p.source.steering,
-    monitor: p.monitor?.id,
-    minHealthy: p.source.minHealthy,
-    origins: p.origins.map((o) => row(o.id)),
-  }));
-  const pooled = new Set(pools.flatMap((p) => p.origins.map((o) => o.id)));
+  const pools: PoolSection[] = [...(effective?.pools.values() ?? [])].map((p) => {
+    const rows = p.origins.map((o) => row(o.id));
+    // However many origins register, a pool's panel lists its configured ones and a bounded number of registered ones.
+    const hidden = rows.filter((r) => r.registered !== undefined).slice(REGISTERED_PER_POOL);
+    const hiddenIds = new Set(hidden.map((r) => r.id));
+    return {
+      id: p.id,
+      steering: p.source.steering,
+      monitor: p.monitor?.id,
+      minHealthy: p.source.minHealthy,
+      origins: hidden.length === 0 ? rows : rows.filter((r) => !hiddenIds.has(r.id)),
+      ...(hidden.length === 0
+        ? {}
+        : { moreRegistered: { count: hidden.length, available: hidden.filter((r) => available(r, now)).length } }),
+    };
+  });
+  const pooled = new Set([...(effective?.pools.values() ?? [])].flatMap((p) => p.origins.map((o) => o.id)));
   const known = [
     ...(effective?.origins.keys() ?? []),
     ...Object.keys(gathered.details ?? {}),

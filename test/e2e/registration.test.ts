@@ -132,6 +132,27 @@ describe("registration", () => {
     expect(await registeredIds()).toEqual([]);
   });
 
+  it("the status page lists a bounded number of a pool's registered origins, with registrant and policy, and counts the rest", async ({
+    expect,
+  }) => {
+    const all = inject("origins");
+    await useConfig({
+      origins: [{ id: "o23", url: all.o23 }],
+      pools: [{ id: "web", origins: ["o23"], registration: LOCAL_POLICY }],
+      routes: [{ id: "r", pools: ["web"] }],
+    });
+    for (let i = 0; i < 23; i++)
+      expect((await register({ id: `s-${String(i).padStart(2, "0")}`, url: all.o24, pool: "web" })).status).toBe(201);
+    const page = await admin("/status", { headers: { accept: "text/html" } });
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(html.match(/data-origin="s-\d\d"/g)?.length).toBe(20);
+    expect(html).toContain("and 3 more registered origins (3 available), not listed");
+    expect(html).toContain("· by admin-token · policy 127.0.0.1/32");
+    expect(html).toContain("24/24 available");
+    await removeAll();
+  });
+
   it("lists registrations a page at a time, and the audit trail names the token", async ({ expect }) => {
     const all = inject("origins");
     await useConfig({

@@ -141,6 +141,28 @@ describe("StatusPage", () => {
     expect(html).toContain("not in any pool");
   });
 
+  it("names who registered an origin and under which policy, and counts the registered origins it does not list", () => {
+    const html = render({
+      pools: [
+        {
+          id: "p",
+          steering: "weighted",
+          monitor: undefined,
+          minHealthy: 1,
+          origins: [
+            origin("reg", { registered: { lastHeartbeat: NOW - 4_000, ttlSeconds: 30, registrant: "team-a", matched: "10.0.0.0/8" } }),
+          ],
+          moreRegistered: { count: 40, available: 39 },
+        },
+      ],
+    });
+    expect(html).toContain("· by team-a · policy 10.0.0.0/8");
+    expect(html).toContain("and 40 more registered origins (39 available), not listed");
+    // The pool's counts include the origins not listed: 1 shown + 39 of 40 hidden available.
+    expect(html).toContain("40/41 available");
+    expect(html).toMatch(/badge pool-degraded/);
+  });
+
   it("lists the last two transitions and folds the rest away", () => {
     const transitions = Array.from(
       { length: 5 },

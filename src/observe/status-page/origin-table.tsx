@@ -44,6 +44,8 @@ function OriginTr({
         {o.registered !== undefined && (
           <div class="sub">
             heartbeat <When at={o.registered.lastHeartbeat} now={now} brief /> (TTL {o.registered.ttlSeconds} s)
+            {o.registered.registrant !== undefined && ` · by ${o.registered.registrant}`}
+            {o.registered.matched !== undefined && ` · policy ${o.registered.matched}`}
           </div>
         )}
       </td>

@@ -17,10 +17,12 @@ export function available(o: OriginRow, now: number): boolean {
 }
 
 /** A pool is down below minHealthy (at least one) available origins, degraded when any is unavailable. */
-export function poolState(pool: PoolSection, now: number): { word: "up" | "degraded" | "down"; available: number } {
-  const n = pool.origins.filter((o) => available(o, now)).length;
-  const word = n < Math.max(1, pool.minHealthy) ? "down" : n < pool.origins.length ? "degraded" : "up";
-  return { word, available: n };
+export function poolState(pool: PoolSection, now: number): { word: "up" | "degraded" | "down"; available: number; total: number } {
+  // Registered origins the page does not list still count.
+  const n = pool.origins.filter((o) => available(o, now)).length + (pool.moreRegistered?.available ?? 0);
+  const total = pool.origins.length + (pool.moreRegistered?.count ?? 0);
+  const word = n < Math.max(1, pool.minHealthy) ? "down" : n < total ? "degraded" : "up";
+  return { word, available: n, total };
 }
 
 /** The latest probe in the history, whatever its order. */

@@ -9,8 +9,15 @@ export interface OriginRow {
   readonly id: string;
   readonly url: string;
   readonly region?: string | undefined;
-  /** Set for a self-registered origin. */
-  readonly registered?: { readonly lastHeartbeat: number; readonly ttlSeconds: number } | undefined;
+  /** Set for a self-registered origin: its heartbeat, the token that registered it and the policy pattern that admitted it. */
+  readonly registered?:
+    | {
+        readonly lastHeartbeat: number;
+        readonly ttlSeconds: number;
+        readonly registrant?: string | undefined;
+        readonly matched?: string | undefined;
+      }
+    | undefined;
   /** The health steering uses: what probes (or heartbeats) say, or what an operator forced. */
   readonly healthy: boolean;
   readonly reason: string;
@@ -36,6 +43,8 @@ export interface PoolSection {
   readonly monitor: string | undefined;
   readonly minHealthy: number;
   readonly origins: readonly OriginRow[];
+  /** Registered origins of the pool left out of `origins` (the page lists a bounded number), and how many of them are available. */
+  readonly moreRegistered?: { readonly count: number; readonly available: number } | undefined;
 }
 
 /** Everything the page shows; the time is a prop, so the page reads no clock. */
