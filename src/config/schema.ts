@@ -15,6 +15,7 @@
  *   retries on the next origin hides a draining origin from the client).
  */
 import { z } from "zod";
+import { defaultLatencySettings, LatencySettingsSchema } from "./latency-schema.ts";
 
 /** Ids appear in metrics labels, cookies and URLs: keep them short and plain. */
 export const Id = z
@@ -144,6 +145,8 @@ export const PoolSchema = z.strictObject({
   lat: Latitude.optional(),
   lon: Longitude.optional(),
   outlierDetection: OutlierDetectionSchema.default(() => OutlierDetectionSchema.parse({})),
+  /** Knobs of `latency` steering among the pool's origins (latency-schema.ts). */
+  latency: LatencySettingsSchema.default(defaultLatencySettings),
 });
 
 /**
@@ -242,6 +245,8 @@ export const RouteSchema = z.strictObject({
   /** Adds x-edgeway-origin and server-timing to responses. */
   exposeOrigin: z.boolean().default(true),
   affinity: AffinitySchema.optional(),
+  /** Knobs of `latency` steering among the route's pools (latency-schema.ts). */
+  latency: LatencySettingsSchema.default(defaultLatencySettings),
 });
 
 export const ConfigSchema = z.strictObject({
