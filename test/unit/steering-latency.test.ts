@@ -19,6 +19,7 @@ import {
 } from "../../src/steering/latency.ts";
 import { chooseByLatency, EXPLORE_CREDIT, latencyCost } from "../../src/steering/latency-choice.ts";
 import { ColoLatency, latencySignals } from "../../src/steering/latency-colo.ts";
+import { explainLatency } from "../../src/steering/latency-explain.ts";
 import { latencyRoute } from "../../src/steering/route/latency.ts";
 import { createMemoryStore, selectOrigin } from "../../src/steering/select.ts";
 import type { RandomSource, SteeringSignals } from "../../src/steering/types.ts";
@@ -446,5 +447,49 @@ describe("latency settings in the config", () => {
       expect(result.ok, JSON.stringify(latency)).toBe(false);
       expect(JSON.stringify(result)).toContain(field);
     }
+  });
+});
+
+describe("explainLatency: what /explain shows of the choice", () => {
+  const settings = DEFAULT_LATENCY_SETTINGS;
+  const how = { keyOf: (k: string) => k, weightOf: () => 1 };
+
+  it("every candidate's estimate, age, load, cost and staleness, the knobs, and the shares the policy delivers", () => {
+    const tracker = new LatencyTracker();
+    tracker.observe("fast", 5, true, 9_000);
+    tracker.observe("slow", 50, true, 0);
+    const signals = trackerSignals(tracker, 10_000, { fast: 1 });
+    const e = explainLatency(["fast", "slow", "new"], how, signals, settings, undefined, (k) => k);
+    expect(e.settings).toEqual(settings);
+    expect(e.candidates.map((c) => [c.key, c.estimateMs, c.ageMs, c.outstanding, c.costMs, c.stale])).toEqual([
+      ["fast", Math.round(5 * Math.exp(-0.1) * 100) / 100, 1_000, 1, Math.round(10 * Math.exp(-0.1) * 100) / 100, false],
+      ["slow", Math.round(50 * Math.exp(-1) * 100) / 100, 10_000, 0, Math.round(50 * Math.exp(-1) * 100) / 100, true],
+      ["new", null, null, 0, 0, false],
+    ]);
+    // The unmeasured one wins (cost 0); the stale one gets the explore share.
+    expect(e.best).toBe(2);
+    expect(e.explore).toBe(1);
+    expect(e.shares).toEqual([0, 0.02, 0.98]);
+    expect(e.why).toContain("new has the lowest cost");
+    expect(e.why).toContain("slow is stale");
+    expect(e.why).toContain("τ 10 s");
+  });
+
+  it("agrees with the policy: the shares match 10,000 real picks", () => {
+    const tracker = new LatencyTracker();
+    tracker.observe("a", 30, true, 0);
+    tracker.observe("b", 10, true, 9_000);
+    tracker.observe("c", 10, true, 9_000);
+    const signals = trackerSignals(tracker, 9_000);
+    const e = explainLatency(["a", "b", "c"], how, signals, settings, undefined, (k) => k);
+    const memory = new Map<string, number>();
+    const random = mulberry32(3);
+    const counts = [0, 0, 0];
+    const n = 10_000;
+    for (let i = 0; i < n; i++) {
+      const k = chooseByLatency(["a", "b", "c"], how, signals, settings, memory, random);
+      counts[k] = (counts[k] ?? 0) + 1;
+    }
+    e.shares.forEach((share, i) => expect(Math.abs((counts[i] ?? 0) / n - share)).toBeLessThanOrEqual(0.02));
   });
 });
