@@ -14,7 +14,7 @@ import type { SelectionCache } from "./steering/select.ts";
 import type { HealthSnapshot } from "./health/snapshot.ts";
 import type { HealthView } from "./steering/select.ts";
 import type { SteeringSignals } from "./steering/types.ts";
-import { LOCAL_COLO } from "./steering/latency-colo.ts";
+import { LOCAL_COLO, recordTryLatency } from "./steering/latency-colo.ts";
 import type { LatencyTracker } from "./steering/latency.ts";
 import { pinState, shouldWritePin } from "./steering/affinity.ts";
 import type { PinState } from "./steering/affinity.ts";
@@ -94,11 +94,7 @@ function recordTry(routeSeries: RouteSeries, outcome: TryOutcome, route: Compile
   series.latency.observe(outcome.durationMs / 1000);
   const ok = outcome.kind === "response" && (outcome.status ?? 500) < 500;
   const now = Date.now();
-  // The origin's sample follows its pool's latency settings, the pool's its route's.
-  const byPool = pool.source.latency;
-  latency.observe(origin, outcome.durationMs, ok, now, byPool.decaySeconds * 1_000, byPool.failurePenaltyMs);
-  const byRoute = route.source.latency;
-  latency.observe(pool.key, outcome.durationMs, ok, now, byRoute.decaySeconds * 1_000, byRoute.failurePenaltyMs);
+  recordTryLatency(latency, route, pool, origin, outcome.durationMs, ok, now);
   if (outcome.retried) series.retries(outcome.kind === "response" ? (outcome.status ?? 0) : outcome.kind).inc();
   if (outcome.selection.panic) series.panic.inc();
   const skippedBefore = isolate.outliers.skipped;

@@ -4,6 +4,7 @@
  * debug geo header one local isolate can play many colos, and each gets its own.
  * Also builds the SteeringSignals steering reads for one colo. Pure: the clock is passed in.
  */
+import type { CompiledPool, CompiledRoute } from "../config/compile.ts";
 import { LatencyTracker } from "./latency.ts";
 import type { SteeringSignals } from "./types.ts";
 
@@ -66,4 +67,25 @@ export function latencySignals(tracker: LatencyTracker, outstanding: (key: strin
     latencyMs: (key, decayMs) => tracker.estimate(key, now(), decayMs),
     latencyAgeMs: (key) => tracker.ageMs(key, now()),
   };
+}
+
+/**
+ * Records one finished try as latency samples, as the data plane does: under the origin's
+ * id with its pool's settings, and under the pool's key with the route's settings.
+ * `rttMs` is the time to response headers, `ok` false for a connect failure, a timeout or
+ * a 5xx, `now` when the answer (or failure) came.
+ */
+export function recordTryLatency(
+  tracker: LatencyTracker,
+  route: CompiledRoute,
+  pool: CompiledPool,
+  originId: string,
+  rttMs: number,
+  ok: boolean,
+  now: number,
+): void {
+  const byPool = pool.source.latency;
+  tracker.observe(originId, rttMs, ok, now, byPool.decaySeconds * 1_000, byPool.failurePenaltyMs);
+  const byRoute = route.source.latency;
+  tracker.observe(pool.key, rttMs, ok, now, byRoute.decaySeconds * 1_000, byRoute.failurePenaltyMs);
 }

@@ -1,13 +1,13 @@
 /**
  * A small virtual-time driver for latency steering tests: requests at a fixed rate, one
  * at a time (nothing in flight when the next is steered), each answered after its origin's
- * latency at that moment, every answer fed to a real LatencyTracker through the same
- * settings the data plane uses. Drives the real selectOrigin, so pool and route latency
+ * latency at that moment, every answer fed to a real LatencyTracker by recordTryLatency,
+ * as the data plane does. Drives the real selectOrigin, so pool and route latency
  * steering are tested as the worker runs them.
  */
 import type { CompiledConfig } from "../../../src/config/compile.ts";
 import { LatencyTracker } from "../../../src/steering/latency.ts";
-import { latencySignals } from "../../../src/steering/latency-colo.ts";
+import { latencySignals, recordTryLatency } from "../../../src/steering/latency-colo.ts";
 import { createMemoryStore, selectOrigin } from "../../../src/steering/select.ts";
 import { mulberry32 } from "./random.ts";
 import { routeOf } from "./configs.ts";
@@ -65,8 +65,7 @@ export function latencyRun(options: LatencyRunOptions): Pick[] {
     const rtt = Math.abs(answer);
     // The sample lands when the answer does, as recordTry sees it.
     const at = now + rtt;
-    tracker.observe(origin.id, rtt, ok, at, pool.source.latency.decaySeconds * 1_000, pool.source.latency.failurePenaltyMs);
-    tracker.observe(pool.key, rtt, ok, at, route.source.latency.decaySeconds * 1_000, route.source.latency.failurePenaltyMs);
+    recordTryLatency(tracker, route, pool, origin.id, rtt, ok, at);
   }
   return picks;
 }
