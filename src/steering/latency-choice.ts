@@ -57,21 +57,35 @@ export function exploreCredit(memory: SteeringMemory): number {
   return memory.get(EXPLORE_CREDIT) ?? 1;
 }
 
-/** The index of the cheapest usable item (ties as LatencyItems says), or -1 when none may serve. */
-export function cheapest<T>(
+/**
+ * Chooses one item by the rule above and spends or earns exploration credit in `memory`.
+ * Returns its index, or -1 when no item may serve. One pass over the items: the stale
+ * ones are looked for only when a whole credit is banked.
+ */
+export function chooseByLatency<T>(
   items: readonly T[],
   how: LatencyItems<T>,
   signals: SteeringSignals,
   settings: LatencySettings,
+  memory: SteeringMemory,
   random: RandomSource,
 ): number {
+  const exploring = settings.explorePercent > 0;
+  const credit = exploring ? Math.min(1, exploreCredit(memory) + settings.explorePercent / 100) : 0;
+  const looking = credit >= 1;
   let best = -1;
   let bestCost = Number.POSITIVE_INFINITY;
   let tiedWeight = 0;
+  // The two stalest, so the stalest other than the winner is known whatever wins.
+  let stale1 = -1;
+  let age1 = -1;
+  let stale2 = -1;
+  let age2 = -1;
   for (let i = 0; i < items.length; i++) {
     const item = items[i] as T;
     if (how.usable !== undefined && !how.usable(item)) continue;
-    const cost = latencyCost(how.keyOf(item), signals, settings);
+    const key = how.keyOf(item);
+    const cost = latencyCost(key, signals, settings);
     if (cost < bestCost) {
       best = i;
       bestCost = cost;
@@ -82,54 +96,26 @@ export function cheapest<T>(
       tiedWeight += w;
       if (tiedWeight > 0 && random() * tiedWeight < w) best = i;
     }
-  }
-  return best;
-}
-
-/** The index of the stalest usable item other than `except` that is due for exploring, or -1. */
-export function stalest<T>(
-  items: readonly T[],
-  how: LatencyItems<T>,
-  signals: SteeringSignals,
-  settings: LatencySettings,
-  except: number,
-): number {
-  let found = -1;
-  let oldest = -1;
-  for (let i = 0; i < items.length; i++) {
-    if (i === except) continue;
-    const item = items[i] as T;
-    if (how.usable !== undefined && !how.usable(item)) continue;
-    const age = staleAgeMs(how.keyOf(item), signals, settings);
-    if (age !== undefined && age > oldest) {
-      oldest = age;
-      found = i;
+    if (looking) {
+      const age = staleAgeMs(key, signals, settings);
+      if (age !== undefined) {
+        if (age > age1) {
+          stale2 = stale1;
+          age2 = age1;
+          stale1 = i;
+          age1 = age;
+        } else if (age > age2) {
+          stale2 = i;
+          age2 = age;
+        }
+      }
     }
   }
-  return found;
-}
-
-/**
- * Chooses one item by the rule above and spends or earns exploration credit in `memory`.
- * Returns its index, or -1 when no item may serve.
- */
-export function chooseByLatency<T>(
-  items: readonly T[],
-  how: LatencyItems<T>,
-  signals: SteeringSignals,
-  settings: LatencySettings,
-  memory: SteeringMemory,
-  random: RandomSource,
-): number {
-  const best = cheapest(items, how, signals, settings, random);
-  if (best < 0 || settings.explorePercent <= 0) return best;
-  const credit = Math.min(1, exploreCredit(memory) + settings.explorePercent / 100);
-  if (credit >= 1) {
-    const explore = stalest(items, how, signals, settings, best);
-    if (explore >= 0) {
-      memory.set(EXPLORE_CREDIT, credit - 1);
-      return explore;
-    }
+  if (best < 0 || !exploring) return best;
+  const explore = stale1 === best ? stale2 : stale1;
+  if (looking && explore >= 0) {
+    memory.set(EXPLORE_CREDIT, credit - 1);
+    return explore;
   }
   memory.set(EXPLORE_CREDIT, credit);
   return best;
