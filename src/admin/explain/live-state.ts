@@ -56,8 +56,13 @@ export function signalsCopy(keys: Iterable<string>, snapshot: HealthSnapshot | u
     if (e !== undefined) latency.seed(key, e.value, e.at);
   }
   const sampledAt = snapshot?.latencyAt ?? {};
-  for (const [key, value] of Object.entries(snapshot?.latency ?? {})) latency.seed(key, value, sampledAt[key] ?? snapshot?.generatedAt ?? now);
-  return latencySignals(latency, (key) => outstanding.get(key) ?? 0, () => now);
+  for (const [key, value] of Object.entries(snapshot?.latency ?? {}))
+    latency.seed(key, value, sampledAt[key] ?? snapshot?.generatedAt ?? now);
+  return latencySignals(
+    latency,
+    (key) => outstanding.get(key) ?? 0,
+    () => now,
+  );
 }
 
 /** Checks affinity cookies with the key the data plane signs them with (AFFINITY_KEY, else ADMIN_TOKEN). */

@@ -10,14 +10,11 @@
  */
 import type { CompiledPool } from "../../config/compile.ts";
 import type { RouteSteering, SteeringSignals } from "../types.ts";
-import { DEFAULT_EXPLORE_PERCENT, DEFAULT_LATENCY_SETTINGS } from "../latency.ts";
+import { DEFAULT_LATENCY_SETTINGS } from "../latency.ts";
 import type { LatencySettings } from "../latency.ts";
 import { chooseByLatency, latencyCost } from "../latency-choice.ts";
 import type { LatencyItems } from "../latency-choice.ts";
 import { firstThenRest } from "./order.ts";
-
-/** The default exploring share as a fraction (explain's summary reads it). */
-export const EXPLORE_SHARE = DEFAULT_EXPLORE_PERCENT / 100;
 
 /** A pool's latency cost under a route's settings (what route steering compares). */
 export function poolLatencyCost(
