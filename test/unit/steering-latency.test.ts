@@ -490,6 +490,6 @@ describe("explainLatency: what /explain shows of the choice", () => {
       const k = chooseByLatency(["a", "b", "c"], how, signals, settings, memory, random);
       counts[k] = (counts[k] ?? 0) + 1;
     }
-    e.shares.forEach((share, i) => expect(Math.abs((counts[i] ?? 0) / n - share)).toBeLessThanOrEqual(0.02));
+    for (const [i, share] of e.shares.entries()) expect(Math.abs((counts[i] ?? 0) / n - share)).toBeLessThanOrEqual(0.02);
   });
 });
