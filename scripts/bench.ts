@@ -38,6 +38,7 @@ import { validateConfig } from "../src/config/validate.ts";
 import type { ClientInfo } from "../src/routing/client.ts";
 import { compileRouteTable } from "../src/routing/match.ts";
 import { LatencyTracker, poolKey } from "../src/steering/latency.ts";
+import { latencySignals } from "../src/steering/latency-colo.ts";
 import { OutstandingTracker } from "../src/steering/outstanding.ts";
 import { createMemoryStore, createSelectionCache, selectOrigin } from "../src/steering/select.ts";
 import type { SelectInput } from "../src/steering/select.ts";
@@ -126,8 +127,12 @@ function signalsFor(keys: readonly string[]): SteeringSignals {
     if (i % 10 !== 9) latency.seed(key, 5 + ((i * 37) % 246), 0);
     for (let n = 0; n < (i * 7) % 4; n++) outstanding.start([key]);
   });
-  // As the data plane reads them (src/data-plane.ts).
-  return { outstanding: (key) => outstanding.get(key), latencyMs: (key) => latency.estimate(key) };
+  // As the data plane reads them (src/data-plane.ts), on a clock 1 s after the samples.
+  return latencySignals(
+    latency,
+    (key) => outstanding.get(key),
+    () => 1_000,
+  );
 }
 
 /**

@@ -14,6 +14,8 @@ import type { SelectionCache } from "./steering/select.ts";
 import type { HealthSnapshot } from "./health/snapshot.ts";
 import type { HealthView } from "./steering/select.ts";
 import type { SteeringSignals } from "./steering/types.ts";
+import { LOCAL_COLO, recordTryLatency } from "./steering/latency-colo.ts";
+import type { LatencyTracker } from "./steering/latency.ts";
 import { pinState, shouldWritePin } from "./steering/affinity.ts";
 import type { PinState } from "./steering/affinity.ts";
 import { cookieSigningKey, DEFAULT_AFFINITY_COOKIE, signPin, verifyPin } from "./steering/affinity-cookie.ts";
@@ -51,11 +53,26 @@ export function clientOf(
   return new LazyCfClient(request, ip);
 }
 
-/** This isolate's measurements, as steering reads them. */
-const signals: SteeringSignals = {
-  outstanding: (key) => isolate.outstanding.get(key),
-  latencyMs: (key) => isolate.latency.estimate(key),
-};
+const outstandingOf = (key: string): number => isolate.outstanding.get(key);
+
+/** The colo this isolate serves, read from request.cf once: an isolate runs in one edge location. */
+let ownColo: string | undefined;
+
+/**
+ * The colo whose latency estimates a request reads and feeds: the debug geo header's
+ * `colo=` where allowed (one local isolate playing many colos), else request.cf.colo,
+ * read on the isolate's first request only, since reading request.cf costs the request path.
+ */
+export function latencyColo(client: ClientInfo): string {
+  if (!(client instanceof LazyCfClient)) return client.colo ?? LOCAL_COLO;
+  ownColo ??= client.colo ?? LOCAL_COLO;
+  return ownColo;
+}
+
+/** This isolate's measurements from `colo`, as steering reads them (one object per colo, reused). */
+function signalsFor(colo: string): SteeringSignals {
+  return isolate.latency.signals(colo, outstandingOf, Date.now);
+}
 
 /** The request path's metric series, resolved once per compiled route, pool and origin. */
 const requestMetrics = new RequestMetrics(isolate.metrics);
@@ -64,7 +81,7 @@ function trackKeys(outcome: { selection: { pool: CompiledPool; origin: { id: str
   return [outcome.selection.origin.id, outcome.selection.pool.key];
 }
 
-function recordTry(routeSeries: RouteSeries, outcome: TryOutcome): void {
+function recordTry(routeSeries: RouteSeries, outcome: TryOutcome, route: CompiledRoute, latency: LatencyTracker): void {
   const keys = trackKeys(outcome);
   isolate.outstanding.finish(keys);
   const { pool } = outcome.selection;
@@ -77,7 +94,7 @@ function recordTry(routeSeries: RouteSeries, outcome: TryOutcome): void {
   series.latency.observe(outcome.durationMs / 1000);
   const ok = outcome.kind === "response" && (outcome.status ?? 500) < 500;
   const now = Date.now();
-  for (const key of keys) isolate.latency.observe(key, outcome.durationMs, ok, now);
+  recordTryLatency(latency, route, pool, origin, outcome.durationMs, ok, now);
   if (outcome.retried) series.retries(outcome.kind === "response" ? (outcome.status ?? 0) : outcome.kind).inc();
   if (outcome.selection.panic) series.panic.inc();
   const skippedBefore = isolate.outliers.skipped;
@@ -231,8 +248,11 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
     throw error;
   }
 
-  const colo = (): string => client.colo ?? "local";
-  const healthWait = ensureFreshHealth(env, ctx, colo);
+  const colo = (): string => client.colo ?? LOCAL_COLO;
+  const measuredFrom = latencyColo(client);
+  const signals = signalsFor(measuredFrom);
+  const latencyTracker = isolate.latency.tracker(measuredFrom);
+  const healthWait = ensureFreshHealth(env, ctx, colo, measuredFrom);
   if (healthWait !== undefined) await healthWait;
   const now = Date.now();
   // Self-registered origins join their pools: the same route, from the config that includes them.
@@ -302,7 +322,7 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
     onTryStart: (selection) => isolate.outstanding.start(trackKeys({ selection })),
     onTry: (outcome) => {
       if (outcome.retried) retried = true;
-      recordTry(routeSeries, outcome);
+      recordTry(routeSeries, outcome, route, latencyTracker);
     },
     // Affinity with onFailure "none" never moves a session to another origin, not even to retry.
     mayRetry: !(affinity?.onFailure === "none" && (pin?.state.kind === "usable" || affinityKeyValue !== undefined)),

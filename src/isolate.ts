@@ -9,7 +9,7 @@ import { SnapshotCache } from "./state/snapshot-cache.ts";
 import { createMemoryStore } from "./steering/select.ts";
 import type { SteeringMemoryStore } from "./steering/select.ts";
 import { Metrics } from "./observe/metrics.ts";
-import { LatencyTracker } from "./steering/latency.ts";
+import { ColoLatency } from "./steering/latency-colo.ts";
 import { OutstandingTracker } from "./steering/outstanding.ts";
 import { OutlierDetector } from "./health/outlier.ts";
 import { TrafficReporter } from "./state/traffic-report.ts";
@@ -21,8 +21,8 @@ export interface Isolate {
   readonly health: SnapshotCache;
   memory: SteeringMemoryStore;
   readonly metrics: Metrics;
-  /** Latency measured from this edge location, per origin and per pool. */
-  readonly latency: LatencyTracker;
+  /** Latency measured from this edge location (per colo the debug header names), per origin and per pool. */
+  readonly latency: ColoLatency;
   /** Tries in flight from this isolate, per origin and per pool. */
   readonly outstanding: OutstandingTracker;
   /** Passive health: ejections from this isolate's traffic and adopted from others'. */
@@ -38,7 +38,7 @@ export const isolate: Isolate = {
   health: new SnapshotCache(),
   memory: createMemoryStore(),
   metrics: new Metrics(),
-  latency: new LatencyTracker(),
+  latency: new ColoLatency(),
   outstanding: new OutstandingTracker(),
   outliers: new OutlierDetector(),
   traffic: new TrafficReporter(),

@@ -15,6 +15,7 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import { isolate, reportConfigProblem } from "../isolate.ts";
+import { latencyColo } from "../data-plane.ts";
 import { DebugGeoError } from "../routing/client.ts";
 import { effectiveConfig } from "../discovery/effective-config.ts";
 import { explain, explainHealth } from "../steering/explain/index.ts";
@@ -59,7 +60,8 @@ explainRoutes.openapi(
       throw error;
     }
     const { client, clientSources } = facts;
-    const { snapshot, source } = await snapshotFor(c.env, client.colo ?? "local", now);
+    const colo = latencyColo(client);
+    const { snapshot, source } = await snapshotFor(c.env, colo, now);
     const config = effectiveConfig(loaded.compiled, snapshot);
     const keys = [...config.origins.keys(), ...[...config.pools.values()].map((p) => p.key)];
     const explanation = await explain({
@@ -67,7 +69,7 @@ explainRoutes.openapi(
       configured: loaded.compiled,
       request: { url, method: (query.method ?? "GET").toUpperCase(), headers: headersFor(query), client, clientSources },
       health: explainHealth(snapshot, isolate.outliers.ejections(now), config, now, source),
-      signals: signalsCopy(keys, snapshot),
+      signals: signalsCopy(keys, snapshot, colo, now),
       random: Math.random,
       now,
       verifyCookie: cookieVerifier(c.env, now),

@@ -16,6 +16,7 @@
  */
 import { z } from "zod";
 import { RegistrationPolicySchema } from "./registration-schema.ts";
+import { defaultLatencySettings, LatencySettingsSchema } from "./latency-schema.ts";
 
 /** Ids appear in metrics labels, cookies and URLs: keep them short and plain. */
 export const Id = z
@@ -147,6 +148,8 @@ export const PoolSchema = z.strictObject({
   outlierDetection: OutlierDetectionSchema.default(() => OutlierDetectionSchema.parse({})),
   /** Whether origins may register themselves into this pool, and what they may register; absent: none may. */
   registration: RegistrationPolicySchema.optional(),
+  /** Knobs of `latency` steering among the pool's origins (latency-schema.ts). */
+  latency: LatencySettingsSchema.default(defaultLatencySettings),
 });
 
 /**
@@ -245,6 +248,8 @@ export const RouteSchema = z.strictObject({
   /** Adds x-edgeway-origin and server-timing to responses. */
   exposeOrigin: z.boolean().default(true),
   affinity: AffinitySchema.optional(),
+  /** Knobs of `latency` steering among the route's pools (latency-schema.ts). */
+  latency: LatencySettingsSchema.default(defaultLatencySettings),
 });
 
 export const ConfigSchema = z.strictObject({

@@ -35,6 +35,10 @@ export const HealthSnapshotSchema = z.object({
   origins: z.record(z.string(), OriginStatusSchema),
   /** The requesting colo's latency estimates (ms) by origin id or `pool:<id>`. */
   latency: z.record(z.string(), z.number()).optional(),
+  /** When each of `latency`'s estimates was last sampled (ms since the epoch), so it decays on read from then. */
+  latencyAt: z.record(z.string(), z.number()).optional(),
+  /** Whose view `latency` is: the requesting colo's own, or the global one for a colo with no estimates yet. */
+  latencyScope: z.enum(["colo", "global"]).optional(),
   /** Self-registered origins, and a number that changes whenever their set or routing fields do. */
   registrations: z.array(RegistrationSchema).optional(),
   registrationsVersion: z.number().optional(),

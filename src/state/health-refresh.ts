@@ -2,14 +2,15 @@
  * Keeps the isolate's health snapshot fresh without making requests wait: a stale
  * snapshot is refreshed in waitUntil; only an isolate that has never had one waits, and
  * then at most COLD_WAIT_MS before serving with every origin assumed healthy. The same
- * background work reports this isolate's latency estimates for its colo, at most every
+ * background work reports this isolate's latency estimates per colo, at most every
  * LATENCY_REPORT_MS, and its ejections (at once) and traffic counts (every few seconds),
  * so Durable Object writes grow with isolates, not with requests.
  */
 import type { WaitUntil } from "../env.ts";
 import { isolate, failStatic } from "../isolate.ts";
-import { originStateStub } from "./origin-state.ts";
+import { COLO_LATENCY_MAX_AGE_MS, originStateStub } from "./origin-state.ts";
 import { HealthSnapshotSchema } from "../health/snapshot.ts";
+import type { HealthSnapshot } from "../health/snapshot.ts";
 import { errorMessage } from "../observe/log.ts";
 
 /** The longest a cold isolate waits for its first snapshot. */
@@ -24,14 +25,23 @@ export type ColoSource = string | (() => string);
 
 const coloOf = (colo: ColoSource): string => (typeof colo === "string" ? colo : colo());
 
-function startRefresh(env: Env, colo: string): Promise<void> {
+/** Adopts the snapshot's latency view into the tracker of the colo it was asked for. */
+export function seedLatency(snapshot: HealthSnapshot, colo: string): void {
+  const latency = snapshot.latency;
+  if (latency === undefined) return;
+  const tracker = isolate.latency.tracker(colo);
+  const sampledAt = snapshot.latencyAt ?? {};
+  // An older object version sends no sample times: its estimates count as sampled now.
+  for (const [key, value] of Object.entries(latency)) tracker.seed(key, value, sampledAt[key] ?? snapshot.generatedAt);
+}
+
+function startRefresh(env: Env, latencyColo: string): Promise<void> {
   return isolate.health.refresh(
     async () => {
       // Parse, don't cast: a snapshot from an older or newer object version is checked here,
       // in the background, never on the request path.
-      const snapshot = HealthSnapshotSchema.parse(await originStateStub(env).snapshot(colo));
-      const now = Date.now();
-      for (const [key, ewma] of Object.entries(snapshot.latency ?? {})) isolate.latency.seed(key, ewma, now);
+      const snapshot = HealthSnapshotSchema.parse(await originStateStub(env).snapshot(latencyColo));
+      seedLatency(snapshot, latencyColo);
       return snapshot;
     },
     Date.now,
@@ -39,14 +49,24 @@ function startRefresh(env: Env, colo: string): Promise<void> {
   );
 }
 
-function reportLatency(env: Env, colo: ColoSource, now: number): Promise<void> | undefined {
+/** Estimates older than this are dropped from the isolate (they have decayed to nothing). */
+export const LATENCY_KEEP_MS = COLO_LATENCY_MAX_AGE_MS;
+
+/** Sends each colo's own estimates (one call per colo: one in production), at most every LATENCY_REPORT_MS. */
+function reportLatency(env: Env, now: number): Promise<void> | undefined {
   if (now - lastReport < LATENCY_REPORT_MS) return undefined;
   lastReport = now;
-  const entries = isolate.latency.entries();
-  if (entries.length === 0) return undefined;
-  return originStateStub(env)
-    .reportLatency(coloOf(colo), entries)
-    .catch((error: unknown) => failStatic("durable_object", "latency_report_failed", { message: errorMessage(error) }));
+  const sends: Promise<void>[] = [];
+  for (const [colo, tracker] of isolate.latency.colos()) {
+    tracker.prune(now, LATENCY_KEEP_MS);
+    const entries = tracker.entries();
+    if (entries.length > 0) sends.push(originStateStub(env).reportLatency(colo, entries));
+  }
+  if (sends.length === 0) return undefined;
+  return Promise.all(sends).then(
+    () => undefined,
+    (error: unknown) => failStatic("durable_object", "latency_report_failed", { message: errorMessage(error) }),
+  );
 }
 
 function reportTraffic(env: Env, colo: ColoSource, now: number): Promise<void> | undefined {
@@ -67,18 +87,20 @@ export function flushTrafficReport(env: Env, ctx: WaitUntil, colo: ColoSource): 
 }
 
 /**
- * Call once per request before steering. `colo` is the edge location serving it. Returns
+ * Call once per request before steering. `colo` is the edge location serving it and
+ * `latencyColo` the one whose latency view a refresh fetches (the data plane's
+ * latencyColo; `colo` when absent). Returns
  * what the request must wait for — only on an isolate that has never had a snapshot — and
  * undefined otherwise, so a warm isolate's request does not await at all.
  */
-export function ensureFreshHealth(env: Env, ctx: WaitUntil, colo: ColoSource): Promise<void> | undefined {
+export function ensureFreshHealth(env: Env, ctx: WaitUntil, colo: ColoSource, latencyColo?: string): Promise<void> | undefined {
   const now = Date.now();
-  const report = reportLatency(env, colo, now);
+  const report = reportLatency(env, now);
   if (report !== undefined) ctx.waitUntil(report);
   const traffic = reportTraffic(env, colo, now);
   if (traffic !== undefined) ctx.waitUntil(traffic);
   if (!isolate.health.isStale(now)) return undefined;
-  const refresh = startRefresh(env, coloOf(colo));
+  const refresh = startRefresh(env, latencyColo ?? coloOf(colo));
   ctx.waitUntil(refresh);
   return isolate.health.current === undefined ? coldWait(refresh) : undefined;
 }

@@ -49,7 +49,7 @@ export interface OriginDetails extends OriginHealth {
   readonly overrides?: OriginOverrides;
 }
 
-/** Latency reports older than this no longer seed cold isolates. */
+/** Latency estimates sampled longer ago than this no longer seed cold isolates (decayed by e^−60 at the default 10 s anyway). */
 export const COLO_LATENCY_MAX_AGE_MS = 10 * 60_000;
 /** The most latency entries one report may carry (origins and pools). */
 export const MAX_LATENCY_ENTRIES = 2_000;
@@ -138,32 +138,60 @@ export class OriginState extends DurableObject<Env> {
       overridesVersion: this.#overrides.version,
     };
     if (colo === undefined) return snapshot;
-    const latency: Record<string, number> = {};
-    const rows = this.ctx.storage.sql.exec<{ key: string; ewma: number }>(
-      "SELECT key, ewma FROM colo_latency WHERE colo = ? AND updated_at >= ?",
-      colo,
-      now - COLO_LATENCY_MAX_AGE_MS,
-    );
-    for (const row of rows) latency[row.key] = row.ewma;
-    return { ...snapshot, latency };
+    return { ...snapshot, ...this.#latencyView(colo, now) };
   }
 
   /**
-   * An isolate's latency estimates for its colo (sent every few seconds, never per
-   * request). The colo's view is a moving blend of what its isolates report.
+   * The colo's latency estimates (ms) and when each was last sampled; a colo with no
+   * estimates gets the global view instead — per key, the mean of every colo's estimate —
+   * so a cold colo starts from something, and learns its own within its first requests.
    */
-  reportLatency(colo: string, entries: readonly (readonly [string, number])[]): void {
+  #latencyView(colo: string, now: number): Pick<HealthSnapshot, "latency" | "latencyAt" | "latencyScope"> {
+    const sql = this.ctx.storage.sql;
+    const since = now - COLO_LATENCY_MAX_AGE_MS;
+    const latency: Record<string, number> = {};
+    const latencyAt: Record<string, number> = {};
+    for (const row of sql.exec<{ key: string; ewma: number; at: number }>(
+      "SELECT key, ewma, updated_at AS at FROM colo_latency WHERE colo = ? AND updated_at >= ?",
+      colo,
+      since,
+    )) {
+      latency[row.key] = row.ewma;
+      latencyAt[row.key] = row.at;
+    }
+    if (Object.keys(latency).length > 0) return { latency, latencyAt, latencyScope: "colo" };
+    for (const row of sql.exec<{ key: string; ewma: number; at: number }>(
+      "SELECT key, AVG(ewma) AS ewma, MAX(updated_at) AS at FROM colo_latency WHERE updated_at >= ? GROUP BY key LIMIT ?",
+      since,
+      MAX_LATENCY_ENTRIES,
+    )) {
+      latency[row.key] = row.ewma;
+      latencyAt[row.key] = row.at;
+    }
+    return { latency, latencyAt, latencyScope: "global" };
+  }
+
+  /**
+   * An isolate's latency estimates for a colo (sent every few seconds, never per request):
+   * `[key, ms, sampledAt]` each. Per colo and key the most recently sampled estimate wins;
+   * a report of an older sample (another isolate's, or the same one again) changes
+   * nothing. An entry without its sample time (an older isolate version) counts as sampled now.
+   */
+  reportLatency(colo: string, entries: readonly (readonly [string, number, number?])[]): void {
     const sql = this.ctx.storage.sql;
     const now = Date.now();
-    for (const [key, ewma] of entries.slice(0, MAX_LATENCY_ENTRIES)) {
-      if (!Number.isFinite(ewma) || ewma < 0) continue;
+    for (const [key, ewma, sampledAt] of entries.slice(0, MAX_LATENCY_ENTRIES)) {
+      if (typeof key !== "string" || !Number.isFinite(ewma) || ewma < 0) continue;
+      // A sample time in the future (clock skew) counts as now.
+      const at = sampledAt !== undefined && Number.isFinite(sampledAt) ? Math.min(sampledAt, now) : now;
       sql.exec(
         `INSERT INTO colo_latency (colo, key, ewma, updated_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (colo, key) DO UPDATE SET ewma = (colo_latency.ewma + excluded.ewma) / 2, updated_at = excluded.updated_at`,
+         ON CONFLICT (colo, key) DO UPDATE SET ewma = excluded.ewma, updated_at = excluded.updated_at
+         WHERE excluded.updated_at > colo_latency.updated_at`,
         colo,
         key,
         ewma,
-        now,
+        at,
       );
     }
     sql.exec("DELETE FROM colo_latency WHERE updated_at < ?", now - COLO_LATENCY_MAX_AGE_MS);

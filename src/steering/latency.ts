@@ -1,54 +1,181 @@
 /**
- * Peak-EWMA latency estimates, as Finagle's and Linkerd's balancers keep them: a sample
- * above the estimate replaces it at once (so a slowdown is seen on the next request), a
- * sample below it pulls it down with a weight that grows with the time since the last
- * sample (decay time DECAY_MS). A failure counts as at least FAILURE_PENALTY_MS: an origin
- * that answers 503 in 1 ms must not look fast (the trap ANCHORS.md describes).
- * Pure: the clock is a parameter.
+ * The one latency estimator that `latency` steering uses, for pools (which origin) and for
+ * routes (which pool): peak-EWMA as Finagle's and Linkerd's balancers keep it, with the
+ * clock passed in.
+ *
+ * - A sample above the estimate replaces it at once (the peak), so a slowdown is seen on
+ *   the next answer.
+ * - Between samples the estimate decays toward 0 with time constant τ (`decaySeconds`):
+ *   reading it `idle` ms after its last sample gives value × exp(−idle / τ). This is
+ *   Finagle's decay on read (its `get` observes a 0 sample), computed from the time of the
+ *   last sample so the result does not depend on how often it is read. An origin nobody
+ *   has measured lately ages toward "unknown", which steering treats optimistically, so an
+ *   origin that slowed down and recovered gets traffic back.
+ * - A sample below the decayed estimate pulls it toward the sample with weight
+ *   1 − exp(−Δt / τ), Δt the time since the previous sample: a steady stream of fast
+ *   answers brings a slow estimate down within a few τ, a lone fast answer after a long
+ *   silence nearly replaces it.
+ * - A failed try is a penalty sample, at least `failurePenaltyMs`: it can raise the
+ *   estimate, never lower it, and decays like any other, so an origin answering 503 in
+ *   1 ms never looks fastest (the trap ANCHORS.md describes).
+ *
+ * Pure: no clock, no randomness, no I/O. The isolate keeps one LatencyTracker per colo
+ * (latency-colo.ts); steering reads it through SteeringSignals (latency-signals.ts) and
+ * chooses with latency-choice.ts.
  */
 
-/** Time constant of the moving average (Finagle's default decay time). */
-export const DECAY_MS = 10_000;
-/** What a failed try counts as; also Tower's assumed latency for an endpoint never measured. */
-export const FAILURE_PENALTY_MS = 1_000;
+/** Finagle's PeakEwma decay time, 10 s (ANCHORS.md, Linkerd / Finagle / Tower). */
+export const DEFAULT_DECAY_SECONDS = 10;
+/**
+ * What a failed try counts as, at least: Tower's assumed latency for an endpoint it has
+ * not measured, 1 s (ANCHORS.md, Linkerd / Finagle / Tower), which ANCHORS.md's failing-fast
+ * trap asks to count as slow. Also the cost of an origin never measured while a try to it
+ * is in flight, so a new origin is tried once, not flooded.
+ */
+export const DEFAULT_FAILURE_PENALTY_MS = 1_000;
+/**
+ * Share of a pool's (or route's) picks that may go to exploring a stale estimate: 2%, the
+ * bound the latency-steering issue sets; Edgeway's own choice, as none of the anchors
+ * explores (Linkerd relies on P2C's randomness, Cloudflare on probes).
+ */
+export const DEFAULT_EXPLORE_PERCENT = 2;
+/**
+ * An estimate with no sample for this long is stale and due for one exploring request:
+ * half of Finagle's 10 s decay time (ANCHORS.md), so a stale estimate is refreshed before
+ * it has decayed below exp(−½) ≈ 61% of its value.
+ */
+export const DEFAULT_EXPLORE_INTERVAL_SECONDS = 5;
 
-interface Estimate {
-  ewma: number;
-  at: number;
+/** The decay time in ms (DEFAULT_DECAY_SECONDS). */
+export const DECAY_MS = DEFAULT_DECAY_SECONDS * 1_000;
+/** The failure penalty in ms (DEFAULT_FAILURE_PENALTY_MS). */
+export const FAILURE_PENALTY_MS = DEFAULT_FAILURE_PENALTY_MS;
+
+/** The knobs of latency steering, per pool and per route (`"latency": { … }` in the config). */
+export interface LatencySettings {
+  /** τ of the moving average and of the decay on read. */
+  readonly decaySeconds: number;
+  /** At most this share of picks explores a stale estimate (0 turns exploration off). */
+  readonly explorePercent: number;
+  /** An estimate without a sample for this long is due for exploring. */
+  readonly exploreIntervalSeconds: number;
+  /** A failed try counts as at least this slow. */
+  readonly failurePenaltyMs: number;
 }
 
-/** Latency estimates keyed by origin id or `pool:<id>`. */
+export const DEFAULT_LATENCY_SETTINGS: LatencySettings = {
+  decaySeconds: DEFAULT_DECAY_SECONDS,
+  explorePercent: DEFAULT_EXPLORE_PERCENT,
+  exploreIntervalSeconds: DEFAULT_EXPLORE_INTERVAL_SECONDS,
+  failurePenaltyMs: DEFAULT_FAILURE_PENALTY_MS,
+};
+
+/** One key's estimate: its value at its last sample, and when that was. */
+export interface Estimate {
+  value: number;
+  at: number;
+  /** Measured by this tracker (false: seeded from the Durable Object's colo view). */
+  measured: boolean;
+}
+
+/** The estimate `now`, decayed toward 0 since its last sample (decay on read). */
+export function decayedValue(estimate: Estimate, now: number, decayMs: number): number {
+  const idle = now - estimate.at;
+  return idle <= 0 ? estimate.value : estimate.value * Math.exp(-idle / decayMs);
+}
+
+/**
+ * The peak-EWMA rule: the estimate after one sample of `rttMs` at `now`. `previous` is
+ * undefined for a key never measured. Failures count as at least `failurePenaltyMs` and
+ * never lower the estimate.
+ */
+export function nextValue(
+  previous: Estimate | undefined,
+  rttMs: number,
+  ok: boolean,
+  now: number,
+  decayMs: number,
+  failurePenaltyMs: number,
+): number {
+  const sample = ok ? Math.max(0, rttMs) : Math.max(rttMs, failurePenaltyMs);
+  if (previous === undefined) return sample;
+  const current = decayedValue(previous, now, decayMs);
+  if (sample >= current || !ok) return Math.max(sample, current);
+  const w = Math.exp(-Math.max(0, now - previous.at) / decayMs);
+  return current * w + sample * (1 - w);
+}
+
+/** One reported estimate: key, value in ms, time of its last sample. */
+export type LatencyEntry = readonly [key: string, valueMs: number, at: number];
+
+/** Latency estimates keyed by origin id or `pool:<id>`, as measured from one edge location. */
 export class LatencyTracker {
   readonly #estimates = new Map<string, Estimate>();
 
-  /** Records one try: its time to response headers and whether it succeeded. */
-  observe(key: string, rttMs: number, ok: boolean, now: number): void {
-    const sample = ok ? Math.max(0, rttMs) : Math.max(rttMs, FAILURE_PENALTY_MS);
+  /**
+   * Records one try: its time to response headers and whether it succeeded. `decayMs` and
+   * `failurePenaltyMs` are the settings of the pool (origin keys) or route (pool keys) the
+   * try went through.
+   */
+  observe(key: string, rttMs: number, ok: boolean, now: number, decayMs = DECAY_MS, failurePenaltyMs = FAILURE_PENALTY_MS): void {
     const current = this.#estimates.get(key);
-    // A failure never makes an origin look faster, however slow it was before.
-    if (!ok && current !== undefined && sample <= current.ewma) return;
-    if (current === undefined || sample > current.ewma) {
-      this.#estimates.set(key, { ewma: sample, at: now });
+    const value = nextValue(current, rttMs, ok, now, decayMs, failurePenaltyMs);
+    if (current === undefined) {
+      this.#estimates.set(key, { value, at: now, measured: true });
       return;
     }
-    const w = Math.exp(-Math.max(0, now - current.at) / DECAY_MS);
-    current.ewma = current.ewma * w + sample * (1 - w);
-    current.at = now;
+    current.value = value;
+    current.at = Math.max(current.at, now);
+    current.measured = true;
   }
 
-  /** Seeds an estimate this isolate has not measured (from the colo's view in the Durable Object). */
-  seed(key: string, ewma: number, now: number): void {
-    if (!this.#estimates.has(key)) this.#estimates.set(key, { ewma, at: now });
+  /**
+   * Adopts an estimate this tracker has not measured itself (the colo's view from the
+   * Durable Object), sampled at `at`; a newer seed replaces an older one, a measured
+   * estimate is never overwritten.
+   */
+  seed(key: string, value: number, at: number): void {
+    if (!Number.isFinite(value) || value < 0 || !Number.isFinite(at)) return;
+    const current = this.#estimates.get(key);
+    if (current === undefined) this.#estimates.set(key, { value, at, measured: false });
+    else if (!current.measured && at > current.at) {
+      current.value = value;
+      current.at = at;
+    }
   }
 
-  /** The estimate in ms, or undefined when never measured. */
-  estimate(key: string): number | undefined {
-    return this.#estimates.get(key)?.ewma;
+  /** The estimate in ms decayed to `now`, or undefined when never measured. */
+  estimate(key: string, now: number, decayMs = DECAY_MS): number | undefined {
+    const e = this.#estimates.get(key);
+    return e === undefined ? undefined : decayedValue(e, now, decayMs);
   }
 
-  /** Every estimate, for reporting to the Durable Object. */
-  entries(): [string, number][] {
-    return [...this.#estimates].map(([key, e]) => [key, e.ewma]);
+  /** Milliseconds since the key's last sample, or undefined when never measured. */
+  ageMs(key: string, now: number): number | undefined {
+    const e = this.#estimates.get(key);
+    return e === undefined ? undefined : Math.max(0, now - e.at);
+  }
+
+  /** The raw record (value at its last sample), for explain and reports; undefined when never measured. */
+  get(key: string): Readonly<Estimate> | undefined {
+    return this.#estimates.get(key);
+  }
+
+  /** Estimates this tracker measured itself (seeded ones are not echoed back), for reporting. */
+  entries(): LatencyEntry[] {
+    const out: LatencyEntry[] = [];
+    for (const [key, e] of this.#estimates) if (e.measured) out.push([key, e.value, e.at]);
+    return out;
+  }
+
+  /** Forgets estimates whose last sample is older than `maxAgeMs` (they have decayed to nothing). */
+  prune(now: number, maxAgeMs: number): void {
+    for (const [key, e] of this.#estimates) if (now - e.at > maxAgeMs) this.#estimates.delete(key);
+  }
+
+  /** Keys held. */
+  get size(): number {
+    return this.#estimates.size;
   }
 }
 

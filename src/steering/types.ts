@@ -24,8 +24,18 @@ export type SteeringMemory = Map<string, number>;
 export interface SteeringSignals {
   /** Requests from this isolate to the origin still waiting for response headers. */
   outstanding(originId: string): number;
-  /** Peak-EWMA latency estimate in ms (failures count as slow); undefined when never measured. */
-  latencyMs(originId: string): number | undefined;
+  /**
+   * Peak-EWMA latency estimate in ms from this edge location (failures count as slow),
+   * decayed to now with time constant `decayMs` (latency.ts; default 10 s); undefined when
+   * never measured.
+   */
+  latencyMs(key: string, decayMs?: number): number | undefined;
+  /**
+   * Milliseconds since the key's last latency sample; undefined when never measured. A
+   * source without it (a fixed table in a test) counts every estimate as fresh, so
+   * nothing is explored.
+   */
+  latencyAgeMs?(key: string): number | undefined;
 }
 
 /** Signals for when nothing has been measured: no load, no latency. */

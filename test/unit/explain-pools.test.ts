@@ -3,6 +3,8 @@
  * real policies' frequencies, and the valves (panic, the fallback pool, drained and ejected
  * origins, the ejection override, maxEjectionPercent) explained as selection acts on them.
  */
+import { LatencyTracker } from "../../src/steering/latency.ts";
+import { latencySignals } from "../../src/steering/latency-colo.ts";
 import { describe, expect, it } from "vitest";
 import type { CompiledConfig } from "../../src/config/compile.ts";
 import type { OriginOverrides } from "../../src/config/overrides.ts";
@@ -55,13 +57,27 @@ describe("pool steering shares", () => {
     },
   );
 
-  it("latency: exact two-choice odds (three equal weights: the cheapest wins 2 of 3 pairs)", async () => {
-    const config = compile(singlePool({ origins: 3, pool: { steering: "latency" } }));
-    const e = await run(config, { signals: fakeSignals({ latencyMs: { o0: 30, o1: 10, o2: 20 } }) });
-    const shares = Object.fromEntries(pool(e, "p").origins.map((o) => [o.id, o.share]));
-    expect(shares.o1).toBeCloseTo(2 / 3, 12);
-    expect(shares.o2).toBeCloseTo(1 / 3, 12);
-    expect(shares.o0).toBe(0);
+  it("latency: the cheapest takes every pick, less the exploring share of a stale one; the knobs and each origin's estimate and age are shown", async () => {
+    const config = compile(singlePool({ origins: 3, pool: { steering: "latency", latency: { explorePercent: 4 } } }));
+    const tracker = new LatencyTracker();
+    tracker.observe("o0", 30, true, 0);
+    tracker.observe("o1", 10, true, 9_000);
+    tracker.observe("o2", 20, true, 9_000);
+    const e = await run(config, {
+      signals: latencySignals(
+        tracker,
+        () => 0,
+        () => 10_000,
+      ),
+    });
+    const p = pool(e, "p");
+    expect(p.latency).toEqual({ decaySeconds: 10, explorePercent: 4, exploreIntervalSeconds: 5, failurePenaltyMs: 1_000 });
+    expect(p.origins.map((o) => [o.id, o.latencyAgeMs, o.share])).toEqual([
+      ["o0", 10_000, 0.04],
+      ["o1", 1_000, 0.96],
+      ["o2", 1_000, 0],
+    ]);
+    expect(p.origins[1]?.latencyMs).toBeCloseTo(10 * Math.exp(-0.1), 9);
     expect(e.outcome).toMatchObject({ basis: "draw" });
   });
 

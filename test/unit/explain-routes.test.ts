@@ -169,16 +169,20 @@ describe("route steering", () => {
     expect(e.routeSteering?.pools.map((p) => p.share)).toEqual([0.2, 0.8]);
   });
 
-  it("latency: each pool's estimate and cost, the best pool first, and the explore share", async () => {
-    const config = compile(multiPool({ a: 1, b: 1, c: 1 }, { steering: "latency" }));
+  it("latency: each pool's estimate, cost and age, the best pool first, the knobs and the explore share", async () => {
+    const config = compile(multiPool({ a: 1, b: 1, c: 1 }, { steering: "latency", latency: { decaySeconds: 5 } }));
     const e = await run(config, { signals: fakeSignals({ latencyMs: { "pool:a": 80, "pool:b": 20, "pool:c": 50 } }), seed: 3 });
-    expect(e.routeSteering?.pools.map((p) => [p.id, p.latencyMs, p.costMs])).toEqual([
-      ["a", 80, 80],
-      ["b", 20, 20],
-      ["c", 50, 50],
+    expect(e.routeSteering?.pools.map((p) => [p.id, p.latencyMs, p.costMs, p.stale])).toEqual([
+      ["a", 80, 80, false],
+      ["b", 20, 20, false],
+      ["c", 50, 50, false],
     ]);
-    expect(e.routeSteering?.exploreShare).toBe(0.05);
-    expect(e.routeSteering?.basis).toBe("draw");
-    expect(e.routeSteering?.why).toContain("b has the lowest latency cost");
+    expect(e.routeSteering?.order).toEqual(["b", "a", "c"]);
+    expect(e.routeSteering?.exploreShare).toBe(0.02);
+    expect(e.routeSteering?.latency).toEqual({ decaySeconds: 5, explorePercent: 2, exploreIntervalSeconds: 5, failurePenaltyMs: 1_000 });
+    // Nothing is stale, so nothing is explored: the order is deterministic.
+    expect(e.routeSteering?.basis).toBe("deterministic");
+    expect(e.routeSteering?.why).toContain("b has the lowest cost");
+    expect(e.routeSteering?.why).toContain("τ 5 s");
   });
 });

@@ -1,7 +1,7 @@
 /** The OriginState Durable Object: thresholds, history, duplicates, eviction. */
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
-import { HISTORY_PER_ORIGIN } from "../../src/state/origin-state.ts";
+import { COLO_LATENCY_MAX_AGE_MS, HISTORY_PER_ORIGIN } from "../../src/state/origin-state.ts";
 import type { OriginState } from "../../src/state/origin-state.ts";
 import type { ProbeResult } from "../../src/health/probe-result.ts";
 
@@ -92,27 +92,63 @@ describe("OriginState", () => {
 });
 
 describe("OriginState colo latency", () => {
-  it("keeps each colo's latency view and hands it to cold isolates with the snapshot", async ({ expect }) => {
+  it("keeps each colo's estimates with their sample times, the most recently sampled winning", async ({ expect }) => {
     const stub = freshStub();
+    const t = Date.now() - 5_000;
     await stub.reportLatency("FRA", [
-      ["a", 12],
-      ["pool:eu", 15],
+      ["a", 12, t],
+      ["pool:eu", 15, t],
     ]);
-    await stub.reportLatency("FRA", [["a", 20]]);
-    await stub.reportLatency("SIN", [["a", 180]]);
+    await stub.reportLatency("FRA", [["a", 20, t + 1_000]]);
+    // An older sample (another isolate's, or a report sent again) changes nothing.
+    await stub.reportLatency("FRA", [["a", 99, t + 500]]);
+    await stub.reportLatency("FRA", [["a", 98, t + 1_000]]);
+    await stub.reportLatency("SIN", [["a", 180, t]]);
     const fra = await stub.snapshot("FRA");
-    expect(fra.latency).toEqual({ a: 16, "pool:eu": 15 });
+    expect(fra.latency).toEqual({ a: 20, "pool:eu": 15 });
+    expect(fra.latencyAt).toEqual({ a: t + 1_000, "pool:eu": t });
+    expect(fra.latencyScope).toBe("colo");
     expect((await stub.snapshot("SIN")).latency).toEqual({ a: 180 });
-    expect((await stub.snapshot("LHR")).latency).toEqual({});
     expect((await stub.snapshot()).latency).toBeUndefined();
+  });
+
+  it("gives a colo with no estimates the global view: per key, the mean of every colo's", async ({ expect }) => {
+    const stub = freshStub();
+    const t = Date.now() - 1_000;
+    await stub.reportLatency("FRA", [
+      ["a", 20, t],
+      ["b", 40, t],
+    ]);
+    await stub.reportLatency("SIN", [["a", 180, t + 10]]);
+    const lhr = await stub.snapshot("LHR");
+    expect(lhr.latencyScope).toBe("global");
+    expect(lhr.latency).toEqual({ a: 100, b: 40 });
+    expect(lhr.latencyAt).toEqual({ a: t + 10, b: t });
+    // A colo's own view never mixes in another's.
+    expect((await stub.snapshot("SIN")).latency).toEqual({ a: 180 });
+  });
+
+  it("drops estimates sampled longer ago than COLO_LATENCY_MAX_AGE_MS, and counts an entry without a sample time (an older isolate) as sampled now", async ({
+    expect,
+  }) => {
+    const stub = freshStub();
+    const now = Date.now();
+    await stub.reportLatency("FRA", [
+      ["old", 5, now - COLO_LATENCY_MAX_AGE_MS - 1_000],
+      ["new", 6, now],
+    ]);
+    await stub.reportLatency("FRA", [["legacy", 7]]);
+    const fra = await stub.snapshot("FRA");
+    expect(fra.latency).toEqual({ new: 6, legacy: 7 });
+    expect(fra.latencyAt?.legacy).toBeGreaterThanOrEqual(now);
   });
 
   it("ignores values that are not finite non-negative numbers", async ({ expect }) => {
     const stub = freshStub();
     await stub.reportLatency("FRA", [
-      ["a", Number.NaN],
-      ["b", -1],
-      ["c", 7],
+      ["a", Number.NaN, Date.now()],
+      ["b", -1, Date.now()],
+      ["c", 7, Date.now()],
     ]);
     expect((await stub.snapshot("FRA")).latency).toEqual({ c: 7 });
   });

@@ -13,6 +13,8 @@ import { SNAPSHOT_TIMEOUT_MS } from "../../state/snapshot-cache.ts";
 import { cookieSigningKey, verifyPin } from "../../steering/affinity-cookie.ts";
 import type { HealthSource } from "../../steering/explain/index.ts";
 import type { SteeringSignals } from "../../steering/types.ts";
+import { LatencyTracker } from "../../steering/latency.ts";
+import { latencySignals } from "../../steering/latency-colo.ts";
 
 /**
  * This isolate's snapshot when fresh; else a fresh one from the Durable Object, installed
@@ -40,13 +42,27 @@ export async function snapshotFor(
   }
 }
 
-/** A frozen copy of this isolate's signals (latency seeded from the snapshot, as a refresh seeds it). */
-export function signalsCopy(keys: Iterable<string>, snapshot: HealthSnapshot | undefined): SteeringSignals {
-  const latency = new Map(isolate.latency.entries());
-  for (const [key, ewma] of Object.entries(snapshot?.latency ?? {})) if (!latency.has(key)) latency.set(key, ewma);
+/**
+ * A frozen copy of this isolate's signals for `colo` at `now`: its latency estimates from
+ * that colo, seeded from the snapshot as a refresh seeds them, and its tries in flight.
+ */
+export function signalsCopy(keys: Iterable<string>, snapshot: HealthSnapshot | undefined, colo: string, now: number): SteeringSignals {
+  const latency = new LatencyTracker();
+  const own = isolate.latency.peek(colo);
   const outstanding = new Map<string, number>();
-  for (const key of keys) outstanding.set(key, isolate.outstanding.get(key));
-  return { outstanding: (key) => outstanding.get(key) ?? 0, latencyMs: (key) => latency.get(key) };
+  for (const key of keys) {
+    outstanding.set(key, isolate.outstanding.get(key));
+    const e = own?.get(key);
+    if (e !== undefined) latency.seed(key, e.value, e.at);
+  }
+  const sampledAt = snapshot?.latencyAt ?? {};
+  for (const [key, value] of Object.entries(snapshot?.latency ?? {}))
+    latency.seed(key, value, sampledAt[key] ?? snapshot?.generatedAt ?? now);
+  return latencySignals(
+    latency,
+    (key) => outstanding.get(key) ?? 0,
+    () => now,
+  );
 }
 
 /** Checks affinity cookies with the key the data plane signs them with (AFFINITY_KEY, else ADMIN_TOKEN). */

@@ -4,6 +4,11 @@ import { POOL_STEERING } from "../../config/schema.ts";
 import { OVERRIDE_KINDS } from "../../config/overrides.ts";
 import { EJECTION_KINDS } from "../../health/outlier.ts";
 
+/** The latency knobs in force (a pool's or route's `latency`, defaults filled in), or null when its steering is not latency. */
+export const LatencyKnobs = z
+  .object({ decaySeconds: z.number(), explorePercent: z.number(), exploreIntervalSeconds: z.number(), failurePenaltyMs: z.number() })
+  .nullable();
+
 /** One origin of a pool as explained. */
 export const ExplainedOrigin = z
   .object({
@@ -48,7 +53,8 @@ export const ExplainedOrigin = z
       .nullable()
       .describe("Why it is not a candidate: its own state first, else its pool being down."),
     share: z.number().describe("Its share of the pool's requests under the pool's steering, 0–1."),
-    latencyMs: z.number().nullable().describe("This isolate's peak-EWMA latency estimate."),
+    latencyMs: z.number().nullable().describe("This isolate's peak-EWMA latency estimate from this colo, decayed to now."),
+    latencyAgeMs: z.number().nullable().describe("Milliseconds since its last latency sample."),
     outstanding: z.number().describe("Requests in flight to it from this isolate."),
   })
   .openapi("ExplainedOrigin");
@@ -68,6 +74,7 @@ export const ExplainedPool = z
     panic: z.boolean().describe("healthy ÷ enabled < panicThreshold: traffic spreads over every enabled origin."),
     panicThreshold: z.number(),
     candidates: z.array(z.string()).describe("Origins that may take the first try here (none when the pool is down)."),
+    latency: LatencyKnobs.describe("The pool's latency knobs in force when its steering is latency."),
     outlierDetection: z.object({
       enabled: z.boolean(),
       ejected: z.number().int(),

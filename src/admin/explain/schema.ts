@@ -4,7 +4,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { POOL_STEERING, ROUTE_STEERING } from "../../config/schema.ts";
-import { ExplainedPool } from "./pool-schema.ts";
+import { ExplainedPool, LatencyKnobs } from "./pool-schema.ts";
 
 const Basis = z
   .enum(["deterministic", "rotation", "draw"])
@@ -116,6 +116,7 @@ export const Explanation = z
         why: z.string(),
         geoMatch: z.object({ kind: z.enum(["colo", "country", "continent"]), code: z.string() }).nullable(),
         exploreShare: z.number().nullable(),
+        latency: LatencyKnobs.describe("latency: the route's latency knobs in force."),
         pools: z.array(
           z.object({
             id: z.string(),
@@ -127,6 +128,8 @@ export const Explanation = z
             distanceKm: z.number().nullable(),
             latencyMs: z.number().nullable(),
             costMs: z.number().nullable(),
+            latencyAgeMs: z.number().nullable(),
+            stale: z.boolean().nullable(),
           }),
         ),
       })

@@ -26,6 +26,7 @@ export const POOL_WHY: Readonly<Record<PoolSteeringName, string>> = {
   round_robin: "round_robin: each candidate in turn, weights ignored",
   random: "random: one draw, share = weight ÷ sum",
   least_outstanding: "least_outstanding: smooth weighted round robin over weight ÷ (outstanding + 1)",
-  latency: "latency: power of two choices over latency × (outstanding + 1); the shares are the exact odds",
+  latency:
+    "latency: the lowest latency × (outstanding + 1) from this colo (ties by weight); estimates stale for exploreIntervalSeconds take explorePercent of picks; the shares hold while the signals do",
   hash: "hash: rendezvous hashing on the request key, share of keys = weight ÷ sum",
 };

@@ -49,7 +49,8 @@ function explainOrigins(pool: CompiledPool, view: PoolView, input: ExplainInput,
       candidate: index >= 0,
       excluded: index >= 0 ? null : exclusionOf(origin, facts, health),
       share: index >= 0 ? (shares[index] ?? 0) : 0,
-      latencyMs: signals.latencyMs(origin.id) ?? null,
+      latencyMs: signals.latencyMs(origin.id, pool.source.latency.decaySeconds * 1_000) ?? null,
+      latencyAgeMs: signals.latencyAgeMs?.(origin.id) ?? null,
       outstanding: signals.outstanding(origin.id),
     };
   });
@@ -91,6 +92,7 @@ function explainPool(
     panic: view.panic,
     panicThreshold: pool.source.panicThreshold,
     candidates: shown.candidates.map((o) => o.id),
+    latency: pool.source.steering === "latency" ? pool.source.latency : null,
     outlierDetection: outlierSummary(pool, input.health),
     origins: explainOrigins(pool, shown, input, hashedByAffinity),
   };

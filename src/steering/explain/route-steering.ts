@@ -5,9 +5,8 @@ import { locateClient } from "../../routing/centroids/index.ts";
 import type { HealthView } from "../select.ts";
 import { viewPool } from "../select.ts";
 import type { SteeringSignals } from "../types.ts";
-import { FAILURE_PENALTY_MS } from "../latency.ts";
 import { distanceKm } from "../route/proximity.ts";
-import { EXPLORE_SHARE, poolLatencyCost } from "../route/latency.ts";
+import { explainLatency } from "../latency-explain.ts";
 import type { Basis, ExplainedRoutePool, ExplainedRouteSteering } from "./trace.ts";
 import { shareOf } from "./shares.ts";
 
@@ -29,7 +28,6 @@ export function explainRouteSteering(
 ): ExplainedRouteSteering {
   const policy = route.source.steering;
   const ups = route.pools.map((pool) => viewPool(pool, health).up);
-  const upCount = ups.filter(Boolean).length;
   const here = policy === "proximity" ? locateClient(client) : undefined;
   // Proximity ranks from the client's position rounded to 0.1°, as proximity.ts does.
   const rounded = here === undefined ? undefined : { lat: Math.round(here.lat * 10) / 10, lon: Math.round(here.lon * 10) / 10 };
@@ -38,19 +36,20 @@ export function explainRouteSteering(
     if (policy === "least_outstanding") return ups[i] === true ? pool.capacity / (signals.outstanding(pool.key) + 1) : 0;
     return 0;
   });
-  // latency: the up pool with the lowest cost, the first on a tie (as latencyRoute picks it).
-  let best: CompiledPool | undefined;
-  let bestCost = Number.POSITIVE_INFINITY;
-  for (const [i, pool] of route.pools.entries()) {
-    const cost = poolLatencyCost(pool, signals);
-    if (ups[i] === true && cost < bestCost) {
-      bestCost = cost;
-      best = pool;
-    }
-  }
+  // latency: the same rule latencyRoute chooses by, read without spending any credit.
+  const latencyView =
+    policy === "latency"
+      ? explainLatency(
+          route.pools,
+          { keyOf: (pool) => pool.key, usable: (pool) => ups[route.pools.indexOf(pool)] === true },
+          signals,
+          route.source.latency,
+          undefined,
+          (pool) => pool.id,
+        )
+      : undefined;
   const pools = route.pools.map((pool, i): ExplainedRoutePool => {
     const weighs = policy === "weighted" || policy === "least_outstanding";
-    const latency = policy === "latency";
     return {
       id: pool.id,
       up: ups[i] === true,
@@ -59,8 +58,10 @@ export function explainRouteSteering(
       share: weighs ? shareOf(routeWeights, i) : null,
       location: pool.location ?? null,
       distanceKm: rounded === undefined || pool.location === undefined ? null : distanceKm(rounded, pool.location),
-      latencyMs: latency ? (signals.latencyMs(pool.key) ?? null) : null,
-      costMs: latency ? poolLatencyCost(pool, signals) : null,
+      latencyMs: latencyView?.candidates[i]?.estimateMs ?? null,
+      costMs: latencyView?.candidates[i]?.costMs ?? null,
+      latencyAgeMs: latencyView?.candidates[i]?.ageMs ?? null,
+      stale: latencyView?.candidates[i]?.stale ?? null,
     };
   });
   const geo = policy === "geo" || (policy === "proximity" && here === undefined) ? geoMatch(route, client) : null;
@@ -84,11 +85,8 @@ export function explainRouteSteering(
           : `proximity: nearest pool first, by great-circle distance from the client (located by its ${here.source}, rounded to 0.1°); pools without a location last`;
       break;
     case "latency":
-      basis = upCount > 1 ? "draw" : "deterministic";
-      why =
-        best === undefined
-          ? "latency: no pool is up, so the route's pools in order"
-          : `latency: ${best.id} has the lowest latency cost (${bestCost} ms; a pool never measured costs 0 while nothing is in flight to it, else ${FAILURE_PENALTY_MS} ms)${upCount > 1 ? `; ${EXPLORE_SHARE * 100}% of requests explore another up pool, so this order is one draw` : ""}`;
+      basis = latencyView !== undefined && latencyView.explore >= 0 ? "draw" : "deterministic";
+      why = latencyView === undefined || latencyView.best < 0 ? "latency: no pool is up, so the route's pools in order" : latencyView.why;
       break;
     case "weighted":
     case "least_outstanding": {
@@ -102,5 +100,14 @@ export function explainRouteSteering(
       break;
     }
   }
-  return { policy, basis, order: ids, why, geoMatch: geo, exploreShare: policy === "latency" ? EXPLORE_SHARE : null, pools };
+  return {
+    policy,
+    basis,
+    order: ids,
+    why,
+    geoMatch: geo,
+    exploreShare: policy === "latency" ? route.source.latency.explorePercent / 100 : null,
+    latency: policy === "latency" ? route.source.latency : null,
+    pools,
+  };
 }

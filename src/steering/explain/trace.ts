@@ -3,6 +3,7 @@
  * route and client, affinity, the route policy's pool order, every pool and origin, the
  * pool policy's pick, the valves and the retry plan. Types only.
  */
+import type { LatencySettings } from "../latency.ts";
 import type { Coordinates } from "../../config/compile.ts";
 import type { PoolSteeringName, Route } from "../../config/schema.ts";
 import type { ClientLocation } from "../../routing/centroids/index.ts";
@@ -74,9 +75,12 @@ export interface ExplainedRoutePool {
   readonly location: Coordinates | null;
   /** proximity: great-circle distance from the client. */
   readonly distanceKm: number | null;
-  /** latency: the pool's latency estimate from this edge location, and the cost steering compares. */
+  /** latency: the pool's latency estimate from this edge location (decayed to now), and the cost steering compares. */
   readonly latencyMs: number | null;
   readonly costMs: number | null;
+  /** latency: ms since the pool's last sample (null: never measured), and whether it is due for exploring. */
+  readonly latencyAgeMs: number | null;
+  readonly stale: boolean | null;
 }
 
 /** The route policy's pool order, its inputs and why. */
@@ -87,8 +91,10 @@ export interface ExplainedRouteSteering {
   readonly why: string;
   /** geo (and proximity without a client location): the most specific geo key that matched; null: none did. */
   readonly geoMatch: { readonly kind: "colo" | "country" | "continent"; readonly code: string } | null;
-  /** latency: share of requests sent to another up pool, so a pool that got faster is noticed. */
+  /** latency: share of requests that may explore a stale pool (explorePercent ÷ 100). */
   readonly exploreShare: number | null;
+  /** latency: the route's latency knobs in force (defaults filled in). */
+  readonly latency: LatencySettings | null;
   readonly pools: ExplainedRoutePool[];
 }
 
@@ -129,7 +135,10 @@ export interface ExplainedOrigin {
   readonly excluded: OriginExclusion | null;
   /** Its share of the pool's requests under the pool's steering (0 when not a candidate). */
   readonly share: number;
+  /** This isolate's latency estimate from this colo, decayed to now with the pool's decay time (null: never measured). */
   readonly latencyMs: number | null;
+  /** Milliseconds since its last latency sample (null: never measured). */
+  readonly latencyAgeMs: number | null;
   readonly outstanding: number;
 }
 
@@ -149,6 +158,8 @@ export interface ExplainedPool {
   readonly panic: boolean;
   readonly panicThreshold: number;
   readonly candidates: string[];
+  /** The pool's latency knobs in force when its steering is `latency`, else null. */
+  readonly latency: LatencySettings | null;
   readonly outlierDetection: {
     readonly enabled: boolean;
     readonly ejected: number;

@@ -1,0 +1,29 @@
+/**
+ * `"latency": { "decaySeconds": 10, "explorePercent": 2, "exploreIntervalSeconds": 5,
+ * "failurePenaltyMs": 1000 }` on a pool (its `latency` origin steering) or a route (its
+ * `latency` pool steering). Every field is optional; the defaults, and the anchor each
+ * follows, are in src/steering/latency.ts and the README's "Latency steering" section.
+ */
+import { z } from "zod";
+import {
+  DEFAULT_DECAY_SECONDS,
+  DEFAULT_EXPLORE_INTERVAL_SECONDS,
+  DEFAULT_EXPLORE_PERCENT,
+  DEFAULT_FAILURE_PENALTY_MS,
+} from "../steering/latency.ts";
+
+export const LatencySettingsSchema = z.strictObject({
+  /** Time constant of the peak-EWMA and of its decay on read (Finagle: 10 s). */
+  decaySeconds: z.number().min(0.1).max(3_600).default(DEFAULT_DECAY_SECONDS),
+  /** At most this share of picks explores a stale estimate; 0 turns exploring off. */
+  explorePercent: z.number().min(0).max(50).default(DEFAULT_EXPLORE_PERCENT),
+  /** An estimate with no sample for this long is due for one exploring request. */
+  exploreIntervalSeconds: z.number().min(0.1).max(3_600).default(DEFAULT_EXPLORE_INTERVAL_SECONDS),
+  /** A failed try counts as at least this slow (Tower's 1 s). */
+  failurePenaltyMs: z.number().min(1).max(300_000).default(DEFAULT_FAILURE_PENALTY_MS),
+});
+
+export type LatencySettingsConfig = z.output<typeof LatencySettingsSchema>;
+
+/** The settings with every default filled in, for a pool or route that sets none. */
+export const defaultLatencySettings = (): LatencySettingsConfig => LatencySettingsSchema.parse({});

@@ -1,0 +1,174 @@
+/**
+ * Properties of latency steering, checked with fast-check over random sample histories and
+ * random origin sets: decay on read, the failure penalty, the exploration floor (no healthy
+ * origin or pool starves, and exploring stays within its share), and per-colo separation.
+ */
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { DECAY_MS, DEFAULT_LATENCY_SETTINGS, FAILURE_PENALTY_MS, LatencyTracker } from "../../src/steering/latency.ts";
+import { ColoLatency } from "../../src/steering/latency-colo.ts";
+import { compile, multiPool, singlePool } from "./helpers/configs.ts";
+import { latencyRun } from "./helpers/latency-run.ts";
+
+/** One try: ms since the previous one, its time to answer, whether it succeeded. */
+const sampleArb = fc.record({
+  gap: fc.integer({ min: 0, max: 30_000 }),
+  rtt: fc.double({ min: 0, max: 5_000, noNaN: true }),
+  ok: fc.boolean(),
+});
+const historyArb = fc.array(sampleArb, { minLength: 1, maxLength: 40 });
+
+/** Feeds a history to a tracker under key "o"; returns the time of the last sample. */
+function feed(tracker: LatencyTracker, history: readonly { gap: number; rtt: number; ok: boolean }[], key = "o"): number {
+  let t = 0;
+  for (const s of history) {
+    t += s.gap;
+    tracker.observe(key, s.rtt, s.ok, t);
+  }
+  return t;
+}
+
+const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+
+describe("estimator properties", () => {
+  it("decay on read: an idle estimate only falls, by at least exp(−idle / τ), toward 0; reading changes nothing", () => {
+    fc.assert(
+      fc.property(historyArb, fc.integer({ min: 0, max: 60_000 }), fc.integer({ min: 0, max: 60_000 }), (history, a, b) => {
+        const tracker = new LatencyTracker();
+        const t = feed(tracker, history);
+        const base = tracker.estimate("o", t) ?? Number.NaN;
+        const [near, far] = a <= b ? [a, b] : [b, a];
+        const atNear = tracker.estimate("o", t + near) ?? Number.NaN;
+        const atFar = tracker.estimate("o", t + far) ?? Number.NaN;
+        expect(atFar).toBeLessThanOrEqual(atNear);
+        expect(close(atFar, base * Math.exp(-far / DECAY_MS))).toBe(true);
+        // Reads in between leave the estimate as it was.
+        expect(tracker.estimate("o", t)).toBe(base);
+      }),
+    );
+  });
+
+  it("a successful sample s leaves the estimate between s and max(s, the estimate just before): peaks jump, fast samples pull", () => {
+    fc.assert(
+      fc.property(historyArb, sampleArb, (history, next) => {
+        const tracker = new LatencyTracker();
+        const t = feed(tracker, history) + next.gap;
+        const before = tracker.estimate("o", t) ?? Number.NaN;
+        tracker.observe("o", next.rtt, true, t);
+        const after = tracker.estimate("o", t) ?? Number.NaN;
+        expect(after).toBeGreaterThanOrEqual(next.rtt - 1e-9);
+        expect(after).toBeLessThanOrEqual(Math.max(next.rtt, before) + 1e-9);
+        if (next.rtt >= before) expect(after).toBe(next.rtt);
+      }),
+    );
+  });
+
+  it("a failure never lowers the estimate and leaves it at least the penalty, however fast it failed", () => {
+    fc.assert(
+      fc.property(historyArb, sampleArb, fc.integer({ min: 1, max: 10_000 }), (history, next, penalty) => {
+        const tracker = new LatencyTracker();
+        const t = feed(tracker, history) + next.gap;
+        const before = tracker.estimate("o", t) ?? 0;
+        tracker.observe("o", next.rtt, false, t, DECAY_MS, penalty);
+        expect(tracker.estimate("o", t)).toBe(Math.max(before, next.rtt, penalty));
+      }),
+    );
+  });
+
+  it("a failed try then decays like any other sample", () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 10, noNaN: true }), fc.integer({ min: 0, max: 100_000 }), (rtt, idle) => {
+        const tracker = new LatencyTracker();
+        tracker.observe("o", rtt, false, 0);
+        expect(close(tracker.estimate("o", idle) ?? Number.NaN, FAILURE_PENALTY_MS * Math.exp(-idle / DECAY_MS))).toBe(true);
+      }),
+    );
+  });
+});
+
+describe("per-colo separation", () => {
+  const opArb = fc.record({
+    colo: fc.constantFrom("FRA", "SIN", "IAD"),
+    key: fc.constantFrom("o0", "o1", "pool:p"),
+    gap: fc.integer({ min: 0, max: 5_000 }),
+    rtt: fc.double({ min: 0, max: 2_000, noNaN: true }),
+    ok: fc.boolean(),
+  });
+
+  it("each colo's estimates are exactly what its own samples make them, whatever other colos measured", () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 60 }), (ops) => {
+        const colos = new ColoLatency();
+        const alone = new Map<string, LatencyTracker>();
+        let t = 0;
+        for (const op of ops) {
+          t += op.gap;
+          colos.tracker(op.colo).observe(op.key, op.rtt, op.ok, t);
+          let own = alone.get(op.colo);
+          if (own === undefined) {
+            own = new LatencyTracker();
+            alone.set(op.colo, own);
+          }
+          own.observe(op.key, op.rtt, op.ok, t);
+        }
+        for (const colo of ["FRA", "SIN", "IAD"]) {
+          expect(colos.peek(colo)?.entries() ?? []).toEqual(alone.get(colo)?.entries() ?? []);
+        }
+      }),
+    );
+  });
+});
+
+describe("exploration floor", () => {
+  /** 2–5 origins (or pools), the first at least twice as fast as every other. */
+  const setupArb = fc.record({
+    best: fc.integer({ min: 1, max: 50 }),
+    others: fc.array(fc.double({ min: 2, max: 100, noNaN: true }), { minLength: 1, maxLength: 4 }),
+    rate: fc.integer({ min: 10, max: 100 }),
+    seed: fc.integer({ min: 1, max: 1_000_000 }),
+  });
+  const settings = DEFAULT_LATENCY_SETTINGS;
+  const perPick = 100 / settings.explorePercent;
+
+  for (const level of ["pool", "route"] as const) {
+    it(`${level}: every healthy ${level === "pool" ? "origin" : "pool"} is measured again within the explore interval plus its turn, and exploring stays within explorePercent`, () => {
+      fc.assert(
+        fc.property(setupArb, ({ best, others, rate, seed }) => {
+          const latencies = [best, ...others.map((f) => best * f)];
+          const n = latencies.length;
+          const config =
+            level === "pool"
+              ? compile(singlePool({ origins: n, pool: { steering: "latency" } }))
+              : compile(multiPool(Object.fromEntries(latencies.map((_, i) => [`p${i}`, 1])), { steering: "latency" }));
+          const idOf = (i: number): string => (level === "pool" ? `o${i}` : `p${i}-0`);
+          const byId = new Map(latencies.map((ms, i) => [idOf(i), ms]));
+          const latencyOf = (id: string): number => byId.get(id) ?? 0;
+          const durationMs = 60_000;
+          const picks = latencyRun({ config, latencyOf, requestsPerSecond: rate, durationMs, seed });
+          const field = level === "pool" ? "origin" : "pool";
+          const name = (i: number): string => (level === "pool" ? `o${i}` : `p${i}`);
+          // Stale after the interval, then at most n − 1 others ahead of it, one per 1/explorePercent picks.
+          const maxGap = settings.exploreIntervalSeconds * 1_000 + ((n - 1) * perPick + 2) * (1_000 / rate) + Math.max(...latencies);
+          for (let i = 0; i < n; i++) {
+            const times = picks.filter((p) => p[field] === name(i)).map((p) => p.t);
+            expect(times.length).toBeGreaterThan(0);
+            let last = 0;
+            for (const t of [...times, durationMs]) {
+              expect(t - last, `${name(i)} waited from ${last} to ${t}`).toBeLessThanOrEqual(maxGap);
+              last = t;
+            }
+          }
+          // Everything but the first measuring round goes to the fastest, except the explored
+          // share and, for each other, one pick each time its idle estimate has decayed below
+          // the fastest's (every τ·ln(ratio) at most: the optimism that brings a recovered origin back).
+          const elsewhere = picks.slice(n).filter((p) => p[field] !== name(0)).length;
+          const decayWins = others.reduce((sum, f) => sum + Math.ceil(durationMs / (settings.decaySeconds * 1_000 * Math.log(f))) + 1, 0);
+          expect(elsewhere).toBeLessThanOrEqual(Math.ceil((picks.length - n) / perPick) + 1 + decayWins);
+          // With the others ≥ 3× slower they are refreshed by exploring before they decay that far.
+          if (others.every((f) => f >= 3) && rate >= 50) expect(elsewhere).toBeLessThanOrEqual(Math.ceil((picks.length - n) / perPick) + 1);
+        }),
+        { numRuns: 20 },
+      );
+    }, 60_000);
+  }
+});
