@@ -55,6 +55,7 @@ export function clientOf(
 const signals: SteeringSignals = {
   outstanding: (key) => isolate.outstanding.get(key),
   latencyMs: (key) => isolate.latency.estimate(key),
+  liveWeights: (pool) => isolate.load.weightsFor(pool, Date.now()),
 };
 
 /** The request path's metric series, resolved once per compiled route, pool and origin. */

@@ -12,6 +12,9 @@ import type { OriginDetails } from "../state/origin-state.ts";
 import { isHealthyIn } from "../health/snapshot.ts";
 import { ejectionInForce } from "../health/passive.ts";
 import { errorMessage } from "../observe/log.ts";
+import { loadAwarePools, originLoadViews } from "../observe/load-view.ts";
+import { mergeLoad } from "../steering/load-weights.ts";
+import { SEED_EXPIRY_MS } from "../steering/load-tracker.ts";
 
 export const healthRoutes = adminRoutes();
 
@@ -19,7 +22,7 @@ healthRoutes.openAPIRegistry.registerPath({
   method: "get",
   path: "/health",
   tags: ["Health"],
-  summary: "Every origin's health, ejection, recent probes, transitions and traffic",
+  summary: "Every origin's health, ejection, recent probes, transitions, traffic and (in load-aware pools) load and live weight",
   responses: {
     200: jsonResponse(
       z.object({
@@ -69,10 +72,27 @@ healthRoutes.get("/health", async (c) => {
           }),
     };
   };
+  // Load-aware pools: what this isolate has heard of its origins' load, with the newest any colo has passed on.
+  const loads = originLoadViews(
+    loadAwarePools(loaded?.compiled),
+    (id) => {
+      const reported = details?.[id]?.load;
+      const local = isolate.load.load(id);
+      return reported === undefined ? local : mergeLoad(local, reported, SEED_EXPIRY_MS);
+    },
+    now,
+  );
   const origins: Record<string, unknown> = {};
   for (const origin of loaded?.compiled.origins.values() ?? []) {
     const pools = [...(loaded?.compiled.pools.values() ?? [])].filter((p) => p.origins.includes(origin)).map((p) => p.id);
-    origins[origin.id] = { enabled: origin.enabled, weight: origin.weight, pools, ...view(origin.id, details?.[origin.id]) };
+    const load = loads.get(origin.id);
+    origins[origin.id] = {
+      enabled: origin.enabled,
+      weight: origin.weight,
+      pools,
+      ...view(origin.id, details?.[origin.id]),
+      ...(load === undefined ? {} : { load }),
+    };
   }
   // Self-registered origins: health from their heartbeats.
   for (const [id, d] of Object.entries(details ?? {})) {

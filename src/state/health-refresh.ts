@@ -11,6 +11,7 @@ import { isolate, failStatic } from "../isolate.ts";
 import { originStateStub } from "./origin-state.ts";
 import { HealthSnapshotSchema } from "../health/snapshot.ts";
 import { errorMessage } from "../observe/log.ts";
+import { reportLoad, seedLoad } from "./load-sync.ts";
 
 /** The longest a cold isolate waits for its first snapshot. */
 export const COLD_WAIT_MS = 100;
@@ -32,6 +33,7 @@ function startRefresh(env: Env, colo: string): Promise<void> {
       const snapshot = HealthSnapshotSchema.parse(await originStateStub(env).snapshot(colo));
       const now = Date.now();
       for (const [key, ewma] of Object.entries(snapshot.latency ?? {})) isolate.latency.seed(key, ewma, now);
+      seedLoad(snapshot);
       return snapshot;
     },
     Date.now,
@@ -75,6 +77,8 @@ export function ensureFreshHealth(env: Env, ctx: WaitUntil, colo: ColoSource): P
   const now = Date.now();
   const report = reportLatency(env, colo, now);
   if (report !== undefined) ctx.waitUntil(report);
+  const load = reportLoad(env, () => coloOf(colo), now);
+  if (load !== undefined) ctx.waitUntil(load);
   const traffic = reportTraffic(env, colo, now);
   if (traffic !== undefined) ctx.waitUntil(traffic);
   if (!isolate.health.isStale(now)) return undefined;

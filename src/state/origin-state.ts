@@ -21,6 +21,8 @@ import type { RegisterOutcome } from "./registration-store.ts";
 import { ProbeSchedule } from "./probe-schedule.ts";
 import { OverrideStore } from "./override-store.ts";
 import { AuditStore } from "./audit-store.ts";
+import { LoadStore } from "./load-store.ts";
+import type { OriginLoad } from "../steering/load-weights.ts";
 import type { AuditEntry } from "./audit-store.ts";
 import type { OriginOverrides, OverrideKind, OverridesById } from "../config/overrides.ts";
 import type { ProbeRound } from "../probes/probe-round.ts";
@@ -44,6 +46,8 @@ export interface OriginDetails extends OriginHealth {
   readonly traffic: readonly TrafficBucket[];
   readonly registration: Registration | undefined;
   readonly overrides?: OriginOverrides;
+  /** The newest load report any colo has passed on (load-aware pools). */
+  readonly load?: OriginLoad;
 }
 
 /** Latency reports older than this no longer seed cold isolates. */
@@ -60,6 +64,7 @@ export class OriginState extends DurableObject<Env> {
   #schedule!: ProbeSchedule;
   #overrides!: OverrideStore;
   #audit!: AuditStore;
+  #load!: LoadStore;
   /** Sub-minute monitors in the config the last alarm saw, to know when to wake next. */
   #subMinute = new Set<string>();
 
@@ -74,6 +79,7 @@ export class OriginState extends DurableObject<Env> {
       this.#schedule = new ProbeSchedule(sql);
       this.#overrides = new OverrideStore(sql);
       this.#audit = new AuditStore(sql);
+      this.#load = new LoadStore(sql);
     });
   }
 
@@ -83,6 +89,7 @@ export class OriginState extends DurableObject<Env> {
     this.#health.retain(known);
     for (const reg of this.#registrations.all()) known.add(reg.id);
     this.#ejections.retain(known);
+    this.#load.retain(known);
     const now = Date.now();
     for (const result of round.results) {
       if (!known.has(result.originId)) continue;
@@ -140,7 +147,7 @@ export class OriginState extends DurableObject<Env> {
       now - COLO_LATENCY_MAX_AGE_MS,
     );
     for (const row of rows) latency[row.key] = row.ewma;
-    return { ...snapshot, latency };
+    return { ...snapshot, latency, load: this.#load.view(colo, now) };
   }
 
   /**
@@ -162,6 +169,11 @@ export class OriginState extends DurableObject<Env> {
       );
     }
     sql.exec("DELETE FROM colo_latency WHERE updated_at < ?", now - COLO_LATENCY_MAX_AGE_MS);
+  }
+
+  /** An isolate's view of its origins' load reports, for its colo (sent every few seconds, never per request). */
+  reportLoad(colo: string, entries: readonly (readonly [string, unknown])[]): void {
+    this.#load.record(colo, entries, Date.now());
   }
 
   /** An isolate's ejections and traffic counts; returns the snapshot so the isolate sees others' ejections at once. */
@@ -230,6 +242,10 @@ export class OriginState extends DurableObject<Env> {
         out[id] ??
         detail(id, { healthy: true, since: 0, reason: "not probed (no monitor)", consecutiveSuccesses: 0, consecutiveFailures: 0 }, null);
       out[id] = { ...held, ...(o.health === undefined ? {} : forcedHealth(o.health)), overrides: o };
+    }
+    for (const [id, load] of Object.entries(this.#load.view("*", now))) {
+      const held = out[id];
+      if (held !== undefined) out[id] = { ...held, load };
     }
     return out;
   }

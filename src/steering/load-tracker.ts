@@ -18,7 +18,8 @@ export const MAX_TRACKED_ORIGINS = 4_096;
 /** The gap that breaks a run of reports seeded from the colo's view, which knows no pool (Envoy's 3 min expiry). */
 export const SEED_EXPIRY_MS = 180_000;
 
-const DEFAULT_LOAD_AWARE: LoadAware = LoadAwareSchema.parse({});
+/** `loadAware` with every default (Envoy's). */
+export const DEFAULT_LOAD_AWARE: LoadAware = LoadAwareSchema.parse({});
 
 /** A pool's `loadAware` settings in milliseconds. */
 export function loadAwareSettings(config: LoadAware): LoadAwareSettings {

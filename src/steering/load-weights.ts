@@ -18,8 +18,9 @@
  * an origin's load between reports) exactly as the worker does; see `LoadTracker` for the
  * isolate's bookkeeping around them.
  */
+import { z } from "zod";
 import type { LoadReport } from "./load-report.ts";
-import { utilizationOf } from "./load-report.ts";
+import { MAX_UTILIZATION, utilizationOf } from "./load-report.ts";
 
 /** A pool's `loadAware` settings in milliseconds. */
 export interface LoadAwareSettings {
@@ -45,6 +46,21 @@ export interface OriginLoad {
   /** When the origin started reporting without a gap longer than the expiry: the blackout runs from here. */
   readonly since: number;
 }
+
+const fraction = z.number().finite().min(0);
+
+/** An origin's load as the snapshot carries it (the Durable Object parses what isolates send, isolates parse its snapshot: either may run another version). */
+export const OriginLoadSchema: z.ZodType<OriginLoad> = z.object({
+  report: z.object({
+    cpuUtilization: fraction.max(MAX_UTILIZATION),
+    memUtilization: fraction.max(1),
+    applicationUtilization: fraction.max(MAX_UTILIZATION),
+    rpsFractional: fraction,
+    eps: fraction,
+  }),
+  at: z.number().finite(),
+  since: z.number().finite(),
+});
 
 /** An origin's load after a report arrives at `now` (a gap longer than `expiryMs` restarts the blackout, as Envoy). */
 export function nextLoad(previous: OriginLoad | undefined, report: LoadReport, now: number, expiryMs: number): OriginLoad {
