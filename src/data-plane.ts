@@ -30,6 +30,7 @@ import { log } from "./observe/log.ts";
 import { RequestMetrics } from "./observe/request-metrics.ts";
 import type { RouteSeries } from "./observe/request-metrics.ts";
 import { writeRequestDataPoint } from "./observe/analytics.ts";
+import { recordLoadReport } from "./observe/load-reports.ts";
 
 /** Whether the debug geo header may stand in for request.cf (local dev and tests only). */
 export function debugHeadersEnabled(env: Env): boolean {
@@ -72,6 +73,7 @@ function recordTry(routeSeries: RouteSeries, outcome: TryOutcome): void {
   const origin = outcome.selection.origin.id;
   const series = routeSeries.path(pool, outcome.selection.origin);
   series.tries(outcome.kind).inc();
+  if (outcome.loadReport !== null) recordLoadReport(pool, origin, outcome.loadReport, Date.now());
   if (outcome.hedge) series.hedges.inc();
   // A hedge that lost was cut short by Edgeway: it says nothing of the origin's latency or health.
   if (outcome.kind === "cancelled") return;

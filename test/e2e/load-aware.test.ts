@@ -26,8 +26,15 @@ function loadConfig(origins: Record<string, string>): unknown {
       { id: "load1", url: origins.load1, weight: 1 },
       { id: "load2", url: origins.load2, weight: 3 },
     ],
-    pools: [{ id: "lw", origins: ["load1", "load2"], loadAware: { blackoutSeconds: 1, expirySeconds: 2 } }],
-    routes: [{ id: "lw", match: { host: "*", pathPrefix: "/lw" }, pools: ["lw"] }],
+    pools: [
+      { id: "lw", origins: ["load1", "load2"], loadAware: { blackoutSeconds: 1, expirySeconds: 2 } },
+      { id: "plain", origins: ["load1", "load2"] },
+    ],
+    routes: [
+      { id: "lw", match: { host: "*", pathPrefix: "/lw" }, pools: ["lw"] },
+      // Not load-aware, and the origin's response passed on as it came when there is nothing to strip.
+      { id: "plain", match: { host: "*", pathPrefix: "/plain" }, pools: ["plain"], exposeOrigin: false },
+    ],
   };
 }
 
@@ -39,13 +46,13 @@ interface Tally {
 }
 
 /** Sends `n` requests (or as many as fit in `forMs`), counting who served them. */
-async function send(n: number, forMs = Number.POSITIVE_INFINITY): Promise<Tally> {
+async function send(n: number, forMs = Number.POSITIVE_INFINITY, path = "/lw/item"): Promise<Tally> {
   const counts: Record<string, number> = {};
   let leaked = 0;
   let failed = 0;
   const start = Date.now();
   for (let i = 0; i < n && Date.now() - start < forMs; i++) {
-    const res = await proxied("/lw/item");
+    const res = await proxied(path);
     await res.text();
     if (res.status !== 200) failed++;
     if (res.headers.has("endpoint-load-metrics")) leaked++;
@@ -94,7 +101,7 @@ describe("load-aware weights", () => {
       expect(health.origins.load1?.load?.report?.cpuUtilization).toBe(0.2);
       expect(health.origins.load1?.load?.pools.lw).toMatchObject({ source: "report" });
       expect(health.origins.load1?.load?.pools.lw?.weight).toBeCloseTo(50);
-      expect(await metric('edgeway_origin_live_weight{pool="lw",origin="load2"}')).toBeCloseTo(12.5);
+      expect(await metric('edgeway_origin_live_weight{origin="load2",pool="lw"}')).toBeCloseTo(12.5);
 
       // The reports stop: after the 2 s expiry (and the next 1 s update) the configured 1:3 is back.
       await reportLoad(light, undefined);
@@ -130,7 +137,11 @@ describe("load-aware weights", () => {
       const first = await send(20);
       await reportLoad(a, "not a load report at all");
       const second = await send(20);
-      for (const tally of [first, second]) {
+      // A pool that is not load-aware reads no report (the counts below are the lw pool's alone) but strips it all the same.
+      await reportLoad(a, LIGHT);
+      const plain = await send(10, Number.POSITIVE_INFINITY, "/plain/item");
+      await reportLoad(a, "not a load report at all");
+      for (const tally of [first, second, plain]) {
         expect(tally.failed).toBe(0);
         expect(tally.leaked).toBe(0);
       }
