@@ -9,6 +9,7 @@ import { LoadTracker } from "../../src/steering/load-tracker.ts";
 import { liveWeights, MAX_LIVE_WEIGHT, mergeLoad, nextLoad, reportWeight, WEIGHT_UPDATE_MS } from "../../src/steering/load-weights.ts";
 import type { LoadAwareSettings, OriginLoad } from "../../src/steering/load-weights.ts";
 import { weighted } from "../../src/steering/pool/weighted.ts";
+import { validateConfig } from "../../src/config/validate.ts";
 import { NO_SIGNALS } from "../../src/steering/types.ts";
 import type { SteeringSignals } from "../../src/steering/types.ts";
 import { compile, poolOf, singlePool } from "./helpers/configs.ts";
@@ -226,5 +227,30 @@ describe("LoadTracker", () => {
         weighted.pick({ pool: plain, candidates: plain.origins, client: {}, random: Math.random, memory, signals, hashKey: undefined })?.id,
     );
     expect(ids.filter((id) => id === "o1")).toHaveLength(3);
+  });
+});
+
+describe("the loadAware option", () => {
+  it("takes Envoy's defaults", () => {
+    expect(poolOf(compile(singlePool({ pool: { loadAware: {} } })), "p").source.loadAware).toEqual({
+      enabled: true,
+      blackoutSeconds: 10,
+      expirySeconds: 180,
+      errorUtilizationPenalty: 1,
+    });
+  });
+
+  it("is refused on a pool whose steering is not weighted, naming the field, and out of range values too", () => {
+    const latency = validateConfig(singlePool({ pool: { steering: "latency", loadAware: { enabled: true } } }));
+    expect(latency.ok ? [] : latency.issues).toEqual([
+      { path: "pools[0].loadAware", message: 'works with "weighted" steering only; this pool\'s steering is "latency"' },
+    ]);
+    // Switched off, it may stay in the document whatever the steering.
+    expect(validateConfig(singlePool({ pool: { steering: "latency", loadAware: { enabled: false } } })).ok).toBe(true);
+    const bad = validateConfig(singlePool({ pool: { loadAware: { expirySeconds: 0, errorUtilizationPenalty: -1 } } }));
+    expect(bad.ok ? [] : bad.issues.map((i) => i.path)).toEqual([
+      "pools[0].loadAware.expirySeconds",
+      "pools[0].loadAware.errorUtilizationPenalty",
+    ]);
   });
 });
