@@ -13,6 +13,10 @@ import { SNAPSHOT_TIMEOUT_MS } from "../../state/snapshot-cache.ts";
 import { cookieSigningKey, verifyPin } from "../../steering/affinity-cookie.ts";
 import type { HealthSource } from "../../steering/explain/index.ts";
 import type { SteeringSignals } from "../../steering/types.ts";
+import { mergeLoad } from "../../steering/load-weights.ts";
+import type { OriginLoad } from "../../steering/load-weights.ts";
+import { SEED_EXPIRY_MS } from "../../steering/load-tracker.ts";
+import { poolLiveWeights } from "../../observe/load-view.ts";
 
 /**
  * This isolate's snapshot when fresh; else a fresh one from the Durable Object, installed
@@ -46,7 +50,18 @@ export function signalsCopy(keys: Iterable<string>, snapshot: HealthSnapshot | u
   for (const [key, ewma] of Object.entries(snapshot?.latency ?? {})) if (!latency.has(key)) latency.set(key, ewma);
   const outstanding = new Map<string, number>();
   for (const key of keys) outstanding.set(key, isolate.outstanding.get(key));
-  return { outstanding: (key) => outstanding.get(key) ?? 0, latencyMs: (key) => latency.get(key) };
+  // Load reports as a refresh would seed them; live weights computed afresh, the isolate's 1 s cache untouched.
+  const now = Date.now();
+  const loadOf = (id: string): OriginLoad | undefined => {
+    const reported = snapshot?.load?.[id];
+    const local = isolate.load.load(id);
+    return reported === undefined ? local : mergeLoad(local, reported, SEED_EXPIRY_MS);
+  };
+  return {
+    outstanding: (key) => outstanding.get(key) ?? 0,
+    latencyMs: (key) => latency.get(key),
+    liveWeights: (pool) => poolLiveWeights(pool, loadOf, now),
+  };
 }
 
 /** Checks affinity cookies with the key the data plane signs them with (AFFINITY_KEY, else ADMIN_TOKEN). */

@@ -50,6 +50,15 @@ export const ExplainedOrigin = z
     share: z.number().describe("Its share of the pool's requests under the pool's steering, 0–1."),
     latencyMs: z.number().nullable().describe("This isolate's peak-EWMA latency estimate."),
     outstanding: z.number().describe("Requests in flight to it from this isolate."),
+    liveWeight: z
+      .object({
+        weight: z.number(),
+        source: z.enum(["report", "blackout", "expired", "unusable", "no_report", "drained"]),
+      })
+      .nullable()
+      .describe(
+        "Load-aware pools: the weight steering uses, from the origin's load reports (`report`) or its configured weight on the same scale (why: blackout, expired, unusable, no_report, drained); null in other pools.",
+      ),
   })
   .openapi("ExplainedOrigin");
 

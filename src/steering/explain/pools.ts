@@ -18,6 +18,7 @@ function explainOrigins(pool: CompiledPool, view: PoolView, input: ExplainInput,
   const { health, signals } = input;
   const configured = input.configured ?? input.config;
   const shares = candidateShares(pool, view.candidates, signals, hashedByAffinity);
+  const live = pool.source.loadAware?.enabled === true ? signals.liveWeights?.(pool) : undefined;
   return pool.origins.map((origin) => {
     const facts = health.origin(origin.id);
     const index = view.candidates.indexOf(origin);
@@ -51,6 +52,7 @@ function explainOrigins(pool: CompiledPool, view: PoolView, input: ExplainInput,
       share: index >= 0 ? (shares[index] ?? 0) : 0,
       latencyMs: signals.latencyMs(origin.id) ?? null,
       outstanding: signals.outstanding(origin.id),
+      liveWeight: live?.get(origin.id) ?? null,
     };
   });
 }

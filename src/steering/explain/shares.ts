@@ -53,8 +53,11 @@ export function candidateShares(
       break;
     case "latency":
       return twoChoiceShares(candidates, signals);
-    default:
-      weights = candidates.map((o) => o.weight);
+    default: {
+      // A load-aware weighted pool rotates over its live weights (pool/weighted.ts).
+      const live = policy === "weighted" && pool.source.loadAware?.enabled === true ? signals.liveWeights?.(pool) : undefined;
+      weights = candidates.map((o) => live?.get(o.id)?.weight ?? o.weight);
+    }
   }
   return candidates.map((_, i) => shareOf(weights, i));
 }
