@@ -102,6 +102,14 @@ describe("load-aware weights", () => {
       expect(health.origins.load1?.load?.pools.lw).toMatchObject({ source: "report" });
       expect(health.origins.load1?.load?.pools.lw?.weight).toBeCloseTo(50);
       expect(await metric('edgeway_origin_live_weight{origin="load2",pool="lw"}')).toBeCloseTo(12.5);
+      const explained = (await (await admin(`/explain?url=${encodeURIComponent("http://app.test/lw/item")}`)).json()) as {
+        pools: { id: string; origins: { id: string; share: number; liveWeight: { weight: number; source: string } | null }[] }[];
+      };
+      const lw = explained.pools.find((p) => p.id === "lw");
+      expect(lw?.origins.find((o) => o.id === "load1")?.liveWeight?.source).toBe("report");
+      expect(lw?.origins.find((o) => o.id === "load1")?.share).toBeCloseTo(0.8);
+      const status = await (await admin("/status")).text();
+      expect(status).toContain("live 50 · from load reports");
 
       // The reports stop: after the 2 s expiry (and the next 1 s update) the configured 1:3 is back.
       await reportLoad(light, undefined);
