@@ -77,7 +77,7 @@ export function ensureFreshHealth(env: Env, ctx: WaitUntil, colo: ColoSource): P
   const now = Date.now();
   const report = reportLatency(env, colo, now);
   if (report !== undefined) ctx.waitUntil(report);
-  const load = reportLoad(env, () => coloOf(colo), now);
+  const load = reportLoad(env, colo, now);
   if (load !== undefined) ctx.waitUntil(load);
   const traffic = reportTraffic(env, colo, now);
   if (traffic !== undefined) ctx.waitUntil(traffic);

@@ -17,14 +17,14 @@ let lastSent = Number.NEGATIVE_INFINITY;
 let sentUpTo = Number.NEGATIVE_INFINITY;
 
 /** Sends this isolate's load reports for `colo` when due and there is something new; the promise to hand to waitUntil. */
-export function reportLoad(env: Env, colo: () => string, now: number): Promise<void> | undefined {
+export function reportLoad(env: Env, colo: string | (() => string), now: number): Promise<void> | undefined {
   if (now - lastSent < LOAD_REPORT_MS) return undefined;
   lastSent = now;
   const fresh = isolate.load.entries().filter(([, load]) => load.at > sentUpTo);
   if (fresh.length === 0) return undefined;
   sentUpTo = Math.max(...fresh.map(([, load]) => load.at));
   return originStateStub(env)
-    .reportLoad(colo(), fresh)
+    .reportLoad(typeof colo === "string" ? colo : colo(), fresh)
     .catch((error: unknown) => failStatic("durable_object", "load_report_failed", { message: errorMessage(error) }));
 }
 
