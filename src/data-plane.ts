@@ -32,6 +32,7 @@ import { log } from "./observe/log.ts";
 import { RequestMetrics } from "./observe/request-metrics.ts";
 import type { RouteSeries } from "./observe/request-metrics.ts";
 import { writeRequestDataPoint } from "./observe/analytics.ts";
+import { recordLoadReport } from "./observe/load-reports.ts";
 
 /** Whether the debug geo header may stand in for request.cf (local dev and tests only). */
 export function debugHeadersEnabled(env: Env): boolean {
@@ -55,6 +56,9 @@ export function clientOf(
 
 const outstandingOf = (key: string): number => isolate.outstanding.get(key);
 
+/** A load-aware pool's live weights from this isolate's load reports (load-tracker.ts). */
+const liveWeightsOf: NonNullable<SteeringSignals["liveWeights"]> = (pool) => isolate.load.weightsFor(pool, Date.now());
+
 /** The colo this isolate serves, read from request.cf once: an isolate runs in one edge location. */
 let ownColo: string | undefined;
 
@@ -71,7 +75,7 @@ export function latencyColo(client: ClientInfo): string {
 
 /** This isolate's measurements from `colo`, as steering reads them (one object per colo, reused). */
 function signalsFor(colo: string): SteeringSignals {
-  return isolate.latency.signals(colo, outstandingOf, Date.now);
+  return isolate.latency.signals(colo, outstandingOf, Date.now, liveWeightsOf);
 }
 
 /** The request path's metric series, resolved once per compiled route, pool and origin. */
@@ -88,6 +92,7 @@ function recordTry(routeSeries: RouteSeries, outcome: TryOutcome, route: Compile
   const origin = outcome.selection.origin.id;
   const series = routeSeries.path(pool, outcome.selection.origin);
   series.tries(outcome.kind).inc();
+  if (outcome.loadReport !== null) recordLoadReport(pool, origin, outcome.loadReport, Date.now());
   if (outcome.hedge) series.hedges.inc();
   // A hedge that lost was cut short by Edgeway: it says nothing of the origin's latency or health.
   if (outcome.kind === "cancelled") return;

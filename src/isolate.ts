@@ -11,6 +11,7 @@ import type { SteeringMemoryStore } from "./steering/select.ts";
 import { Metrics } from "./observe/metrics.ts";
 import { ColoLatency } from "./steering/latency-colo.ts";
 import { OutstandingTracker } from "./steering/outstanding.ts";
+import { LoadTracker } from "./steering/load-tracker.ts";
 import { OutlierDetector } from "./health/outlier.ts";
 import { TrafficReporter } from "./state/traffic-report.ts";
 import { RetryBudget } from "./proxy/retry-budget.ts";
@@ -25,6 +26,8 @@ export interface Isolate {
   readonly latency: ColoLatency;
   /** Tries in flight from this isolate, per origin and per pool. */
   readonly outstanding: OutstandingTracker;
+  /** Origins' load reports and the live weights of load-aware pools. */
+  readonly load: LoadTracker;
   /** Passive health: ejections from this isolate's traffic and adopted from others'. */
   readonly outliers: OutlierDetector;
   /** Ejections and traffic counts waiting to be sent to the Durable Object. */
@@ -40,6 +43,7 @@ export const isolate: Isolate = {
   metrics: new Metrics(),
   latency: new ColoLatency(),
   outstanding: new OutstandingTracker(),
+  load: new LoadTracker(),
   outliers: new OutlierDetector(),
   traffic: new TrafficReporter(),
   retryBudgets: new Map(),

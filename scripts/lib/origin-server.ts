@@ -7,7 +7,9 @@
  *   GET /healthz                   200 "ok" (503 in fail mode)
  *   GET /__origin/mode?set=M       M = ok | fail | hang
  *   GET /__origin/latency?ms=N     add N ms before every answer
- *   GET /__origin/stats            { id, requests, mode, latencyMs }
+ *   GET /__origin/load?set=V       send `endpoint-load-metrics: V` (an ORCA load report) with every
+ *                                  counted answer; without `set`, stop sending it
+ *   GET /__origin/stats            { id, requests, mode, latencyMs, loadReport }
  *   GET /redirect                  302 to /elsewhere (for pass-through tests)
  *   GET /hop-headers               200 with connection-specific fields (Connection names x-hop)
  *   anything else                  200 JSON echo of the request, header x-origin-id
@@ -36,6 +38,8 @@ export interface OriginServer {
   readonly requests: () => number;
   setMode(mode: OriginMode): void;
   setLatency(ms: number): void;
+  /** The `endpoint-load-metrics` value sent with every counted answer; undefined sends none. */
+  setLoadReport(value: string | undefined): void;
   close(): Promise<void>;
 }
 
@@ -59,6 +63,7 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
   let mode: OriginMode = "ok";
   let latencyMs = options.latencyMs ?? 0;
   let requests = 0;
+  let loadReport: string | undefined;
   const hanging = new Set<ServerResponse>();
 
   const server: Server = createServer((req, res) => {
@@ -79,9 +84,13 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
         latencyMs = ms;
         return send(res, 200, `${id} latency=${latencyMs}ms\n`);
       }
+      if (url.pathname === "/__origin/load") {
+        loadReport = url.searchParams.get("set") ?? undefined;
+        return send(res, 200, `${id} load report ${loadReport === undefined ? "off" : JSON.stringify(loadReport)}\n`);
+      }
       if (url.pathname === "/__origin/stats") {
         res.writeHead(200, { "content-type": "application/json" });
-        return res.end(JSON.stringify({ id, requests, mode, latencyMs }));
+        return res.end(JSON.stringify({ id, requests, mode, latencyMs, loadReport: loadReport ?? null }));
       }
       if (mode === "hang") {
         hanging.add(res);
@@ -92,6 +101,8 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
       if (url.pathname === "/healthz") return mode === "fail" ? send(res, 503, `${id} failing\n`) : send(res, 200, "ok\n");
       requests++;
       options.onRequest?.();
+      // On every counted answer, as an ORCA server attaches its report to each response.
+      if (loadReport !== undefined) res.setHeader("endpoint-load-metrics", loadReport);
       if (mode === "fail") return send(res, 503, `${id} failing\n`, { "x-origin-id": id });
       if (url.pathname.endsWith("/redirect")) return send(res, 302, "", { location: "/elsewhere", "x-origin-id": id });
       if (url.pathname.endsWith("/hop-headers"))
@@ -132,6 +143,9 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
     },
     setLatency: (ms) => {
       latencyMs = ms;
+    },
+    setLoadReport: (value) => {
+      loadReport = value;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -13,6 +13,9 @@ import type { OriginDetails } from "../state/origin-state.ts";
 import { isHealthyIn } from "../health/snapshot.ts";
 import { ejectionInForce } from "../health/passive.ts";
 import { errorMessage } from "../observe/log.ts";
+import { loadAwarePools, originLoadViews } from "../observe/load-view.ts";
+import { mergeLoad } from "../steering/load-weights.ts";
+import { SEED_EXPIRY_MS } from "../steering/load-tracker.ts";
 
 export const healthRoutes = adminRoutes();
 
@@ -29,7 +32,7 @@ healthRoutes.openAPIRegistry.registerPath({
   method: "get",
   path: "/health",
   tags: ["Health"],
-  summary: "Every origin's health, ejection, recent probes, transitions and traffic",
+  summary: "Every origin's health, ejection, recent probes, transitions, traffic and (in load-aware pools) load and live weight",
   description:
     "Configured origins all; registered origins a page at a time (registrationsLimit, default 100, and registrationsOffset), each with the token that registered it and the policy that admitted it.",
   request: { query: z.object({ registrationsOffset: z.string().optional(), registrationsLimit: z.string().optional() }) },
@@ -83,10 +86,27 @@ healthRoutes.get("/health", async (c) => {
           }),
     };
   };
+  // Load-aware pools: what this isolate has heard of its origins' load, with the newest any colo has passed on.
+  const loads = originLoadViews(
+    loadAwarePools(loaded?.compiled),
+    (id) => {
+      const reported = details?.[id]?.load;
+      const local = isolate.load.load(id);
+      return reported === undefined ? local : mergeLoad(local, reported, SEED_EXPIRY_MS);
+    },
+    now,
+  );
   const origins: Record<string, unknown> = {};
   for (const origin of loaded?.compiled.origins.values() ?? []) {
     const pools = [...(loaded?.compiled.pools.values() ?? [])].filter((p) => p.origins.includes(origin)).map((p) => p.id);
-    origins[origin.id] = { enabled: origin.enabled, weight: origin.weight, pools, ...view(origin.id, details?.[origin.id]) };
+    const load = loads.get(origin.id);
+    origins[origin.id] = {
+      enabled: origin.enabled,
+      weight: origin.weight,
+      pools,
+      ...view(origin.id, details?.[origin.id]),
+      ...(load === undefined ? {} : { load }),
+    };
   }
   // Self-registered origins, one page of them (ordered by id): health from their heartbeats, who registered them and under which policy.
   const registered = Object.entries(details ?? {})

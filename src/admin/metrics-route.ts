@@ -22,6 +22,7 @@ import type { HealthSnapshot } from "../health/snapshot.ts";
 import type { CompiledConfig } from "../config/compile.ts";
 import { Metrics } from "../observe/metrics.ts";
 import { errorMessage } from "../observe/log.ts";
+import { loadAwarePools } from "../observe/load-view.ts";
 import { adminRoutes, errorResponses } from "./openapi.ts";
 import type { EdgewayEnv } from "../env.ts";
 
@@ -95,6 +96,13 @@ function scrapeMetrics(
     healthy.series(labels).set(isHealthyIn(snapshot, origin.id) ? 1 : 0);
     ejected.series(labels).set(ejectionInForce(isolate.outliers, snapshot, origin.id, now) === undefined ? 0 : 1);
     weight.series(labels).set(origin.enabled ? origin.weight : 0);
+  }
+  const live = m.gauge(
+    "edgeway_origin_live_weight",
+    "The weight a load-aware pool gives the origin in this isolate: from its load reports once past the blackout, else its configured weight on the same scale.",
+  );
+  for (const pool of loadAwarePools(compiled)) {
+    for (const [origin, w] of isolate.load.weightsFor(pool, now)) live.series({ pool: pool.id, origin }).set(w.weight);
   }
   const age = isolate.health.age(now);
   m.gauge("edgeway_health_snapshot_age_seconds", "Age of this isolate's health snapshot (-1: none yet).")

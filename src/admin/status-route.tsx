@@ -23,6 +23,10 @@ import type { OriginRow, PoolSection, StatusPageProps } from "../observe/status-
 import { available } from "../observe/status-page/state.ts";
 import { errorMessage } from "../observe/log.ts";
 import { adminRoutes, errorResponses } from "./openapi.ts";
+import { poolLiveWeights } from "../observe/load-view.ts";
+import { mergeLoad } from "../steering/load-weights.ts";
+import type { OriginLoad } from "../steering/load-weights.ts";
+import { isLoadAware, SEED_EXPIRY_MS } from "../steering/load-tracker.ts";
 
 /** Probes, transitions and traffic buckets read per origin: 10 minutes of 10 s buckets. */
 export const STATUS_HISTORY_LIMIT = 60;
@@ -149,8 +153,15 @@ export async function statusProps(
   const base = loaded?.compiled;
   const effective = base === undefined ? undefined : effectiveConfig(base, gathered.snapshot);
   const row = (id: string) => rowOf(id, { base, effective: effective?.origins.get(id), gathered, now });
+  // Load-aware pools: this isolate's reports with the newest any colo has passed on, as GET /_edgeway/health shows them.
+  const loadOf = (id: string): OriginLoad | undefined => {
+    const reported = gathered.details?.[id]?.load;
+    const local = isolate.load.load(id);
+    return reported === undefined ? local : mergeLoad(local, reported, SEED_EXPIRY_MS);
+  };
   const pools: PoolSection[] = [...(effective?.pools.values() ?? [])].map((p) => {
-    const rows = p.origins.map((o) => row(o.id));
+    const live = isLoadAware(p) ? poolLiveWeights(p, loadOf, now) : undefined;
+    const rows = p.origins.map((o) => (live === undefined ? row(o.id) : { ...row(o.id), liveWeight: live.get(o.id) }));
     // However many origins register, a pool's panel lists its configured ones and a bounded number of registered ones.
     const hidden = rows.filter((r) => r.registered !== undefined).slice(REGISTERED_PER_POOL);
     const hiddenIds = new Set(hidden.map((r) => r.id));

@@ -127,6 +127,21 @@ export const OutlierDetectionSchema = z.strictObject({
   unejectOnProbeSuccess: z.boolean().default(true),
 });
 
+/**
+ * Load-aware weights for a `weighted` pool: origins report their load in the ORCA
+ * `endpoint-load-metrics` response header and each origin's weight follows
+ * qps ÷ (utilization + eps ÷ qps × errorUtilizationPenalty), as Envoy's client-side
+ * weighted round robin. Defaults are Envoy's: a report counts after a 10 s blackout,
+ * lapses after 180 s without a newer one (the origin then serves at its configured
+ * weight), and an error per request counts as one whole utilization.
+ */
+export const LoadAwareSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  blackoutSeconds: z.number().min(0).max(3_600).default(10),
+  expirySeconds: z.number().min(1).max(3_600).default(180),
+  errorUtilizationPenalty: z.number().min(0).max(100).default(1),
+});
+
 export const PoolSchema = z.strictObject({
   id: Id,
   origins: z.array(Id).min(1, "a pool needs at least one origin"),
@@ -150,6 +165,8 @@ export const PoolSchema = z.strictObject({
   registration: RegistrationPolicySchema.optional(),
   /** Knobs of `latency` steering among the pool's origins (latency-schema.ts). */
   latency: LatencySettingsSchema.default(defaultLatencySettings),
+  /** Weights from the origins' own load reports (`weighted` steering only). */
+  loadAware: LoadAwareSchema.optional(),
 });
 
 /**
@@ -273,5 +290,6 @@ export type Retries = z.output<typeof RetriesSchema>;
 export type Hedge = z.output<typeof HedgeSchema>;
 export type OutlierDetection = z.output<typeof OutlierDetectionSchema>;
 export type HashKey = z.output<typeof HashKeySchema>;
+export type LoadAware = z.output<typeof LoadAwareSchema>;
 export type Affinity = z.output<typeof AffinitySchema>;
 export type { RegistrationPolicy } from "./registration-schema.ts";

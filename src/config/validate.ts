@@ -122,6 +122,13 @@ function crossReferenceIssues(config: Config): ConfigIssue[] {
     if (pool.minHealthy > pool.origins.length) {
       issues.push({ path: `${path}.minHealthy`, message: `is ${pool.minHealthy} but the pool has only ${pool.origins.length} origin(s)` });
     }
+    // Live weights replace the configured ones only where weights decide: the other policies would ignore them.
+    if (pool.loadAware?.enabled === true && pool.steering !== "weighted") {
+      issues.push({
+        path: `${path}.loadAware`,
+        message: `works with "weighted" steering only; this pool's steering is "${pool.steering}"`,
+      });
+    }
   });
 
   const matches = new Map<string, number>();

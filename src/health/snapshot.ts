@@ -8,6 +8,7 @@ import { RegistrationSchema } from "../discovery/registration.ts";
 import { EJECTION_KINDS } from "./outlier.ts";
 import { OriginOverridesSchema } from "../config/overrides.ts";
 import type { Ejection } from "./outlier.ts";
+import { OriginLoadSchema } from "../steering/load-weights.ts";
 
 /** A passive ejection (outlier detection) in force, as some isolate reported it: the detector's `Ejection`. */
 export const EjectionSchema: z.ZodType<Ejection> = z.object({
@@ -39,6 +40,8 @@ export const HealthSnapshotSchema = z.object({
   latencyAt: z.record(z.string(), z.number()).optional(),
   /** Whose view `latency` is: the requesting colo's own, or the global one for a colo with no estimates yet. */
   latencyScope: z.enum(["colo", "global"]).optional(),
+  /** The requesting colo's view of its origins' load reports, by origin id (load-store.ts). */
+  load: z.record(z.string(), OriginLoadSchema).optional(),
   /** Self-registered origins, and a number that changes whenever their set or routing fields do. */
   registrations: z.array(RegistrationSchema).optional(),
   registrationsVersion: z.number().optional(),

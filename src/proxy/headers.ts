@@ -6,6 +6,7 @@
  * itself is always the origin's: Workers send the URL's host).
  */
 import { DEBUG_GEO_HEADER } from "../routing/client.ts";
+import { LOAD_REPORT_BIN_HEADER, LOAD_REPORT_HEADER } from "../steering/load-report.ts";
 
 /** RFC 9110 §7.6.1 connection-specific fields (plus Proxy-Connection, which §7.6.1 also names). */
 const HOP_BY_HOP = ["connection", "proxy-connection", "keep-alive", "te", "transfer-encoding", "upgrade", "trailer"];
@@ -52,6 +53,19 @@ export function hasHopByHopToStrip(headers: Headers): boolean {
   if (connection !== null && !RUNTIME_CONNECTION_OPTIONS.test(connection)) return true;
   for (const name of LEFT_TO_EDGEWAY) if (headers.has(name)) return true;
   return false;
+}
+
+/** An origin's load report fields (ORCA): for Edgeway, never for the client. */
+const LOAD_REPORT_FIELDS = [LOAD_REPORT_HEADER, LOAD_REPORT_BIN_HEADER];
+
+/** Whether an origin's response carries a load report Edgeway must remove before the client sees it. */
+export function hasLoadReport(headers: Headers): boolean {
+  return headers.has(LOAD_REPORT_HEADER) || headers.has(LOAD_REPORT_BIN_HEADER);
+}
+
+/** Removes the origin's load report: it tells Edgeway how busy the origin is, which is no client's business. */
+export function stripLoadReport(headers: Headers): void {
+  for (const name of LOAD_REPORT_FIELDS) headers.delete(name);
 }
 
 /** Headers for the request to the origin. */

@@ -12,6 +12,7 @@ import { COLO_LATENCY_MAX_AGE_MS, originStateStub } from "./origin-state.ts";
 import { HealthSnapshotSchema } from "../health/snapshot.ts";
 import type { HealthSnapshot } from "../health/snapshot.ts";
 import { errorMessage } from "../observe/log.ts";
+import { reportLoad, seedLoad } from "./load-sync.ts";
 
 /** The longest a cold isolate waits for its first snapshot. */
 export const COLD_WAIT_MS = 100;
@@ -42,6 +43,7 @@ function startRefresh(env: Env, latencyColo: string): Promise<void> {
       // in the background, never on the request path.
       const snapshot = HealthSnapshotSchema.parse(await originStateStub(env).snapshot(latencyColo));
       seedLatency(snapshot, latencyColo);
+      seedLoad(snapshot);
       return snapshot;
     },
     Date.now,
@@ -97,6 +99,8 @@ export function ensureFreshHealth(env: Env, ctx: WaitUntil, colo: ColoSource, la
   const now = Date.now();
   const report = reportLatency(env, now);
   if (report !== undefined) ctx.waitUntil(report);
+  const load = reportLoad(env, colo, now);
+  if (load !== undefined) ctx.waitUntil(load);
   const traffic = reportTraffic(env, colo, now);
   if (traffic !== undefined) ctx.waitUntil(traffic);
   if (!isolate.health.isStale(now)) return undefined;

@@ -24,6 +24,8 @@ import type { Refusal } from "../discovery/refusal.ts";
 import { ProbeSchedule } from "./probe-schedule.ts";
 import { OverrideStore } from "./override-store.ts";
 import { AuditStore } from "./audit-store.ts";
+import { LoadStore } from "./load-store.ts";
+import type { OriginLoad } from "../steering/load-weights.ts";
 import type { AuditEntry } from "./audit-store.ts";
 import type { OriginOverrides, OverrideKind, OverridesById } from "../config/overrides.ts";
 import type { ProbeRound } from "../probes/probe-round.ts";
@@ -47,6 +49,8 @@ export interface OriginDetails extends OriginHealth {
   readonly traffic: readonly TrafficBucket[];
   readonly registration: Registration | undefined;
   readonly overrides?: OriginOverrides;
+  /** The newest load report any colo has passed on (load-aware pools). */
+  readonly load?: OriginLoad;
 }
 
 /** Latency estimates sampled longer ago than this no longer seed cold isolates (decayed by e^−60 at the default 10 s anyway). */
@@ -65,6 +69,7 @@ export class OriginState extends DurableObject<Env> {
   #audit!: AuditStore;
   /** Registration calls per token name (an in-object rate limit; lost on eviction, which only forgives). */
   readonly #callBuckets = new Map<string, Bucket>();
+  #load!: LoadStore;
   /** Sub-minute monitors in the config the last alarm saw, to know when to wake next. */
   #subMinute = new Set<string>();
 
@@ -79,6 +84,7 @@ export class OriginState extends DurableObject<Env> {
       this.#schedule = new ProbeSchedule(sql);
       this.#overrides = new OverrideStore(sql);
       this.#audit = new AuditStore(sql);
+      this.#load = new LoadStore(sql);
     });
   }
 
@@ -88,6 +94,7 @@ export class OriginState extends DurableObject<Env> {
     this.#health.retain(known);
     for (const reg of this.#registrations.all()) known.add(reg.id);
     this.#ejections.retain(known);
+    this.#load.retain(known);
     const now = Date.now();
     for (const result of round.results) {
       if (!known.has(result.originId)) continue;
@@ -138,7 +145,7 @@ export class OriginState extends DurableObject<Env> {
       overridesVersion: this.#overrides.version,
     };
     if (colo === undefined) return snapshot;
-    return { ...snapshot, ...this.#latencyView(colo, now) };
+    return { ...snapshot, ...this.#latencyView(colo, now), load: this.#load.view(colo, now) };
   }
 
   /**
@@ -195,6 +202,11 @@ export class OriginState extends DurableObject<Env> {
       );
     }
     sql.exec("DELETE FROM colo_latency WHERE updated_at < ?", now - COLO_LATENCY_MAX_AGE_MS);
+  }
+
+  /** An isolate's view of its origins' load reports, for its colo (sent every few seconds, never per request). */
+  reportLoad(colo: string, entries: readonly (readonly [string, unknown])[]): void {
+    this.#load.record(colo, entries, Date.now());
   }
 
   /** An isolate's ejections and traffic counts; returns the snapshot so the isolate sees others' ejections at once. */
@@ -286,6 +298,10 @@ export class OriginState extends DurableObject<Env> {
         out[id] ??
         detail(id, { healthy: true, since: 0, reason: "not probed (no monitor)", consecutiveSuccesses: 0, consecutiveFailures: 0 }, null);
       out[id] = { ...held, ...(o.health === undefined ? {} : forcedHealth(o.health)), overrides: o };
+    }
+    for (const [id, load] of Object.entries(this.#load.view("*", now))) {
+      const held = out[id];
+      if (held !== undefined) out[id] = { ...held, load };
     }
     return out;
   }

@@ -46,10 +46,15 @@ export class ColoLatency {
   }
 
   /** Signals over the colo's tracker, made once per colo and reused (nothing allocated per request). */
-  signals(colo: string, outstanding: (key: string) => number, now: () => number): SteeringSignals {
+  signals(
+    colo: string,
+    outstanding: (key: string) => number,
+    now: () => number,
+    liveWeights?: SteeringSignals["liveWeights"],
+  ): SteeringSignals {
     let signals = this.#signals.get(colo);
     if (signals === undefined) {
-      signals = latencySignals(this.tracker(colo), outstanding, now);
+      signals = latencySignals(this.tracker(colo), outstanding, now, liveWeights);
       this.#signals.set(colo, signals);
     }
     return signals;
@@ -61,11 +66,17 @@ export class ColoLatency {
  * tries in flight `outstanding` counts. What the data plane and the simulator hand to
  * selectOrigin / routeOrder.
  */
-export function latencySignals(tracker: LatencyTracker, outstanding: (key: string) => number, now: () => number): SteeringSignals {
+export function latencySignals(
+  tracker: LatencyTracker,
+  outstanding: (key: string) => number,
+  now: () => number,
+  liveWeights?: SteeringSignals["liveWeights"],
+): SteeringSignals {
   return {
     outstanding,
     latencyMs: (key, decayMs) => tracker.estimate(key, now(), decayMs),
     latencyAgeMs: (key) => tracker.ageMs(key, now()),
+    ...(liveWeights === undefined ? {} : { liveWeights }),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { CompiledOrigin, CompiledPool, CompiledRoute } from "../config/compile.ts";
 import type { ClientInfo } from "../routing/client.ts";
+import type { LiveWeight } from "./load-weights.ts";
 
 /** A random number in [0, 1); tests and benchmarks pass a seeded one. */
 export type RandomSource = () => number;
@@ -36,6 +37,11 @@ export interface SteeringSignals {
    * nothing is explored.
    */
   latencyAgeMs?(key: string): number | undefined;
+  /**
+   * A load-aware pool's live weights by origin id (load-weights.ts); absent or undefined
+   * when nothing tracks load reports, and the pool's configured weights apply.
+   */
+  liveWeights?(pool: CompiledPool): ReadonlyMap<string, LiveWeight> | undefined;
 }
 
 /** Signals for when nothing has been measured: no load, no latency. */

@@ -21,6 +21,8 @@ import type { OriginServer } from "../../scripts/lib/origin-server.ts";
 
 /** Origin ids the tests use, each a separate server. */
 export const ORIGIN_IDS = Array.from({ length: 34 }, (_, i) => `o${i + 1}`);
+/** Origins of the load-aware weights test (they send load reports), named apart so the numbered list can grow. */
+export const LOAD_ORIGIN_IDS = ["load1", "load2"];
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -34,7 +36,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const ports = new Map<string, number>();
   /** Requests served by earlier incarnations of a restarted origin. */
   const earlier = new Map<string, number>();
-  for (const server of await Promise.all(ORIGIN_IDS.map((id) => startOrigin({ id })))) {
+  for (const server of await Promise.all([...ORIGIN_IDS, ...LOAD_ORIGIN_IDS].map((id) => startOrigin({ id })))) {
     servers.set(server.id, server);
     ports.set(server.id, server.port);
   }

@@ -102,6 +102,8 @@ export function exportCloudflare(config: Config, source = "config"): CloudflareE
       log.drop(source, `${path}.hash`, "Cloudflare hashes on the client IP only");
     if (p.panicThreshold !== 0.5) log.drop(source, `${path}.panicThreshold`, "no Cloudflare equivalent");
     if (p.registration !== undefined) log.drop(source, `${path}.registration`, "Cloudflare pools take no self-registered origins");
+    if (p.loadAware?.enabled === true)
+      log.drop(source, `${path}.loadAware`, "Cloudflare does not read origins' load reports: the configured weights");
     return out;
   });
 

@@ -15,6 +15,10 @@ import type { HealthSource } from "../../steering/explain/index.ts";
 import type { SteeringSignals } from "../../steering/types.ts";
 import { LatencyTracker } from "../../steering/latency.ts";
 import { latencySignals } from "../../steering/latency-colo.ts";
+import { mergeLoad } from "../../steering/load-weights.ts";
+import type { OriginLoad } from "../../steering/load-weights.ts";
+import { SEED_EXPIRY_MS } from "../../steering/load-tracker.ts";
+import { poolLiveWeights } from "../../observe/load-view.ts";
 
 /**
  * This isolate's snapshot when fresh; else a fresh one from the Durable Object, installed
@@ -58,10 +62,17 @@ export function signalsCopy(keys: Iterable<string>, snapshot: HealthSnapshot | u
   const sampledAt = snapshot?.latencyAt ?? {};
   for (const [key, value] of Object.entries(snapshot?.latency ?? {}))
     latency.seed(key, value, sampledAt[key] ?? snapshot?.generatedAt ?? now);
+  // Load reports as a refresh would seed them; live weights computed afresh, the isolate's 1 s cache untouched.
+  const loadOf = (id: string): OriginLoad | undefined => {
+    const reported = snapshot?.load?.[id];
+    const local = isolate.load.load(id);
+    return reported === undefined ? local : mergeLoad(local, reported, SEED_EXPIRY_MS);
+  };
   return latencySignals(
     latency,
     (key) => outstanding.get(key) ?? 0,
     () => now,
+    (pool) => poolLiveWeights(pool, loadOf, now),
   );
 }
 

@@ -56,6 +56,15 @@ export const ExplainedOrigin = z
     latencyMs: z.number().nullable().describe("This isolate's peak-EWMA latency estimate from this colo, decayed to now."),
     latencyAgeMs: z.number().nullable().describe("Milliseconds since its last latency sample."),
     outstanding: z.number().describe("Requests in flight to it from this isolate."),
+    liveWeight: z
+      .object({
+        weight: z.number(),
+        source: z.enum(["report", "blackout", "expired", "unusable", "no_report", "drained"]),
+      })
+      .nullable()
+      .describe(
+        "Load-aware pools: the weight steering uses, from the origin's load reports (`report`) or its configured weight on the same scale (why: blackout, expired, unusable, no_report, drained); null in other pools.",
+      ),
   })
   .openapi("ExplainedOrigin");
 

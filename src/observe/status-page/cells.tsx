@@ -1,4 +1,5 @@
 /** The row's text cells: admin overrides with who and why, the weight and its share, the last transitions. */
+import type { LiveWeightSource } from "../../steering/load-weights.ts";
 import { hasOverrides } from "../../config/overrides.ts";
 import type { Transition } from "../../health/state-machine.ts";
 import { percent } from "./state.ts";
@@ -29,13 +30,36 @@ export function Overrides({ o, now }: { o: OriginRow; now: number }) {
   );
 }
 
-/** The effective weight, the configured one when they differ, and the share of new traffic. */
+/** Where a live weight comes from, in a few words. */
+const LIVE_SOURCE: Readonly<Record<LiveWeightSource, string>> = {
+  report: "from load reports",
+  blackout: "reports in blackout",
+  expired: "reports expired",
+  unusable: "report unusable",
+  no_report: "no load report",
+  drained: "drained",
+};
+
+/** A live weight with three significant figures at most (they come from qps ÷ utilization). */
+function formatWeight(w: number): string {
+  return w >= 100 ? String(Math.round(w)) : String(Number(w.toPrecision(3)));
+}
+
+/** The effective weight, the configured one when they differ, the live weight in a load-aware pool, and the share of new traffic. */
 export function Weight({ o, share }: { o: OriginRow; share: number | undefined }) {
   const differs = o.effectiveWeight !== o.configuredWeight || !o.configuredEnabled;
   return (
     <>
       <b class={differs ? "changed" : ""}>{o.effectiveWeight}</b>
       {differs && <span class="sub"> of {o.configuredEnabled ? o.configuredWeight : `${o.configuredWeight} (disabled in config)`}</span>}
+      {o.liveWeight !== undefined && (
+        <div
+          class="sub"
+          title="load-aware pool: the weight steering uses, from the origin's load reports or, without a live one, its configured weight on the same scale"
+        >
+          live {formatWeight(o.liveWeight.weight)} · {LIVE_SOURCE[o.liveWeight.source]}
+        </div>
+      )}
       <div class="sub" title="share of new traffic among the pool's available origins">
         {share === undefined ? "no new traffic" : `share ${percent(share)}`}
       </div>

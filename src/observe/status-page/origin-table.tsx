@@ -109,7 +109,9 @@ export function OriginTable({
   bucketMs: number;
   pool: string;
 }) {
-  const total = origins.filter((o) => available(o, now)).reduce((n, o) => n + o.effectiveWeight, 0);
+  // A load-aware pool rotates over its live weights.
+  const weightOf = (o: OriginRow): number => o.liveWeight?.weight ?? o.effectiveWeight;
+  const total = origins.filter((o) => available(o, now)).reduce((n, o) => n + weightOf(o), 0);
   return (
     <table>
       <colgroup>
@@ -139,7 +141,7 @@ export function OriginTable({
           <OriginTr
             o={o}
             pool={pool}
-            share={available(o, now) && total > 0 ? o.effectiveWeight / total : undefined}
+            share={available(o, now) && total > 0 ? weightOf(o) / total : undefined}
             now={now}
             windows={windows}
             bucketMs={bucketMs}

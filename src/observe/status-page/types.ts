@@ -1,5 +1,6 @@
 /** The status page's props: one row per origin in one pool, the pools, and the page around them. */
 import type { OriginOverrides } from "../../config/overrides.ts";
+import type { LiveWeight } from "../../steering/load-weights.ts";
 import type { Transition } from "../../health/state-machine.ts";
 import type { TrafficBucket } from "../../state/ejection-store.ts";
 import type { HistoryEntry } from "../../state/health-store.ts";
@@ -29,6 +30,8 @@ export interface OriginRow {
   readonly configuredEnabled: boolean;
   /** The weight steering uses (0 when disabled or drained). */
   readonly effectiveWeight: number;
+  /** In a load-aware pool: the weight its load reports give, or its configured one on that scale and why. */
+  readonly liveWeight?: LiveWeight | undefined;
   /** Newest first or in any order: the charts sort. */
   readonly history: readonly HistoryEntry[];
   readonly traffic: readonly TrafficBucket[];

@@ -1,4 +1,6 @@
 /** The tries of one client request: which origins were tried, which tries run, and the deadline over them all. */
+import { LOAD_REPORT_HEADER } from "../../steering/load-report.ts";
+import { isLoadAware } from "../../steering/load-tracker.ts";
 import { originUrl } from "../../config/origin-url.ts";
 import type { Selection } from "../../steering/select.ts";
 import { originRequestHeaders } from "../headers.ts";
@@ -56,6 +58,7 @@ export class RequestTries {
       durationMs: this.#input.now() - origin.startedAt,
       retried,
       hedge: origin.hedge,
+      loadReport: result.kind === "response" && isLoadAware(origin.selection.pool) ? result.response.headers.get(LOAD_REPORT_HEADER) : null,
     };
     this.#input.onTry(outcome);
     return outcome;

@@ -1,6 +1,6 @@
 /** Response shaping: the client's response for the try that decided the request — the origin's, edited or as it came, or Edgeway's 502 or 504. */
 import { edgewayError } from "../errors.ts";
-import { hasHopByHopToStrip, stripHopByHop } from "../headers.ts";
+import { hasHopByHopToStrip, hasLoadReport, stripHopByHop, stripLoadReport } from "../headers.ts";
 import type { RequestTries } from "./request-tries.ts";
 import type { Final } from "./try-loop.ts";
 import type { ProxyInput, ProxyResult, RetrySkip } from "./types.ts";
@@ -28,7 +28,12 @@ export function respond(input: ProxyInput, tries: RequestTries, final: Final, st
   }
   // With nothing to add and nothing to strip, the origin's response goes out as it came:
   // a copy to edit costs more than the rest of the request path (bench/README.md).
-  if (!route.source.exposeOrigin && retrySkipped === undefined && !hasHopByHopToStrip(response.headers)) {
+  if (
+    !route.source.exposeOrigin &&
+    retrySkipped === undefined &&
+    !hasHopByHopToStrip(response.headers) &&
+    !hasLoadReport(response.headers)
+  ) {
     return { response, last: outcome, tries: sent, hedged, retrySkipped, untouched: true };
   }
   // The upstream response as init copies its status, status text and headers in one call;
@@ -36,6 +41,7 @@ export function respond(input: ProxyInput, tries: RequestTries, final: Final, st
   const client = new Response(response.body, response);
   const out = client.headers;
   stripHopByHop(out);
+  stripLoadReport(out);
   if (route.source.exposeOrigin) {
     out.set("x-edgeway-origin", origin);
     const timing = `edgeway;dur=${now() - started}, origin;dur=${outcome.durationMs};desc="${origin}"`;

@@ -14,6 +14,8 @@ export interface TryOutcome {
   readonly retried: boolean;
   /** True for a try started as a hedge while the first try was still running. */
   readonly hedge: boolean;
+  /** The origin's load report (`endpoint-load-metrics`); read only for a load-aware pool's tries, else null. */
+  readonly loadReport: string | null;
 }
 
 /** The request, its route, how to pick origins and who hears the tries. */

@@ -22,7 +22,7 @@ export function poolBasis(policy: PoolSteeringName, candidates: number, hashKeyP
 
 /** What each pool policy does, as the explanation says it. */
 export const POOL_WHY: Readonly<Record<PoolSteeringName, string>> = {
-  weighted: "weighted: smooth weighted round robin, share = weight ÷ sum",
+  weighted: "weighted: smooth weighted round robin, share = weight ÷ sum (a load-aware pool's live weights: see each origin's liveWeight)",
   round_robin: "round_robin: each candidate in turn, weights ignored",
   random: "random: one draw, share = weight ÷ sum",
   least_outstanding: "least_outstanding: smooth weighted round robin over weight ÷ (outstanding + 1)",

@@ -18,6 +18,7 @@ function explainOrigins(pool: CompiledPool, view: PoolView, input: ExplainInput,
   const { health, signals } = input;
   const configured = input.configured ?? input.config;
   const shares = candidateShares(pool, view.candidates, signals, hashedByAffinity);
+  const live = pool.source.loadAware?.enabled === true ? signals.liveWeights?.(pool) : undefined;
   return pool.origins.map((origin) => {
     const facts = health.origin(origin.id);
     const index = view.candidates.indexOf(origin);
@@ -52,6 +53,7 @@ function explainOrigins(pool: CompiledPool, view: PoolView, input: ExplainInput,
       latencyMs: signals.latencyMs(origin.id, pool.source.latency.decaySeconds * 1_000) ?? null,
       latencyAgeMs: signals.latencyAgeMs?.(origin.id) ?? null,
       outstanding: signals.outstanding(origin.id),
+      liveWeight: live?.get(origin.id) ?? null,
     };
   });
 }

@@ -30,8 +30,11 @@ export function candidateShares(
     case "latency":
       // What the latency rule delivers while the signals hold: the cheapest (ties by weight), less the exploring share.
       return [...explainLatency(candidates, ORIGIN_ITEMS, signals, pool.source.latency, undefined, (o) => o.id).shares];
-    default:
-      weights = candidates.map((o) => o.weight);
+    default: {
+      // A load-aware weighted pool rotates over its live weights (pool/weighted.ts).
+      const live = policy === "weighted" && pool.source.loadAware?.enabled === true ? signals.liveWeights?.(pool) : undefined;
+      weights = candidates.map((o) => live?.get(o.id)?.weight ?? o.weight);
+    }
   }
   return candidates.map((_, i) => shareOf(weights, i));
 }

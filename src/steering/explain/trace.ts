@@ -4,6 +4,7 @@
  * pool policy's pick, the valves and the retry plan. Types only.
  */
 import type { LatencySettings } from "../latency.ts";
+import type { LiveWeight } from "../load-weights.ts";
 import type { Coordinates } from "../../config/compile.ts";
 import type { PoolSteeringName, Route } from "../../config/schema.ts";
 import type { ClientLocation } from "../../routing/centroids/index.ts";
@@ -133,6 +134,8 @@ export interface ExplainedOrigin {
   /** May take the first try when steering reaches its pool (enabled, weight > 0, healthy or the pool in panic; the pool up). */
   readonly candidate: boolean;
   readonly excluded: OriginExclusion | null;
+  /** Load-aware pools: the weight its load reports give, or why it has none (load-weights.ts); null in other pools. */
+  readonly liveWeight: LiveWeight | null;
   /** Its share of the pool's requests under the pool's steering (0 when not a candidate). */
   readonly share: number;
   /** This isolate's latency estimate from this colo, decayed to now with the pool's decay time (null: never measured). */
