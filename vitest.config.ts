@@ -23,14 +23,20 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: { ADMIN_TOKEN: TEST_ADMIN_TOKEN, ADMIN_READ_TOKEN: "test-read-token", EDGEWAY_DEBUG_HEADERS: "true" },
+              bindings: {
+                ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+                ADMIN_READ_TOKEN: "test-read-token",
+                EDGEWAY_DEBUG_HEADERS: "true",
+                // A Worker secret that origin headers name in test/e2e/origin-view.test.ts.
+                ORIGIN_KEY: "test-origin-key-7f3a",
+              },
             },
           }),
         ],
         test: {
           name: "worker",
           include: ["test/worker/**/*.test.ts", "test/e2e/**/*.test.ts"],
-          globalSetup: ["test/e2e/global-setup.ts"],
+          globalSetup: ["test/e2e/global-setup.ts", "test/e2e/protocol-origins.ts"],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

@@ -28,7 +28,8 @@ export function respond(input: ProxyInput, tries: RequestTries, final: Final, st
   }
   // With nothing to add and nothing to strip, the origin's response goes out as it came:
   // a copy to edit costs more than the rest of the request path (bench/README.md).
-  if (!route.source.exposeOrigin && retrySkipped === undefined && !hasHopByHopToStrip(response.headers)) {
+  // A WebSocket's 101 carries the socket: the caller relays it; a copy would lose it.
+  if (response.status === 101 || (!route.source.exposeOrigin && retrySkipped === undefined && !hasHopByHopToStrip(response.headers))) {
     return { response, last: outcome, tries: sent, hedged, retrySkipped, untouched: true };
   }
   // The upstream response as init copies its status, status text and headers in one call;
