@@ -60,6 +60,20 @@ describe("request ids", () => {
   });
 });
 
+describe("request ids on admin calls", () => {
+  it("returns the id and keeps it in the admin_change audit entry", async ({ expect }) => {
+    const res = await admin("/config", {
+      method: "PUT",
+      body: JSON.stringify(config()),
+      headers: { "content-type": "application/json", "x-request-id": "admin-req-77" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-request-id")).toBe("admin-req-77");
+    const { entries } = (await (await admin("/audit?limit=5")).json()) as { entries: { path: string; requestId?: string }[] };
+    expect(entries.find((e) => e.requestId === "admin-req-77")).toMatchObject({ path: "/_edgeway/config" });
+  });
+});
+
 describe("W3C trace context", () => {
   it("continues a valid traceparent with a new span and passes tracestate on", async ({ expect }) => {
     await useConfig(config());
