@@ -11,7 +11,6 @@
  * check against the Worker's bindings, which the schema cannot see: `bindingIssues`.
  */
 import { z } from "zod";
-import type { ConfigIssue } from "./validate.ts";
 
 /** RFC 9110 §7.6.1 connection-specific fields (plus Proxy-Connection, which §7.6.1 also names). */
 export const HOP_BY_HOP: readonly string[] = [
@@ -110,6 +109,12 @@ export function mergedHeaders(pool: OriginHeaders | undefined, origin: OriginHea
     for (const [name, value] of Object.entries(source)) merged.set(name.toLowerCase(), value);
   }
   return [...merged];
+}
+
+/** One problem, shaped as validate.ts's ConfigIssue (not imported: validate.ts imports the schema, which imports this file). */
+interface ConfigIssue {
+  readonly path: string;
+  readonly message: string;
 }
 
 /** What the Worker has bound, as the binding checks see it. */
