@@ -219,15 +219,18 @@ function affinityHashKey(request: Request, route: CompiledRoute, client: ClientI
   return undefined;
 }
 
+/** An Edgeway error response with the request's id. */
+function withRequestId(response: Response, identity: RequestIdentity): Response {
+  response.headers.set(REQUEST_ID_HEADER, identity.requestId);
+  return response;
+}
+
 /** Serves one proxied request; every response Edgeway makes carries the request's id. */
 export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: WaitUntil): Promise<Response> {
   const startedAt = Date.now();
   const identity = requestIdentity(request.headers);
-  const edgewayError = (...args: Parameters<typeof makeError>): Response => {
-    const response = makeError(...args);
-    response.headers.set(REQUEST_ID_HEADER, identity.requestId);
-    return response;
-  };
+  const edgewayError = (status: number, code: string, message: string, route?: string, origin?: string): Response =>
+    withRequestId(makeError(status, code, message, route, origin), identity);
   // A warm isolate has its config already: get() still runs (it schedules a stale refresh) but is not awaited.
   const pendingConfig = isolate.config.get(env.CONFIG, startedAt, (p) => ctx.waitUntil(p), reportConfigProblem);
   const loaded = isolate.config.current ?? (await pendingConfig);

@@ -44,15 +44,16 @@ export interface RequestIdentity {
   readonly continued: boolean;
 }
 
-/** Reads (or makes) the request's id and trace from the client's headers. */
+/**
+ * Reads (or makes) the request's id and trace from the client's headers. A request with
+ * neither a valid id nor a valid traceparent gets one random id for both: the new trace's
+ * id is also the request's (as AWS X-Ray's trace id is), one draw instead of two.
+ */
 export function requestIdentity(headers: Headers): RequestIdentity {
   const given = headers.get(REQUEST_ID_HEADER);
   const clientRequestId = given !== null && isValidRequestId(given);
   const parent = parseTraceparent(headers.get("traceparent"));
-  return {
-    requestId: clientRequestId ? given : randomHex(16),
-    clientRequestId,
-    trace: parent ?? newTrace(randomHex(16)),
-    continued: parent !== undefined,
-  };
+  if (parent !== undefined) return { requestId: clientRequestId ? given : randomHex(16), clientRequestId, trace: parent, continued: true };
+  const id = randomHex(16);
+  return { requestId: clientRequestId ? given : id, clientRequestId, trace: newTrace(id), continued: false };
 }
