@@ -93,6 +93,20 @@ describe("W3C trace context", () => {
     expect(echo.headers.tracestate).toBeUndefined();
   });
 
+  it("explain shows the trace and request id the request would carry", async ({ expect }) => {
+    await useConfig(config());
+    const q = new URLSearchParams({ url: "http://app.test/view" });
+    q.append("header", `traceparent: 00-${TRACE}-${PARENT}-01`);
+    q.append("header", "x-request-id: explain-me");
+    const given = (await (await admin(`/explain?${q}`)).json()) as { trace: { traceId: string; continued: boolean; requestId: string } };
+    expect(given.trace).toEqual({ traceId: TRACE, continued: true, requestId: "explain-me" });
+    const fresh = (await (await admin(`/explain?url=${encodeURIComponent("http://app.test/view")}`)).json()) as {
+      trace: { traceId: string; continued: boolean };
+    };
+    expect(fresh.trace.continued).toBe(false);
+    expect(fresh.trace.traceId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
   it("starts a sampled trace when there is none; each request its own", async ({ expect }) => {
     await useConfig(config());
     const a = (await seen()).echo.headers.traceparent ?? "";

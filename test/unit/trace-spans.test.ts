@@ -6,7 +6,7 @@ import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { proxyRequest } from "../../src/proxy/forward.ts";
+import { proxyRequest } from "../../src/proxy/forward/index.ts";
 import { requestIdentity } from "../../src/proxy/request-identity.ts";
 import type { Selection } from "../../src/steering/select.ts";
 import { compile, makeRoute, poolOf, routeOf } from "./helpers/configs.ts";
