@@ -29,6 +29,8 @@ export default defineConfig({
                 ADMIN_READ_TOKEN: "test-read-token",
                 EDGEWAY_DEBUG_HEADERS: "true",
                 EDGEWAY_ALLOW_LOOPBACK_REGISTRATION: "true",
+                // A Worker secret that origin headers name in test/e2e/origin-view.test.ts.
+                ORIGIN_KEY: "test-origin-key-7f3a",
               },
             },
           }),
@@ -36,7 +38,7 @@ export default defineConfig({
         test: {
           name: "worker",
           include: ["test/worker/**/*.test.ts", "test/e2e/**/*.test.ts"],
-          globalSetup: ["test/e2e/global-setup.ts"],
+          globalSetup: ["test/e2e/global-setup.ts", "test/e2e/protocol-origins.ts"],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

@@ -27,7 +27,14 @@ import { effectiveConfig } from "./discovery/effective-config.ts";
 import { proxyRequest } from "./proxy/forward/index.ts";
 import type { TryOutcome } from "./proxy/forward/index.ts";
 import type { Selection } from "./steering/select.ts";
-import { edgewayError } from "./proxy/errors.ts";
+import { edgewayError as makeError } from "./proxy/errors.ts";
+import { originExtras } from "./proxy/origin-extras.ts";
+import { requestIdentity } from "./proxy/request-identity.ts";
+import type { RequestIdentity } from "./proxy/request-identity.ts";
+import { clientHandshakeHeaders } from "./proxy/websocket.ts";
+import { openWebSocketSession } from "./proxy/websocket-session.ts";
+import { REQUEST_ID_HEADER } from "./routing/request-id.ts";
+import { isWebSocketUpgrade } from "./routing/upgrade.ts";
 import { log } from "./observe/log.ts";
 import { RequestMetrics } from "./observe/request-metrics.ts";
 import type { RouteSeries } from "./observe/request-metrics.ts";
@@ -85,7 +92,13 @@ function trackKeys(outcome: { selection: { pool: CompiledPool; origin: { id: str
   return [outcome.selection.origin.id, outcome.selection.pool.key];
 }
 
-function recordTry(routeSeries: RouteSeries, outcome: TryOutcome, route: CompiledRoute, latency: LatencyTracker): void {
+function recordTry(
+  routeSeries: RouteSeries,
+  outcome: TryOutcome,
+  route: CompiledRoute,
+  latency: LatencyTracker,
+  identity: RequestIdentity,
+): void {
   const keys = trackKeys(outcome);
   isolate.outstanding.finish(keys);
   const { pool } = outcome.selection;
@@ -113,6 +126,8 @@ function recordTry(routeSeries: RouteSeries, outcome: TryOutcome, route: Compile
       count: ejection.count,
       until: new Date(ejection.until).toISOString(),
       reason: ejection.reason,
+      requestId: identity.requestId,
+      traceId: identity.trace.traceId,
     });
   } else if (isolate.outliers.skipped > skippedBefore) {
     series.ejectionsSkipped.inc();
@@ -194,7 +209,13 @@ interface CookiePin {
 }
 
 /** Reads and checks the route's affinity cookie; undefined when the route has no cookie affinity. */
-async function readCookiePin(request: Request, route: CompiledRoute, env: EdgewayEnv, health: HealthView): Promise<CookiePin | undefined> {
+async function readCookiePin(
+  request: Request,
+  route: CompiledRoute,
+  env: EdgewayEnv,
+  health: HealthView,
+  identity: RequestIdentity,
+): Promise<CookiePin | undefined> {
   const affinity = route.source.affinity;
   if (affinity?.type !== "cookie") return undefined;
   const keyPromise = cookieSigningKey(env);
@@ -202,7 +223,12 @@ async function readCookiePin(request: Request, route: CompiledRoute, env: Edgewa
     // Once per route and isolate: this is a configuration problem, not a per-request event.
     if (!warnedNoKey.has(route)) {
       warnedNoKey.add(route);
-      log("warn", "affinity_disabled", { route: route.id, reason: "no AFFINITY_KEY or ADMIN_TOKEN to sign cookies with" });
+      log("warn", "affinity_disabled", {
+        route: route.id,
+        reason: "no AFFINITY_KEY or ADMIN_TOKEN to sign cookies with",
+        requestId: identity.requestId,
+        traceId: identity.trace.traceId,
+      });
     }
     return undefined;
   }
@@ -221,9 +247,18 @@ function affinityHashKey(request: Request, route: CompiledRoute, client: ClientI
   return undefined;
 }
 
-/** Serves one proxied request. */
+/** An Edgeway error response with the request's id. */
+function withRequestId(response: Response, identity: RequestIdentity): Response {
+  response.headers.set(REQUEST_ID_HEADER, identity.requestId);
+  return response;
+}
+
+/** Serves one proxied request; every response Edgeway makes carries the request's id. */
 export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: WaitUntil): Promise<Response> {
   const startedAt = Date.now();
+  const identity = requestIdentity(request.headers);
+  const edgewayError = (status: number, code: string, message: string, route?: string, origin?: string): Response =>
+    withRequestId(makeError(status, code, message, route, origin), identity);
   // A warm isolate has its config already: get() still runs (it schedules a stale refresh) but is not awaited.
   const pendingConfig = isolate.config.get(env.CONFIG, startedAt, (p) => ctx.waitUntil(p), reportConfigProblem);
   const loaded = isolate.config.current ?? (await pendingConfig);
@@ -265,8 +300,11 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
   if (compiled !== loaded.compiled) route = compiled.table.match(host, pathname) ?? route;
   const live = currentHealth(now);
   const health = live.view;
+  const websocket = isWebSocketUpgrade(request.method, request.headers);
+  if (websocket && !route.source.websockets)
+    return edgewayError(403, "websockets_disabled", `route "${route.id}" does not accept WebSocket upgrades (websockets: false)`, route.id);
   const affinity = route.source.affinity;
-  const pin = affinity?.type === "cookie" ? await readCookiePin(request, route, env, health) : undefined;
+  const pin = affinity?.type === "cookie" ? await readCookiePin(request, route, env, health, identity) : undefined;
   if (pin?.state.kind === "unavailable" && affinity?.onFailure === "none") {
     const refused = edgewayError(
       503,
@@ -301,7 +339,8 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
   const budget = retryBudget(route.id);
   budget.recordRequest(now);
   const routeSeries = requestMetrics.route(route);
-  const pinned = pin?.state.kind === "usable" ? pin.state.selection : undefined;
+  // A drained origin keeps its pinned sessions' requests but gets no new WebSocket: a socket outlives the drain.
+  const pinned = pin?.state.kind === "usable" && !(websocket && pin.state.selection.origin.weight === 0) ? pin.state.selection : undefined;
   let retried = false;
 
   const proxied = await proxyRequest({
@@ -327,14 +366,34 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
     onTryStart: (selection) => isolate.outstanding.start(trackKeys({ selection })),
     onTry: (outcome) => {
       if (outcome.retried) retried = true;
-      recordTry(routeSeries, outcome, route, latencyTracker);
+      recordTry(routeSeries, outcome, route, latencyTracker, identity);
     },
+    identity,
+    websocket,
+    extras: (selection) => originExtras(selection.pool, selection.origin, env),
     // Affinity with onFailure "none" never moves a session to another origin, not even to retry.
     mayRetry: !(affinity?.onFailure === "none" && (pin?.state.kind === "usable" || affinityKeyValue !== undefined)),
   });
 
   const { last, retrySkipped, tries } = proxied;
-  let { response } = proxied;
+  let { response, untouched } = proxied;
+  if (websocket) {
+    const socket = response.status === 101 ? response.webSocket : null;
+    if (socket !== null && last !== undefined) {
+      const headers = clientHandshakeHeaders(response.headers);
+      if (route.source.exposeOrigin) headers.set("x-edgeway-origin", last.selection.origin.id);
+      response = openWebSocketSession(
+        socket,
+        headers,
+        trackKeys(last),
+        isolate.outstanding,
+        routeSeries.path(last.selection.pool, last.selection.origin),
+      );
+      untouched = false;
+    } else {
+      routeSeries.path(last?.selection.pool, last?.selection.origin).websocketFailures("handshake").inc();
+    }
+  }
   if (retrySkipped !== undefined) routeSeries.retriesSkipped(retrySkipped).inc();
   flushTrafficReport(env, ctx, colo);
 
@@ -348,9 +407,14 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
     const value = await signPin(pin.key, route.id, servedBy, Date.now(), affinity.ttlSeconds);
     const secure = url.protocol === "https:" ? "; Secure" : "";
     // The origin's own response has headers that cannot change: copy it to add the cookie.
-    if (proxied.untouched) response = new Response(response.body, response);
+    if (untouched) {
+      response = new Response(response.body, response);
+      untouched = false;
+    }
     response.headers.append("set-cookie", `${pin.name}=${value}; Path=/; Max-Age=${affinity.ttlSeconds}; HttpOnly; SameSite=Lax${secure}`);
   }
+  // exposeOrigin: false passes the origin's answer on as it came (no copy): the id reached the origin, which may echo it.
+  if (!untouched) response.headers.set(REQUEST_ID_HEADER, identity.requestId);
   countRequest(env, route, client, colo, response, startedAt, last, tries, retried);
   return response;
 }

@@ -12,11 +12,22 @@
  *   GET /__origin/stats            { id, requests, mode, latencyMs, loadReport }
  *   GET /redirect                  302 to /elsewhere (for pass-through tests)
  *   GET /hop-headers               200 with connection-specific fields (Connection names x-hop)
+ *   GET /sse?stream=S&events=N     server-sent events: event 0 at once, then holds until
+ *                                  /__origin/release?stream=S, then one event every 100 ms
+ *   GET /__origin/release?stream=S lets stream S go on; /__origin/streams?stream=S: { sent, finished }
+ *   POST /upload-hash              streams the body into SHA-256: { origin, bytes, sha256 }
+ *   GET /gzip                      a gzip-encoded body with Content-Length and ETag
+ *   WebSocket upgrade (any path)   echoes each message as "<id>:<message>" (refused with 503 in fail mode)
  *   anything else                  200 JSON echo of the request, header x-origin-id
  */
+import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
+import { WebSocketServer } from "ws";
+import { handleStreamControl, serveEvents } from "./origin-streams.ts";
+import type { Streams } from "./origin-streams.ts";
 
 export type OriginMode = "ok" | "fail" | "hang";
 
@@ -36,6 +47,8 @@ export interface OriginServer {
   readonly url: string;
   /** Requests served, control paths and health checks excluded. */
   readonly requests: () => number;
+  /** WebSockets open on this origin now. */
+  readonly websockets: () => number;
   setMode(mode: OriginMode): void;
   setLatency(ms: number): void;
   /** The `endpoint-load-metrics` value sent with every counted answer; undefined sends none. */
@@ -65,10 +78,25 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
   let requests = 0;
   let loadReport: string | undefined;
   const hanging = new Set<ServerResponse>();
+  const streams: Streams = new Map();
+  const sockets = new WebSocketServer({ noServer: true });
 
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? "/", "http://origin.invalid");
+      if (handleStreamControl(streams, url, res)) return;
+      if (url.pathname === "/upload-hash" && mode === "ok") {
+        requests++;
+        options.onRequest?.();
+        const hash = createHash("sha256");
+        let bytes = 0;
+        for await (const chunk of req) {
+          hash.update(chunk as Buffer);
+          bytes += (chunk as Buffer).length;
+        }
+        res.writeHead(200, { "content-type": "application/json", "x-origin-id": id });
+        return res.end(JSON.stringify({ origin: id, bytes, sha256: hash.digest("hex") }));
+      }
       const body = await readBody(req);
       if (url.pathname === "/__origin/mode") {
         const next = url.searchParams.get("set");
@@ -90,7 +118,7 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
       }
       if (url.pathname === "/__origin/stats") {
         res.writeHead(200, { "content-type": "application/json" });
-        return res.end(JSON.stringify({ id, requests, mode, latencyMs, loadReport: loadReport ?? null }));
+        return res.end(JSON.stringify({ id, requests, mode, latencyMs, loadReport: loadReport ?? null, websockets: sockets.clients.size }));
       }
       if (mode === "hang") {
         hanging.add(res);
@@ -112,6 +140,18 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
           "x-hop": "for this connection only",
           "proxy-connection": "keep-alive",
         });
+      if (url.pathname.endsWith("/sse")) return serveEvents(streams, id, url, res);
+      if (url.pathname.endsWith("/gzip")) {
+        const zipped = gzipSync(`${id} says hello, compressed\n`.repeat(50));
+        res.writeHead(200, {
+          "content-type": "text/plain",
+          "content-encoding": "gzip",
+          "content-length": String(zipped.length),
+          etag: `"${id}-v1"`,
+          "x-origin-id": id,
+        });
+        return res.end(zipped);
+      }
       res.writeHead(200, { "content-type": "application/json", "x-origin-id": id, connection: "keep-alive", "keep-alive": "timeout=5" });
       res.end(
         JSON.stringify({
@@ -127,6 +167,19 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
     })().catch((error: unknown) => send(res, 500, `${id} error: ${String(error)}\n`));
   });
   server.keepAliveTimeout = 5_000;
+  server.on("upgrade", (req, socket, head) => {
+    if (mode !== "ok") {
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nx-origin-id: ${id}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+      return;
+    }
+    requests++;
+    options.onRequest?.();
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      ws.on("message", (data, binary) => {
+        ws.send(binary ? data : `${id}:${String(data)}`, { binary });
+      });
+    });
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -138,6 +191,7 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
     port,
     url: `http://127.0.0.1:${port}`,
     requests: () => requests,
+    websockets: () => sockets.clients.size,
     setMode: (m) => {
       mode = m;
     },
@@ -150,6 +204,8 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
     close: () =>
       new Promise<void>((resolve) => {
         for (const r of hanging) r.destroy();
+        for (const ws of sockets.clients) ws.terminate();
+        for (const stream of streams.values()) stream.release();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -14,6 +14,7 @@ const AuditEntrySchema = z
     path: z.string(),
     status: z.number(),
     summary: z.string(),
+    requestId: z.string().optional().describe("The admin request's x-request-id (given, or made by Edgeway)."),
   })
   .openapi("AuditEntry");
 

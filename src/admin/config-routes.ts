@@ -14,6 +14,9 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { failStatic, isolate, reportConfigProblem } from "../isolate.ts";
 import { validateConfig } from "../config/validate.ts";
+import type { ValidationResult } from "../config/validate.ts";
+import { bindingIssues } from "../config/origin-headers.ts";
+import type { BindingLookup } from "../config/origin-headers.ts";
 import type { ConfigIssue } from "../config/validate.ts";
 import { ConfigSchema } from "../config/schema.ts";
 import type { Config } from "../config/schema.ts";
@@ -70,6 +73,29 @@ const limitBody = bodyLimit({
   onError: () => jsonError(413, "body_too_large", `config document is larger than ${MAX_CONFIG_BYTES} bytes`),
 });
 
+/** The Worker's bindings as the secret and mTLS checks read them. */
+function workerBindings(env: object): BindingLookup {
+  const bindings = env as Record<string, unknown>;
+  return {
+    secret: (name) => {
+      const value = bindings[name];
+      return typeof value === "string" ? value : undefined;
+    },
+    hasMtlsCertificate: (name) => {
+      const value = bindings[name];
+      return typeof value === "object" && value !== null && typeof (value as { fetch?: unknown }).fetch === "function";
+    },
+  };
+}
+
+/** The schema and cross-references, then the secrets and mTLS bindings the document names. */
+function validateWithBindings(document: unknown, env: object): ValidationResult {
+  const result = validateConfig(document);
+  if (!result.ok) return result;
+  const issues = bindingIssues(result.config, workerBindings(env));
+  return issues.length === 0 ? result : { ok: false, issues };
+}
+
 /** The body parsed and fully validated, or the 400 that says why not. */
 async function readDocument(
   c: Context<AdminEnv>,
@@ -81,7 +107,7 @@ async function readDocument(
   } catch (error) {
     return { error: jsonError(400, "invalid_json", `body is not valid JSON: ${errorMessage(error)}`) };
   }
-  const result = validateConfig(document);
+  const result = validateWithBindings(document, c.env);
   if (!result.ok)
     return {
       error: jsonError(400, "invalid_config", `config rejected: ${result.issues.length} problem(s), nothing was stored`, {
@@ -347,7 +373,7 @@ configRoutes.openapi(
     const envelope = await readVersion(c.env.CONFIG, version);
     if (envelope === undefined)
       return jsonError(404, "unknown_version", `version: ${version} is not stored (the newest ${HISTORY_KEEP} versions are kept)`) as never;
-    const result = validateConfig(envelope.document);
+    const result = validateWithBindings(envelope.document, c.env);
     if (!result.ok)
       return jsonError(
         409,

@@ -26,6 +26,7 @@ import { ExplainQuery } from "./explain/query.ts";
 import { clientFor, headersFor } from "./explain/request.ts";
 import { cookieVerifier, signalsCopy, snapshotFor } from "./explain/live-state.ts";
 import { Explanation } from "./explain/schema.ts";
+import { requestIdentity } from "../proxy/request-identity.ts";
 
 /** The explain endpoint, mounted on the admin app. */
 export const explainRoutes = adminRoutes();
@@ -64,16 +65,20 @@ explainRoutes.openapi(
     const { snapshot, source } = await snapshotFor(c.env, colo, now);
     const config = effectiveConfig(loaded.compiled, snapshot);
     const keys = [...config.origins.keys(), ...[...config.pools.values()].map((p) => p.key)];
+    const headers = headersFor(query);
     const explanation = await explain({
       config,
       configured: loaded.compiled,
-      request: { url, method: (query.method ?? "GET").toUpperCase(), headers: headersFor(query), client, clientSources },
+      request: { url, method: (query.method ?? "GET").toUpperCase(), headers, client, clientSources },
       health: explainHealth(snapshot, isolate.outliers.ejections(now), config, now, source),
       signals: signalsCopy(keys, snapshot, colo, now),
       random: Math.random,
       now,
       verifyCookie: cookieVerifier(c.env, now),
     });
-    return c.json(explanation, 200);
+    // The request's id and trace as the data plane would read them from the described headers.
+    const identity = requestIdentity(headers);
+    const trace = { traceId: identity.trace.traceId, continued: identity.continued, requestId: identity.requestId };
+    return c.json({ ...explanation, trace }, 200);
   },
 );

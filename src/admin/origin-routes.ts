@@ -2,7 +2,7 @@
  * Operations on an origin without editing the config document: drain (weight 0; sessions
  * pinned by affinity stay until they end), disable (out of every pool), enable (undoes
  * both), a weight override, and a forced health state for maintenance. Each takes a
- * reason, is recorded with who and when, is undone by one call, and reaches every
+ * reason (optional for drain, disable and weight: "no reason given" is recorded), is recorded with who and when, is undone by one call, and reaches every
  * isolate with its next health snapshot (this one at once). See src/config/overrides.ts
  * for precedence.
  */
@@ -141,7 +141,8 @@ originRoutes.openapi(
   },
 );
 
-const ReasonBody = jsonBody(z.object({ reason: Reason }).strict(), "Why (kept with the override).");
+/** What an override without a reason records (drain, disable and weight take an optional reason, as every anchor's API does). */
+export const NO_REASON = "no reason given";
 const OptionalReasonBody = { ...jsonBody(z.object({ reason: Reason.optional() }).strict(), "Why, optionally."), required: false } as const;
 
 for (const state of ["drained", "disabled"] as const) {
@@ -155,12 +156,12 @@ for (const state of ["drained", "disabled"] as const) {
         state === "drained"
           ? "Drain: weight 0 for new traffic; affinity-pinned sessions stay"
           : "Disable: take the origin out of every pool",
-      request: { params: IdParam, body: ReasonBody },
+      request: { params: IdParam, body: OptionalReasonBody },
       responses: { 200: jsonResponse(OverrideResult, "The origin's overrides now."), ...failures },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const { reason } = c.req.valid("json");
+      const reason = c.req.valid("json").reason ?? NO_REASON;
       return (await change(c, id, { set: "state", value: { value: state, ...provenance(c, reason) } }, `${state} (${reason})`)) as never;
     },
   );
@@ -190,13 +191,17 @@ originRoutes.openapi(
     summary: "Override the origin's weight (the document's weight stays as written)",
     request: {
       params: IdParam,
-      body: jsonBody(z.object({ weight: z.number().min(0).max(1_000_000), reason: Reason }).strict(), "The weight to use, and why."),
+      body: jsonBody(
+        z.object({ weight: z.number().min(0).max(1_000_000), reason: Reason.optional() }).strict(),
+        "The weight to use, and why (optional).",
+      ),
     },
     responses: { 200: jsonResponse(OverrideResult, "The origin's overrides now."), ...failures },
   }),
   async (c) => {
     const { id } = c.req.valid("param");
-    const { weight, reason } = c.req.valid("json");
+    const { weight } = c.req.valid("json");
+    const reason = c.req.valid("json").reason ?? NO_REASON;
     return (await change(
       c,
       id,

@@ -17,6 +17,7 @@
 import { z } from "zod";
 import { RegistrationPolicySchema } from "./registration-schema.ts";
 import { defaultLatencySettings, LatencySettingsSchema } from "./latency-schema.ts";
+import { BindingName, OriginHeadersSchema } from "./origin-headers.ts";
 
 /** Ids appear in metrics labels, cookies and URLs: keep them short and plain. */
 export const Id = z
@@ -53,6 +54,16 @@ const ExpectedCodes = z
 /** Longest accepted region name: the catalogue's longest is well under half of it. */
 export const REGION_NAME_MAX = 64;
 
+/** A DNS host name, no port (the port comes from the origin URL). */
+export const HostName = z
+  .string()
+  .max(253)
+  .regex(
+    /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i,
+    "must be a host name, e.g. api.example.com (no scheme or port)",
+  )
+  .transform((name) => name.toLowerCase());
+
 export const OriginSchema = z.strictObject({
   id: Id,
   url: OriginUrl,
@@ -68,6 +79,16 @@ export const OriginSchema = z.strictObject({
   weight: z.number().min(0).max(1_000_000).default(1),
   /** false takes the origin out of every pool without deleting it. */
   enabled: z.boolean().default(true),
+  /**
+   * The name the origin sees in Host and as the TLS server name, while Edgeway connects to
+   * the URL's address (Cloudflare Load Balancing's `header.Host`); see origin-host.ts for
+   * what works locally and what only when deployed.
+   */
+  host: HostName.optional(),
+  /** Extra request headers: text, or `{ "secret": "NAME" }` for a Worker secret's value. Override the pool's. */
+  headers: OriginHeadersSchema.optional(),
+  /** An `mtls_certificates` binding (wrangler.toml) whose client certificate Edgeway presents to this origin. */
+  mtlsCertificate: BindingName.optional(),
 });
 
 export const MonitorSchema = z.strictObject({
@@ -167,6 +188,8 @@ export const PoolSchema = z.strictObject({
   latency: LatencySettingsSchema.default(defaultLatencySettings),
   /** Weights from the origins' own load reports (`weighted` steering only). */
   loadAware: LoadAwareSchema.optional(),
+  /** Extra request headers for every origin of the pool (an origin's own headers win). */
+  headers: OriginHeadersSchema.optional(),
 });
 
 /**
@@ -267,6 +290,8 @@ export const RouteSchema = z.strictObject({
   affinity: AffinitySchema.optional(),
   /** Knobs of `latency` steering among the route's pools (latency-schema.ts). */
   latency: LatencySettingsSchema.default(defaultLatencySettings),
+  /** false refuses WebSocket upgrades on this route with a 403 (they are proxied by default, as every anchor does). */
+  websockets: z.boolean().default(true),
 });
 
 export const ConfigSchema = z.strictObject({

@@ -5,7 +5,7 @@
  * label strings and sorts nothing. Label sets and names are those of the README's table.
  */
 import type { CompiledOrigin, CompiledPool, CompiledRoute } from "../config/compile.ts";
-import type { Counter, CounterSeries, Histogram, HistogramSeries, Metrics } from "./metrics.ts";
+import type { Counter, CounterSeries, Gauge, GaugeSeries, Histogram, HistogramSeries, Metrics } from "./metrics.ts";
 
 /**
  * Upper bounds of the origin latency histogram, in seconds: the Prometheus client
@@ -38,6 +38,9 @@ interface Families {
   readonly ejectionsSkipped: Counter;
   readonly ejectionOverridden: Counter;
   readonly latency: Histogram;
+  readonly websocketsOpen: Gauge;
+  readonly websockets: Counter;
+  readonly websocketFailures: Counter;
 }
 
 function families(metrics: Metrics): Families {
@@ -68,6 +71,12 @@ function families(metrics: Metrics): Families {
       "Time from sending a try to the origin's response headers (or its failure), by origin and pool. Lost hedges are not counted.",
       ORIGIN_LATENCY_BUCKETS_SECONDS,
     ),
+    websocketsOpen: metrics.gauge("edgeway_websockets_open", "WebSockets open now through this isolate, by route and origin."),
+    websockets: metrics.counter("edgeway_websockets_total", "WebSockets proxied (origin answered 101), by route and origin."),
+    websocketFailures: metrics.counter(
+      "edgeway_websocket_failures_total",
+      "WebSockets that failed: stage handshake (no 101 reached the client) or connection (ended by an error, not a close).",
+    ),
   };
 }
 
@@ -97,6 +106,8 @@ export class PathSeries {
   #hedges: CounterSeries | undefined;
   #panic: CounterSeries | undefined;
   #ejectionsSkipped: CounterSeries | undefined;
+  #websocketsOpen: GaugeSeries | undefined;
+  #websockets: CounterSeries | undefined;
   /** `edgeway_origin_tries_total{route,origin,outcome}` by outcome (the try's kind). */
   readonly tries: (outcome: string) => CounterSeries;
   /** `edgeway_retries_total{route,origin,reason}` by reason: a status code, or the try's kind. */
@@ -134,6 +145,21 @@ export class PathSeries {
   /** `edgeway_ejections_skipped_total{pool,origin}` */
   get ejectionsSkipped(): CounterSeries {
     return (this.#ejectionsSkipped ??= this.#f.ejectionsSkipped.series({ pool: this.#pool, origin: this.#origin }));
+  }
+
+  /** `edgeway_websockets_open{route,origin}` */
+  get websocketsOpen(): GaugeSeries {
+    return (this.#websocketsOpen ??= this.#f.websocketsOpen.series({ route: this.#route, origin: this.#origin }));
+  }
+
+  /** `edgeway_websockets_total{route,origin}` */
+  get websockets(): CounterSeries {
+    return (this.#websockets ??= this.#f.websockets.series({ route: this.#route, origin: this.#origin }));
+  }
+
+  /** `edgeway_websocket_failures_total{route,origin,stage}` */
+  websocketFailures(stage: "handshake" | "connection"): CounterSeries {
+    return this.#f.websocketFailures.series({ route: this.#route, origin: this.#origin, stage });
   }
 
   /** `edgeway_requests_total{route,pool,origin,status_class}` for a response status. */

@@ -1,15 +1,24 @@
 /**
  * Header hygiene for forwarding, per RFC 9110. A proxy removes the connection-specific
  * fields (§7.6.1: Connection and every field it names, plus Proxy-Connection,
- * Keep-Alive, TE, Transfer-Encoding and Upgrade) in both directions, and Edgeway adds
- * the de-facto X-Forwarded-* fields so the origin knows the client (the Host header
- * itself is always the origin's: Workers send the URL's host).
+ * Keep-Alive, TE, Transfer-Encoding and Upgrade) in both directions (a WebSocket
+ * handshake keeps `Upgrade: websocket`, RFC 9110 §7.8), and tells the origin about the
+ * client the way nginx, Envoy and Cloudflare do:
+ *
+ * - `X-Forwarded-For` and `Forwarded` (RFC 7239) are appended to: the client's own value
+ *   comes first, then the address Cloudflare saw (cf-connecting-ip). What a client wrote
+ *   there is kept for the origin to judge, never trusted by Edgeway: geo steering reads
+ *   request.cf and the IP hash reads cf-connecting-ip, which a client cannot set.
+ * - `X-Forwarded-Proto` and `X-Forwarded-Host` are replaced: they describe this hop only.
+ * - `x-request-id` is the request's id; `traceparent` is set per try (a new span);
+ *   `tracestate` goes on only with the client's own valid traceparent (W3C §3.3.1).
+ *
+ * The Host header is the origin's (Workers send the URL's host; see the origin's `host`).
  */
+import { HOP_BY_HOP } from "../config/origin-headers.ts";
 import { DEBUG_GEO_HEADER } from "../routing/client.ts";
 import { LOAD_REPORT_BIN_HEADER, LOAD_REPORT_HEADER } from "../steering/load-report.ts";
-
-/** RFC 9110 §7.6.1 connection-specific fields (plus Proxy-Connection, which §7.6.1 also names). */
-const HOP_BY_HOP = ["connection", "proxy-connection", "keep-alive", "te", "transfer-encoding", "upgrade", "trailer"];
+import { REQUEST_ID_HEADER } from "../routing/request-id.ts";
 
 /** RFC 9110 §5.6.2 token: what a connection option must be. Anything else is ignored, not an error. */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -32,6 +41,25 @@ export interface ForwardedFor {
   readonly proto: string;
   /** The Host the client asked for. */
   readonly host: string;
+}
+
+/** The request's id and whether the client's trace context goes on (see request-identity.ts). */
+export interface ForwardedIdentity {
+  readonly requestId: string;
+  readonly clientRequestId: boolean;
+  readonly continued: boolean;
+}
+
+/** An RFC 7239 node or host value: a token as it is, anything else (IPv6, a port) quoted. */
+function forwardedValue(value: string, ip: boolean): string {
+  if (ip && value.includes(":")) return `"[${value}]"`;
+  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, "")}"`;
+}
+
+/** This hop's RFC 7239 Forwarded element. */
+export function forwardedElement(forwarded: ForwardedFor): string {
+  const head = forwarded.clientIp === undefined ? "" : `for=${forwardedValue(forwarded.clientIp, true)};`;
+  return `${head}host=${forwardedValue(forwarded.host, false)};proto=${forwarded.proto}`;
 }
 
 /** Connection options the runtime handles itself when it writes a response to the client. */
@@ -68,10 +96,14 @@ export function stripLoadReport(headers: Headers): void {
   for (const name of LOAD_REPORT_FIELDS) headers.delete(name);
 }
 
-/** Headers for the request to the origin. */
-export function originRequestHeaders(incoming: Headers, forwarded: ForwardedFor): Headers {
+/**
+ * Headers for the request to the origin (without the per-try traceparent). `websocket`
+ * keeps the Upgrade field of a WebSocket handshake.
+ */
+export function originRequestHeaders(incoming: Headers, forwarded: ForwardedFor, identity?: ForwardedIdentity, websocket = false): Headers {
   const headers = new Headers(incoming);
   stripHopByHop(headers);
+  if (websocket) headers.set("upgrade", "websocket");
   headers.delete("host");
   headers.delete(DEBUG_GEO_HEADER);
   if (forwarded.clientIp !== undefined) {
@@ -80,6 +112,13 @@ export function originRequestHeaders(incoming: Headers, forwarded: ForwardedFor)
   }
   headers.set("x-forwarded-proto", forwarded.proto);
   headers.set("x-forwarded-host", forwarded.host);
+  const element = forwardedElement(forwarded);
+  const prior = headers.get("forwarded");
+  headers.set("forwarded", prior === null || prior.trim() === "" ? element : `${prior}, ${element}`);
+  if (identity !== undefined) {
+    if (!identity.clientRequestId) headers.set(REQUEST_ID_HEADER, identity.requestId);
+    if (!identity.continued) headers.delete("tracestate");
+  }
   return headers;
 }
 

@@ -19,6 +19,10 @@ export interface TryRequest {
   readonly method: string;
   readonly headers: Headers;
   readonly body: ArrayBuffer | ReadableStream<Uint8Array> | null;
+  /** Sends the try instead of the global fetch (an mTLS certificate binding's fetch). */
+  readonly fetcher?: ((input: string, init: RequestInit) => Promise<Response>) | undefined;
+  /** Cloudflare fetch options: `resolveOverride` for an origin's `host` (ignored locally). */
+  readonly cf?: { readonly resolveOverride: string } | undefined;
 }
 
 /** A try in flight. */
@@ -57,8 +61,9 @@ export function startTry(selection: Selection, hedge: boolean, startedAt: number
     // Node's fetch insists on it for a stream body (the request is sent before the
     // response is read); Workers ignore the member.
     duplex: "half",
+    ...(request.cf === undefined ? {} : { cf: request.cf }),
   } as const;
-  const result = fetch(request.url, init).then(
+  const result = (request.fetcher ?? fetch)(request.url, init).then(
     (response): TryResult => {
       clearTimeout(timer);
       if (abortedBy === CANCELLED) {

@@ -129,21 +129,38 @@ describe("origin operations", () => {
     expect(await served(30)).toEqual({ o33: 20, o34: 10 });
   });
 
-  it("refuses unknown origins and missing reasons, and changes nothing", async ({ expect }) => {
+  it("refuses unknown origins and empty or overlong reasons, and changes nothing", async ({ expect }) => {
     await useConfig(poolConfig(origins(["o31", "o32"])));
     const before = await ok<OriginsView>(admin("/origins"));
     const unknown = await post("/origins/nope/drain", { reason: "x" });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { code: string }).code).toBe("unknown_origin");
-    const noReason = await post("/origins/o31/drain", {});
-    expect(noReason.status).toBe(400);
-    expect(((await noReason.json()) as { error: string }).error).toMatch(/reason/);
+    for (const reason of ["   ", "x".repeat(501)]) {
+      const badReason = await post("/origins/o31/drain", { reason });
+      expect(badReason.status).toBe(400);
+      expect(((await badReason.json()) as { error: string }).error).toMatch(/reason/);
+    }
     const badWeight = await post("/origins/o31/weight", { weight: -1, reason: "x" });
     expect(badWeight.status).toBe(400);
     expect(((await badWeight.json()) as { error: string }).error).toMatch(/weight/);
     const badState = await post("/origins/o31/health", { state: "sleepy", reason: "x" });
     expect(badState.status).toBe(400);
     expect(await ok<OriginsView>(admin("/origins"))).toEqual(before);
+  });
+
+  it("drain, disable and weight take an optional reason: none given is recorded as such", async ({ expect }) => {
+    await useConfig(poolConfig(origins(["o31", "o32"])));
+    try {
+      const drained = await ok<OverrideResult>(admin("/origins/o31/drain", { method: "POST" }));
+      expect(drained.overrides.state).toMatchObject({ value: "drained", reason: "no reason given" });
+      const disabled = await ok<OverrideResult>(post("/origins/o32/disable", {}));
+      expect(disabled.overrides.state).toMatchObject({ value: "disabled", reason: "no reason given" });
+      const weighted = await ok<OverrideResult>(post("/origins/o31/weight", { weight: 2 }));
+      expect(weighted.overrides.weight).toMatchObject({ value: 2, reason: "no reason given" });
+    } finally {
+      await ok(admin("/origins/o31/overrides", { method: "DELETE" }));
+      await ok(admin("/origins/o32/overrides", { method: "DELETE" }));
+    }
   });
 
   it("every accepted change is in the audit trail with who and what", async ({ expect }) => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { clientResponseHeaders, hasHopByHopToStrip, originRequestHeaders, stripHopByHop } from "../../src/proxy/headers.ts";
+import {
+  clientResponseHeaders,
+  forwardedElement,
+  hasHopByHopToStrip,
+  originRequestHeaders,
+  stripHopByHop,
+} from "../../src/proxy/headers.ts";
 import { originUrl as join, parseOriginBase } from "../../src/config/origin-url.ts";
 
 const originUrl = (base: string, request: URL): string => join(parseOriginBase(base), request);
@@ -88,7 +94,15 @@ describe("originRequestHeaders", () => {
       cookie: "a=1; b=2",
     });
     const out = originRequestHeaders(incoming, FORWARDED);
-    expect(names(out)).toEqual(["accept", "authorization", "cookie", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"]);
+    expect(names(out)).toEqual([
+      "accept",
+      "authorization",
+      "cookie",
+      "forwarded",
+      "x-forwarded-for",
+      "x-forwarded-host",
+      "x-forwarded-proto",
+    ]);
     expect(out.get("cookie")).toBe("a=1; b=2");
   });
 
@@ -174,5 +188,38 @@ describe("hasHopByHopToStrip (what the runtime leaves to Edgeway)", () => {
     expect(hasHopByHopToStrip(new Headers({ "proxy-connection": "keep-alive" }))).toBe(true);
     expect(hasHopByHopToStrip(new Headers({ trailer: "x-checksum" }))).toBe(true);
     expect(hasHopByHopToStrip(new Headers({ upgrade: "websocket" }))).toBe(true);
+  });
+});
+
+describe("Forwarded (RFC 7239), request ids, tracestate and WebSocket handshakes", () => {
+  it("appends this hop's element, quoting IPv6 and hosts with a port", () => {
+    expect(forwardedElement(FORWARDED)).toBe("for=203.0.113.7;host=api.example.com;proto=https");
+    expect(forwardedElement({ clientIp: "2001:db8::1", proto: "http", host: "app.test:8080" })).toBe(
+      'for="[2001:db8::1]";host="app.test:8080";proto=http',
+    );
+    expect(forwardedElement({ clientIp: undefined, proto: "http", host: "a" })).toBe("host=a;proto=http");
+    const out = originRequestHeaders(new Headers({ forwarded: "for=198.51.100.1" }), FORWARDED);
+    expect(out.get("forwarded")).toBe("for=198.51.100.1, for=203.0.113.7;host=api.example.com;proto=https");
+  });
+
+  it("sets a new request id, keeps the client's own, and drops tracestate of a trace not continued", () => {
+    const incoming = new Headers({ "x-request-id": "bad id", tracestate: "v=1" });
+    const fresh = originRequestHeaders(incoming, FORWARDED, { requestId: "a".repeat(32), clientRequestId: false, continued: false });
+    expect(fresh.get("x-request-id")).toBe("a".repeat(32));
+    expect(fresh.has("tracestate")).toBe(false);
+    const kept = originRequestHeaders(new Headers({ "x-request-id": "mine", tracestate: "v=1" }), FORWARDED, {
+      requestId: "mine",
+      clientRequestId: true,
+      continued: true,
+    });
+    expect(kept.get("x-request-id")).toBe("mine");
+    expect(kept.get("tracestate")).toBe("v=1");
+  });
+
+  it("keeps Upgrade: websocket for a WebSocket handshake only", () => {
+    const incoming = new Headers({ upgrade: "websocket", connection: "Upgrade", "sec-websocket-key": "k" });
+    expect(originRequestHeaders(incoming, FORWARDED, undefined, true).get("upgrade")).toBe("websocket");
+    expect(originRequestHeaders(incoming, FORWARDED).has("upgrade")).toBe(false);
+    expect(originRequestHeaders(incoming, FORWARDED, undefined, true).get("sec-websocket-key")).toBe("k");
   });
 });

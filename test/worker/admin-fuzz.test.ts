@@ -323,11 +323,19 @@ function onlyKeys(body: Record<string, unknown>, required: readonly string[], op
   return required.every((k) => keys.includes(k)) && keys.every((k) => required.includes(k) || optional.includes(k));
 }
 
-/** Whether an origin operation may accept this body (the contract: strict bodies, a reason of 1–500 characters). */
+/**
+ * Whether an origin operation may accept this body (the contract: strict bodies, a reason of
+ * 1–500 characters, optional for drain, disable, enable and weight).
+ */
 function originBodyAcceptable(operation: Operation, contentType: string | undefined, body: string | Uint8Array | undefined): boolean {
   if (operation.startsWith("clear-")) return true;
-  // The body of enable is optional: none at all (and no JSON content-type) is fine.
-  if (operation === "enable" && (body === undefined || body.length === 0) && !/json/i.test(contentType ?? "")) return true;
+  // The body of drain, disable and enable is optional: none at all (and no JSON content-type) is fine.
+  if (
+    (operation === "enable" || operation === "drain" || operation === "disable") &&
+    (body === undefined || body.length === 0) &&
+    !/json/i.test(contentType ?? "")
+  )
+    return true;
   let parsed: unknown;
   try {
     parsed = typeof body === "string" ? JSON.parse(body) : undefined;
@@ -338,16 +346,15 @@ function originBodyAcceptable(operation: Operation, contentType: string | undefi
   switch (operation) {
     case "drain":
     case "disable":
-      return onlyKeys(parsed, ["reason"]) && reasonOk(parsed.reason);
     case "enable":
       return onlyKeys(parsed, [], ["reason"]) && (parsed.reason === undefined || reasonOk(parsed.reason));
     case "weight":
       return (
-        onlyKeys(parsed, ["weight", "reason"]) &&
+        onlyKeys(parsed, ["weight"], ["reason"]) &&
         typeof parsed.weight === "number" &&
         parsed.weight >= 0 &&
         parsed.weight <= 1_000_000 &&
-        reasonOk(parsed.reason)
+        (parsed.reason === undefined || reasonOk(parsed.reason))
       );
     case "health":
       return (

@@ -163,5 +163,12 @@ export const Explanation = z
         tries: z.array(PlannedTry).describe("The first try, then where each retry would go if every try before it failed."),
       })
       .nullable(),
+    trace: z
+      .object({
+        traceId: z.string(),
+        continued: z.boolean().describe("True when a valid traceparent header was given: its trace goes on, a new span per try."),
+        requestId: z.string().describe("The x-request-id given when valid, else the one Edgeway would make."),
+      })
+      .describe("The W3C trace and request id the request would carry to its origin."),
   })
   .openapi("Explanation");

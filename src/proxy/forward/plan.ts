@@ -49,6 +49,7 @@ function planFor(
     body,
     maxTries: replayable ? 1 + retries.attempts : 1,
     cannotRetry: !retriesOn ? undefined : !methodAllowed ? "method" : !replayable ? "body-too-large" : undefined,
-    hedgeDelay: replayable && hedge !== undefined && (method === "GET" || method === "HEAD") ? hedge.delayMs : undefined,
+    hedgeDelay:
+      replayable && hedge !== undefined && input.websocket !== true && (method === "GET" || method === "HEAD") ? hedge.delayMs : undefined,
   };
 }

@@ -5,6 +5,7 @@ import { originUrl } from "../../config/origin-url.ts";
 import type { Selection } from "../../steering/select.ts";
 import { originRequestHeaders } from "../headers.ts";
 import { discardBody, startTry } from "../try-origin.ts";
+import { dressTry } from "../try-dress.ts";
 import type { OriginTry, TryRequest, TryResult } from "../try-origin.ts";
 import type { ProxyInput, TryOutcome } from "./types.ts";
 
@@ -23,7 +24,11 @@ export class RequestTries {
     this.#input = input;
     this.#deadline = deadline;
     this.#url = input.url;
-    this.#request = { method, headers: originRequestHeaders(input.request.headers, input.forwarded), body };
+    this.#request = {
+      method,
+      headers: originRequestHeaders(input.request.headers, input.forwarded, input.identity, input.websocket === true),
+      body,
+    };
   }
 
   remaining(): number {
@@ -37,7 +42,18 @@ export class RequestTries {
     const now = this.#input.now();
     const perTry = Math.min(route.source.retries.perTryTimeoutMs ?? route.source.timeoutMs, this.#deadline - now);
     this.#input.onTryStart(selection);
-    this.running.push(startTry(selection, hedge, now, { ...this.#request, url: originUrl(selection.origin.base, this.#url) }, perTry));
+    // The try's own fields (its span, its origin's headers) are set on the shared headers
+    // just before the fetch copies them, and put back just after (try-dress.ts).
+    const request = this.#request;
+    const dressed = dressTry(
+      request.headers,
+      selection.origin.base,
+      this.#url,
+      this.#input.extras?.(selection),
+      this.#input.identity?.trace,
+    );
+    this.running.push(startTry(selection, hedge, now, { ...request, url: dressed.url, fetcher: dressed.fetcher, cf: dressed.cf }, perTry));
+    dressed.undo?.();
   }
 
   /** The one try running when tries run one at a time (no hedge). */

@@ -28,11 +28,10 @@ export function respond(input: ProxyInput, tries: RequestTries, final: Final, st
   }
   // With nothing to add and nothing to strip, the origin's response goes out as it came:
   // a copy to edit costs more than the rest of the request path (bench/README.md).
+  // A WebSocket's 101 carries the socket: the caller relays it; a copy would lose it.
   if (
-    !route.source.exposeOrigin &&
-    retrySkipped === undefined &&
-    !hasHopByHopToStrip(response.headers) &&
-    !hasLoadReport(response.headers)
+    response.status === 101 ||
+    (!route.source.exposeOrigin && retrySkipped === undefined && !hasHopByHopToStrip(response.headers) && !hasLoadReport(response.headers))
   ) {
     return { response, last: outcome, tries: sent, hedged, retrySkipped, untouched: true };
   }

@@ -2,6 +2,8 @@
 import type { CompiledRoute } from "../../config/compile.ts";
 import type { Selection } from "../../steering/select.ts";
 import type { ForwardedFor } from "../headers.ts";
+import type { OriginExtras } from "../origin-extras.ts";
+import type { RequestIdentity } from "../request-identity.ts";
 import type { TryKind } from "../try-origin.ts";
 
 /** How one try ended, as the hooks hear it. */
@@ -36,6 +38,12 @@ export interface ProxyInput {
   readonly mayRetry: boolean;
   /** Asked before every retry and every hedge (the route's retry budget); true counts it as spent. */
   readonly retryAllowed: () => boolean;
+  /** The request's id and trace: each try gets a new span of it. Absent: no request id or trace headers. */
+  readonly identity?: RequestIdentity | undefined;
+  /** A WebSocket handshake: no hedge, no body, the Upgrade field kept, the origin's 101 returned as it came. */
+  readonly websocket?: boolean | undefined;
+  /** What an origin adds to its tries (configured headers, `host`, mTLS). Absent: nothing. */
+  readonly extras?: ((selection: Selection) => OriginExtras) | undefined;
 }
 
 /** Why a retryable failure reached the client without a retry. */
