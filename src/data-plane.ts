@@ -7,6 +7,7 @@ import type { EdgewayEnv, WaitUntil } from "./env.ts";
 import { isolate, reportConfigProblem, retryBudget } from "./isolate.ts";
 import { DebugGeoError, DEBUG_GEO_HEADER, LazyCfClient, parseDebugGeo } from "./routing/client.ts";
 import type { ClientInfo } from "./routing/client.ts";
+import { localColo } from "./routing/local-colo.ts";
 import { DEFAULT_HASH_KEY, parseCookies, requestHashKey } from "./routing/request-key.ts";
 import type { CompiledPool, CompiledRoute } from "./config/compile.ts";
 import { createSelectionCache, pickForTry, selectOrigin } from "./steering/select.ts";
@@ -38,17 +39,21 @@ export function debugHeadersEnabled(env: Env): boolean {
 
 /**
  * The client as steering sees it: request.cf, read only when something asks where the
- * client is, or the debug geo header where allowed; `ip` stands in for cf-connecting-ip
+ * client is, or, where allowed (EDGEWAY_DEBUG_HEADERS "true"), the debug geo header or
+ * the worker's local colo variables (src/routing/local-colo.ts); `ip` stands in for cf-connecting-ip
  * when given. Throws DebugGeoError for a malformed debug header.
  */
 export function clientOf(
   request: Request,
-  env: Env,
+  env: EdgewayEnv,
   ip: string | undefined = request.headers.get("cf-connecting-ip") ?? undefined,
 ): ClientInfo {
-  const debug = debugHeadersEnabled(env) ? request.headers.get(DEBUG_GEO_HEADER) : null;
+  if (!debugHeadersEnabled(env)) return new LazyCfClient(request, ip);
+  const debug = request.headers.get(DEBUG_GEO_HEADER);
   if (debug !== null) return parseDebugGeo(debug, ip);
-  return new LazyCfClient(request, ip);
+  // A local worker playing a colo (the many-colo harness); the header above still wins.
+  const local = localColo(env);
+  return local === undefined ? new LazyCfClient(request, ip) : { ...local, ip };
 }
 
 /** This isolate's measurements, as steering reads them. */

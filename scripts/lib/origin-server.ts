@@ -6,6 +6,9 @@
  * Paths:
  *   GET /healthz                   200 "ok" (503 in fail mode)
  *   GET /__origin/mode?set=M       M = ok | fail | hang
+ *   GET /__origin/mode?set=fail&colo=FRA   fail only requests whose x-colo-path is FRA
+ *                                  (the many-colo harness's stand-in for a broken network
+ *                                  path from one colo; probes carry no such header)
  *   GET /__origin/latency?ms=N     add N ms before every answer
  *   GET /__origin/stats            { id, requests, mode, latencyMs }
  *   GET /redirect                  302 to /elsewhere (for pass-through tests)
@@ -17,6 +20,13 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export type OriginMode = "ok" | "fail" | "hang";
+
+/**
+ * The header the many-colo harness's clients send with the colo they come through, so an
+ * origin can fail for one colo only (scripts/lib/colos/harness.ts). Edgeway forwards it
+ * like any other request header.
+ */
+export const COLO_PATH_HEADER = "x-colo-path";
 
 export interface OriginOptions {
   readonly id: string;
@@ -34,7 +44,8 @@ export interface OriginServer {
   readonly url: string;
   /** Requests served, control paths and health checks excluded. */
   readonly requests: () => number;
-  setMode(mode: OriginMode): void;
+  /** `onlyColo`: the mode applies only to requests whose x-colo-path names that colo; the rest are served. */
+  setMode(mode: OriginMode, onlyColo?: string): void;
   setLatency(ms: number): void;
   close(): Promise<void>;
 }
@@ -57,6 +68,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 export async function startOrigin(options: OriginOptions): Promise<OriginServer> {
   const { id } = options;
   let mode: OriginMode = "ok";
+  let onlyColo: string | undefined;
   let latencyMs = options.latencyMs ?? 0;
   let requests = 0;
   const hanging = new Set<ServerResponse>();
@@ -68,10 +80,13 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
       if (url.pathname === "/__origin/mode") {
         const next = url.searchParams.get("set");
         if (next !== "ok" && next !== "fail" && next !== "hang") return send(res, 400, "set must be ok, fail or hang\n");
+        const colo = url.searchParams.get("colo")?.toUpperCase();
+        if (colo !== undefined && !/^[A-Z]{3}$/.test(colo)) return send(res, 400, "colo must be a three-letter code\n");
         mode = next;
+        onlyColo = colo;
         for (const r of hanging) r.destroy();
         hanging.clear();
-        return send(res, 200, `${id} mode=${mode}\n`);
+        return send(res, 200, `${id} mode=${mode}${onlyColo === undefined ? "" : ` for ${onlyColo}`}\n`);
       }
       if (url.pathname === "/__origin/latency") {
         const ms = Number(url.searchParams.get("ms"));
@@ -81,18 +96,20 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
       }
       if (url.pathname === "/__origin/stats") {
         res.writeHead(200, { "content-type": "application/json" });
-        return res.end(JSON.stringify({ id, requests, mode, latencyMs }));
+        return res.end(JSON.stringify({ id, requests, mode, ...(onlyColo === undefined ? {} : { onlyColo }), latencyMs }));
       }
-      if (mode === "hang") {
+      // A mode for one colo only leaves other colos' requests (and probes) served as in "ok".
+      const modeHere = onlyColo === undefined || req.headers[COLO_PATH_HEADER] === onlyColo ? mode : "ok";
+      if (modeHere === "hang") {
         hanging.add(res);
         res.on("close", () => hanging.delete(res));
         return;
       }
       if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
-      if (url.pathname === "/healthz") return mode === "fail" ? send(res, 503, `${id} failing\n`) : send(res, 200, "ok\n");
+      if (url.pathname === "/healthz") return modeHere === "fail" ? send(res, 503, `${id} failing\n`) : send(res, 200, "ok\n");
       requests++;
       options.onRequest?.();
-      if (mode === "fail") return send(res, 503, `${id} failing\n`, { "x-origin-id": id });
+      if (modeHere === "fail") return send(res, 503, `${id} failing\n`, { "x-origin-id": id });
       if (url.pathname.endsWith("/redirect")) return send(res, 302, "", { location: "/elsewhere", "x-origin-id": id });
       if (url.pathname.endsWith("/hop-headers"))
         return send(res, 200, "hop\n", {
@@ -127,8 +144,11 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
     port,
     url: `http://127.0.0.1:${port}`,
     requests: () => requests,
-    setMode: (m) => {
+    setMode: (m, colo) => {
       mode = m;
+      onlyColo = colo?.toUpperCase();
+      for (const r of hanging) r.destroy();
+      hanging.clear();
     },
     setLatency: (ms) => {
       latencyMs = ms;
