@@ -1,25 +1,26 @@
 /**
- * Passive health as steering reads it: ejections other isolates reported, and probes that
- * passed, arrive with each new snapshot and are taken into this isolate's outlier
- * detector; the health view combines the two: an origin serves when its probes say
+ * Passive health as steering reads it: ejections other isolates of the colo reported,
+ * global verdicts, and probes that passed, arrive with each new snapshot and are taken
+ * into the colo's outlier detector; the health view combines the two: an origin serves when its probes say
  * healthy and it is not ejected. Pure: the snapshot and the clock are handed in.
  */
 import type { HealthView } from "../steering/select.ts";
 import { isHealthyIn } from "./snapshot.ts";
 import type { HealthSnapshot } from "./snapshot.ts";
 import type { Ejection, OutlierDetector } from "./outlier.ts";
+import { syncDetector, UNKNOWN_COLO } from "./colo-outliers.ts";
 
-/** Takes in what a new snapshot says: other isolates' ejections, and probes that passed. */
-export function syncFromSnapshot(detector: OutlierDetector, snapshot: HealthSnapshot, now: number): void {
-  for (const [id, status] of Object.entries(snapshot.origins)) {
-    if (status.ejection !== undefined) detector.adopt(status.ejection, now);
-    if (status.lastProbeOk === true && status.lastProbeAt != null) detector.probePassed(id, status.lastProbeAt, now);
-  }
+/**
+ * Takes in what a new snapshot says for one colo's detector: the global verdicts, that
+ * colo's ejections, and probes that passed (health/colo-outliers.ts).
+ */
+export function syncFromSnapshot(detector: OutlierDetector, snapshot: HealthSnapshot, now: number, colo = UNKNOWN_COLO): void {
+  syncDetector(detector, colo, snapshot, now);
 }
 
 /**
- * The ejection in force for an origin as this isolate knows it: its detector's, else one
- * the snapshot carries from another isolate (until the detector adopts it).
+ * The ejection in force for an origin as one colo's detector knows it: its own, else a
+ * global verdict the snapshot carries (until the detector adopts it).
  */
 export function ejectionInForce(
   detector: OutlierDetector,
