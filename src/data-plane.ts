@@ -10,9 +10,8 @@ import type { ClientInfo } from "./routing/client.ts";
 import { localColo } from "./routing/local-colo.ts";
 import { DEFAULT_HASH_KEY, parseCookies, requestHashKey } from "./routing/request-key.ts";
 import type { CompiledPool, CompiledRoute } from "./config/compile.ts";
-import { createSelectionCache, pickForTry, selectOrigin } from "./steering/select.ts";
+import { pickForTry, selectOrigin } from "./steering/select.ts";
 import type { SelectionCache } from "./steering/select.ts";
-import type { HealthSnapshot } from "./health/snapshot.ts";
 import type { HealthView } from "./steering/select.ts";
 import type { SteeringSignals } from "./steering/types.ts";
 import { pinState, shouldWritePin } from "./steering/affinity.ts";
@@ -20,7 +19,8 @@ import type { PinState } from "./steering/affinity.ts";
 import { cookieSigningKey, DEFAULT_AFFINITY_COOKIE, signPin, verifyPin } from "./steering/affinity-cookie.ts";
 import { DEFAULT_AFFINITY_HEADER } from "./steering/affinity.ts";
 import { ensureFreshHealth, flushTrafficReport } from "./state/health-refresh.ts";
-import { healthView, syncFromSnapshot } from "./health/passive.ts";
+import { coloView, passiveColo, probeOnlyView } from "./state/colo-view.ts";
+import type { ColoView } from "./state/colo-view.ts";
 import { observeTry } from "./state/try-report.ts";
 import { effectiveConfig } from "./discovery/effective-config.ts";
 import { proxyRequest } from "./proxy/forward/index.ts";
@@ -69,7 +69,7 @@ function trackKeys(outcome: { selection: { pool: CompiledPool; origin: { id: str
   return [outcome.selection.origin.id, outcome.selection.pool.key];
 }
 
-function recordTry(routeSeries: RouteSeries, outcome: TryOutcome): void {
+function recordTry(routeSeries: RouteSeries, outcome: TryOutcome, passive: ColoView): void {
   const keys = trackKeys(outcome);
   isolate.outstanding.finish(keys);
   const { pool } = outcome.selection;
@@ -85,8 +85,8 @@ function recordTry(routeSeries: RouteSeries, outcome: TryOutcome): void {
   for (const key of keys) isolate.latency.observe(key, outcome.durationMs, ok, now);
   if (outcome.retried) series.retries(outcome.kind === "response" ? (outcome.status ?? 0) : outcome.kind).inc();
   if (outcome.selection.panic) series.panic.inc();
-  const skippedBefore = isolate.outliers.skipped;
-  const ejection = observeTry(isolate.outliers, isolate.traffic, pool, origin, outcome.kind, outcome.status, now);
+  const skippedBefore = passive.detector.skipped;
+  const ejection = observeTry(passive.detector, passive.reporter, pool, origin, outcome.kind, outcome.status, now);
   if (ejection !== undefined) {
     series.ejections(ejection.kind).inc();
     log("warn", "origin_ejected", {
@@ -96,8 +96,9 @@ function recordTry(routeSeries: RouteSeries, outcome: TryOutcome): void {
       count: ejection.count,
       until: new Date(ejection.until).toISOString(),
       reason: ejection.reason,
+      colo: passive.colo,
     });
-  } else if (isolate.outliers.skipped > skippedBefore) {
+  } else if (passive.detector.skipped > skippedBefore) {
     series.ejectionsSkipped.inc();
   }
 }
@@ -132,39 +133,6 @@ function countRequest(
     retried,
     errorCode,
   });
-}
-
-interface HealthInForce {
-  readonly snapshot: HealthSnapshot | undefined;
-  readonly epoch: number;
-  readonly view: HealthView;
-  readonly cache: SelectionCache;
-}
-
-/** The health view and selection cache in force: remade when the snapshot or the set of ejected origins changes, not per request. */
-let healthInForce: HealthInForce | undefined;
-/** Probe health alone, for when ejections would leave a route nothing to serve. */
-let probeOnly: { snapshot: HealthSnapshot | undefined; view: HealthView; cache: SelectionCache } | undefined;
-
-function currentHealth(now: number): HealthInForce {
-  const snapshot = isolate.health.current;
-  const detector = isolate.outliers;
-  if (snapshot !== undefined && healthInForce?.snapshot !== snapshot) syncFromSnapshot(detector, snapshot, now);
-  detector.expire(now);
-  if (healthInForce === undefined || healthInForce.snapshot !== snapshot || healthInForce.epoch !== detector.epoch) {
-    healthInForce = { snapshot, epoch: detector.epoch, view: healthView(detector, snapshot, Date.now), cache: createSelectionCache() };
-  }
-  return healthInForce;
-}
-
-const anyEjectedNow = (): boolean => isolate.outliers.anyEjected(Date.now());
-
-function probeOnlyHealth(): { view: HealthView; cache: SelectionCache } {
-  const snapshot = isolate.health.current;
-  if (probeOnly === undefined || probeOnly.snapshot !== snapshot) {
-    probeOnly = { snapshot, view: healthView(isolate.outliers, snapshot, Date.now, true), cache: createSelectionCache() };
-  }
-  return probeOnly;
 }
 
 const warnedNoKey = new WeakSet<CompiledRoute>();
@@ -237,13 +205,15 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
   }
 
   const colo = (): string => client.colo ?? "local";
-  const healthWait = ensureFreshHealth(env, ctx, colo);
+  // Passive health is per colo: this request's tries judge origins for its colo only.
+  const passiveAt = passiveColo(client);
+  const healthWait = ensureFreshHealth(env, ctx, passiveAt);
   if (healthWait !== undefined) await healthWait;
   const now = Date.now();
   // Self-registered origins join their pools: the same route, from the config that includes them.
   const compiled = effectiveConfig(loaded.compiled, isolate.health.current);
   if (compiled !== loaded.compiled) route = compiled.table.match(host, pathname) ?? route;
-  const live = currentHealth(now);
+  const live = coloView(passiveAt, now);
   const health = live.view;
   const affinity = route.source.affinity;
   const pin = affinity?.type === "cookie" ? await readCookiePin(request, route, env, health) : undefined;
@@ -293,10 +263,10 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
         exclude,
         pinned,
         (ignoreEjections) => {
-          const view = ignoreEjections ? probeOnlyHealth() : live;
+          const view = ignoreEjections ? probeOnlyView() : live;
           return steer(exclude, view.view, view.cache);
         },
-        anyEjectedNow,
+        live.anyEjected,
       );
       if (pick?.ejectionOverride === true) routeSeries.ejectionOverridden.inc();
       return pick?.selection;
@@ -307,7 +277,7 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
     onTryStart: (selection) => isolate.outstanding.start(trackKeys({ selection })),
     onTry: (outcome) => {
       if (outcome.retried) retried = true;
-      recordTry(routeSeries, outcome);
+      recordTry(routeSeries, outcome, live);
     },
     // Affinity with onFailure "none" never moves a session to another origin, not even to retry.
     mayRetry: !(affinity?.onFailure === "none" && (pin?.state.kind === "usable" || affinityKeyValue !== undefined)),
@@ -316,7 +286,7 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
   const { last, retrySkipped, tries } = proxied;
   let { response } = proxied;
   if (retrySkipped !== undefined) routeSeries.retriesSkipped(retrySkipped).inc();
-  flushTrafficReport(env, ctx, colo);
+  flushTrafficReport(env, ctx);
 
   const servedBy = last?.kind === "response" ? last.selection.origin.id : undefined;
   if (

@@ -11,7 +11,8 @@ import type { SteeringMemoryStore } from "./steering/select.ts";
 import { Metrics } from "./observe/metrics.ts";
 import { LatencyTracker } from "./steering/latency.ts";
 import { OutstandingTracker } from "./steering/outstanding.ts";
-import { OutlierDetector } from "./health/outlier.ts";
+import { ColoOutliers } from "./health/colo-outliers.ts";
+import { ColoMap } from "./health/colo-map.ts";
 import { TrafficReporter } from "./state/traffic-report.ts";
 import { RetryBudget } from "./proxy/retry-budget.ts";
 import { log } from "./observe/log.ts";
@@ -25,10 +26,13 @@ export interface Isolate {
   readonly latency: LatencyTracker;
   /** Tries in flight from this isolate, per origin and per pool. */
   readonly outstanding: OutstandingTracker;
-  /** Passive health: ejections from this isolate's traffic and adopted from others'. */
-  readonly outliers: OutlierDetector;
-  /** Ejections and traffic counts waiting to be sent to the Durable Object. */
-  readonly traffic: TrafficReporter;
+  /**
+   * Passive health per colo (in production the isolate's one colo): ejections from this
+   * isolate's traffic, adopted from other isolates of the colo, and global verdicts.
+   */
+  readonly outliers: ColoOutliers;
+  /** Ejections and traffic counts waiting to be sent to the Durable Object, per colo. */
+  readonly traffic: ColoMap<TrafficReporter>;
   /** Retry budgets by route id. */
   readonly retryBudgets: Map<string, RetryBudget>;
 }
@@ -40,8 +44,8 @@ export const isolate: Isolate = {
   metrics: new Metrics(),
   latency: new LatencyTracker(),
   outstanding: new OutstandingTracker(),
-  outliers: new OutlierDetector(),
-  traffic: new TrafficReporter(),
+  outliers: new ColoOutliers(),
+  traffic: new ColoMap(() => new TrafficReporter()),
   retryBudgets: new Map(),
 };
 

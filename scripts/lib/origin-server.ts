@@ -6,7 +6,7 @@
  * Paths:
  *   GET /healthz                   200 "ok" (503 in fail mode)
  *   GET /__origin/mode?set=M       M = ok | fail | hang
- *   GET /__origin/mode?set=fail&colo=FRA   fail only requests whose x-colo-path is FRA
+ *   GET /__origin/mode?set=fail&colo=FRA,SIN   fail only requests whose x-colo-path is FRA or SIN
  *                                  (the many-colo harness's stand-in for a broken network
  *                                  path from one colo; probes carry no such header)
  *   GET /__origin/latency?ms=N     add N ms before every answer
@@ -44,8 +44,8 @@ export interface OriginServer {
   readonly url: string;
   /** Requests served, control paths and health checks excluded. */
   readonly requests: () => number;
-  /** `onlyColo`: the mode applies only to requests whose x-colo-path names that colo; the rest are served. */
-  setMode(mode: OriginMode, onlyColo?: string): void;
+  /** `onlyColos`: the mode applies only to requests whose x-colo-path names one of these colos; the rest are served. */
+  setMode(mode: OriginMode, onlyColos?: string | readonly string[]): void;
   setLatency(ms: number): void;
   close(): Promise<void>;
 }
@@ -68,7 +68,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 export async function startOrigin(options: OriginOptions): Promise<OriginServer> {
   const { id } = options;
   let mode: OriginMode = "ok";
-  let onlyColo: string | undefined;
+  /** Colos the mode applies to (every request when undefined). */
+  let onlyColos: ReadonlySet<string> | undefined;
+  const colosOf = (value: string | readonly string[] | undefined): ReadonlySet<string> | undefined =>
+    value === undefined ? undefined : new Set((typeof value === "string" ? value.split(",") : value).map((c) => c.trim().toUpperCase()));
   let latencyMs = options.latencyMs ?? 0;
   let requests = 0;
   const hanging = new Set<ServerResponse>();
@@ -80,13 +83,14 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
       if (url.pathname === "/__origin/mode") {
         const next = url.searchParams.get("set");
         if (next !== "ok" && next !== "fail" && next !== "hang") return send(res, 400, "set must be ok, fail or hang\n");
-        const colo = url.searchParams.get("colo")?.toUpperCase();
-        if (colo !== undefined && !/^[A-Z]{3}$/.test(colo)) return send(res, 400, "colo must be a three-letter code\n");
+        const colos = colosOf(url.searchParams.get("colo") ?? undefined);
+        if (colos !== undefined && [...colos].some((c) => !/^[A-Z]{3}$/.test(c)))
+          return send(res, 400, "colo must be three-letter codes separated by commas\n");
         mode = next;
-        onlyColo = colo;
+        onlyColos = colos;
         for (const r of hanging) r.destroy();
         hanging.clear();
-        return send(res, 200, `${id} mode=${mode}${onlyColo === undefined ? "" : ` for ${onlyColo}`}\n`);
+        return send(res, 200, `${id} mode=${mode}${onlyColos === undefined ? "" : ` for ${[...onlyColos].join(",")}`}\n`);
       }
       if (url.pathname === "/__origin/latency") {
         const ms = Number(url.searchParams.get("ms"));
@@ -96,10 +100,13 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
       }
       if (url.pathname === "/__origin/stats") {
         res.writeHead(200, { "content-type": "application/json" });
-        return res.end(JSON.stringify({ id, requests, mode, ...(onlyColo === undefined ? {} : { onlyColo }), latencyMs }));
+        return res.end(
+          JSON.stringify({ id, requests, mode, ...(onlyColos === undefined ? {} : { onlyColos: [...onlyColos] }), latencyMs }),
+        );
       }
       // A mode for one colo only leaves other colos' requests (and probes) served as in "ok".
-      const modeHere = onlyColo === undefined || req.headers[COLO_PATH_HEADER] === onlyColo ? mode : "ok";
+      const path = req.headers[COLO_PATH_HEADER];
+      const modeHere = onlyColos === undefined || (typeof path === "string" && onlyColos.has(path.toUpperCase())) ? mode : "ok";
       if (modeHere === "hang") {
         hanging.add(res);
         res.on("close", () => hanging.delete(res));
@@ -144,9 +151,9 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
     port,
     url: `http://127.0.0.1:${port}`,
     requests: () => requests,
-    setMode: (m, colo) => {
+    setMode: (m, colos) => {
       mode = m;
-      onlyColo = colo?.toUpperCase();
+      onlyColos = colosOf(colos);
       for (const r of hanging) r.destroy();
       hanging.clear();
     },

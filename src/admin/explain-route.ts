@@ -18,6 +18,7 @@ import { isolate, reportConfigProblem } from "../isolate.ts";
 import { DebugGeoError } from "../routing/client.ts";
 import { effectiveConfig } from "../discovery/effective-config.ts";
 import { explain, explainHealth } from "../steering/explain/index.ts";
+import { UNKNOWN_COLO } from "../health/colo-outliers.ts";
 import type { ExplainRequest } from "../steering/explain/index.ts";
 import { jsonError } from "./errors.ts";
 import { adminRoutes, ErrorSchema, errorResponses, jsonResponse } from "./openapi.ts";
@@ -59,14 +60,17 @@ explainRoutes.openapi(
       throw error;
     }
     const { client, clientSources } = facts;
-    const { snapshot, source } = await snapshotFor(c.env, client.colo ?? "local", now);
+    const colo = client.colo ?? UNKNOWN_COLO;
+    const { snapshot, source } = await snapshotFor(c.env, colo, now);
+    // Passive health is per colo: the client's colo's ejections (this isolate's and its colo's), and global verdicts.
+    const coloEjections = [...(isolate.outliers.peek(colo)?.ejections(now) ?? []), ...(snapshot?.coloEjections?.[colo] ?? [])];
     const config = effectiveConfig(loaded.compiled, snapshot);
     const keys = [...config.origins.keys(), ...[...config.pools.values()].map((p) => p.key)];
     const explanation = await explain({
       config,
       configured: loaded.compiled,
       request: { url, method: (query.method ?? "GET").toUpperCase(), headers: headersFor(query), client, clientSources },
-      health: explainHealth(snapshot, isolate.outliers.ejections(now), config, now, source),
+      health: explainHealth(snapshot, coloEjections, config, now, source),
       signals: signalsCopy(keys, snapshot),
       random: Math.random,
       now,

@@ -83,9 +83,10 @@ async function gather(env: EdgewayEnv): Promise<Gathered> {
   return { details: undefined, snapshot, error: errorMessage(failure) };
 }
 
-/** The newest of the ejections this isolate, the Durable Object and the snapshot know of. */
+/** The newest of the ejections this isolate's colos, the Durable Object's global verdict and the snapshot know of. */
 function ejectionOf(id: string, d: OriginDetails | undefined, snapshot: HealthSnapshot | undefined, now: number): OriginRow["ejection"] {
-  const candidates = [isolate.outliers.ejection(id, now), d?.ejection, snapshot?.origins[id]?.ejection];
+  const own = [...isolate.outliers.entries()].map(([, detector]) => detector.ejection(id, now));
+  const candidates = [...own, d?.ejection, snapshot?.origins[id]?.ejection];
   let best: OriginRow["ejection"];
   for (const e of candidates)
     if (e !== undefined && e.until > now && (best === undefined || e.until > best.until))

@@ -19,19 +19,22 @@ export function syncFromSnapshot(detector: OutlierDetector, snapshot: HealthSnap
 }
 
 /**
- * The ejection in force for an origin as one colo's detector knows it: its own, else a
- * global verdict the snapshot carries (until the detector adopts it).
+ * The ejection in force for an origin as one colo knows it: its detector's (absent when
+ * this isolate has not served the colo), else a global verdict or that colo's ejection
+ * the snapshot carries (until the detector adopts it).
  */
 export function ejectionInForce(
-  detector: OutlierDetector,
+  detector: OutlierDetector | undefined,
   snapshot: HealthSnapshot | undefined,
   originId: string,
   now: number,
+  colo = UNKNOWN_COLO,
 ): Ejection | undefined {
-  const own = detector.ejection(originId, now);
+  const own = detector?.ejection(originId, now);
   if (own !== undefined) return own;
-  const reported = snapshot?.origins[originId]?.ejection;
-  return reported !== undefined && now < reported.until ? reported : undefined;
+  const global = snapshot?.origins[originId]?.ejection;
+  if (global !== undefined && now < global.until) return global;
+  return snapshot?.coloEjections?.[colo]?.find((e) => e.originId === originId && now < e.until);
 }
 
 /** Probe health and ejections together; `ignoreEjections` gives probe health alone. */
