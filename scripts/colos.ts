@@ -18,7 +18,7 @@
  *   --verbose         print every worker's output, prefixed by its colo
  */
 import { colosConfig } from "./lib/colos/config.ts";
-import { DEFAULT_BASE_PORT, DEFAULT_INSPECTOR_BASE_PORT, startColos } from "./lib/colos/harness.ts";
+import { DEFAULT_BASE_PORT, DEFAULT_INSPECTOR_BASE_PORT, startColos, stopAllColos } from "./lib/colos/harness.ts";
 import type { ColoHarness } from "./lib/colos/harness.ts";
 import { coloHealthLine, formatSpread } from "./lib/colos/report.ts";
 
@@ -39,7 +39,8 @@ let harness: ColoHarness | undefined;
 let stopping = false;
 async function shutdown(code: number): Promise<never> {
   stopping = true;
-  await harness?.stop();
+  // Also a harness still starting (Ctrl-C during start-up).
+  await stopAllColos();
   process.exit(code);
 }
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(signal, () => void shutdown(0));

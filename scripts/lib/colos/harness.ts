@@ -11,7 +11,9 @@
  *
  * The harness has its own dev registry (WRANGLER_REGISTRY_PATH in its temp dir), so
  * another `wrangler dev` named "edgeway" on the machine (the demo, another harness) is
- * never bound by mistake. `stop()` ends every process it started and removes the temp dir.
+ * never bound by mistake. `stop()` ends every process it started and removes the temp dir;
+ * `stopAllColos()` does so for every harness of this process, even one still starting, and
+ * any wrangler left when the process exits is killed with it.
  *
  *   const h = await startColos({ colos: ["FRA", "SIN"] });
  *   try {
@@ -68,7 +70,11 @@ export interface ColoWorker {
   /** Whether this worker runs the OriginState object (the others bind it by script name). */
   readonly owner: boolean;
   readonly process: WranglerProcess;
-  /** A data-plane request from a client of this colo (carries x-colo-path, so origins can fail for this colo only). */
+  /**
+   * A data-plane request from a client of this colo (carries x-colo-path, so origins can
+   * fail for this colo only). To play another colo on this worker, pass the debug geo
+   * header (`x-edgeway-debug-geo: colo=GRU`) and x-colo-path yourself: given headers win.
+   */
   request(path?: string, init?: RequestInit): Promise<Response>;
   /** An admin API request (`/_edgeway` + path) with the harness's token. */
   admin(path: string, init?: RequestInit): Promise<Response>;
@@ -89,6 +95,29 @@ export interface ColoHarness {
 }
 
 const REQUEST_TIMEOUT_MS = 20_000;
+
+/** Every harness this process started and has not stopped, ready or still starting. */
+const running = new Set<() => Promise<void>>();
+
+/**
+ * Stops every harness this process started, ready or still starting: for a test's afterAll
+ * when startColos itself timed out, or a script's signal handler.
+ */
+export async function stopAllColos(): Promise<void> {
+  await Promise.all([...running].map((stop) => stop()));
+}
+
+/** Process groups of every wrangler still running, killed outright if this process exits without stopping them. */
+const groups = new Set<number>();
+process.once("exit", () => {
+  for (const pid of groups) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // gone already
+    }
+  }
+});
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The compatibility date of the repository's wrangler.toml, so bound workers run the same runtime. */
@@ -138,9 +167,12 @@ export async function startColos(options: ColoHarnessOptions): Promise<ColoHarne
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
       await Promise.all(workers.map((w) => w.process.stop()));
+      for (const w of workers) if (w.process.pid !== undefined) groups.delete(w.process.pid);
       await Promise.all([...origins.values()].map((o) => o.close()));
       rmSync(dir, { recursive: true, force: true });
+      running.delete(stop);
     })());
+  running.add(stop);
 
   const launch = (spec: ColoSpec, i: number): ColoWorker => {
     const owner = i === 0;
@@ -165,6 +197,7 @@ export async function startColos(options: ColoHarnessOptions): Promise<ColoHarne
       vars: { ADMIN_TOKEN: token, EDGEWAY_DEBUG_HEADERS: "true", ...coloVars(spec) },
       ...(options.onLine === undefined ? {} : { onLine: (line: string) => options.onLine?.(spec.colo, line) }),
     });
+    if (process.pid !== undefined) groups.add(process.pid);
     const url = process.url;
     return {
       colo: spec.colo,
@@ -176,7 +209,7 @@ export async function startColos(options: ColoHarnessOptions): Promise<ColoHarne
       process,
       request: (path = "/", init = {}) => {
         const headers = new Headers(init.headers);
-        headers.set(COLO_PATH_HEADER, spec.colo);
+        if (!headers.has(COLO_PATH_HEADER)) headers.set(COLO_PATH_HEADER, spec.colo);
         return fetch(`${url}${path}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), ...init, headers });
       },
       admin: (path, init = {}) => {
@@ -232,13 +265,12 @@ export async function startColos(options: ColoHarnessOptions): Promise<ColoHarne
 
   try {
     for (const id of options.origins ?? DEFAULT_ORIGINS) origins.set(id, await startOrigin({ id }));
-    // The owner first: the others bind its object through the registry once it is there.
-    workers.push(launch(specs[0] as ColoSpec, 0));
-    await waitReady(workers[0] as ColoWorker, deadline);
-    specs.slice(1).forEach((spec, i) => {
-      workers.push(launch(spec, i + 1));
+    // All at once: a bound worker finds the owner's object through the registry as soon as
+    // the owner registers (waitReady checks that each one reaches it).
+    specs.forEach((spec, i) => {
+      workers.push(launch(spec, i));
     });
-    await Promise.all(workers.slice(1).map((w) => waitReady(w, deadline)));
+    await Promise.all(workers.map((w) => waitReady(w, deadline)));
     return harness;
   } catch (error) {
     await stop();
