@@ -9,6 +9,8 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, inject, it } from "vitest";
 import { COLO_PATH_HEADER } from "../../scripts/lib/origin-server.ts";
+import { clientOf } from "../../src/data-plane.ts";
+import type { EdgewayEnv } from "../../src/env.ts";
 import { isolate } from "../../src/isolate.ts";
 import { originStateStub } from "../../src/state/origin-state.ts";
 import type { OriginDetails } from "../../src/state/origin-state.ts";
@@ -133,5 +135,24 @@ describe("passive health per colo", () => {
     const metrics = await (await admin("/metrics")).text();
     expect(metrics).toMatch(/edgeway_origin_quorum_votes\{origin="o36"\} 2/);
     expect(metrics).toMatch(/edgeway_origin_ejected_everywhere\{origin="o36"\} 1/);
+  });
+});
+
+describe("the local colo variables", () => {
+  const vars = { EDGEWAY_COLO: "FRA", EDGEWAY_COUNTRY: "DE", EDGEWAY_CONTINENT: "EU", EDGEWAY_LAT: "50.03", EDGEWAY_LON: "8.57" };
+  const request = (headers: Record<string, string> = {}) =>
+    new Request("http://app.test/", { headers, cf: { colo: "DFW", country: "US", continent: "NA" } });
+
+  it("play a colo only when EDGEWAY_DEBUG_HEADERS is true; production ignores them", ({ expect }) => {
+    const local = { ...env, ...vars, EDGEWAY_DEBUG_HEADERS: "true" } as EdgewayEnv;
+    const production = { ...env, ...vars, EDGEWAY_DEBUG_HEADERS: "false" } as EdgewayEnv;
+    expect(clientOf(request(), local)).toMatchObject({ colo: "FRA", country: "DE", continent: "EU", lat: 50.03, lon: 8.57 });
+    const real = clientOf(request(), production);
+    expect([real.colo, real.country, real.continent]).toEqual(["DFW", "US", "NA"]);
+  });
+
+  it("give way to the debug geo header, which plays a further colo on the same worker", ({ expect }) => {
+    const local = { ...env, ...vars, EDGEWAY_DEBUG_HEADERS: "true" } as EdgewayEnv;
+    expect(clientOf(request({ "x-edgeway-debug-geo": "colo=GRU" }), local).colo).toBe("GRU");
   });
 });
