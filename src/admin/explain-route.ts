@@ -63,7 +63,9 @@ explainRoutes.openapi(
     const colo = client.colo ?? UNKNOWN_COLO;
     const { snapshot, source } = await snapshotFor(c.env, colo, now);
     // Passive health is per colo: the client's colo's ejections (this isolate's and its colo's), and global verdicts.
-    const coloEjections = [...(isolate.outliers.peek(colo)?.ejections(now) ?? []), ...(snapshot?.coloEjections?.[colo] ?? [])];
+    const coloEjections = [...(isolate.outliers.peek(colo)?.ejections(now) ?? []), ...(snapshot?.coloEjections?.[colo] ?? [])]
+      // A global verdict already says so; a colo's own ejection is named as such.
+      .map((e) => (e.reason.startsWith("ejected everywhere") ? e : { ...e, reason: `ejected in ${colo}: ${e.reason}` }));
     const config = effectiveConfig(loaded.compiled, snapshot);
     const keys = [...config.origins.keys(), ...[...config.pools.values()].map((p) => p.key)];
     const explanation = await explain({

@@ -99,6 +99,19 @@ describe("passive health per colo", () => {
     expect(fromSin.origins.o35?.quorum).toMatchObject({ ejected: false, failing: ["FRA"], needed: 2 });
     expect((await healthFrom("FRA")).origins.o35).toMatchObject({ ejected: true, ejectedEverywhere: false });
 
+    // explain judges ejections as the client's colo sees them.
+    const explainFrom = async (colo: string) => {
+      const query = new URLSearchParams({ url: "http://app.test/colos", geo: `colo=${colo}` });
+      const body = (await (await admin(`/explain?${query}`)).json()) as {
+        pools: { origins: { id: string; excluded: string | null; ejection: { reason: string } | null }[] }[];
+      };
+      return body.pools[0]?.origins.find((o) => o.id === "o35");
+    };
+    expect(await explainFrom("SIN")).toMatchObject({ excluded: null, ejection: null });
+    const inFra = await explainFrom("FRA");
+    expect(inFra?.excluded).toBe("ejected");
+    expect(inFra?.ejection?.reason).toMatch(/^ejected in FRA: 3 consecutive gateway failures/);
+
     const metrics = await (await admin("/metrics", { headers: { "x-edgeway-debug-geo": "colo=SIN" } })).text();
     expect(metrics).toMatch(/edgeway_origin_ejected\{colo="FRA",origin="o35"\} 1/);
     expect(metrics).toMatch(/edgeway_origin_ejected\{colo="SIN",origin="o35"\} 0/);
