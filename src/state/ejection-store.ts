@@ -86,8 +86,8 @@ export class EjectionStore {
   /** origin id → colo → that colo's ejection (possibly ended: sweep() drops those). */
   readonly #held = new Map<string, Map<string, HeldEjection>>();
   readonly #traffic: ColoTrafficStore;
-  /** Origins the quorum ejected everywhere at the last look, to log when that starts. */
-  readonly #everywhere = new Set<string>();
+  /** Origins the quorum ejects everywhere, and until when, to log once when that starts. */
+  readonly #everywhere = new Map<string, number>();
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
@@ -216,7 +216,7 @@ export class EjectionStore {
   /** Forgets ejections that have ended and traffic older than the longest quorum window. */
   sweep(now: number): void {
     for (const [originId, colos] of this.#held) for (const [colo, e] of colos) if (e.until <= now) this.#drop(originId, colo);
-    for (const id of this.#everywhere) if (this.active(id, now) === undefined) this.#everywhere.delete(id);
+    for (const [id, until] of this.#everywhere) if (until <= now) this.#everywhere.delete(id);
     this.#traffic.sweep(now);
   }
 
@@ -287,8 +287,10 @@ export class EjectionStore {
   /** Logs the moment a quorum of colos starts ejecting an origin everywhere. */
   #noteVerdict(originId: string, now: number): void {
     const v = this.verdict(originId, now);
-    if (!v.ejected || this.#everywhere.has(originId)) return;
-    this.#everywhere.add(originId);
+    if (v.ejection === undefined) return;
+    const logged = this.#everywhere.get(originId);
+    this.#everywhere.set(originId, v.ejection.until);
+    if (logged !== undefined && logged > now) return;
     log("warn", "origin_ejected_everywhere", {
       origin: originId,
       failing: v.failing,

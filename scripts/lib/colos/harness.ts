@@ -47,7 +47,10 @@ export const DEFAULT_ADMIN_TOKEN = "colos-token";
 export const DEFAULT_ORIGINS = ["a", "b", "c"] as const;
 
 export interface ColoHarnessOptions {
-  /** Colo codes, one worker each; the first owns the Durable Object. */
+  /**
+   * Colo codes, one worker each; the first owns the Durable Object. A colo named more than
+   * once gets several workers (several isolates of one colo); `worker(colo)` is its first.
+   */
   readonly colos: readonly string[];
   /** Origin ids: one real HTTP server on 127.0.0.1 each (free ports). */
   readonly origins?: readonly string[];
@@ -127,9 +130,9 @@ function compatibilityDate(): string {
 }
 
 /** A wrangler config for a worker that binds the first worker's OriginState by script name. */
-export function boundWorkerConfig(colo: string): Record<string, unknown> {
+export function boundWorkerConfig(colo: string, index: number): Record<string, unknown> {
   return {
-    name: `edgeway-${colo.toLowerCase()}`,
+    name: `edgeway-${index}-${colo.toLowerCase()}`,
     main: join(ROOT, "src", "index.ts"),
     compatibility_date: compatibilityDate(),
     minify: false,
@@ -141,12 +144,7 @@ export function boundWorkerConfig(colo: string): Record<string, unknown> {
 function colosOf(codes: readonly string[]): ColoSpec[] {
   const specs = codes.map(coloSpec);
   if (specs.length === 0) throw new Error("name at least one colo (e.g. --colos FRA,SIN)");
-  const seen = new Set<string>();
-  for (const s of specs) {
-    if (seen.has(s.colo)) throw new Error(`colo ${s.colo} is named twice`);
-    seen.add(s.colo);
-  }
-  if (specs.length > 100) throw new Error("at most 100 colos (ports 8900–8999)");
+  if (specs.length > 100) throw new Error("at most 100 workers (ports 8900–8999)");
   return specs;
 }
 
@@ -179,10 +177,10 @@ export async function startColos(options: ColoHarnessOptions): Promise<ColoHarne
     let config = join(ROOT, "wrangler.toml");
     let cwd = ROOT;
     if (!owner) {
-      cwd = join(dir, spec.colo.toLowerCase());
+      cwd = join(dir, `worker-${i}`);
       mkdirSync(cwd);
       config = join(cwd, "wrangler.json");
-      writeFileSync(config, JSON.stringify(boundWorkerConfig(spec.colo), null, 2));
+      writeFileSync(config, JSON.stringify(boundWorkerConfig(spec.colo, i), null, 2));
     }
     const port = basePort + i;
     const inspectorPort = inspectorBase + i;
@@ -192,7 +190,7 @@ export async function startColos(options: ColoHarnessOptions): Promise<ColoHarne
       cwd,
       port,
       inspectorPort,
-      persistTo: join(dir, `state-${spec.colo.toLowerCase()}`),
+      persistTo: join(dir, `state-${i}`),
       registry,
       vars: { ADMIN_TOKEN: token, EDGEWAY_DEBUG_HEADERS: "true", ...coloVars(spec) },
       ...(options.onLine === undefined ? {} : { onLine: (line: string) => options.onLine?.(spec.colo, line) }),
