@@ -48,7 +48,7 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sign
 async function step(title: string): Promise<void> {
   if (harness === undefined) return;
   console.log(`\n${title}`);
-  for (const w of harness.workers) console.log(`  ${w.colo}  ${formatSpread(await harness.spread(w.colo, requests))}`);
+  for (const w of harness.workers) console.log(`  ${w.colo}  ${formatSpread(await harness.spread(w, requests))}`);
   // Let the object's snapshot reach every colo before reading health.
   await sleep(2_500);
   for (const w of harness.workers) console.log(`  ${w.colo}  ${await coloHealthLine(w)}`);

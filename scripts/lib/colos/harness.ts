@@ -91,8 +91,8 @@ export interface ColoHarness {
   origin(id: string): OriginServer;
   /** PUTs a config document to every worker (each has its own local KV); returns the versions. Throws on a rejection. */
   putConfig(document: unknown): Promise<number[]>;
-  /** Sends `n` requests in sequence from a colo's clients; counts them by `x-edgeway-origin` (or `status N`). */
-  spread(colo: string, n: number, path?: string): Promise<Record<string, number>>;
+  /** Sends `n` requests in sequence from a colo's clients (through its first worker, or the one given); counts them by `x-edgeway-origin` (or `status N`). */
+  spread(colo: string | ColoWorker, n: number, path?: string): Promise<Record<string, number>>;
   /** Ends every process the harness started, closes the origins, removes the temp dir. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -248,7 +248,7 @@ export async function startColos(options: ColoHarnessOptions): Promise<ColoHarne
       return versions;
     },
     async spread(colo, n, path = "/") {
-      const w = harness.worker(colo);
+      const w = typeof colo === "string" ? harness.worker(colo) : colo;
       const seen: Record<string, number> = {};
       for (let i = 0; i < n; i++) {
         const res = await w.request(path);
