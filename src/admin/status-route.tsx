@@ -48,7 +48,7 @@ const route = createRoute({
   tags: ["Observability"],
   summary: "Status page (HTML)",
   description:
-    "Every pool and origin: health and why, ejections, admin overrides, effective and configured weight, probe latency and error-rate sparklines, and the last transitions.",
+    "Every pool and origin: health and why, ejections (which colos eject it, since when and why, and the global quorum's votes), admin overrides, effective and configured weight, probe latency and error-rate sparklines, and the last transitions.",
   request: { query: StatusQuery },
   responses: {
     200: { description: "The status page.", content: { "text/html": { schema: z.string() } } },
@@ -94,6 +94,18 @@ function ejectionOf(id: string, d: OriginDetails | undefined, snapshot: HealthSn
   return best;
 }
 
+/** Which colos eject the origin and the global verdict's votes, as the Durable Object keeps them. */
+function coloRows(d: OriginDetails | undefined): Pick<OriginRow, "colos" | "quorum"> {
+  if (d === undefined) return {};
+  const colos = Object.entries(d.colos)
+    .flatMap(([colo, c]) =>
+      c.ejection === null ? [] : [{ colo, since: c.ejection.at, until: c.ejection.until, reason: c.ejection.reason }],
+    )
+    .sort((a, b) => a.since - b.since);
+  const q = d.quorum;
+  return { colos, quorum: { ejected: q.ejected, failing: q.failing.length, voters: q.voters.length, needed: q.needed } };
+}
+
 /** One origin's row: health as GET /_edgeway/health reports it, weights from the configs. */
 function rowOf(
   id: string,
@@ -120,6 +132,7 @@ function rowOf(
     since: d?.since ?? fromSnapshot?.since ?? null,
     lastProbeAt: d?.lastProbeAt ?? fromSnapshot?.lastProbeAt ?? null,
     ejection: ejectionOf(id, d, gathered.snapshot, now),
+    ...coloRows(d),
     overrides,
     configuredWeight: configured?.weight ?? registration?.weight ?? 0,
     configuredEnabled: configured?.enabled ?? true,

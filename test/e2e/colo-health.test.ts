@@ -99,6 +99,11 @@ describe("passive health per colo", () => {
     expect(fromSin.origins.o35?.quorum).toMatchObject({ ejected: false, failing: ["FRA"], needed: 2 });
     expect((await healthFrom("FRA")).origins.o35).toMatchObject({ ejected: true, ejectedEverywhere: false });
 
+    // The status page lists the colos that eject it, and the votes.
+    const page = await (await admin("/status", { headers: { "x-edgeway-debug-geo": "colo=SIN" } })).text();
+    expect(page).toMatch(/data-colo="FRA"[^>]*>\s*<b>FRA<\/b> since/);
+    expect(page).toMatch(/not everywhere: 1 of [23] colos eject it \(needs 2\)/);
+
     // explain judges ejections as the client's colo sees them.
     const explainFrom = async (colo: string) => {
       const query = new URLSearchParams({ url: "http://app.test/colos", geo: `colo=${colo}` });
