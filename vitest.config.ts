@@ -1,7 +1,8 @@
 /**
- * Three projects: `unit` runs the pure core (and the CLI) in Node; `worker` runs inside
+ * Four projects: `unit` runs the pure core (and the CLI) in Node; `worker` runs inside
  * workerd through @cloudflare/vitest-plugin, with real origin servers on 127.0.0.1
- * started by test/e2e/global-setup.ts; `browser` drives headless Chromium against the demo.
+ * started by test/e2e/global-setup.ts; `colos` runs several `wrangler dev` processes as
+ * colos sharing one Durable Object; `browser` drives headless Chromium against the demo.
  */
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -41,6 +42,17 @@ export default defineConfig({
           globalSetup: ["test/e2e/global-setup.ts", "test/e2e/protocol-origins.ts"],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        // Several real `wrangler dev` processes playing colos (scripts/lib/colos/): ~30 s to
+        // start, so a project of its own (`npx vitest run --project colos`).
+        test: {
+          name: "colos",
+          include: ["test/colos/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {

@@ -7,11 +7,11 @@ import type { EdgewayEnv, WaitUntil } from "./env.ts";
 import { isolate, reportConfigProblem, retryBudget } from "./isolate.ts";
 import { DebugGeoError, DEBUG_GEO_HEADER, LazyCfClient, parseDebugGeo } from "./routing/client.ts";
 import type { ClientInfo } from "./routing/client.ts";
+import { localColo } from "./routing/local-colo.ts";
 import { DEFAULT_HASH_KEY, parseCookies, requestHashKey } from "./routing/request-key.ts";
 import type { CompiledPool, CompiledRoute } from "./config/compile.ts";
-import { createSelectionCache, pickForTry, selectOrigin } from "./steering/select.ts";
+import { pickForTry, selectOrigin } from "./steering/select.ts";
 import type { SelectionCache } from "./steering/select.ts";
-import type { HealthSnapshot } from "./health/snapshot.ts";
 import type { HealthView } from "./steering/select.ts";
 import type { SteeringSignals } from "./steering/types.ts";
 import { LOCAL_COLO, recordTryLatency } from "./steering/latency-colo.ts";
@@ -21,7 +21,8 @@ import type { PinState } from "./steering/affinity.ts";
 import { cookieSigningKey, DEFAULT_AFFINITY_COOKIE, signPin, verifyPin } from "./steering/affinity-cookie.ts";
 import { DEFAULT_AFFINITY_HEADER } from "./steering/affinity.ts";
 import { ensureFreshHealth, flushTrafficReport } from "./state/health-refresh.ts";
-import { healthView, syncFromSnapshot } from "./health/passive.ts";
+import { coloView, passiveColo, probeOnlyView } from "./state/colo-view.ts";
+import type { ColoView } from "./state/colo-view.ts";
 import { observeTry } from "./state/try-report.ts";
 import { effectiveConfig } from "./discovery/effective-config.ts";
 import { proxyRequest } from "./proxy/forward/index.ts";
@@ -48,17 +49,21 @@ export function debugHeadersEnabled(env: Env): boolean {
 
 /**
  * The client as steering sees it: request.cf, read only when something asks where the
- * client is, or the debug geo header where allowed; `ip` stands in for cf-connecting-ip
+ * client is, or, where allowed (EDGEWAY_DEBUG_HEADERS "true"), the debug geo header or
+ * the worker's local colo variables (src/routing/local-colo.ts); `ip` stands in for cf-connecting-ip
  * when given. Throws DebugGeoError for a malformed debug header.
  */
 export function clientOf(
   request: Request,
-  env: Env,
+  env: EdgewayEnv,
   ip: string | undefined = request.headers.get("cf-connecting-ip") ?? undefined,
 ): ClientInfo {
-  const debug = debugHeadersEnabled(env) ? request.headers.get(DEBUG_GEO_HEADER) : null;
+  if (!debugHeadersEnabled(env)) return new LazyCfClient(request, ip);
+  const debug = request.headers.get(DEBUG_GEO_HEADER);
   if (debug !== null) return parseDebugGeo(debug, ip);
-  return new LazyCfClient(request, ip);
+  // A local worker playing a colo (the many-colo harness); the header above still wins.
+  const local = localColo(env);
+  return local === undefined ? new LazyCfClient(request, ip) : { ...local, ip };
 }
 
 const outstandingOf = (key: string): number => isolate.outstanding.get(key);
@@ -66,19 +71,12 @@ const outstandingOf = (key: string): number => isolate.outstanding.get(key);
 /** A load-aware pool's live weights from this isolate's load reports (load-tracker.ts). */
 const liveWeightsOf: NonNullable<SteeringSignals["liveWeights"]> = (pool) => isolate.load.weightsFor(pool, Date.now());
 
-/** The colo this isolate serves, read from request.cf once: an isolate runs in one edge location. */
-let ownColo: string | undefined;
-
 /**
- * The colo whose latency estimates a request reads and feeds: the debug geo header's
- * `colo=` where allowed (one local isolate playing many colos), else request.cf.colo,
- * read on the isolate's first request only, since reading request.cf costs the request path.
+ * The colo whose latency estimates (and passive health) a request reads and feeds: the
+ * debug geo header's or local variables' `colo=` where allowed, else request.cf.colo read
+ * once per isolate (state/colo-view.ts passiveColo: one rule for both).
  */
-export function latencyColo(client: ClientInfo): string {
-  if (!(client instanceof LazyCfClient)) return client.colo ?? LOCAL_COLO;
-  ownColo ??= client.colo ?? LOCAL_COLO;
-  return ownColo;
-}
+export const latencyColo = passiveColo;
 
 /** This isolate's measurements from `colo`, as steering reads them (one object per colo, reused). */
 function signalsFor(colo: string): SteeringSignals {
@@ -98,6 +96,7 @@ function recordTry(
   route: CompiledRoute,
   latency: LatencyTracker,
   identity: RequestIdentity,
+  passive: ColoView,
 ): void {
   const keys = trackKeys(outcome);
   isolate.outstanding.finish(keys);
@@ -115,8 +114,8 @@ function recordTry(
   recordTryLatency(latency, route, pool, origin, outcome.durationMs, ok, now);
   if (outcome.retried) series.retries(outcome.kind === "response" ? (outcome.status ?? 0) : outcome.kind).inc();
   if (outcome.selection.panic) series.panic.inc();
-  const skippedBefore = isolate.outliers.skipped;
-  const ejection = observeTry(isolate.outliers, isolate.traffic, pool, origin, outcome.kind, outcome.status, now);
+  const skippedBefore = passive.detector.skipped;
+  const ejection = observeTry(passive.detector, passive.reporter, pool, origin, outcome.kind, outcome.status, now);
   if (ejection !== undefined) {
     series.ejections(ejection.kind).inc();
     log("warn", "origin_ejected", {
@@ -128,8 +127,9 @@ function recordTry(
       reason: ejection.reason,
       requestId: identity.requestId,
       traceId: identity.trace.traceId,
+      colo: passive.colo,
     });
-  } else if (isolate.outliers.skipped > skippedBefore) {
+  } else if (passive.detector.skipped > skippedBefore) {
     series.ejectionsSkipped.inc();
   }
 }
@@ -164,39 +164,6 @@ function countRequest(
     retried,
     errorCode,
   });
-}
-
-interface HealthInForce {
-  readonly snapshot: HealthSnapshot | undefined;
-  readonly epoch: number;
-  readonly view: HealthView;
-  readonly cache: SelectionCache;
-}
-
-/** The health view and selection cache in force: remade when the snapshot or the set of ejected origins changes, not per request. */
-let healthInForce: HealthInForce | undefined;
-/** Probe health alone, for when ejections would leave a route nothing to serve. */
-let probeOnly: { snapshot: HealthSnapshot | undefined; view: HealthView; cache: SelectionCache } | undefined;
-
-function currentHealth(now: number): HealthInForce {
-  const snapshot = isolate.health.current;
-  const detector = isolate.outliers;
-  if (snapshot !== undefined && healthInForce?.snapshot !== snapshot) syncFromSnapshot(detector, snapshot, now);
-  detector.expire(now);
-  if (healthInForce === undefined || healthInForce.snapshot !== snapshot || healthInForce.epoch !== detector.epoch) {
-    healthInForce = { snapshot, epoch: detector.epoch, view: healthView(detector, snapshot, Date.now), cache: createSelectionCache() };
-  }
-  return healthInForce;
-}
-
-const anyEjectedNow = (): boolean => isolate.outliers.anyEjected(Date.now());
-
-function probeOnlyHealth(): { view: HealthView; cache: SelectionCache } {
-  const snapshot = isolate.health.current;
-  if (probeOnly === undefined || probeOnly.snapshot !== snapshot) {
-    probeOnly = { snapshot, view: healthView(isolate.outliers, snapshot, Date.now, true), cache: createSelectionCache() };
-  }
-  return probeOnly;
 }
 
 const warnedNoKey = new WeakSet<CompiledRoute>();
@@ -289,7 +256,8 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
   }
 
   const colo = (): string => client.colo ?? LOCAL_COLO;
-  const measuredFrom = latencyColo(client);
+  // One colo per request for passive health and latency: its tries judge origins and measure latency for that colo only.
+  const measuredFrom = passiveColo(client);
   const signals = signalsFor(measuredFrom);
   const latencyTracker = isolate.latency.tracker(measuredFrom);
   const healthWait = ensureFreshHealth(env, ctx, colo, measuredFrom);
@@ -298,7 +266,7 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
   // Self-registered origins join their pools: the same route, from the config that includes them.
   const compiled = effectiveConfig(loaded.compiled, isolate.health.current);
   if (compiled !== loaded.compiled) route = compiled.table.match(host, pathname) ?? route;
-  const live = currentHealth(now);
+  const live = coloView(measuredFrom, now);
   const health = live.view;
   const websocket = isWebSocketUpgrade(request.method, request.headers);
   if (websocket && !route.source.websockets)
@@ -352,10 +320,10 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
         exclude,
         pinned,
         (ignoreEjections) => {
-          const view = ignoreEjections ? probeOnlyHealth() : live;
+          const view = ignoreEjections ? probeOnlyView() : live;
           return steer(exclude, view.view, view.cache);
         },
-        anyEjectedNow,
+        live.anyEjected,
       );
       if (pick?.ejectionOverride === true) routeSeries.ejectionOverridden.inc();
       return pick?.selection;
@@ -366,7 +334,7 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
     onTryStart: (selection) => isolate.outstanding.start(trackKeys({ selection })),
     onTry: (outcome) => {
       if (outcome.retried) retried = true;
-      recordTry(routeSeries, outcome, route, latencyTracker, identity);
+      recordTry(routeSeries, outcome, route, latencyTracker, identity, live);
     },
     identity,
     websocket,
@@ -395,7 +363,7 @@ export async function handleDataPlane(request: Request, env: EdgewayEnv, ctx: Wa
     }
   }
   if (retrySkipped !== undefined) routeSeries.retriesSkipped(retrySkipped).inc();
-  flushTrafficReport(env, ctx, colo);
+  flushTrafficReport(env, ctx);
 
   const servedBy = last?.kind === "response" ? last.selection.origin.id : undefined;
   if (

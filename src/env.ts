@@ -1,8 +1,11 @@
+import type { LocalColoVars } from "./routing/local-colo.ts";
+
 /**
  * The worker's bindings: `Env` is generated from wrangler.toml by `wrangler types`
- * (worker-configuration.d.ts); secrets are not in that file, so they are added here.
+ * (worker-configuration.d.ts); secrets are not in that file, so they are added here, and
+ * so are the local-only colo variables (EDGEWAY_COLO…, never set in production).
  */
-export interface EdgewayEnv extends Env {
+export interface EdgewayEnv extends Env, LocalColoVars {
   /** Bearer token for the admin API (`wrangler secret put ADMIN_TOKEN`, or `--var` locally). */
   readonly ADMIN_TOKEN?: string;
   /** A read-only admin token for dashboards and the status page: GET, HEAD and POST /config/validate only. */

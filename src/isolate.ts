@@ -12,7 +12,8 @@ import { Metrics } from "./observe/metrics.ts";
 import { ColoLatency } from "./steering/latency-colo.ts";
 import { OutstandingTracker } from "./steering/outstanding.ts";
 import { LoadTracker } from "./steering/load-tracker.ts";
-import { OutlierDetector } from "./health/outlier.ts";
+import { ColoOutliers } from "./health/colo-outliers.ts";
+import { ColoMap } from "./health/colo-map.ts";
 import { TrafficReporter } from "./state/traffic-report.ts";
 import { RetryBudget } from "./proxy/retry-budget.ts";
 import { log } from "./observe/log.ts";
@@ -28,10 +29,13 @@ export interface Isolate {
   readonly outstanding: OutstandingTracker;
   /** Origins' load reports and the live weights of load-aware pools. */
   readonly load: LoadTracker;
-  /** Passive health: ejections from this isolate's traffic and adopted from others'. */
-  readonly outliers: OutlierDetector;
-  /** Ejections and traffic counts waiting to be sent to the Durable Object. */
-  readonly traffic: TrafficReporter;
+  /**
+   * Passive health per colo (in production the isolate's one colo): ejections from this
+   * isolate's traffic, adopted from other isolates of the colo, and global verdicts.
+   */
+  readonly outliers: ColoOutliers;
+  /** Ejections and traffic counts waiting to be sent to the Durable Object, per colo. */
+  readonly traffic: ColoMap<TrafficReporter>;
   /** Retry budgets by route id. */
   readonly retryBudgets: Map<string, RetryBudget>;
 }
@@ -44,8 +48,8 @@ export const isolate: Isolate = {
   latency: new ColoLatency(),
   outstanding: new OutstandingTracker(),
   load: new LoadTracker(),
-  outliers: new OutlierDetector(),
-  traffic: new TrafficReporter(),
+  outliers: new ColoOutliers(),
+  traffic: new ColoMap(() => new TrafficReporter()),
   retryBudgets: new Map(),
 };
 

@@ -6,6 +6,9 @@
  * Paths:
  *   GET /healthz                   200 "ok" (503 in fail mode)
  *   GET /__origin/mode?set=M       M = ok | fail | hang
+ *   GET /__origin/mode?set=fail&colo=FRA,SIN   fail only requests whose x-colo-path is FRA or SIN
+ *                                  (the many-colo harness's stand-in for a broken network
+ *                                  path from one colo; probes carry no such header)
  *   GET /__origin/latency?ms=N     add N ms before every answer
  *   GET /__origin/load?set=V       send `endpoint-load-metrics: V` (an ORCA load report) with every
  *                                  counted answer; without `set`, stop sending it
@@ -31,6 +34,13 @@ import type { Streams } from "./origin-streams.ts";
 
 export type OriginMode = "ok" | "fail" | "hang";
 
+/**
+ * The header the many-colo harness's clients send with the colo they come through, so an
+ * origin can fail for one colo only (scripts/lib/colos/harness.ts). Edgeway forwards it
+ * like any other request header.
+ */
+export const COLO_PATH_HEADER = "x-colo-path";
+
 export interface OriginOptions {
   readonly id: string;
   /** 0 picks a free port. */
@@ -49,7 +59,8 @@ export interface OriginServer {
   readonly requests: () => number;
   /** WebSockets open on this origin now. */
   readonly websockets: () => number;
-  setMode(mode: OriginMode): void;
+  /** `onlyColos`: the mode applies only to requests whose x-colo-path names one of these colos; the rest are served. */
+  setMode(mode: OriginMode, onlyColos?: string | readonly string[]): void;
   setLatency(ms: number): void;
   /** The `endpoint-load-metrics` value sent with every counted answer; undefined sends none. */
   setLoadReport(value: string | undefined): void;
@@ -74,6 +85,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 export async function startOrigin(options: OriginOptions): Promise<OriginServer> {
   const { id } = options;
   let mode: OriginMode = "ok";
+  /** Colos the mode applies to (every request when undefined). */
+  let onlyColos: ReadonlySet<string> | undefined;
+  const colosOf = (value: string | readonly string[] | undefined): ReadonlySet<string> | undefined =>
+    value === undefined ? undefined : new Set((typeof value === "string" ? value.split(",") : value).map((c) => c.trim().toUpperCase()));
   let latencyMs = options.latencyMs ?? 0;
   let requests = 0;
   let loadReport: string | undefined;
@@ -101,10 +116,14 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
       if (url.pathname === "/__origin/mode") {
         const next = url.searchParams.get("set");
         if (next !== "ok" && next !== "fail" && next !== "hang") return send(res, 400, "set must be ok, fail or hang\n");
+        const colos = colosOf(url.searchParams.get("colo") ?? undefined);
+        if (colos !== undefined && [...colos].some((c) => !/^[A-Z]{3}$/.test(c)))
+          return send(res, 400, "colo must be three-letter codes separated by commas\n");
         mode = next;
+        onlyColos = colos;
         for (const r of hanging) r.destroy();
         hanging.clear();
-        return send(res, 200, `${id} mode=${mode}\n`);
+        return send(res, 200, `${id} mode=${mode}${onlyColos === undefined ? "" : ` for ${[...onlyColos].join(",")}`}\n`);
       }
       if (url.pathname === "/__origin/latency") {
         const ms = Number(url.searchParams.get("ms"));
@@ -118,20 +137,33 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
       }
       if (url.pathname === "/__origin/stats") {
         res.writeHead(200, { "content-type": "application/json" });
-        return res.end(JSON.stringify({ id, requests, mode, latencyMs, loadReport: loadReport ?? null, websockets: sockets.clients.size }));
+        return res.end(
+          JSON.stringify({
+            id,
+            requests,
+            mode,
+            ...(onlyColos === undefined ? {} : { onlyColos: [...onlyColos] }),
+            latencyMs,
+            loadReport: loadReport ?? null,
+            websockets: sockets.clients.size,
+          }),
+        );
       }
-      if (mode === "hang") {
+      // A mode for one colo only leaves other colos' requests (and probes) served as in "ok".
+      const path = req.headers[COLO_PATH_HEADER];
+      const modeHere = onlyColos === undefined || (typeof path === "string" && onlyColos.has(path.toUpperCase())) ? mode : "ok";
+      if (modeHere === "hang") {
         hanging.add(res);
         res.on("close", () => hanging.delete(res));
         return;
       }
       if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
-      if (url.pathname === "/healthz") return mode === "fail" ? send(res, 503, `${id} failing\n`) : send(res, 200, "ok\n");
+      if (url.pathname === "/healthz") return modeHere === "fail" ? send(res, 503, `${id} failing\n`) : send(res, 200, "ok\n");
       requests++;
       options.onRequest?.();
       // On every counted answer, as an ORCA server attaches its report to each response.
       if (loadReport !== undefined) res.setHeader("endpoint-load-metrics", loadReport);
-      if (mode === "fail") return send(res, 503, `${id} failing\n`, { "x-origin-id": id });
+      if (modeHere === "fail") return send(res, 503, `${id} failing\n`, { "x-origin-id": id });
       if (url.pathname.endsWith("/redirect")) return send(res, 302, "", { location: "/elsewhere", "x-origin-id": id });
       if (url.pathname.endsWith("/hop-headers"))
         return send(res, 200, "hop\n", {
@@ -192,8 +224,11 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
     url: `http://127.0.0.1:${port}`,
     requests: () => requests,
     websockets: () => sockets.clients.size,
-    setMode: (m) => {
+    setMode: (m, colos) => {
       mode = m;
+      onlyColos = colosOf(colos);
+      for (const r of hanging) r.destroy();
+      hanging.clear();
     },
     setLatency: (ms) => {
       latencyMs = ms;

@@ -19,6 +19,7 @@ import { latencyColo } from "../data-plane.ts";
 import { DebugGeoError } from "../routing/client.ts";
 import { effectiveConfig } from "../discovery/effective-config.ts";
 import { explain, explainHealth } from "../steering/explain/index.ts";
+import { UNKNOWN_COLO } from "../health/colo-outliers.ts";
 import type { ExplainRequest } from "../steering/explain/index.ts";
 import { jsonError } from "./errors.ts";
 import { adminRoutes, ErrorSchema, errorResponses, jsonResponse } from "./openapi.ts";
@@ -63,6 +64,10 @@ explainRoutes.openapi(
     const { client, clientSources } = facts;
     const colo = latencyColo(client);
     const { snapshot, source } = await snapshotFor(c.env, colo, now);
+    // Passive health is per colo: the client's colo's ejections (this isolate's and its colo's), and global verdicts.
+    const coloEjections = [...(isolate.outliers.peek(colo)?.ejections(now) ?? []), ...(snapshot?.coloEjections?.[colo] ?? [])]
+      // A global verdict already says so; a colo's own ejection is named as such.
+      .map((e) => (e.reason.startsWith("ejected everywhere") ? e : { ...e, reason: `ejected in ${colo}: ${e.reason}` }));
     const config = effectiveConfig(loaded.compiled, snapshot);
     const keys = [...config.origins.keys(), ...[...config.pools.values()].map((p) => p.key)];
     const headers = headersFor(query);
@@ -70,7 +75,7 @@ explainRoutes.openapi(
       config,
       configured: loaded.compiled,
       request: { url, method: (query.method ?? "GET").toUpperCase(), headers, client, clientSources },
-      health: explainHealth(snapshot, isolate.outliers.ejections(now), config, now, source),
+      health: explainHealth(snapshot, coloEjections, config, now, source),
       signals: signalsCopy(keys, snapshot, colo, now),
       random: Math.random,
       now,

@@ -1,7 +1,9 @@
 /**
  * GET /_edgeway/health: every configured and registered origin with its health, the pools
- * it serves, whether outlier detection has ejected it, and (from the Durable Object) its
- * recent probes, transitions, ejections and traffic. Registered origins come a page at a
+ * it serves, whether outlier detection has ejected it (in the colo answering: `colo`), and
+ * (from the Durable Object) its recent probes, transitions, ejections and traffic, which
+ * colos eject it (since when, until when, why) and the global verdict with its votes.
+ * Registered origins come a page at a
  * time, with the token that registered each and the policy that admitted it. When the Durable
  * Object cannot be reached the isolate's snapshot answers, and the body says so.
  */
@@ -12,6 +14,7 @@ import { originStateStub } from "../state/origin-state.ts";
 import type { OriginDetails } from "../state/origin-state.ts";
 import { isHealthyIn } from "../health/snapshot.ts";
 import { ejectionInForce } from "../health/passive.ts";
+import { adminColo } from "./colo.ts";
 import { errorMessage } from "../observe/log.ts";
 import { loadAwarePools, originLoadViews } from "../observe/load-view.ts";
 import { mergeLoad } from "../steering/load-weights.ts";
@@ -43,9 +46,27 @@ healthRoutes.openAPIRegistry.registerPath({
         source: z.enum(["durable_object", "isolate_snapshot"]),
         error: z.string().optional(),
         registrations: z.object({ total: z.number(), offset: z.number(), limit: z.number(), nextOffset: z.number().optional() }),
-        origins: z.record(z.string(), z.object({ healthy: z.boolean(), reason: z.string(), ejected: z.boolean() }).passthrough()),
+        colo: z.string(),
+        origins: z.record(
+          z.string(),
+          z
+            .object({
+              healthy: z.boolean(),
+              reason: z.string(),
+              ejected: z.boolean(),
+              ejectedEverywhere: z.boolean(),
+              colos: z
+                .record(z.string(), z.object({ ejected: z.boolean(), lastTrafficAt: z.number().nullable() }).passthrough())
+                .optional(),
+              quorum: z
+                .object({ ejected: z.boolean(), failing: z.array(z.string()), voters: z.array(z.string()), needed: z.number() })
+                .passthrough()
+                .optional(),
+            })
+            .passthrough(),
+        ),
       }),
-      "Health by origin id; `source` says whether the Durable Object answered or this isolate's snapshot stood in.",
+      "Health by origin id; `source` says whether the Durable Object answered or this isolate's snapshot stood in. `ejected` is the view of the colo answering (`colo`): ejected there or everywhere; `colos` lists the colos that eject the origin or sent it traffic, `quorum` the global verdict and its votes.",
     ),
     ...errorResponses,
   },
@@ -64,6 +85,8 @@ healthRoutes.get("/health", async (c) => {
   }
   const snapshot = isolate.health.current;
   const now = Date.now();
+  const colo = adminColo(c.req.raw, c.env);
+  const detector = isolate.outliers.peek(colo);
   /** What the Durable Object keeps of an origin, or the snapshot's view when it could not be reached. */
   const view = (id: string, d: OriginDetails | undefined): Record<string, unknown> => {
     const fromSnapshot = snapshot?.origins[id];
@@ -71,7 +94,9 @@ healthRoutes.get("/health", async (c) => {
       healthy: d?.healthy ?? isHealthyIn(snapshot, id),
       reason: d?.reason ?? fromSnapshot?.reason ?? "not probed yet",
       since: d?.since ?? fromSnapshot?.since ?? null,
-      ejected: ejectionInForce(isolate.outliers, snapshot, id, now) !== undefined || d?.ejection !== undefined,
+      ejected:
+        ejectionInForce(detector, snapshot, id, now, colo) !== undefined || d?.ejection !== undefined || d?.colos[colo]?.ejected === true,
+      ejectedEverywhere: d === undefined ? snapshot?.origins[id]?.ejection !== undefined : d.ejection !== undefined,
       ...(d === undefined
         ? {}
         : {
@@ -81,6 +106,8 @@ healthRoutes.get("/health", async (c) => {
             history: d.history,
             transitions: d.transitions,
             ejection: d.ejection ?? null,
+            colos: d.colos,
+            quorum: d.quorum,
             ejections: d.ejections,
             traffic: d.traffic,
           }),
@@ -142,6 +169,7 @@ healthRoutes.get("/health", async (c) => {
     source,
     ...(error === undefined ? {} : { error }),
     registrations,
+    colo,
     origins,
   });
 });

@@ -13,6 +13,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { failStatic, isolate, reportConfigProblem } from "../isolate.ts";
 import { effectiveConfig } from "../discovery/effective-config.ts";
 import { ejectionInForce } from "../health/passive.ts";
+import { adminColo } from "./colo.ts";
 import { originStateStub } from "../state/origin-state.ts";
 import { withDeadline } from "../state/deadline.ts";
 import type { ProbeCount } from "../state/health-store.ts";
@@ -52,11 +53,11 @@ interface DurableObjectView {
 }
 
 /** The Durable Object's health snapshot and probe counters, or undefined (a fail-static event) when it fails or is slow. */
-async function fromDurableObject(env: EdgewayEnv): Promise<DurableObjectView | undefined> {
+async function fromDurableObject(env: EdgewayEnv, colos: readonly string[]): Promise<DurableObjectView | undefined> {
   try {
     const stub = originStateStub(env);
     const [snapshot, probes] = await withDeadline(
-      Promise.all([stub.snapshot(), stub.probeCounts()]),
+      Promise.all([stub.snapshot(colos[0], colos), stub.probeCounts()]),
       DURABLE_OBJECT_TIMEOUT_MS,
       "the Durable Object",
     );
@@ -75,6 +76,7 @@ function scrapeMetrics(
   snapshot: HealthSnapshot | undefined,
   probes: readonly ProbeCount[] | undefined,
   now: number,
+  colos: readonly string[],
 ): Metrics {
   const m = new Metrics();
   m.gauge("edgeway_config_version", "Version of the config in force in this isolate (0: none).").series().set(version);
@@ -84,8 +86,12 @@ function scrapeMetrics(
   );
   const ejected = m.gauge(
     "edgeway_origin_ejected",
-    "1 while outlier detection has the origin ejected (by this isolate, or by any other as the Durable Object says).",
+    "1 while outlier detection has the origin ejected in the colo (by this isolate, by another isolate of the colo, or everywhere by the global quorum), for the colos this isolate serves.",
   );
+  const votes = m.gauge("edgeway_origin_quorum_votes", "Colos ejecting the origin now: its votes in the global quorum.");
+  const voters = m.gauge("edgeway_origin_quorum_voters", "Colos that sent the origin traffic within the quorum's window or eject it.");
+  const needed = m.gauge("edgeway_origin_quorum_needed", "Failing colos the global quorum needs to eject the origin everywhere.");
+  const everywhere = m.gauge("edgeway_origin_ejected_everywhere", "1 while a quorum of colos ejects the origin everywhere.");
   const weight = m.gauge(
     "edgeway_origin_weight",
     "The origin's effective weight: the config's, or an operator's override; 0 when drained or disabled.",
@@ -94,7 +100,15 @@ function scrapeMetrics(
   for (const origin of compiled?.origins.values() ?? []) {
     const labels = { origin: origin.id };
     healthy.series(labels).set(isHealthyIn(snapshot, origin.id) ? 1 : 0);
-    ejected.series(labels).set(ejectionInForce(isolate.outliers, snapshot, origin.id, now) === undefined ? 0 : 1);
+    for (const colo of colos) {
+      const inColo = ejectionInForce(isolate.outliers.peek(colo), snapshot, origin.id, now, colo);
+      ejected.series({ origin: origin.id, colo }).set(inColo === undefined ? 0 : 1);
+    }
+    const v = snapshot?.votes?.[origin.id];
+    votes.series(labels).set(v?.failing ?? 0);
+    voters.series(labels).set(v?.voters ?? 0);
+    if (v !== undefined) needed.series(labels).set(v.needed);
+    everywhere.series(labels).set(snapshot?.origins[origin.id]?.ejection === undefined ? 0 : 1);
     weight.series(labels).set(origin.enabled ? origin.weight : 0);
   }
   const live = m.gauge(
@@ -120,14 +134,16 @@ function scrapeMetrics(
 
 metricsRoute.openapi(route, async (c) => {
   const env = c.env;
+  // The colos this isolate serves (in production its one colo) and the scrape's own.
+  const colos = [...new Set([adminColo(c.req.raw, env), ...isolate.outliers.colos()])];
   const [loaded, state] = await Promise.all([
     isolate.config.get(env.CONFIG, Date.now(), (p) => c.executionCtx.waitUntil(p), reportConfigProblem),
-    fromDurableObject(env),
+    fromDurableObject(env, colos),
   ]);
   const snapshot = state?.snapshot ?? isolate.health.current;
   // Registered origins and admin overrides (drain, disable, weight) as the snapshot has them.
   const compiled = loaded === undefined ? undefined : effectiveConfig(loaded.compiled, snapshot);
   // A failure to reach the Durable Object is counted before rendering, so this scrape shows it.
-  const text = isolate.metrics.render(scrapeMetrics(compiled, loaded?.envelope.version ?? 0, snapshot, state?.probes, Date.now()));
+  const text = isolate.metrics.render(scrapeMetrics(compiled, loaded?.envelope.version ?? 0, snapshot, state?.probes, Date.now(), colos));
   return c.text(text, 200, { "Content-Type": PROMETHEUS_CONTENT_TYPE, "Cache-Control": "no-store" });
 });

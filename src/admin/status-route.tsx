@@ -53,7 +53,7 @@ const route = createRoute({
   tags: ["Observability"],
   summary: "Status page (HTML)",
   description:
-    "Every pool and origin: health and why, ejections, admin overrides, effective and configured weight, probe latency and error-rate sparklines, and the last transitions.",
+    "Every pool and origin: health and why, ejections (which colos eject it, since when and why, and the global quorum's votes), admin overrides, effective and configured weight, probe latency and error-rate sparklines, and the last transitions.",
   request: { query: StatusQuery },
   responses: {
     200: { description: "The status page.", content: { "text/html": { schema: z.string() } } },
@@ -88,9 +88,10 @@ async function gather(env: EdgewayEnv): Promise<Gathered> {
   return { details: undefined, snapshot, error: errorMessage(failure) };
 }
 
-/** The newest of the ejections this isolate, the Durable Object and the snapshot know of. */
+/** The newest of the ejections this isolate's colos, the Durable Object's global verdict and the snapshot know of. */
 function ejectionOf(id: string, d: OriginDetails | undefined, snapshot: HealthSnapshot | undefined, now: number): OriginRow["ejection"] {
-  const candidates = [isolate.outliers.ejection(id, now), d?.ejection, snapshot?.origins[id]?.ejection];
+  const own = [...isolate.outliers.entries()].map(([, detector]) => detector.ejection(id, now));
+  const candidates = [...own, d?.ejection, snapshot?.origins[id]?.ejection];
   let best: OriginRow["ejection"];
   for (const e of candidates)
     if (e !== undefined && e.until > now && (best === undefined || e.until > best.until))
@@ -100,6 +101,18 @@ function ejectionOf(id: string, d: OriginDetails | undefined, snapshot: HealthSn
 
 /** Registered origins a pool's panel lists; the rest are counted (GET /_edgeway/register pages through them all). */
 export const REGISTERED_PER_POOL = 20;
+
+/** Which colos eject the origin and the global verdict's votes, as the Durable Object keeps them. */
+function coloRows(d: OriginDetails | undefined): Pick<OriginRow, "colos" | "quorum"> {
+  if (d === undefined) return {};
+  const colos = Object.entries(d.colos)
+    .flatMap(([colo, c]) =>
+      c.ejection === null ? [] : [{ colo, since: c.ejection.at, until: c.ejection.until, reason: c.ejection.reason }],
+    )
+    .sort((a, b) => a.since - b.since);
+  const q = d.quorum;
+  return { colos, quorum: { ejected: q.ejected, failing: q.failing.length, voters: q.voters.length, needed: q.needed } };
+}
 
 /** One origin's row: health as GET /_edgeway/health reports it, weights from the configs. */
 function rowOf(
@@ -132,6 +145,7 @@ function rowOf(
     since: d?.since ?? fromSnapshot?.since ?? null,
     lastProbeAt: d?.lastProbeAt ?? fromSnapshot?.lastProbeAt ?? null,
     ejection: ejectionOf(id, d, gathered.snapshot, now),
+    ...coloRows(d),
     overrides,
     configuredWeight: configured?.weight ?? registration?.weight ?? 0,
     configuredEnabled: configured?.enabled ?? true,

@@ -120,6 +120,17 @@ export const HashKeySchema = z.union([
 ]);
 
 /**
+ * When passive ejections in several colos eject an origin everywhere (health/quorum.ts).
+ * `windowSeconds` is at least 20: isolates report traffic every 10 s, so a shorter window
+ * would forget colos that are still sending.
+ */
+export const GlobalQuorumSchema = z.strictObject({
+  fraction: z.number().gt(0, "fraction must be above 0").max(1).default(0.5),
+  min: z.number().int().min(1).max(1_000).default(2),
+  windowSeconds: z.number().int().min(20).max(3_600).default(60),
+});
+
+/**
  * Passive health from live traffic, as Envoy's outlier detection. An origin is ejected
  * after `consecutive5xx` 5xx answers in a row (Envoy: 5), after
  * `consecutiveGatewayFailure` connect failures, timeouts or 502/503/504 in a row (Envoy:
@@ -146,6 +157,13 @@ export const OutlierDetectionSchema = z.strictObject({
   maxEjectionSeconds: z.number().int().min(1).max(86_400).default(300),
   maxEjectionPercent: z.number().min(0).max(100).default(50),
   unejectOnProbeSuccess: z.boolean().default(true),
+  /**
+   * Ejections are per colo: an origin failing from one colo is ejected there only. It is
+   * ejected everywhere when at least `max(min, ⌈fraction × voters⌉)` of the colos that sent
+   * it traffic in the last `windowSeconds` eject it (health/quorum.ts says why: half of the
+   * colos, as Cloudflare's majority of probe regions, and never one colo alone).
+   */
+  globalQuorum: GlobalQuorumSchema.default(() => GlobalQuorumSchema.parse({})),
 });
 
 /**

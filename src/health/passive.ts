@@ -1,36 +1,40 @@
 /**
- * Passive health as steering reads it: ejections other isolates reported, and probes that
- * passed, arrive with each new snapshot and are taken into this isolate's outlier
- * detector; the health view combines the two: an origin serves when its probes say
+ * Passive health as steering reads it: ejections other isolates of the colo reported,
+ * global verdicts, and probes that passed, arrive with each new snapshot and are taken
+ * into the colo's outlier detector; the health view combines the two: an origin serves when its probes say
  * healthy and it is not ejected. Pure: the snapshot and the clock are handed in.
  */
 import type { HealthView } from "../steering/select.ts";
 import { isHealthyIn } from "./snapshot.ts";
 import type { HealthSnapshot } from "./snapshot.ts";
 import type { Ejection, OutlierDetector } from "./outlier.ts";
+import { syncDetector, UNKNOWN_COLO } from "./colo-outliers.ts";
 
-/** Takes in what a new snapshot says: other isolates' ejections, and probes that passed. */
-export function syncFromSnapshot(detector: OutlierDetector, snapshot: HealthSnapshot, now: number): void {
-  for (const [id, status] of Object.entries(snapshot.origins)) {
-    if (status.ejection !== undefined) detector.adopt(status.ejection, now);
-    if (status.lastProbeOk === true && status.lastProbeAt != null) detector.probePassed(id, status.lastProbeAt, now);
-  }
+/**
+ * Takes in what a new snapshot says for one colo's detector: the global verdicts, that
+ * colo's ejections, and probes that passed (health/colo-outliers.ts).
+ */
+export function syncFromSnapshot(detector: OutlierDetector, snapshot: HealthSnapshot, now: number, colo = UNKNOWN_COLO): void {
+  syncDetector(detector, colo, snapshot, now);
 }
 
 /**
- * The ejection in force for an origin as this isolate knows it: its detector's, else one
- * the snapshot carries from another isolate (until the detector adopts it).
+ * The ejection in force for an origin as one colo knows it: its detector's (absent when
+ * this isolate has not served the colo), else a global verdict or that colo's ejection
+ * the snapshot carries (until the detector adopts it).
  */
 export function ejectionInForce(
-  detector: OutlierDetector,
+  detector: OutlierDetector | undefined,
   snapshot: HealthSnapshot | undefined,
   originId: string,
   now: number,
+  colo = UNKNOWN_COLO,
 ): Ejection | undefined {
-  const own = detector.ejection(originId, now);
+  const own = detector?.ejection(originId, now);
   if (own !== undefined) return own;
-  const reported = snapshot?.origins[originId]?.ejection;
-  return reported !== undefined && now < reported.until ? reported : undefined;
+  const global = snapshot?.origins[originId]?.ejection;
+  if (global !== undefined && now < global.until) return global;
+  return snapshot?.coloEjections?.[colo]?.find((e) => e.originId === originId && now < e.until);
 }
 
 /** Probe health and ejections together; `ignoreEjections` gives probe health alone. */

@@ -10,7 +10,7 @@ import { OriginOverridesSchema } from "../config/overrides.ts";
 import type { Ejection } from "./outlier.ts";
 import { OriginLoadSchema } from "../steering/load-weights.ts";
 
-/** A passive ejection (outlier detection) in force, as some isolate reported it: the detector's `Ejection`. */
+/** A passive ejection (outlier detection) in force, as an isolate reported it or a quorum of colos decided it: the detector's `Ejection`. */
 export const EjectionSchema: z.ZodType<Ejection> = z.object({
   originId: z.string(),
   poolId: z.string(),
@@ -31,9 +31,29 @@ export const OriginStatusSchema = z.object({
   ejection: EjectionSchema.optional(),
 });
 
+/** The votes behind an origin's global verdict (health/quorum.ts): counts only, so the snapshot stays small. */
+export const VotesSchema = z.object({
+  /** Colos ejecting it now. */
+  failing: z.number().int().min(0),
+  /** Colos that sent it traffic within the quorum's window or eject it. */
+  voters: z.number().int().min(0),
+  /** Failing colos the quorum needs. */
+  needed: z.number().int().min(1),
+  /** Whether the quorum ejects it everywhere (the ejection is then `origins[id].ejection`). */
+  ejected: z.boolean(),
+});
+
 export const HealthSnapshotSchema = z.object({
   generatedAt: z.number(),
+  /** `ejection` here is a global verdict: an ejection every colo applies. */
   origins: z.record(z.string(), OriginStatusSchema),
+  /**
+   * Ejections made in the colos the snapshot was asked for (in production the isolate's
+   * own colo), by colo: bounded by origins × colos asked for.
+   */
+  coloEjections: z.record(z.string(), z.array(EjectionSchema)).optional(),
+  /** The votes for every origin that some colo ejects, by origin id. */
+  votes: z.record(z.string(), VotesSchema).optional(),
   /** The requesting colo's latency estimates (ms) by origin id or `pool:<id>`. */
   latency: z.record(z.string(), z.number()).optional(),
   /** When each of `latency`'s estimates was last sampled (ms since the epoch), so it decays on read from then. */
@@ -51,6 +71,7 @@ export const HealthSnapshotSchema = z.object({
 });
 
 export type OriginStatus = z.infer<typeof OriginStatusSchema>;
+export type Votes = z.infer<typeof VotesSchema>;
 export type HealthSnapshot = z.infer<typeof HealthSnapshotSchema>;
 
 /** Health as the snapshot tells it; an origin it does not know is healthy (fail open). */

@@ -4,7 +4,8 @@
  * then at most COLD_WAIT_MS before serving with every origin assumed healthy. The same
  * background work reports this isolate's latency estimates per colo, at most every
  * LATENCY_REPORT_MS, and its ejections (at once) and traffic counts (every few seconds),
- * so Durable Object writes grow with isolates, not with requests.
+ * each for the colo they were seen in, so Durable Object writes grow with isolates, not
+ * with requests.
  */
 import type { WaitUntil } from "../env.ts";
 import { isolate, failStatic } from "../isolate.ts";
@@ -41,7 +42,8 @@ function startRefresh(env: Env, latencyColo: string): Promise<void> {
     async () => {
       // Parse, don't cast: a snapshot from an older or newer object version is checked here,
       // in the background, never on the request path.
-      const snapshot = HealthSnapshotSchema.parse(await originStateStub(env).snapshot(latencyColo));
+      // The colos this isolate serves (in production its one colo) get their own ejections.
+      const snapshot = HealthSnapshotSchema.parse(await originStateStub(env).snapshot(latencyColo, isolate.outliers.colos()));
       seedLatency(snapshot, latencyColo);
       seedLoad(snapshot);
       return snapshot;
@@ -71,20 +73,25 @@ function reportLatency(env: Env, now: number): Promise<void> | undefined {
   );
 }
 
-function reportTraffic(env: Env, colo: ColoSource, now: number): Promise<void> | undefined {
-  // Most calls find nothing due: the colo is looked up only for a report that is sent.
-  const due = isolate.traffic.take("", now);
-  if (due === undefined) return undefined;
-  const report = { ...due, colo: coloOf(colo) };
-  return originStateStub(env)
-    .reportTraffic(report)
-    .then((snapshot) => isolate.health.set(HealthSnapshotSchema.parse(snapshot), Date.now()))
-    .catch((error: unknown) => failStatic("durable_object", "traffic_report_failed", { message: errorMessage(error) }));
+function reportTraffic(env: Env, now: number): Promise<void> | undefined {
+  // One reporter per colo the isolate serves: in production one, so one report at most.
+  let sent: Promise<void>[] | undefined;
+  for (const [colo, reporter] of isolate.traffic.entries()) {
+    const report = reporter.take(colo, now);
+    if (report === undefined) continue;
+    (sent ??= []).push(
+      originStateStub(env)
+        .reportTraffic(report, isolate.outliers.colos())
+        .then((snapshot) => isolate.health.set(HealthSnapshotSchema.parse(snapshot), Date.now()))
+        .catch((error: unknown) => failStatic("durable_object", "traffic_report_failed", { message: errorMessage(error) })),
+    );
+  }
+  return sent === undefined ? undefined : Promise.all(sent).then(() => undefined);
 }
 
 /** Sends pending ejections at once (in waitUntil); call after a request's tries. */
-export function flushTrafficReport(env: Env, ctx: WaitUntil, colo: ColoSource): void {
-  const traffic = reportTraffic(env, colo, Date.now());
+export function flushTrafficReport(env: Env, ctx: WaitUntil): void {
+  const traffic = reportTraffic(env, Date.now());
   if (traffic !== undefined) ctx.waitUntil(traffic);
 }
 
@@ -101,7 +108,7 @@ export function ensureFreshHealth(env: Env, ctx: WaitUntil, colo: ColoSource, la
   if (report !== undefined) ctx.waitUntil(report);
   const load = reportLoad(env, colo, now);
   if (load !== undefined) ctx.waitUntil(load);
-  const traffic = reportTraffic(env, colo, now);
+  const traffic = reportTraffic(env, now);
   if (traffic !== undefined) ctx.waitUntil(traffic);
   if (!isolate.health.isStale(now)) return undefined;
   const refresh = startRefresh(env, latencyColo ?? coloOf(colo));

@@ -15,7 +15,10 @@ import { SCHEMA } from "./sql-schema.ts";
 import { HealthStore } from "./health-store.ts";
 import type { HistoryEntry, ProbeCount } from "./health-store.ts";
 import { EjectionStore } from "./ejection-store.ts";
-import type { EjectionLogEntry, ReportedEjection, TrafficBucket, TrafficReport } from "./ejection-store.ts";
+import type { EjectionLogEntry, TrafficBucket, TrafficReport } from "./ejection-store.ts";
+import { coloDetails, coloSnapshotParts, plainEjection } from "./colo-health.ts";
+import type { ColoState, QuorumState } from "./colo-health.ts";
+import type { Ejection } from "../health/outlier.ts";
 import { RegistrationStore } from "./registration-store.ts";
 import type { RegisterClaim, RegisterOutcome, Remover } from "./registration-store.ts";
 import { rateRefusal, takeCall } from "../discovery/rate-limit.ts";
@@ -44,7 +47,12 @@ export interface OriginDetails extends OriginHealth {
   readonly lastProbeAt: number | null;
   readonly history: readonly HistoryEntry[];
   readonly transitions: readonly Transition[];
-  readonly ejection: ReportedEjection | undefined;
+  /** The global verdict's ejection: a quorum of colos ejects the origin everywhere. */
+  readonly ejection: Ejection | undefined;
+  /** Colos that eject it or sent it traffic: since when, until when, why. */
+  readonly colos: Readonly<Record<string, ColoState>>;
+  /** The global verdict with the votes behind it. */
+  readonly quorum: QuorumState;
   readonly ejections: readonly EjectionLogEntry[];
   readonly traffic: readonly TrafficBucket[];
   readonly registration: Registration | undefined;
@@ -106,9 +114,11 @@ export class OriginState extends DurableObject<Env> {
 
   /**
    * Health of every origin this object knows, for isolates' caches; with a colo, also
-   * that colo's latency estimates, so a cold isolate starts from its colo's view.
+   * that colo's latency estimates, so a cold isolate starts from its colo's view. An
+   * origin's `ejection` is a global verdict; `coloEjections` carries the ejections of
+   * `colos` (the isolate's own colo: by default `colo`) and `votes` the quorum's counts.
    */
-  snapshot(colo?: string): HealthSnapshot {
+  snapshot(colo?: string, colos: readonly string[] = colo === undefined ? [] : [colo]): HealthSnapshot {
     const now = Date.now();
     const origins: HealthSnapshot["origins"] = {};
     for (const [id, h] of this.#health.entries()) {
@@ -127,10 +137,11 @@ export class OriginState extends DurableObject<Env> {
       const ejection = this.#ejections.active(reg.id, now);
       origins[reg.id] = { ...registrationHealth(reg, now), ...(ejection === undefined ? {} : { ejection: withoutFlag(ejection) }) };
     }
-    // Ejections of origins no probe has reached yet.
-    for (const ejection of this.#ejections.all(now)) {
-      if (origins[ejection.originId] === undefined)
-        origins[ejection.originId] = { healthy: true, since: ejection.at, reason: "not probed yet", ejection: withoutFlag(ejection) };
+    // Global ejections of origins no probe has reached yet.
+    for (const id of this.#ejections.ejectedOrigins(now)) {
+      const ejection = origins[id] === undefined ? this.#ejections.active(id, now) : undefined;
+      if (ejection !== undefined)
+        origins[id] = { healthy: true, since: ejection.at, reason: "not probed yet", ejection: withoutFlag(ejection) };
     }
     const overrides = this.#overrides.all();
     for (const [id, o] of Object.entries(overrides)) {
@@ -143,6 +154,7 @@ export class OriginState extends DurableObject<Env> {
       registrationsVersion: this.#registrations.version,
       overrides,
       overridesVersion: this.#overrides.version,
+      ...coloSnapshotParts(this.#ejections, colos, now),
     };
     if (colo === undefined) return snapshot;
     return { ...snapshot, ...this.#latencyView(colo, now), load: this.#load.view(colo, now) };
@@ -210,14 +222,18 @@ export class OriginState extends DurableObject<Env> {
   }
 
   /** An isolate's ejections and traffic counts; returns the snapshot so the isolate sees others' ejections at once. */
-  reportTraffic(report: TrafficReport): HealthSnapshot {
+  /**
+   * An isolate's ejections and traffic counts for its colo; returns the snapshot (for
+   * `colos`, the isolate's colos) so the isolate sees its colo's and global ejections at once.
+   */
+  reportTraffic(report: TrafficReport, colos?: readonly string[]): HealthSnapshot {
     this.#ejections.record(report, Date.now());
-    return this.snapshot(report.colo);
+    return this.snapshot(report.colo, colos);
   }
 
   /** Ends an origin's ejection everywhere (isolates drop it with their next snapshot's sync). Returns whether there was one. */
   releaseEjection(originId: string): boolean {
-    const held = this.#ejections.active(originId, Date.now()) !== undefined;
+    const held = this.#ejections.inForce(originId, Date.now()).length > 0;
     this.#ejections.release(originId);
     return held;
   }
@@ -277,6 +293,7 @@ export class OriginState extends DurableObject<Env> {
       history: this.#health.history(id, historyLimit),
       transitions: this.#health.transitions(id, historyLimit),
       ejection: this.#ejections.active(id, now),
+      ...coloDetails(this.#ejections, id, now),
       ejections: this.#ejections.log(id, historyLimit),
       traffic: this.#ejections.traffic(id, historyLimit),
       registration,
@@ -418,10 +435,7 @@ function forcedHealth(h: NonNullable<OriginOverrides["health"]>): { healthy: boo
   return { healthy: h.value === "healthy", since: h.at, reason: `forced ${h.value} by ${h.actor}: ${h.reason}` };
 }
 
-function withoutFlag(e: ReportedEjection): HealthSnapshot["origins"][string]["ejection"] {
-  const { unejectOnProbeSuccess: _, ...record } = e;
-  return record;
-}
+const withoutFlag = plainEjection;
 
 /** The object holding health for `shard` (one object today; one per pool is a name change). */
 export function originStateStub(env: Env, shard = "global"): DurableObjectStub<OriginState> {

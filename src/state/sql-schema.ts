@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS monitor_schedule (
   monitor_id TEXT PRIMARY KEY,
   next_at INTEGER NOT NULL
 );
+-- Ejections before they were kept per colo: moved into colo_ejections on start (below).
 CREATE TABLE IF NOT EXISTS ejections (
   origin_id TEXT PRIMARY KEY,
   pool_id TEXT NOT NULL,
@@ -60,6 +61,28 @@ CREATE TABLE IF NOT EXISTS ejections (
   reason TEXT NOT NULL,
   uneject_on_probe INTEGER NOT NULL,
   colo TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS colo_ejections (
+  origin_id TEXT NOT NULL,
+  colo TEXT NOT NULL,
+  pool_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  until INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  uneject_on_probe INTEGER NOT NULL,
+  quorum TEXT NOT NULL,
+  PRIMARY KEY (origin_id, colo)
+);
+INSERT OR IGNORE INTO colo_ejections (origin_id, colo, pool_id, kind, at, until, count, reason, uneject_on_probe, quorum)
+  SELECT origin_id, colo, pool_id, kind, at, until, count, reason, uneject_on_probe, '{}' FROM ejections;
+DELETE FROM ejections;
+CREATE TABLE IF NOT EXISTS colo_traffic (
+  origin_id TEXT NOT NULL,
+  colo TEXT NOT NULL,
+  last_at INTEGER NOT NULL,
+  PRIMARY KEY (origin_id, colo)
 );
 CREATE TABLE IF NOT EXISTS ejection_log (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -110,8 +133,9 @@ export interface HealthRow extends Record<string, SqlStorageValue> {
   last_probe_at: number | null;
 }
 
-export interface EjectionRow extends Record<string, SqlStorageValue> {
+export interface ColoEjectionRow extends Record<string, SqlStorageValue> {
   origin_id: string;
+  colo: string;
   pool_id: string;
   kind: string;
   at: number;
@@ -119,7 +143,8 @@ export interface EjectionRow extends Record<string, SqlStorageValue> {
   count: number;
   reason: string;
   uneject_on_probe: number;
-  colo: string;
+  /** The pool's globalQuorum settings as JSON ('{}' for defaults). */
+  quorum: string;
 }
 
 /** Deletes all but the newest `keep` rows of `table` for one origin. */

@@ -38,6 +38,8 @@ export function observeTry(
   if (result === undefined) return undefined;
   reporter.count(originId, result !== "success");
   const ejection = detector.observe(originId, outlierPool(pool), result, now, kind === "response" ? `HTTP ${status}` : kind);
-  if (ejection !== undefined) reporter.eject({ ...ejection, unejectOnProbeSuccess: pool.source.outlierDetection.unejectOnProbeSuccess });
+  const settings = pool.source.outlierDetection;
+  if (ejection !== undefined)
+    reporter.eject({ ...ejection, unejectOnProbeSuccess: settings.unejectOnProbeSuccess, quorum: settings.globalQuorum });
   return ejection;
 }

@@ -1,7 +1,8 @@
 /**
  * Passive health end to end: an origin answering 503 is ejected by this isolate after
- * three gateway failures and gets no more tries; an ejection another isolate reported to
- * the Durable Object is adopted with the next snapshot.
+ * three gateway failures and gets no more tries; an ejection another isolate of the same
+ * colo reported to the Durable Object is adopted with the next snapshot (other colos'
+ * ejections stay in their colos: colo-health.test.ts).
  */
 import { describe, inject, it } from "vitest";
 import { env } from "cloudflare:test";
@@ -41,7 +42,7 @@ describe("passive health", () => {
       expect((await originRequests(all.o21 ?? "")) - before).toBe(3);
       await send(10);
       expect((await originRequests(all.o21 ?? "")) - before).toBe(3);
-      expect(isolate.outliers.isEjected("o21", Date.now())).toBe(true);
+      expect(isolate.outliers.peek("local")?.isEjected("o21", Date.now())).toBe(true);
       const metrics = await (await admin("/metrics")).text();
       expect(metrics).toMatch(/edgeway_ejections_total\{kind="consecutive-gateway-failure",origin="o21",pool="pair"\} 1/);
     } finally {
@@ -51,13 +52,14 @@ describe("passive health", () => {
     }
   });
 
-  it("adopts an ejection another isolate reported to the Durable Object", async ({ expect }) => {
+  it("adopts an ejection another isolate of its colo reported to the Durable Object", async ({ expect }) => {
     const _all = inject("origins");
     await usePair();
     expect(new Set((await send(4)).origins)).toEqual(new Set(["o21", "o22"]));
     const now = Date.now();
+    // Requests without a geo override count under the colo "local", as this report does.
     const snapshot = await originStateStub(env).reportTraffic({
-      colo: "SIN",
+      colo: "local",
       ejections: [
         {
           originId: "o22",
@@ -72,7 +74,9 @@ describe("passive health", () => {
       ],
       counts: [["o22", 10, 5]],
     });
-    expect(snapshot.origins.o22?.ejection?.until).toBe(now + 30_000);
+    expect(snapshot.coloEjections?.["local"]?.find((e) => e.originId === "o22")?.until).toBe(now + 30_000);
+    // One colo's ejection is not a global verdict.
+    expect(snapshot.origins.o22?.ejection).toBeUndefined();
     isolate.health.set(snapshot, Date.now());
     try {
       expect(new Set((await send(6)).origins)).toEqual(new Set(["o21"]));

@@ -229,4 +229,44 @@ describe("StatusPage", () => {
     expect(render({})).toContain('<meta http-equiv="refresh" content="10"');
     expect(render({ refreshSeconds: 0 })).not.toContain('http-equiv="refresh"');
   });
+
+  it("shows which colos eject an origin, since when, until when and why, and the global quorum's votes", () => {
+    const fra = { colo: "FRA", since: NOW - 20_000, until: NOW + 10_000, reason: "3 consecutive gateway failures (last: connect-failure)" };
+    const sin = { colo: "SIN", since: NOW - 5_000, until: NOW + 25_000, reason: "5 consecutive 5xx (last: HTTP 500)" };
+    const html = render({
+      pools: [
+        {
+          id: "p",
+          steering: "weighted",
+          monitor: undefined,
+          minHealthy: 1,
+          origins: [
+            // Ejected in FRA only: this colo still serves it.
+            origin("a", { colos: [fra], quorum: { ejected: false, failing: 1, voters: 4, needed: 2 } }),
+            // Ejected everywhere by FRA and SIN.
+            origin("b", {
+              ejection: { until: NOW + 10_000, reason: "ejected everywhere: 2 of 4 colos …", kind: "consecutive-gateway-failure" },
+              colos: [fra, sin],
+              quorum: { ejected: true, failing: 2, voters: 4, needed: 2 },
+            }),
+            // An ended colo ejection is not shown.
+            origin("c", { colos: [{ ...fra, until: NOW - 1 }] }),
+          ],
+        },
+      ],
+    });
+    expect(rows(html).map((r) => [r["origin"], r["state"]])).toEqual([
+      ["a", "healthy"],
+      ["b", "ejected"],
+      ["c", "healthy"],
+    ]);
+    expect(html).toContain('data-colos="FRA"');
+    expect(html).toContain("not here");
+    expect(html).toContain("not everywhere: 1 of 4 colos eject it (needs 2)");
+    expect(html).toContain('data-colos="FRA,SIN"');
+    expect(html).toContain("everywhere: 2 of 4 colos eject it (needs 2)");
+    expect(html).toMatch(/<b>FRA<\/b> since <time[^>]*>20 s ago<\/time>, until <time[^>]*>in 10 s<\/time>: 3 consecutive gateway failures/);
+    expect(html).toContain("5 consecutive 5xx (last: HTTP 500)");
+    expect(html).not.toContain('data-colos=""');
+  });
 });

@@ -36,7 +36,11 @@ export async function snapshotFor(
   if (own !== undefined && !isolate.health.isStale(now)) return { snapshot: own, source: ownSource() };
   try {
     const fresh = HealthSnapshotSchema.parse(
-      await withDeadline(originStateStub(env).snapshot(colo), SNAPSHOT_TIMEOUT_MS, "the Durable Object's snapshot"),
+      await withDeadline(
+        originStateStub(env).snapshot(colo, [...new Set([colo, ...isolate.outliers.colos()])]),
+        SNAPSHOT_TIMEOUT_MS,
+        "the Durable Object's snapshot",
+      ),
     );
     isolate.health.set(fresh, Date.now());
     return { snapshot: fresh, source: { source: "durable_object", generatedAt: fresh.generatedAt } };

@@ -2,6 +2,7 @@
 import { hasOverrides } from "../../config/overrides.ts";
 import { Overrides, Transitions, Weight } from "./cells.tsx";
 import { ErrorChart, LatencyChart } from "./charts.tsx";
+import { ColoEjections } from "./colos.tsx";
 import { available, newestProbe, probeSummary, rowState } from "./state.ts";
 import { When } from "./time.tsx";
 import type { OriginRow } from "./types.ts";
@@ -71,9 +72,13 @@ function OriginTr({
             <div class="sub" title={o.ejection.kind}>
               {o.ejection.reason}
             </div>
+            <ColoEjections o={o} now={now} />
           </>
         ) : (
-          <span class="muted">no</span>
+          <>
+            <span class="muted">{(o.colos ?? []).some((c) => c.until > now) ? "not here" : "no"}</span>
+            <ColoEjections o={o} now={now} />
+          </>
         )}
       </td>
       <td data-label="Overrides" class={hasOverrides(o.overrides) ? "" : "none"}>

@@ -25,6 +25,10 @@ export interface OriginRow {
   readonly since: number | null;
   readonly lastProbeAt: number | null;
   readonly ejection?: { readonly until: number; readonly reason: string; readonly kind: string } | undefined;
+  /** Colos whose outlier detection ejects the origin now (passive health is per colo), earliest first. */
+  readonly colos?: readonly ColoEjectionRow[] | undefined;
+  /** The global quorum's verdict: how many colos eject it of how many use it, and how many it takes to eject it everywhere. */
+  readonly quorum?: { readonly ejected: boolean; readonly failing: number; readonly voters: number; readonly needed: number } | undefined;
   readonly overrides: OriginOverrides;
   readonly configuredWeight: number;
   readonly configuredEnabled: boolean;
@@ -37,6 +41,14 @@ export interface OriginRow {
   readonly traffic: readonly TrafficBucket[];
   /** Newest first. */
   readonly transitions: readonly Transition[];
+}
+
+/** One colo's ejection of an origin: since when, until when, why. */
+export interface ColoEjectionRow {
+  readonly colo: string;
+  readonly since: number;
+  readonly until: number;
+  readonly reason: string;
 }
 
 /** One pool and its origins. */
