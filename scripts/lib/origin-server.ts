@@ -7,7 +7,10 @@
  *   GET /healthz                   200 "ok" (503 in fail mode)
  *   GET /__origin/mode?set=M       M = ok | fail | hang
  *   GET /__origin/latency?ms=N     add N ms before every answer
- *   GET /__origin/stats            { id, requests, mode, latencyMs }
+ *   GET /__origin/fail-regions?set=weur,enam
+ *                                  503 to requests whose x-edgeway-probe-region names one of
+ *                                  these regions (a probe region's network trouble); set= clears
+ *   GET /__origin/stats            { id, requests, mode, latencyMs, failRegions, probesByRegion }
  *   GET /redirect                  302 to /elsewhere (for pass-through tests)
  *   GET /hop-headers               200 with connection-specific fields (Connection names x-hop)
  *   anything else                  200 JSON echo of the request, header x-origin-id
@@ -59,6 +62,10 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
   let mode: OriginMode = "ok";
   let latencyMs = options.latencyMs ?? 0;
   let requests = 0;
+  /** Probe regions this origin fails for (requests naming them in x-edgeway-probe-region get 503). */
+  let failRegions = new Set<string>();
+  /** Requests that named a probe region, by region. */
+  const probesByRegion: Record<string, number> = {};
   const hanging = new Set<ServerResponse>();
 
   const server: Server = createServer((req, res) => {
@@ -79,10 +86,20 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
         latencyMs = ms;
         return send(res, 200, `${id} latency=${latencyMs}ms\n`);
       }
+      if (url.pathname === "/__origin/fail-regions") {
+        const list = url.searchParams.get("set") ?? "";
+        if (!/^[a-z,]*$/.test(list)) return send(res, 400, "set must be a comma-separated list of probe regions, e.g. weur,enam\n");
+        failRegions = new Set(list.split(",").filter((r) => r !== ""));
+        return send(res, 200, `${id} fails for regions: ${[...failRegions].join(",") || "none"}\n`);
+      }
       if (url.pathname === "/__origin/stats") {
         res.writeHead(200, { "content-type": "application/json" });
-        return res.end(JSON.stringify({ id, requests, mode, latencyMs }));
+        return res.end(JSON.stringify({ id, requests, mode, latencyMs, failRegions: [...failRegions], probesByRegion }));
       }
+      const probeRegion = req.headers["x-edgeway-probe-region"];
+      if (typeof probeRegion === "string") probesByRegion[probeRegion] = (probesByRegion[probeRegion] ?? 0) + 1;
+      if (typeof probeRegion === "string" && failRegions.has(probeRegion))
+        return send(res, 503, `${id} unreachable from ${probeRegion}\n`, { "x-origin-id": id });
       if (mode === "hang") {
         hanging.add(res);
         res.on("close", () => hanging.delete(res));

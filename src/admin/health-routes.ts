@@ -12,6 +12,8 @@ import type { OriginDetails } from "../state/origin-state.ts";
 import { isHealthyIn } from "../health/snapshot.ts";
 import { ejectionInForce } from "../health/passive.ts";
 import { errorMessage } from "../observe/log.ts";
+import { plansByOrigin } from "../health/monitoring.ts";
+import { reasonToShow, regionView } from "./region-view.ts";
 
 export const healthRoutes = adminRoutes();
 
@@ -47,14 +49,17 @@ healthRoutes.get("/health", async (c) => {
   }
   const snapshot = isolate.health.current;
   const now = Date.now();
+  const plans = plansByOrigin(loaded?.compiled);
   /** What the Durable Object keeps of an origin, or the snapshot's view when it could not be reached. */
   const view = (id: string, d: OriginDetails | undefined): Record<string, unknown> => {
     const fromSnapshot = snapshot?.origins[id];
     return {
       healthy: d?.healthy ?? isHealthyIn(snapshot, id),
-      reason: d?.reason ?? fromSnapshot?.reason ?? "not probed yet",
+      reason: reasonToShow(plans.get(id), d, fromSnapshot),
       since: d?.since ?? fromSnapshot?.since ?? null,
       ejected: ejectionInForce(isolate.outliers, snapshot, id, now) !== undefined || d?.ejection !== undefined,
+      // Origins probed from regions: each region's view and the quorum that decides.
+      ...regionView(plans.get(id), d),
       ...(d === undefined
         ? {}
         : {

@@ -22,6 +22,9 @@ import { StatusPage } from "../observe/status-page/index.ts";
 import type { OriginRow, PoolSection, StatusPageProps } from "../observe/status-page/index.ts";
 import { errorMessage } from "../observe/log.ts";
 import { adminRoutes, errorResponses } from "./openapi.ts";
+import { plansByOrigin } from "../health/monitoring.ts";
+import type { ProbePlan } from "../health/probe-runner.ts";
+import { reasonToShow, regionView } from "./region-view.ts";
 
 /** Probes, transitions and traffic buckets read per origin: 10 minutes of 10 s buckets. */
 export const STATUS_HISTORY_LIMIT = 60;
@@ -96,7 +99,13 @@ function ejectionOf(id: string, d: OriginDetails | undefined, snapshot: HealthSn
 /** One origin's row: health as GET /_edgeway/health reports it, weights from the configs. */
 function rowOf(
   id: string,
-  ctx: { base: CompiledConfig | undefined; effective: CompiledOrigin | undefined; gathered: Gathered; now: number },
+  ctx: {
+    base: CompiledConfig | undefined;
+    effective: CompiledOrigin | undefined;
+    gathered: Gathered;
+    now: number;
+    plan: ProbePlan | undefined;
+  },
 ): OriginRow {
   const { gathered, now } = ctx;
   const d = gathered.details?.[id];
@@ -115,7 +124,8 @@ function rowOf(
         : undefined,
     // A forced health state is already applied to both, as GET /_edgeway/health reports it.
     healthy: d?.healthy ?? isHealthyIn(gathered.snapshot, id),
-    reason: d?.reason ?? fromSnapshot?.reason ?? "not probed yet",
+    reason: reasonToShow(ctx.plan, d, fromSnapshot),
+    probeRegions: regionView(ctx.plan, d),
     since: d?.since ?? fromSnapshot?.since ?? null,
     lastProbeAt: d?.lastProbeAt ?? fromSnapshot?.lastProbeAt ?? null,
     ejection: ejectionOf(id, d, gathered.snapshot, now),
@@ -139,7 +149,8 @@ export async function statusProps(
   const [loaded, gathered] = await Promise.all([isolate.config.get(env.CONFIG, now, waitUntil, reportConfigProblem), gather(env)]);
   const base = loaded?.compiled;
   const effective = base === undefined ? undefined : effectiveConfig(base, gathered.snapshot);
-  const row = (id: string) => rowOf(id, { base, effective: effective?.origins.get(id), gathered, now });
+  const plans = plansByOrigin(base);
+  const row = (id: string) => rowOf(id, { base, effective: effective?.origins.get(id), gathered, now, plan: plans.get(id) });
   const pools: PoolSection[] = [...(effective?.pools.values() ?? [])].map((p) => ({
     id: p.id,
     steering: p.source.steering,

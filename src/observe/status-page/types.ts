@@ -16,6 +16,10 @@ export interface OriginRow {
   readonly reason: string;
   readonly since: number | null;
   readonly lastProbeAt: number | null;
+  /** For an origin probed from regions: each region's latest verdict (null: no result yet) and the quorum. */
+  readonly probeRegions?:
+    | { readonly regionQuorum: number; readonly regions: readonly { readonly region: string; readonly healthy: boolean | null }[] }
+    | undefined;
   readonly ejection?: { readonly until: number; readonly reason: string; readonly kind: string } | undefined;
   readonly overrides: OriginOverrides;
   readonly configuredWeight: number;
