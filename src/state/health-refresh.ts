@@ -8,8 +8,9 @@
  */
 import type { WaitUntil } from "../env.ts";
 import { isolate, failStatic } from "../isolate.ts";
-import { originStateStub } from "./origin-state.ts";
+import { MAX_LATENCY_ENTRIES, originStateStub } from "./origin-state.ts";
 import { HealthSnapshotSchema } from "../health/snapshot.ts";
+import { loadSnapshot, shareSnapshot } from "./snapshot-source.ts";
 import { errorMessage } from "../observe/log.ts";
 
 /** The longest a cold isolate waits for its first snapshot. */
@@ -27,9 +28,8 @@ const coloOf = (colo: ColoSource): string => (typeof colo === "string" ? colo : 
 function startRefresh(env: Env, colo: string): Promise<void> {
   return isolate.health.refresh(
     async () => {
-      // Parse, don't cast: a snapshot from an older or newer object version is checked here,
-      // in the background, never on the request path.
-      const snapshot = HealthSnapshotSchema.parse(await originStateStub(env).snapshot(colo));
+      // The colo's cache first, the object on a miss; parsed in the background, never on the request path.
+      const snapshot = await loadSnapshot(colo, isolate.health.current, () => originStateStub(env).snapshot(colo));
       const now = Date.now();
       for (const [key, ewma] of Object.entries(snapshot.latency ?? {})) isolate.latency.seed(key, ewma, now);
       return snapshot;
@@ -42,7 +42,8 @@ function startRefresh(env: Env, colo: string): Promise<void> {
 function reportLatency(env: Env, colo: ColoSource, now: number): Promise<void> | undefined {
   if (now - lastReport < LATENCY_REPORT_MS) return undefined;
   lastReport = now;
-  const entries = isolate.latency.entries();
+  // Bounded as the object reads it: per origin and pool, never per colo or request.
+  const entries = isolate.latency.entries().slice(0, MAX_LATENCY_ENTRIES);
   if (entries.length === 0) return undefined;
   return originStateStub(env)
     .reportLatency(coloOf(colo), entries)
@@ -56,7 +57,12 @@ function reportTraffic(env: Env, colo: ColoSource, now: number): Promise<void> |
   const report = { ...due, colo: coloOf(colo) };
   return originStateStub(env)
     .reportTraffic(report)
-    .then((snapshot) => isolate.health.set(HealthSnapshotSchema.parse(snapshot), Date.now()))
+    .then((fresh) => {
+      const snapshot = HealthSnapshotSchema.parse(fresh);
+      isolate.health.set(snapshot, Date.now());
+      // The colo's other isolates see a new ejection with their next refresh, without an object read.
+      return shareSnapshot(snapshot, report.colo);
+    })
     .catch((error: unknown) => failStatic("durable_object", "traffic_report_failed", { message: errorMessage(error) }));
 }
 
