@@ -5,7 +5,7 @@
  *
  *   npm run bench:do                          # prints the table
  *   npm run bench:do -- --seconds 20 --out bench/results/do-load.md
- *   npm run bench:do -- --rates 40,160        # total requests/s over the whole fleet
+ *   npm run bench:do -- --rates 20,80         # total requests/s over the whole fleet (the default)
  *
  * Each cell starts a fleet (scripts/lib/do-bench/fleet.ts: one worker per isolate on the
  * Miniflare API, all bound to one OriginState object), stores a config with two local
@@ -23,7 +23,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { bundleEdgeway, compatibility } from "./lib/loadtest/runtime.ts";
-import { putConfig, readMetrics, sumMetric } from "./lib/loadtest/edgeway.ts";
+import { putConfig, sumMetric } from "./lib/loadtest/edgeway.ts";
+import { parsePrometheus } from "./lib/prometheus.ts";
 import { startOrigin } from "./lib/origin-server.ts";
 import { startFleet } from "./lib/do-bench/fleet.ts";
 import type { Fleet } from "./lib/do-bench/fleet.ts";
@@ -63,9 +64,14 @@ const CELLS: readonly Cell[] = [
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Sends `rate` requests/s for `ms`, round-robin over the fleet, each isolate's requests naming its colo. */
-async function drive(fleet: Fleet, rate: number, ms: number): Promise<{ sent: number; failed: number }> {
+async function drive(fleet: Fleet, rate: number, ms: number): Promise<{ sent: number; failed: number; why: Map<string, number> }> {
   let sent = 0;
   let failed = 0;
+  const why = new Map<string, number>();
+  const fail = (reason: string): void => {
+    failed++;
+    why.set(reason, (why.get(reason) ?? 0) + 1);
+  };
   const inflight = new Set<Promise<void>>();
   const started = performance.now();
   for (let i = 0; performance.now() - started < ms; i++) {
@@ -77,26 +83,30 @@ async function drive(fleet: Fleet, rate: number, ms: number): Promise<{ sent: nu
     sent++;
     const p = fetch(new URL(`/item/${i}`, member.url), {
       headers: { "x-edgeway-debug-geo": `colo=${member.colo}` },
-      signal: AbortSignal.timeout(5_000),
+      signal: AbortSignal.timeout(20_000),
     })
       .then(async (res) => {
         await res.arrayBuffer();
-        if (res.status !== 200) failed++;
+        if (res.status !== 200) fail(`HTTP ${res.status}`);
       })
-      .catch(() => {
-        failed++;
-      })
+      .catch((error: unknown) => fail(error instanceof Error ? `${error.name}: ${error.message}` : String(error)))
       .finally(() => inflight.delete(p));
     inflight.add(p);
   }
   await Promise.all(inflight);
-  return { sent, failed };
+  return { sent, failed, why };
 }
 
 /** One isolate's metrics; a scrape that times out is tried again (the fleet shares two cores with the driver). */
-async function scrape(url: URL, attempts = 3): ReturnType<typeof readMetrics> {
+async function scrape(url: URL, attempts = 3): Promise<readonly MetricSample[]> {
   try {
-    return await readMetrics(url, ADMIN_TOKEN);
+    const response = await fetch(new URL("/_edgeway/metrics", url), {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      signal: AbortSignal.timeout(20_000),
+    });
+    const text = await response.text();
+    if (response.status !== 200) throw new Error(`GET /_edgeway/metrics answered ${response.status}`);
+    return parsePrometheus(text).samples;
   } catch (error) {
     if (attempts <= 1) throw error;
     await sleep(500);
@@ -140,7 +150,7 @@ function table(rows: readonly Measured[]): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { seconds: { type: "string", default: "20" }, rates: { type: "string", default: "40,160" }, out: { type: "string" } },
+    options: { seconds: { type: "string", default: "20" }, rates: { type: "string", default: "20,80" }, out: { type: "string" } },
   });
   const seconds = Number(values.seconds);
   const rates = (values.rates ?? "").split(",").map(Number);
@@ -169,7 +179,7 @@ async function main(): Promise<void> {
           // Every isolate loads the config and its first snapshot, and its first reports go out.
           await drive(fleet, Math.max(rate, fleet.members.length * 2), 3_000);
           const before = await totals(fleet);
-          const { sent, failed } = await drive(fleet, rate, seconds * 1_000);
+          const { sent, failed, why } = await drive(fleet, rate, seconds * 1_000);
           const after = await totals(fleet);
           const row: Measured = {
             ...cell,
@@ -183,7 +193,10 @@ async function main(): Promise<void> {
             latency: after.latency - before.latency,
           };
           rows.push(row);
-          console.log(table([row]).split("\n")[2], failed > 0 ? `(${failed} failed requests)` : "");
+          console.log(
+            table([row]).split("\n")[2],
+            failed > 0 ? `(${failed} failed requests: ${[...why].map(([k, v]) => `${v}× ${k}`).join(", ")})` : "",
+          );
         } finally {
           await fleet.dispose();
         }

@@ -37,6 +37,7 @@ import { countedStub } from "./do-calls.ts";
 import { probeTargets } from "../probes/probe-round.ts";
 import type { RegionTarget } from "../probes/probe-round.ts";
 import type { ProbeResult } from "../health/probe-result.ts";
+import { GLOBAL_SHARD } from "./shards.ts";
 import type { ProbeRegion } from "../config/probe-regions.ts";
 import { errorMessage, log } from "../observe/log.ts";
 
@@ -377,7 +378,7 @@ function withoutFlag(e: ReportedEjection): HealthSnapshot["origins"][string]["ej
   return record;
 }
 
-/** The object holding health for `shard` (one object today; one per pool is a name change). */
-export function originStateStub(env: Env, shard = "global"): DurableObjectStub<OriginState> {
+/** The object holding health for `shard` (src/state/shards.ts: one object today; one per pool is a name change), its calls counted. */
+export function originStateStub(env: Env, shard = GLOBAL_SHARD): DurableObjectStub<OriginState> {
   return countedStub(env.ORIGIN_STATE.get(env.ORIGIN_STATE.idFromName(shard)));
 }

@@ -55,7 +55,7 @@ describe("snapshot reads through the colo's Cache API", () => {
     expect(await caches.default.match(snapshotCacheKey(`${colo}-other`))).toBeDefined();
   });
 
-  it("an isolate never takes back a cached snapshot no newer than its own: it reads the object", async ({ expect }) => {
+  it("an isolate holding the colo's latest snapshot keeps it for a TTL, then reads the object itself", async ({ expect }) => {
     const colo = `U${Date.now() % 100_000}`;
     let reads = 0;
     const read = () => {
@@ -64,10 +64,40 @@ describe("snapshot reads through the colo's Cache API", () => {
     };
     const first = await loadSnapshot(colo, undefined, read);
     expect(reads).toBe(1);
-    // Still in the cache, but it is what this isolate holds already.
+    expect(await loadSnapshot(colo, first, read)).toBe(first);
+    expect(reads).toBe(1);
+    // A TTL later, to the millisecond (not the cache's whole-second expiry): a read.
+    await sleep(SNAPSHOT_TTL_MS + 50);
     const second = await loadSnapshot(colo, first, read);
     expect(reads).toBe(2);
-    expect(second.generatedAt).toBeGreaterThanOrEqual(first.generatedAt);
+    expect(second.generatedAt).toBeGreaterThan(first.generatedAt);
+  });
+
+  it("while one isolate reads the object, the colo's other stale isolates hold off", async ({ expect }) => {
+    const colo = `V${Date.now() % 100_000}`;
+    let reads = 0;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const first = await loadSnapshot(colo, undefined, () => originStateStub(env).snapshot(colo));
+    await sleep(SNAPSHOT_TTL_MS + 50);
+    // Isolate A finds the entry stale, claims it and reads the object slowly.
+    const slow = loadSnapshot(colo, first, async () => {
+      reads++;
+      await gate;
+      return originStateStub(env).snapshot(colo);
+    });
+    await sleep(100);
+    // Isolates B, C, D go stale meanwhile: they keep what they have.
+    for (let i = 0; i < 3; i++)
+      expect(
+        await loadSnapshot(colo, first, () => {
+          reads++;
+          return originStateStub(env).snapshot(colo);
+        }),
+      ).toBe(first);
+    release();
+    expect((await slow).generatedAt).toBeGreaterThan(first.generatedAt);
+    expect(reads).toBe(1);
   });
 });
 
