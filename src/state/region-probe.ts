@@ -12,7 +12,9 @@ import type { ProbeResult } from "../health/probe-result.ts";
 import { withDeadline } from "./deadline.ts";
 import { countedStub } from "./do-calls.ts";
 import { errorMessage, log } from "../observe/log.ts";
-import type { OriginState } from "./origin-state.ts";
+
+/** A stub of the OriginState class, typed from the binding (importing the class here would be a cycle). */
+type OriginStateStub = ReturnType<Env["ORIGIN_STATE"]["get"]>;
 
 /** Time a region's object gets beyond its slowest monitor's timeout and the start spread. */
 export const REGION_CALL_MARGIN_MS = 5_000;
@@ -23,7 +25,7 @@ export function regionProbeName(region: ProbeRegion): string {
 }
 
 /** The stub of a region's probe object, placed in that region. */
-export function regionProbeStub(env: Env, region: ProbeRegion): DurableObjectStub<OriginState> {
+export function regionProbeStub(env: Env, region: ProbeRegion): OriginStateStub {
   const namespace = env.ORIGIN_STATE;
   return countedStub(namespace.get(namespace.idFromName(regionProbeName(region)), { locationHint: region }));
 }
