@@ -11,6 +11,7 @@ import type { HealthSnapshot } from "./health/snapshot.ts";
 import { probeRound } from "./probes/probe-round.ts";
 import { dueOnCronTick } from "./health/monitor-schedule.ts";
 import { errorMessage, log } from "./observe/log.ts";
+import { regionProber } from "./state/region-probe.ts";
 
 /** Runs one round; resolves once the results are recorded. Undefined when there is no config or nothing was due. */
 export async function runScheduledProbes(env: Env, scheduledTime = Date.now()): Promise<HealthSnapshot | undefined> {
@@ -24,7 +25,7 @@ export async function runScheduledProbes(env: Env, scheduledTime = Date.now()): 
   const watchdog = stub
     .ensureAlarm()
     .catch((error: unknown) => failStatic("durable_object", "alarm_watchdog_failed", { message: errorMessage(error) }));
-  const round = await probeRound(loaded.compiled, (m) => dueOnCronTick(m, scheduledTime), false);
+  const round = await probeRound(loaded.compiled, (m) => dueOnCronTick(m, scheduledTime), false, Math.random, regionProber(env));
   await watchdog;
   if (round.results.length === 0) return undefined;
   // Probe results are counted by the Durable Object as it applies them (alarm and cron

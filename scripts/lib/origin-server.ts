@@ -12,7 +12,10 @@
  *   GET /__origin/latency?ms=N     add N ms before every answer
  *   GET /__origin/load?set=V       send `endpoint-load-metrics: V` (an ORCA load report) with every
  *                                  counted answer; without `set`, stop sending it
- *   GET /__origin/stats            { id, requests, mode, latencyMs, loadReport }
+ *   GET /__origin/fail-regions?set=weur,enam
+ *                                  503 to requests whose x-edgeway-probe-region names one of
+ *                                  these regions (a probe region's network trouble); set= clears
+ *   GET /__origin/stats            { id, requests, mode, latencyMs, loadReport, failRegions, probesByRegion, websockets }
  *   GET /redirect                  302 to /elsewhere (for pass-through tests)
  *   GET /hop-headers               200 with connection-specific fields (Connection names x-hop)
  *   GET /sse?stream=S&events=N     server-sent events: event 0 at once, then holds until
@@ -92,6 +95,10 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
   let latencyMs = options.latencyMs ?? 0;
   let requests = 0;
   let loadReport: string | undefined;
+  /** Probe regions this origin fails for (requests naming them in x-edgeway-probe-region get 503). */
+  let failRegions = new Set<string>();
+  /** Requests that named a probe region, by region. */
+  const probesByRegion: Record<string, number> = {};
   const hanging = new Set<ServerResponse>();
   const streams: Streams = new Map();
   const sockets = new WebSocketServer({ noServer: true });
@@ -135,6 +142,12 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
         loadReport = url.searchParams.get("set") ?? undefined;
         return send(res, 200, `${id} load report ${loadReport === undefined ? "off" : JSON.stringify(loadReport)}\n`);
       }
+      if (url.pathname === "/__origin/fail-regions") {
+        const list = url.searchParams.get("set") ?? "";
+        if (!/^[a-z,]*$/.test(list)) return send(res, 400, "set must be a comma-separated list of probe regions, e.g. weur,enam\n");
+        failRegions = new Set(list.split(",").filter((r) => r !== ""));
+        return send(res, 200, `${id} fails for regions: ${[...failRegions].join(",") || "none"}\n`);
+      }
       if (url.pathname === "/__origin/stats") {
         res.writeHead(200, { "content-type": "application/json" });
         return res.end(
@@ -145,10 +158,16 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
             ...(onlyColos === undefined ? {} : { onlyColos: [...onlyColos] }),
             latencyMs,
             loadReport: loadReport ?? null,
+            failRegions: [...failRegions],
+            probesByRegion,
             websockets: sockets.clients.size,
           }),
         );
       }
+      const probeRegion = req.headers["x-edgeway-probe-region"];
+      if (typeof probeRegion === "string") probesByRegion[probeRegion] = (probesByRegion[probeRegion] ?? 0) + 1;
+      if (typeof probeRegion === "string" && failRegions.has(probeRegion))
+        return send(res, 503, `${id} unreachable from ${probeRegion}\n`, { "x-origin-id": id });
       // A mode for one colo only leaves other colos' requests (and probes) served as in "ok".
       const path = req.headers[COLO_PATH_HEADER];
       const modeHere = onlyColos === undefined || (typeof path === "string" && onlyColos.has(path.toUpperCase())) ? mode : "ok";

@@ -19,6 +19,8 @@ import { errorMessage } from "../observe/log.ts";
 import { loadAwarePools, originLoadViews } from "../observe/load-view.ts";
 import { mergeLoad } from "../steering/load-weights.ts";
 import { SEED_EXPIRY_MS } from "../steering/load-tracker.ts";
+import { plansByOrigin } from "../health/monitoring.ts";
+import { reasonToShow, regionView } from "./region-view.ts";
 
 export const healthRoutes = adminRoutes();
 
@@ -87,16 +89,19 @@ healthRoutes.get("/health", async (c) => {
   const now = Date.now();
   const colo = adminColo(c.req.raw, c.env);
   const detector = isolate.outliers.peek(colo);
+  const plans = plansByOrigin(loaded?.compiled);
   /** What the Durable Object keeps of an origin, or the snapshot's view when it could not be reached. */
   const view = (id: string, d: OriginDetails | undefined): Record<string, unknown> => {
     const fromSnapshot = snapshot?.origins[id];
     return {
       healthy: d?.healthy ?? isHealthyIn(snapshot, id),
-      reason: d?.reason ?? fromSnapshot?.reason ?? "not probed yet",
+      reason: reasonToShow(plans.get(id), d, fromSnapshot),
       since: d?.since ?? fromSnapshot?.since ?? null,
       ejected:
         ejectionInForce(detector, snapshot, id, now, colo) !== undefined || d?.ejection !== undefined || d?.colos[colo]?.ejected === true,
       ejectedEverywhere: d === undefined ? snapshot?.origins[id]?.ejection !== undefined : d.ejection !== undefined,
+      // Origins probed from regions: each region's view and the quorum that decides.
+      ...regionView(plans.get(id), d),
       ...(d === undefined
         ? {}
         : {

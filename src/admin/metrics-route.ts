@@ -20,6 +20,7 @@ import type { ProbeCount } from "../state/health-store.ts";
 import { isHealthyIn } from "../health/snapshot.ts";
 import { HealthSnapshotSchema } from "../health/snapshot.ts";
 import type { HealthSnapshot } from "../health/snapshot.ts";
+import type { RegionProbeCount } from "../state/region-health-store.ts";
 import type { CompiledConfig } from "../config/compile.ts";
 import { Metrics } from "../observe/metrics.ts";
 import { errorMessage } from "../observe/log.ts";
@@ -50,19 +51,20 @@ const route = createRoute({
 interface DurableObjectView {
   readonly snapshot: HealthSnapshot;
   readonly probes: readonly ProbeCount[];
+  readonly regionProbes: readonly RegionProbeCount[];
 }
 
 /** The Durable Object's health snapshot and probe counters, or undefined (a fail-static event) when it fails or is slow. */
 async function fromDurableObject(env: EdgewayEnv, colos: readonly string[]): Promise<DurableObjectView | undefined> {
   try {
     const stub = originStateStub(env);
-    const [snapshot, probes] = await withDeadline(
-      Promise.all([stub.snapshot(colos[0], colos), stub.probeCounts()]),
+    const [snapshot, probes, regionProbes] = await withDeadline(
+      Promise.all([stub.snapshot(colos[0], colos), stub.probeCounts(), stub.regionProbeCounts()]),
       DURABLE_OBJECT_TIMEOUT_MS,
       "the Durable Object",
     );
     // Parse, don't cast: the object may run another code version during a deploy.
-    return { snapshot: HealthSnapshotSchema.parse(snapshot), probes };
+    return { snapshot: HealthSnapshotSchema.parse(snapshot), probes, regionProbes };
   } catch (error) {
     failStatic("durable_object", "metrics_state_unavailable", { message: errorMessage(error) });
     return undefined;
@@ -74,7 +76,7 @@ function scrapeMetrics(
   compiled: CompiledConfig | undefined,
   version: number,
   snapshot: HealthSnapshot | undefined,
-  probes: readonly ProbeCount[] | undefined,
+  state: DurableObjectView | undefined,
   now: number,
   colos: readonly string[],
 ): Metrics {
@@ -122,12 +124,17 @@ function scrapeMetrics(
   m.gauge("edgeway_health_snapshot_age_seconds", "Age of this isolate's health snapshot (-1: none yet).")
     .series()
     .set(age === undefined ? -1 : age / 1000);
-  if (probes !== undefined) {
+  if (state !== undefined) {
     const counter = m.counter(
       "edgeway_probes_total",
       "Health probe results applied by the Durable Object, by origin and result (pass, fail); every isolate reports the same totals.",
     );
-    for (const p of probes) counter.series({ origin: p.origin, result: p.result }).inc(p.count);
+    for (const p of state.probes) counter.series({ origin: p.origin, result: p.result }).inc(p.count);
+    const byRegion = m.counter(
+      "edgeway_region_probes_total",
+      "Health probe results from each probe region, by origin, region and result, for origins whose monitors name regions; every isolate reports the same totals.",
+    );
+    for (const p of state.regionProbes) byRegion.series({ origin: p.origin, region: p.region, result: p.result }).inc(p.count);
   }
   return m;
 }
@@ -144,6 +151,6 @@ metricsRoute.openapi(route, async (c) => {
   // Registered origins and admin overrides (drain, disable, weight) as the snapshot has them.
   const compiled = loaded === undefined ? undefined : effectiveConfig(loaded.compiled, snapshot);
   // A failure to reach the Durable Object is counted before rendering, so this scrape shows it.
-  const text = isolate.metrics.render(scrapeMetrics(compiled, loaded?.envelope.version ?? 0, snapshot, state?.probes, Date.now(), colos));
+  const text = isolate.metrics.render(scrapeMetrics(compiled, loaded?.envelope.version ?? 0, snapshot, state, Date.now(), colos));
   return c.text(text, 200, { "Content-Type": PROMETHEUS_CONTENT_TYPE, "Cache-Control": "no-store" });
 });

@@ -27,6 +27,9 @@ import { poolLiveWeights } from "../observe/load-view.ts";
 import { mergeLoad } from "../steering/load-weights.ts";
 import type { OriginLoad } from "../steering/load-weights.ts";
 import { isLoadAware, SEED_EXPIRY_MS } from "../steering/load-tracker.ts";
+import { plansByOrigin } from "../health/monitoring.ts";
+import type { ProbePlan } from "../health/probe-runner.ts";
+import { reasonToShow, regionView } from "./region-view.ts";
 
 /** Probes, transitions and traffic buckets read per origin: 10 minutes of 10 s buckets. */
 export const STATUS_HISTORY_LIMIT = 60;
@@ -117,7 +120,13 @@ function coloRows(d: OriginDetails | undefined): Pick<OriginRow, "colos" | "quor
 /** One origin's row: health as GET /_edgeway/health reports it, weights from the configs. */
 function rowOf(
   id: string,
-  ctx: { base: CompiledConfig | undefined; effective: CompiledOrigin | undefined; gathered: Gathered; now: number },
+  ctx: {
+    base: CompiledConfig | undefined;
+    effective: CompiledOrigin | undefined;
+    gathered: Gathered;
+    now: number;
+    plan: ProbePlan | undefined;
+  },
 ): OriginRow {
   const { gathered, now } = ctx;
   const d = gathered.details?.[id];
@@ -141,7 +150,8 @@ function rowOf(
         : undefined,
     // A forced health state is already applied to both, as GET /_edgeway/health reports it.
     healthy: d?.healthy ?? isHealthyIn(gathered.snapshot, id),
-    reason: d?.reason ?? fromSnapshot?.reason ?? "not probed yet",
+    reason: reasonToShow(ctx.plan, d, fromSnapshot),
+    probeRegions: regionView(ctx.plan, d),
     since: d?.since ?? fromSnapshot?.since ?? null,
     lastProbeAt: d?.lastProbeAt ?? fromSnapshot?.lastProbeAt ?? null,
     ejection: ejectionOf(id, d, gathered.snapshot, now),
@@ -166,7 +176,8 @@ export async function statusProps(
   const [loaded, gathered] = await Promise.all([isolate.config.get(env.CONFIG, now, waitUntil, reportConfigProblem), gather(env)]);
   const base = loaded?.compiled;
   const effective = base === undefined ? undefined : effectiveConfig(base, gathered.snapshot);
-  const row = (id: string) => rowOf(id, { base, effective: effective?.origins.get(id), gathered, now });
+  const plans = plansByOrigin(base);
+  const row = (id: string) => rowOf(id, { base, effective: effective?.origins.get(id), gathered, now, plan: plans.get(id) });
   // Load-aware pools: this isolate's reports with the newest any colo has passed on, as GET /_edgeway/health shows them.
   const loadOf = (id: string): OriginLoad | undefined => {
     const reported = gathered.details?.[id]?.load;

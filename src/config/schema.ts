@@ -18,6 +18,7 @@ import { z } from "zod";
 import { RegistrationPolicySchema } from "./registration-schema.ts";
 import { defaultLatencySettings, LatencySettingsSchema } from "./latency-schema.ts";
 import { BindingName, OriginHeadersSchema } from "./origin-headers.ts";
+import { PROBE_REGIONS } from "./probe-regions.ts";
 
 /** Ids appear in metrics labels, cookies and URLs: keep them short and plain. */
 export const Id = z
@@ -107,6 +108,18 @@ export const MonitorSchema = z.strictObject({
   intervalSeconds: z.number().int().min(1).max(3_600).default(60),
   unhealthyThreshold: z.number().int().min(1).max(100).default(2),
   healthyThreshold: z.number().int().min(1).max(100).default(2),
+  /**
+   * Durable Object location hints to probe from (Cloudflare's `check_regions`); each
+   * region runs its own probes and thresholds, and `regionQuorum` regions that see the
+   * origin down take it down (default: a majority). Without regions, probes leave from
+   * wherever the cron trigger or the alarm runs.
+   */
+  regions: z
+    .array(z.enum(PROBE_REGIONS, { error: `must be a probe region: one of ${PROBE_REGIONS.join(", ")}` }))
+    .min(1, "name at least one region, or leave regions out")
+    .optional(),
+  /** How many regions must see an origin down to take it down; default a majority of `regions`. */
+  regionQuorum: z.number().int().min(1).max(PROBE_REGIONS.length).optional(),
 });
 
 export const POOL_STEERING = ["weighted", "round_robin", "random", "latency", "least_outstanding", "hash"] as const;

@@ -5,7 +5,7 @@
  */
 import type { z } from "zod";
 import { ConfigSchema } from "./schema.ts";
-import type { Config } from "./schema.ts";
+import type { Config, Monitor } from "./schema.ts";
 import { lookupRegion, suggestRegions } from "./regions.ts";
 import { parseGeoKey } from "../routing/geo-key.ts";
 
@@ -91,6 +91,22 @@ export function originLocationIssues(
   return issues;
 }
 
+/** A monitor's regions: each named once, and a quorum no larger than the regions it counts. */
+function monitorRegionIssues(monitor: Monitor, path: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const regions = monitor.regions ?? [];
+  const seen = new Set<string>();
+  regions.forEach((region, i) => {
+    if (seen.has(region)) issues.push({ path: `${path}.regions[${i}]`, message: `region "${region}" is listed twice` });
+    seen.add(region);
+  });
+  if (monitor.regionQuorum !== undefined && monitor.regions === undefined)
+    issues.push({ path: `${path}.regionQuorum`, message: "needs regions: a quorum counts the regions a monitor probes from" });
+  else if (monitor.regionQuorum !== undefined && monitor.regionQuorum > seen.size)
+    issues.push({ path: `${path}.regionQuorum`, message: `is ${monitor.regionQuorum} but the monitor probes from ${seen.size} region(s)` });
+  return issues;
+}
+
 function crossReferenceIssues(config: Config): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const originIds = duplicateIds(config.origins, "origins", issues);
@@ -100,6 +116,10 @@ function crossReferenceIssues(config: Config): ConfigIssue[] {
 
   config.origins.forEach((origin, i) => {
     issues.push(...originLocationIssues(origin, `origins[${i}]`));
+  });
+
+  config.monitors.forEach((monitor, i) => {
+    issues.push(...monitorRegionIssues(monitor, `monitors[${i}]`));
   });
 
   const serviceNames = new Map<string, string>();

@@ -7,4 +7,6 @@ export interface ProbeResult {
   readonly latencyMs: number;
   readonly status?: number | undefined;
   readonly reason: string;
+  /** The probe region it left from; absent for probes from wherever the cron trigger or alarm ran. */
+  readonly region?: string | undefined;
 }

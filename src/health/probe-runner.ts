@@ -7,12 +7,21 @@ import type { CompiledConfig, CompiledOrigin } from "../config/compile.ts";
 import type { Monitor } from "../config/schema.ts";
 import type { ProbeResult } from "./probe-result.ts";
 import type { Thresholds } from "./state-machine.ts";
+import type { ProbeRegion } from "../config/probe-regions.ts";
+import { effectiveQuorum } from "./region-quorum.ts";
 
 /** What to probe for one origin, and the thresholds that turn results into health. */
 export interface ProbePlan {
   readonly origin: CompiledOrigin;
   readonly monitors: readonly Monitor[];
   readonly thresholds: Thresholds;
+  /**
+   * The regions the origin is probed from: every region its monitors name (each of its
+   * monitors runs from each of them). Empty: probed from where the round runs.
+   */
+  readonly regions: readonly ProbeRegion[];
+  /** Regions that must see the origin down to take it down (the smallest quorum its monitors set, else a majority). */
+  readonly quorum: number;
 }
 
 /** At most this many probes in flight at once (Workers also caps open connections per invocation). */
@@ -35,9 +44,13 @@ export function planProbes(config: CompiledConfig, filter: (monitor: Monitor) =>
   for (const [id, monitors] of byOrigin) {
     const origin = config.origins.get(id);
     if (origin === undefined) continue;
+    const regions = [...new Set(monitors.flatMap((m) => m.regions ?? []))];
+    const quorums = monitors.flatMap((m) => (m.regionQuorum === undefined ? [] : [m.regionQuorum]));
     plans.push({
       origin,
       monitors,
+      regions,
+      quorum: effectiveQuorum(regions.length, quorums.length === 0 ? undefined : Math.min(...quorums)),
       // Several monitors: the strictest thresholds apply.
       thresholds: {
         healthyThreshold: Math.max(...monitors.map((m) => m.healthyThreshold)),

@@ -2,18 +2,22 @@
  * Runs one monitor against one origin: an HTTP(S) request with a hard timeout (an
  * outbound fetch has none of its own), or a TCP connect through `cloudflare:sockets`.
  */
-import type { ProbeResult } from "../health/probe-result.ts";
 import { connect } from "cloudflare:sockets";
 import type { Monitor } from "../config/schema.ts";
 import type { CompiledOrigin } from "../config/compile.ts";
 import { expectedCodesMatcher } from "../health/expected-codes.ts";
 import { errorMessage } from "../util/error-message.ts";
+import type { ProbeResult } from "../health/probe-result.ts";
+import { PROBE_REGION_HEADER } from "../config/probe-regions.ts";
+
+/** What a probe needs of an origin (a region's probe object gets only this). */
+export type ProbeTarget = Pick<CompiledOrigin, "id" | "url">;
 
 /** Route 53 searches only the first 5,120 bytes of a body for the expected string. */
 const BODY_SEARCH_BYTES = 5_120;
 
 /** The URL a monitor probes on an origin: origin base path + monitor path. */
-export function probeUrl(origin: CompiledOrigin, monitor: Monitor): URL {
+export function probeUrl(origin: ProbeTarget, monitor: Monitor): URL {
   const url = new URL(origin.url);
   if (monitor.type === "https") url.protocol = "https:";
   if (monitor.type === "http") url.protocol = "http:";
@@ -49,13 +53,18 @@ export function describeFailure(error: unknown, timeoutMs: number): string {
   return `connect failed: ${errorMessage(error)}`;
 }
 
-async function probeHttp(origin: CompiledOrigin, monitor: Monitor, started: number): Promise<ProbeResult> {
-  const base = { originId: origin.id, monitorId: monitor.id, at: started };
+async function probeHttp(origin: ProbeTarget, monitor: Monitor, started: number, region: string | undefined): Promise<ProbeResult> {
+  const base = { originId: origin.id, monitorId: monitor.id, at: started, ...(region === undefined ? {} : { region }) };
   const signal = AbortSignal.timeout(monitor.timeoutMs);
   try {
     const response = await fetch(probeUrl(origin, monitor), {
       method: monitor.method,
-      headers: { "user-agent": "Edgeway-Health-Check/1", ...monitor.headers },
+      // The region header comes last: a monitor's own headers cannot disguise where a probe came from.
+      headers: {
+        "user-agent": "Edgeway-Health-Check/1",
+        ...monitor.headers,
+        ...(region === undefined ? {} : { [PROBE_REGION_HEADER]: region }),
+      },
       redirect: monitor.followRedirects ? "follow" : "manual",
       signal,
     });
@@ -85,8 +94,8 @@ async function probeHttp(origin: CompiledOrigin, monitor: Monitor, started: numb
   }
 }
 
-async function probeTcp(origin: CompiledOrigin, monitor: Monitor, started: number): Promise<ProbeResult> {
-  const base = { originId: origin.id, monitorId: monitor.id, at: started };
+async function probeTcp(origin: ProbeTarget, monitor: Monitor, started: number, region: string | undefined): Promise<ProbeResult> {
+  const base = { originId: origin.id, monitorId: monitor.id, at: started, ...(region === undefined ? {} : { region }) };
   const url = new URL(origin.url);
   const port = monitor.port ?? (url.port === "" ? (url.protocol === "https:" ? 443 : 80) : Number(url.port));
   const socket = connect({ hostname: url.hostname, port });
@@ -105,8 +114,8 @@ async function probeTcp(origin: CompiledOrigin, monitor: Monitor, started: numbe
   }
 }
 
-/** Probes one origin with one monitor. Never throws: a failure is a result. */
-export function probe(origin: CompiledOrigin, monitor: Monitor): Promise<ProbeResult> {
+/** Probes one origin with one monitor, from `region` when given (named in a request header). Never throws: a failure is a result. */
+export function probe(origin: ProbeTarget, monitor: Monitor, region?: string): Promise<ProbeResult> {
   const started = Date.now();
-  return monitor.type === "tcp" ? probeTcp(origin, monitor, started) : probeHttp(origin, monitor, started);
+  return monitor.type === "tcp" ? probeTcp(origin, monitor, started, region) : probeHttp(origin, monitor, started, region);
 }

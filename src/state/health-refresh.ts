@@ -9,9 +9,10 @@
  */
 import type { WaitUntil } from "../env.ts";
 import { isolate, failStatic } from "../isolate.ts";
-import { COLO_LATENCY_MAX_AGE_MS, originStateStub } from "./origin-state.ts";
+import { COLO_LATENCY_MAX_AGE_MS, MAX_LATENCY_ENTRIES, originStateStub } from "./origin-state.ts";
 import { HealthSnapshotSchema } from "../health/snapshot.ts";
 import type { HealthSnapshot } from "../health/snapshot.ts";
+import { loadSnapshot, shareSnapshot } from "./snapshot-source.ts";
 import { errorMessage } from "../observe/log.ts";
 import { reportLoad, seedLoad } from "./load-sync.ts";
 
@@ -40,10 +41,11 @@ export function seedLatency(snapshot: HealthSnapshot, colo: string): void {
 function startRefresh(env: Env, latencyColo: string): Promise<void> {
   return isolate.health.refresh(
     async () => {
-      // Parse, don't cast: a snapshot from an older or newer object version is checked here,
-      // in the background, never on the request path.
+      // The colo's cache first, the object on a miss; parsed in the background, never on the request path.
       // The colos this isolate serves (in production its one colo) get their own ejections.
-      const snapshot = HealthSnapshotSchema.parse(await originStateStub(env).snapshot(latencyColo, isolate.outliers.colos()));
+      const snapshot = await loadSnapshot(latencyColo, isolate.health.current, () =>
+        originStateStub(env).snapshot(latencyColo, isolate.outliers.colos()),
+      );
       seedLatency(snapshot, latencyColo);
       seedLoad(snapshot);
       return snapshot;
@@ -63,7 +65,8 @@ function reportLatency(env: Env, now: number): Promise<void> | undefined {
   const sends: Promise<void>[] = [];
   for (const [colo, tracker] of isolate.latency.colos()) {
     tracker.prune(now, LATENCY_KEEP_MS);
-    const entries = tracker.entries();
+    // Bounded as the object reads it: per origin and pool, never per request.
+    const entries = tracker.entries().slice(0, MAX_LATENCY_ENTRIES);
     if (entries.length > 0) sends.push(originStateStub(env).reportLatency(colo, entries));
   }
   if (sends.length === 0) return undefined;
@@ -82,7 +85,12 @@ function reportTraffic(env: Env, now: number): Promise<void> | undefined {
     (sent ??= []).push(
       originStateStub(env)
         .reportTraffic(report, isolate.outliers.colos())
-        .then((snapshot) => isolate.health.set(HealthSnapshotSchema.parse(snapshot), Date.now()))
+        .then((fresh) => {
+          const snapshot = HealthSnapshotSchema.parse(fresh);
+          isolate.health.set(snapshot, Date.now());
+          // The colo's other isolates see a new ejection with their next refresh, without an object read.
+          return shareSnapshot(snapshot, colo);
+        })
         .catch((error: unknown) => failStatic("durable_object", "traffic_report_failed", { message: errorMessage(error) })),
     );
   }

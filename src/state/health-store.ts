@@ -6,6 +6,8 @@
 import { applyProbe, initialHealth } from "../health/state-machine.ts";
 import type { OriginHealth, Thresholds, Transition } from "../health/state-machine.ts";
 import type { ProbeResult } from "../health/probe-result.ts";
+import { applyVerdict } from "../health/region-quorum.ts";
+import type { QuorumVerdict } from "../health/region-quorum.ts";
 import type { HealthRow } from "./sql-schema.ts";
 import { trimPerOrigin } from "./sql-schema.ts";
 import { log } from "../observe/log.ts";
@@ -77,20 +79,41 @@ export class HealthStore {
     const previous = this.#health.get(result.originId);
     if (previous?.lastProbeAt != null && result.at <= previous.lastProbeAt) return false;
     const { state, transition } = applyProbe(previous ?? initialHealth(result.at), result, thresholds);
-    this.#health.set(result.originId, { ...state, lastProbeAt: result.at, lastProbeOk: result.ok });
+    this.#write(result.originId, state, result.at, result.ok, transition);
+    this.recordResult(result);
+    return true;
+  }
+
+  /**
+   * Moves an origin to the verdict of its probe regions' quorum (their results are
+   * recorded one by one with `recordResult`). `at` is the round's newest result.
+   */
+  decide(originId: string, verdict: QuorumVerdict, at: number): void {
+    const previous = this.#health.get(originId) ?? initialHealth(at);
+    const { state, transition } = applyVerdict(previous, verdict, at);
+    this.#write(originId, state, at, verdict.healthy, transition);
+  }
+
+  #write(originId: string, state: OriginHealth, at: number, ok: boolean, transition: Transition | undefined): void {
+    this.#health.set(originId, { ...state, lastProbeAt: at, lastProbeOk: ok });
     this.#sql.exec(
       `INSERT INTO origin_health (origin_id, healthy, consecutive_successes, consecutive_failures, since, reason, last_probe_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (origin_id) DO UPDATE SET healthy = excluded.healthy, consecutive_successes = excluded.consecutive_successes,
          consecutive_failures = excluded.consecutive_failures, since = excluded.since, reason = excluded.reason, last_probe_at = excluded.last_probe_at`,
-      result.originId,
+      originId,
       state.healthy ? 1 : 0,
       state.consecutiveSuccesses,
       state.consecutiveFailures,
       state.since,
       state.reason,
-      result.at,
+      at,
     );
+    if (transition !== undefined) this.recordTransition(originId, transition);
+  }
+
+  /** Adds a probe result to the origin's history and counts (a region's result says which region it came from). */
+  recordResult(result: ProbeResult): void {
     this.#sql.exec(
       "INSERT INTO probe_history (origin_id, at, ok, latency_ms, status, reason) VALUES (?, ?, ?, ?, ?, ?)",
       result.originId,
@@ -98,7 +121,7 @@ export class HealthStore {
       result.ok ? 1 : 0,
       result.latencyMs,
       result.status ?? null,
-      result.reason,
+      result.region === undefined ? result.reason : `from ${result.region}: ${result.reason}`,
     );
     trimPerOrigin(this.#sql, "probe_history", result.originId, HISTORY_PER_ORIGIN);
     this.#sql.exec(
@@ -106,8 +129,6 @@ export class HealthStore {
       result.originId,
       result.ok ? "pass" : "fail",
     );
-    if (transition !== undefined) this.recordTransition(result.originId, transition);
-    return true;
   }
 
   /** Logs a transition (probes, or a registered origin's heartbeat lapsing or resuming). */

@@ -37,6 +37,16 @@ import { dueMonitors, earliest, isSubMinute, nextDueAfter } from "../health/moni
 import { registrationHealth } from "../discovery/registration.ts";
 import type { Registration, RegistrationRequest } from "../discovery/registration.ts";
 import { isolate, reportConfigProblem } from "../isolate.ts";
+import { RegionHealthStore } from "./region-health-store.ts";
+import type { RegionHealth, RegionProbeCount } from "./region-health-store.ts";
+import { applyRegionalRound } from "./regional-round.ts";
+import { regionProber } from "./region-probe.ts";
+import { countedStub } from "./do-calls.ts";
+import { probeTargets } from "../probes/probe-round.ts";
+import type { RegionTarget } from "../probes/probe-round.ts";
+import type { ProbeResult } from "../health/probe-result.ts";
+import { GLOBAL_SHARD } from "./shards.ts";
+import type { ProbeRegion } from "../config/probe-regions.ts";
 import { errorMessage, log } from "../observe/log.ts";
 
 export { HISTORY_PER_ORIGIN, TRANSITIONS_PER_ORIGIN } from "./health-store.ts";
@@ -59,6 +69,8 @@ export interface OriginDetails extends OriginHealth {
   readonly overrides?: OriginOverrides;
   /** The newest load report any colo has passed on (load-aware pools). */
   readonly load?: OriginLoad;
+  /** Each probe region's view, for origins whose monitors name regions. */
+  readonly regions?: Readonly<Record<string, RegionHealth>>;
 }
 
 /** Latency estimates sampled longer ago than this no longer seed cold isolates (decayed by e^−60 at the default 10 s anyway). */
@@ -78,6 +90,7 @@ export class OriginState extends DurableObject<Env> {
   /** Registration calls per token name (an in-object rate limit; lost on eviction, which only forgives). */
   readonly #callBuckets = new Map<string, Bucket>();
   #load!: LoadStore;
+  #regions!: RegionHealthStore;
   /** Sub-minute monitors in the config the last alarm saw, to know when to wake next. */
   #subMinute = new Set<string>();
 
@@ -93,6 +106,7 @@ export class OriginState extends DurableObject<Env> {
       this.#overrides = new OverrideStore(sql);
       this.#audit = new AuditStore(sql);
       this.#load = new LoadStore(sql);
+      this.#regions = new RegionHealthStore(sql);
     });
   }
 
@@ -100,15 +114,17 @@ export class OriginState extends DurableObject<Env> {
   recordProbes(round: ProbeRound): HealthSnapshot {
     const known = new Set(round.origins);
     this.#health.retain(known);
+    this.#regions.retain(known);
     for (const reg of this.#registrations.all()) known.add(reg.id);
     this.#ejections.retain(known);
     this.#load.retain(known);
     const now = Date.now();
     for (const result of round.results) {
-      if (!known.has(result.originId)) continue;
+      if (!known.has(result.originId) || result.region !== undefined) continue;
       const thresholds = round.thresholds[result.originId] ?? { healthyThreshold: 2, unhealthyThreshold: 2 };
       if (this.#health.apply(result, thresholds) && result.ok) this.#ejections.probePassed(result.originId, result.at, now);
     }
+    for (const p of applyRegionalRound(this.#health, this.#regions, round, known)) this.#ejections.probePassed(p.originId, p.at, now);
     return this.snapshot();
   }
 
@@ -283,6 +299,16 @@ export class OriginState extends DurableObject<Env> {
     return this.#health.probeCounts();
   }
 
+  /** Probe results by origin and region, for the metrics route. */
+  regionProbeCounts(): RegionProbeCount[] {
+    return this.#regions.probeCounts();
+  }
+
+  /** As the object of a probe region (`probe:<region>`, src/state/region-probe.ts): probes `targets` from here and returns the results. */
+  probeFromRegion(region: ProbeRegion, targets: readonly RegionTarget[], spread: boolean): Promise<ProbeResult[]> {
+    return probeTargets(region, targets, spread);
+  }
+
   /** Health, recent probe history, transitions, ejections and traffic per origin, for the admin API. */
   details(historyLimit = 20): Record<string, OriginDetails> {
     const now = Date.now();
@@ -297,6 +323,7 @@ export class OriginState extends DurableObject<Env> {
       ejections: this.#ejections.log(id, historyLimit),
       traffic: this.#ejections.traffic(id, historyLimit),
       registration,
+      regions: this.#regions.regions(id),
     });
     for (const [id, h] of this.#health.entries()) out[id] = detail(id, h, h.lastProbeAt);
     for (const reg of this.#registrations.all()) {
@@ -397,7 +424,7 @@ export class OriginState extends DurableObject<Env> {
         // Schedule first: an alarm delivered again while this one probes finds nothing due.
         for (const m of due) this.#schedule.set(m.id, nextDueAfter(m, now, Math.random));
         const dueIds = new Set(due.map((m) => m.id));
-        const round = await probeRound(config, (m) => dueIds.has(m.id), true);
+        const round = await probeRound(config, (m) => dueIds.has(m.id), true, Math.random, regionProber(this.env));
         this.recordProbes(round);
       }
       this.#registrations.sweep(Date.now(), (id, t) => this.#health.recordTransition(id, t));
@@ -437,7 +464,7 @@ function forcedHealth(h: NonNullable<OriginOverrides["health"]>): { healthy: boo
 
 const withoutFlag = plainEjection;
 
-/** The object holding health for `shard` (one object today; one per pool is a name change). */
-export function originStateStub(env: Env, shard = "global"): DurableObjectStub<OriginState> {
-  return env.ORIGIN_STATE.get(env.ORIGIN_STATE.idFromName(shard));
+/** The object holding health for `shard` (src/state/shards.ts: one object today; one per pool is a name change), its calls counted. */
+export function originStateStub(env: Env, shard = GLOBAL_SHARD): DurableObjectStub<OriginState> {
+  return countedStub(env.ORIGIN_STATE.get(env.ORIGIN_STATE.idFromName(shard)));
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ReportedEjection } from "../../src/state/ejection-store.ts";
+import { MAX_REPORT_ENTRIES } from "../../src/state/ejection-store.ts";
 import { REPORT_INTERVAL_MS, TrafficReporter } from "../../src/state/traffic-report.ts";
 
 const T0 = 1_000_000;
@@ -123,5 +124,21 @@ describe("TrafficReporter", () => {
     reporter.eject(ejection("o0"));
     reporter.eject(ejection("o1"));
     expect(reporter.take("AMS", T0)?.ejections.map((e) => e.originId)).toEqual(["o2", "o0", "o1"]);
+  });
+});
+
+describe("TrafficReporter size bound", () => {
+  it("carries at most MAX_REPORT_ENTRIES origins and ejections, however many there are", () => {
+    const reporter = new TrafficReporter();
+    for (let i = 0; i < MAX_REPORT_ENTRIES + 50; i++) {
+      reporter.count(`o${i}`, false);
+      reporter.eject(ejection(`o${i}`, T0 + i));
+    }
+    const report = reporter.take("AMS", T0);
+    expect(report?.counts.length).toBe(MAX_REPORT_ENTRIES);
+    expect(report?.ejections.length).toBe(MAX_REPORT_ENTRIES);
+    // The newest ejections are the ones kept.
+    expect(report?.ejections.at(-1)?.originId).toBe(`o${MAX_REPORT_ENTRIES + 49}`);
+    expect(report?.ejections[0]?.originId).toBe("o50");
   });
 });

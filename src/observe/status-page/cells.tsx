@@ -95,3 +95,18 @@ export function Transitions({ o, now }: { o: OriginRow; now: number }) {
     </>
   );
 }
+
+/** "weur ✓ enam ✗ apac · (down at 2)": each probe region's verdict and the quorum. */
+export function RegionLine({ regions }: { regions: NonNullable<OriginRow["probeRegions"]> }) {
+  const mark = (h: boolean | null): string => (h === null ? "·" : h ? "✓" : "✗");
+  return (
+    <div class="sub regions" data-region-quorum={String(regions.regionQuorum)}>
+      {regions.regions.map((r) => (
+        <span class={`region ${r.healthy === null ? "pending" : r.healthy ? "up" : "down"}`} data-region={r.region}>
+          {`${r.region} ${mark(r.healthy)} `}
+        </span>
+      ))}
+      {`(down at ${regions.regionQuorum})`}
+    </div>
+  );
+}

@@ -1,6 +1,6 @@
 /** The table of origins: one row per origin (a card on a narrow screen) with its health, ejection, overrides, weight, charts and transitions. */
 import { hasOverrides } from "../../config/overrides.ts";
-import { Overrides, Transitions, Weight } from "./cells.tsx";
+import { Overrides, RegionLine, Transitions, Weight } from "./cells.tsx";
 import { ErrorChart, LatencyChart } from "./charts.tsx";
 import { ColoEjections } from "./colos.tsx";
 import { available, newestProbe, probeSummary, rowState } from "./state.ts";
@@ -61,6 +61,7 @@ function OriginTr({
           last probe <When at={o.lastProbeAt} now={now} brief />
           {probe !== undefined && `: ${probeSummary(probe)}`}
         </div>
+        {o.probeRegions !== undefined && <RegionLine regions={o.probeRegions} />}
       </td>
       <td data-label="Ejected" class={ejected ? "" : "none"}>
         {ejected && o.ejection !== undefined ? (

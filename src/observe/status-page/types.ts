@@ -24,6 +24,10 @@ export interface OriginRow {
   readonly reason: string;
   readonly since: number | null;
   readonly lastProbeAt: number | null;
+  /** For an origin probed from regions: each region's latest verdict (null: no result yet) and the quorum. */
+  readonly probeRegions?:
+    | { readonly regionQuorum: number; readonly regions: readonly { readonly region: string; readonly healthy: boolean | null }[] }
+    | undefined;
   readonly ejection?: { readonly until: number; readonly reason: string; readonly kind: string } | undefined;
   /** Colos whose outlier detection ejects the origin now (passive health is per colo), earliest first. */
   readonly colos?: readonly ColoEjectionRow[] | undefined;
