@@ -8,6 +8,9 @@
  * rewrite. Every table is bounded; every method is safe to call twice (at-least-once
  * delivery of alarms and retried RPCs).
  */
+import { forcedHealth, originDetails } from "./origin-details.ts";
+import type { OriginDetails } from "./origin-details.ts";
+import { LatencyStore } from "./latency-store.ts";
 import { DurableObject } from "cloudflare:workers";
 import type { OriginHealth, Transition } from "../health/state-machine.ts";
 import type { HealthSnapshot } from "../health/snapshot.ts";
@@ -52,31 +55,9 @@ import { errorMessage, log } from "../observe/log.ts";
 export { HISTORY_PER_ORIGIN, TRANSITIONS_PER_ORIGIN } from "./health-store.ts";
 export type { HistoryEntry } from "./health-store.ts";
 export type { ProbeRound } from "../probes/probe-round.ts";
+export type { OriginDetails } from "./origin-details.ts";
+export { COLO_LATENCY_MAX_AGE_MS, MAX_LATENCY_ENTRIES } from "./latency-store.ts";
 
-export interface OriginDetails extends OriginHealth {
-  readonly lastProbeAt: number | null;
-  readonly history: readonly HistoryEntry[];
-  readonly transitions: readonly Transition[];
-  /** The global verdict's ejection: a quorum of colos ejects the origin everywhere. */
-  readonly ejection: Ejection | undefined;
-  /** Colos that eject it or sent it traffic: since when, until when, why. */
-  readonly colos: Readonly<Record<string, ColoState>>;
-  /** The global verdict with the votes behind it. */
-  readonly quorum: QuorumState;
-  readonly ejections: readonly EjectionLogEntry[];
-  readonly traffic: readonly TrafficBucket[];
-  readonly registration: Registration | undefined;
-  readonly overrides?: OriginOverrides;
-  /** The newest load report any colo has passed on (load-aware pools). */
-  readonly load?: OriginLoad;
-  /** Each probe region's view, for origins whose monitors name regions. */
-  readonly regions?: Readonly<Record<string, RegionHealth>>;
-}
-
-/** Latency estimates sampled longer ago than this no longer seed cold isolates (decayed by e^−60 at the default 10 s anyway). */
-export const COLO_LATENCY_MAX_AGE_MS = 10 * 60_000;
-/** The most latency entries one report may carry (origins and pools). */
-export const MAX_LATENCY_ENTRIES = 2_000;
 /** The alarm is never set closer than this (an alarm in the past may never fire locally). */
 export const MIN_ALARM_DELAY_MS = 100;
 
@@ -90,6 +71,7 @@ export class OriginState extends DurableObject<Env> {
   /** Registration calls per token name (an in-object rate limit; lost on eviction, which only forgives). */
   readonly #callBuckets = new Map<string, Bucket>();
   #load!: LoadStore;
+  #latency!: LatencyStore;
   #regions!: RegionHealthStore;
   /** Sub-minute monitors in the config the last alarm saw, to know when to wake next. */
   #subMinute = new Set<string>();
@@ -106,6 +88,7 @@ export class OriginState extends DurableObject<Env> {
       this.#overrides = new OverrideStore(sql);
       this.#audit = new AuditStore(sql);
       this.#load = new LoadStore(sql);
+      this.#latency = new LatencyStore(sql);
       this.#regions = new RegionHealthStore(sql);
     });
   }
@@ -173,63 +156,15 @@ export class OriginState extends DurableObject<Env> {
       ...coloSnapshotParts(this.#ejections, colos, now),
     };
     if (colo === undefined) return snapshot;
-    return { ...snapshot, ...this.#latencyView(colo, now), load: this.#load.view(colo, now) };
-  }
-
-  /**
-   * The colo's latency estimates (ms) and when each was last sampled; a colo with no
-   * estimates gets the global view instead — per key, the mean of every colo's estimate —
-   * so a cold colo starts from something, and learns its own within its first requests.
-   */
-  #latencyView(colo: string, now: number): Pick<HealthSnapshot, "latency" | "latencyAt" | "latencyScope"> {
-    const sql = this.ctx.storage.sql;
-    const since = now - COLO_LATENCY_MAX_AGE_MS;
-    const latency: Record<string, number> = {};
-    const latencyAt: Record<string, number> = {};
-    for (const row of sql.exec<{ key: string; ewma: number; at: number }>(
-      "SELECT key, ewma, updated_at AS at FROM colo_latency WHERE colo = ? AND updated_at >= ?",
-      colo,
-      since,
-    )) {
-      latency[row.key] = row.ewma;
-      latencyAt[row.key] = row.at;
-    }
-    if (Object.keys(latency).length > 0) return { latency, latencyAt, latencyScope: "colo" };
-    for (const row of sql.exec<{ key: string; ewma: number; at: number }>(
-      "SELECT key, AVG(ewma) AS ewma, MAX(updated_at) AS at FROM colo_latency WHERE updated_at >= ? GROUP BY key LIMIT ?",
-      since,
-      MAX_LATENCY_ENTRIES,
-    )) {
-      latency[row.key] = row.ewma;
-      latencyAt[row.key] = row.at;
-    }
-    return { latency, latencyAt, latencyScope: "global" };
+    return { ...snapshot, ...this.#latency.view(colo, now), load: this.#load.view(colo, now) };
   }
 
   /**
    * An isolate's latency estimates for a colo (sent every few seconds, never per request):
-   * `[key, ms, sampledAt]` each. Per colo and key the most recently sampled estimate wins;
-   * a report of an older sample (another isolate's, or the same one again) changes
-   * nothing. An entry without its sample time (an older isolate version) counts as sampled now.
+   * `[key, ms, sampledAt]` each (latency-store.ts).
    */
   reportLatency(colo: string, entries: readonly (readonly [string, number, number?])[]): void {
-    const sql = this.ctx.storage.sql;
-    const now = Date.now();
-    for (const [key, ewma, sampledAt] of entries.slice(0, MAX_LATENCY_ENTRIES)) {
-      if (typeof key !== "string" || !Number.isFinite(ewma) || ewma < 0) continue;
-      // A sample time in the future (clock skew) counts as now.
-      const at = sampledAt !== undefined && Number.isFinite(sampledAt) ? Math.min(sampledAt, now) : now;
-      sql.exec(
-        `INSERT INTO colo_latency (colo, key, ewma, updated_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (colo, key) DO UPDATE SET ewma = excluded.ewma, updated_at = excluded.updated_at
-         WHERE excluded.updated_at > colo_latency.updated_at`,
-        colo,
-        key,
-        ewma,
-        at,
-      );
-    }
-    sql.exec("DELETE FROM colo_latency WHERE updated_at < ?", now - COLO_LATENCY_MAX_AGE_MS);
+    this.#latency.record(colo, entries, Date.now());
   }
 
   /** An isolate's view of its origins' load reports, for its colo (sent every few seconds, never per request). */
@@ -309,45 +244,20 @@ export class OriginState extends DurableObject<Env> {
     return probeTargets(region, targets, spread);
   }
 
-  /** Health, recent probe history, transitions, ejections and traffic per origin, for the admin API. */
+  /** Everything known of each origin, for the health API and the status page (origin-details.ts). */
   details(historyLimit = 20): Record<string, OriginDetails> {
-    const now = Date.now();
-    const out: Record<string, OriginDetails> = {};
-    const detail = (id: string, h: OriginHealth, lastProbeAt: number | null, registration?: Registration): OriginDetails => ({
-      ...h,
-      lastProbeAt,
-      history: this.#health.history(id, historyLimit),
-      transitions: this.#health.transitions(id, historyLimit),
-      ejection: this.#ejections.active(id, now),
-      ...coloDetails(this.#ejections, id, now),
-      ejections: this.#ejections.log(id, historyLimit),
-      traffic: this.#ejections.traffic(id, historyLimit),
-      registration,
-      regions: this.#regions.regions(id),
-    });
-    for (const [id, h] of this.#health.entries()) out[id] = detail(id, h, h.lastProbeAt);
-    for (const reg of this.#registrations.all()) {
-      out[reg.id] = detail(reg.id, { ...registrationHealth(reg, now), consecutiveSuccesses: 0, consecutiveFailures: 0 }, null, reg);
-    }
-    // Origins no probe reaches (no monitor) that live traffic has reported on.
-    for (const id of this.#ejections.originIds()) {
-      out[id] ??= detail(
-        id,
-        { healthy: true, since: 0, reason: "not probed (no monitor)", consecutiveSuccesses: 0, consecutiveFailures: 0 },
-        null,
-      );
-    }
-    for (const [id, o] of Object.entries(this.#overrides.all())) {
-      const held =
-        out[id] ??
-        detail(id, { healthy: true, since: 0, reason: "not probed (no monitor)", consecutiveSuccesses: 0, consecutiveFailures: 0 }, null);
-      out[id] = { ...held, ...(o.health === undefined ? {} : forcedHealth(o.health)), overrides: o };
-    }
-    for (const [id, load] of Object.entries(this.#load.view("*", now))) {
-      const held = out[id];
-      if (held !== undefined) out[id] = { ...held, load };
-    }
-    return out;
+    return originDetails(
+      {
+        health: this.#health,
+        ejections: this.#ejections,
+        registrations: this.#registrations,
+        overrides: this.#overrides,
+        load: this.#load,
+        regions: this.#regions,
+      },
+      historyLimit,
+      Date.now(),
+    );
   }
 
   /** Admin overrides by origin id. */
@@ -458,9 +368,6 @@ export class OriginState extends DurableObject<Env> {
 }
 
 /** An origin's health as an operator forced it. */
-function forcedHealth(h: NonNullable<OriginOverrides["health"]>): { healthy: boolean; since: number; reason: string } {
-  return { healthy: h.value === "healthy", since: h.at, reason: `forced ${h.value} by ${h.actor}: ${h.reason}` };
-}
 
 const withoutFlag = plainEjection;
 
