@@ -7,11 +7,18 @@
  * the health state machine (src/health/state-machine.ts). A failed try is retried on the
  * next origin as the route's `retries` allow, within the route's retry budget.
  *
+ * What travels through the Durable Object reaches the other colos SNAPSHOT_TTL_MS later
+ * (the isolates' snapshot refresh, src/state/snapshot-cache.ts; the worst case): an
+ * ejection one colo made is adopted by every colo, as the worker's syncFromSnapshot does,
+ * and a passing probe returns an ejected origin (unejectOnProbeSuccess).
+ *
  * Three seeded random streams — arrivals, origin behaviour, steering — so every policy
  * meets the same arrivals, and a run with the same seed gives the same figures.
  */
 import type { CompiledConfig, CompiledRoute } from "../../../src/config/compile.ts";
-import type { Retries } from "../../../src/config/schema.ts";
+import type { OutlierDetection, Retries } from "../../../src/config/schema.ts";
+import type { Ejection } from "../../../src/health/outlier.ts";
+import { SNAPSHOT_TTL_MS } from "../../../src/state/snapshot-cache.ts";
 import { applyProbe, initialHealth } from "../../../src/health/state-machine.ts";
 import type { OriginHealth } from "../../../src/health/state-machine.ts";
 import type { Selection } from "../../../src/steering/select.ts";
@@ -67,7 +74,9 @@ type SimEvent =
   | { readonly kind: "arrival"; readonly colo: number }
   | { readonly kind: "done"; readonly request: Request; readonly selection: Selection; readonly outcome: SimTry }
   | { readonly kind: "scenario"; readonly event: ScenarioEvent }
-  | { readonly kind: "probe" };
+  | { readonly kind: "probe" }
+  | { readonly kind: "probe-seen"; readonly results: readonly (readonly [string, boolean])[]; readonly at: number }
+  | { readonly kind: "ejection-seen"; readonly ejection: Ejection; readonly settings: OutlierDetection };
 
 /** Whether the route's `retries.on` covers this try's ending (as src/proxy/forward.ts reads it). */
 export function retryable(on: Retries["on"], outcome: SimTry): boolean {
@@ -125,7 +134,7 @@ export function runScenario(scenario: Scenario, policy: Policy, seed: number): R
   const probes = new Probes();
   const isolates = colos.map((colo) => new SimIsolate(colo, probes));
   let version = 1;
-  let compiled: CompiledConfig = compileFor(policy, presentSpecs(), version);
+  let compiled: CompiledConfig = compileFor(policy, presentSpecs(), version, scenario.pool);
   let route: CompiledRoute = firstRoute(compiled);
   function presentSpecs() {
     return models.filter((m) => m.condition.present).map((m) => m.spec);
@@ -246,7 +255,7 @@ export function runScenario(scenario: Scenario, policy: Policy, seed: number): R
     if (wasPresent !== model.condition.present) {
       // A config push (or a registration): every isolate steers with the new compiled config.
       version++;
-      compiled = compileFor(policy, presentSpecs(), version);
+      compiled = compileFor(policy, presentSpecs(), version, scenario.pool);
       route = firstRoute(compiled);
     }
     const join = scenario.marks.join;
@@ -270,7 +279,9 @@ export function runScenario(scenario: Scenario, policy: Policy, seed: number): R
       case "done": {
         const { request, selection, outcome } = item;
         const isolate = isolates[request.colo] as SimIsolate;
-        isolate.finishTry(selection, outcome, now);
+        const ejection = isolate.finishTry(selection, outcome, now);
+        if (ejection !== undefined)
+          queue.push(now + SNAPSHOT_TTL_MS, { kind: "ejection-seen", ejection, settings: selection.pool.source.outlierDetection });
         const ok = outcome.kind === "response" && (outcome.status ?? 500) < 500;
         const retries = route.source.retries;
         const again =
@@ -289,12 +300,21 @@ export function runScenario(scenario: Scenario, policy: Policy, seed: number): R
       case "probe": {
         if (now >= endMs) break;
         const thresholds = { healthyThreshold: monitor?.healthyThreshold ?? 2, unhealthyThreshold: monitor?.unhealthyThreshold ?? 2 };
-        for (const m of models) {
-          if (m.condition.present) probes.apply(m.spec.id, m.probe(behaviour, monitor?.timeoutMs ?? 5_000), now, thresholds);
-        }
+        const results = models
+          .filter((m) => m.condition.present)
+          .map((m) => [m.spec.id, m.probe(behaviour, monitor?.timeoutMs ?? 5_000)] as const);
+        for (const [id, ok] of results) probes.apply(id, ok, now, thresholds);
+        queue.push(now + SNAPSHOT_TTL_MS, { kind: "probe-seen", results, at: now });
         queue.push(now + probeEveryMs, item);
         break;
       }
+      case "probe-seen":
+        // syncFromSnapshot: a probe that passed after an origin was ejected returns it.
+        for (const [id, ok] of item.results) if (ok) for (const isolate of isolates) isolate.outliers.probePassed(id, item.at, now);
+        break;
+      case "ejection-seen":
+        for (const isolate of isolates) isolate.outliers.adopt(item.ejection, now, item.settings);
+        break;
     }
   }
   for (let cell = 0; cell < C * O; cell++) maxGapMs[cell] = Math.max(maxGapMs[cell] ?? 0, endMs - (lastTry[cell] ?? warmupMs));

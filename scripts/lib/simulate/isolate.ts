@@ -6,11 +6,12 @@
  * probe health or the set of ejected origins changes; the same pickForTry rule (with the
  * ejection valve); and the same bookkeeping after each try (outstanding down, latency
  * observed for origin and pool, failures counted as the latency tracker and the outlier
- * detector count them). Only the clock is virtual.
+ * detector count them). Only the clock is virtual. What the Durable Object carries between
+ * isolates (other colos' ejections, probe results) the engine delivers (engine.ts).
  */
 import type { CompiledPool, CompiledRoute } from "../../../src/config/compile.ts";
 import { classifyTry, OutlierDetector } from "../../../src/health/outlier.ts";
-import type { OutlierPool } from "../../../src/health/outlier.ts";
+import type { Ejection, OutlierPool } from "../../../src/health/outlier.ts";
 import { RetryBudget } from "../../../src/proxy/retry-budget.ts";
 import type { ClientInfo } from "../../../src/routing/client.ts";
 import { LatencyTracker } from "../../../src/steering/latency.ts";
@@ -92,16 +93,16 @@ export class SimIsolate {
     this.outstanding.start(trackKeys(selection));
   }
 
-  /** A try ended at `now` (data-plane.ts recordTry, less the metrics). */
-  finishTry(selection: Selection, outcome: SimTry, now: number): void {
+  /** A try ended at `now` (data-plane.ts recordTry, less the metrics); returns the ejection it caused, if any. */
+  finishTry(selection: Selection, outcome: SimTry, now: number): Ejection | undefined {
     const keys = trackKeys(selection);
     this.outstanding.finish(keys);
     const ok = outcome.kind === "response" && (outcome.status ?? 500) < 500;
     for (const key of keys) this.latency.observe(key, outcome.durationMs, ok, now);
     const result = classifyTry(outcome.kind, outcome.status);
-    if (result === undefined) return;
+    if (result === undefined) return undefined;
     const detail = outcome.kind === "response" ? `HTTP ${outcome.status}` : outcome.kind;
-    this.outliers.observe(selection.origin.id, outlierPool(selection.pool), result, now, detail);
+    return this.outliers.observe(selection.origin.id, outlierPool(selection.pool), result, now, detail);
   }
 
   /** The health view in force: probe health and not ejected; remade when either changes (data-plane.ts currentHealth). */

@@ -61,8 +61,8 @@ export function poolOf(originId: string): string {
   return `p-${originId}`;
 }
 
-/** The config document a policy runs, over the origins present now. */
-export function configFor(policy: Policy, origins: readonly OriginSpec[]): ConfigInput {
+/** The config document a policy runs, over the origins present now; `scenarioPool` goes into every pool. */
+export function configFor(policy: Policy, origins: readonly OriginSpec[], scenarioPool: Partial<PoolInput> = {}): ConfigInput {
   const originInputs = origins.map((o) => ({
     id: o.id,
     url: `https://${o.id}.origin.example`,
@@ -73,21 +73,26 @@ export function configFor(policy: Policy, origins: readonly OriginSpec[]): Confi
     return {
       origins: originInputs,
       monitors: [MONITOR],
-      pools: origins.map((o) => ({ id: poolOf(o.id), origins: [o.id], monitor: MONITOR.id })),
+      pools: origins.map((o) => ({ id: poolOf(o.id), origins: [o.id], monitor: MONITOR.id, ...scenarioPool })),
       routes: [{ ...ROUTE_BASE, pools: origins.map((o) => poolOf(o.id)), ...policy.route }],
     };
   }
   return {
     origins: originInputs,
     monitors: [MONITOR],
-    pools: [{ id: "all", origins: origins.map((o) => o.id), monitor: MONITOR.id, ...policy.pool }],
+    pools: [{ id: "all", origins: origins.map((o) => o.id), monitor: MONITOR.id, ...scenarioPool, ...policy.pool }],
     routes: [{ ...ROUTE_BASE, pools: ["all"], ...policy.route }],
   };
 }
 
 /** Validates and compiles a policy's config; a config that does not validate is a bug in the simulator, and throws. */
-export function compileFor(policy: Policy, origins: readonly OriginSpec[], version: number): CompiledConfig {
-  const result = validateConfig(configFor(policy, origins));
+export function compileFor(
+  policy: Policy,
+  origins: readonly OriginSpec[],
+  version: number,
+  scenarioPool: Partial<PoolInput> = {},
+): CompiledConfig {
+  const result = validateConfig(configFor(policy, origins, scenarioPool));
   if (!result.ok) throw new Error(`simulator: ${policy.name} config is invalid: ${JSON.stringify(result.issues)}`);
   return compileConfig(result.config, version);
 }

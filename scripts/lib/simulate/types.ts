@@ -1,4 +1,5 @@
 /** The shapes scenarios are written in, shared by the engine, the metrics and the report. */
+import type { ConfigInput } from "../../../src/config/schema.ts";
 
 /** How an origin behaves at a given moment; scenario events change it. */
 export interface OriginCondition {
@@ -77,4 +78,6 @@ export interface Scenario {
   readonly targets: readonly TargetName[];
   /** Seconds at the start left out of steady-state figures (cold estimates warming up). */
   readonly warmupS: number;
+  /** Pool settings every policy's pools get in this scenario (e.g. outlier detection off). */
+  readonly pool?: Partial<ConfigInput["pools"][number]>;
 }

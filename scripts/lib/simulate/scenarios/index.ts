@@ -2,6 +2,7 @@
 import type { Scenario } from "../types.ts";
 import { brownout } from "./brownout.ts";
 import { fastFail } from "./fast-fail.ts";
+import { fastFailNoEjection } from "./fast-fail-no-ejection.ts";
 import { flap } from "./flap.ts";
 import { loadReports } from "./load-reports.ts";
 import { newOrigin } from "./new-origin.ts";
@@ -10,7 +11,18 @@ import { pathBreak } from "./path-break.ts";
 import { slowdown } from "./slowdown.ts";
 import { steady } from "./steady.ts";
 
-export const SCENARIOS: readonly Scenario[] = [steady, slowdown, newOrigin, flap, fastFail, brownout, overload, pathBreak, loadReports];
+export const SCENARIOS: readonly Scenario[] = [
+  steady,
+  slowdown,
+  newOrigin,
+  flap,
+  fastFail,
+  fastFailNoEjection,
+  brownout,
+  overload,
+  pathBreak,
+  loadReports,
+];
 
 /** The scenarios named (all when `names` is empty); throws for an unknown name. */
 export function scenariosNamed(names: readonly string[]): readonly Scenario[] {
