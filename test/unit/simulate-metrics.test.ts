@@ -91,6 +91,8 @@ describe("simulator figures", () => {
     const r = record((_, c) => (c === 0 ? [18, 1, 1] : [1, 18, 1]));
     const f = figuresOf(scenario({}), r);
     expect(f.bestShare).toBeCloseTo(0.9, 12);
+    expect(f.bestShareByColo["IAD"]).toBeCloseTo(0.9, 12);
+    expect(f.bestShareByColo["FRA"]).toBeCloseTo(0.9, 12);
     expect(f.meanMs).toBeCloseTo(50.5, 12);
     expect(f.p99Ms).toBe(99);
     expect(f.minShare.share).toBeCloseTo(0.05, 12);

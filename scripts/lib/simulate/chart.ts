@@ -97,7 +97,16 @@ export function simulatorHtml(results: readonly ScenarioResult[], svgPath: (scen
             `<tr>${row.map((cell) => `<td class="${cell === "pass" ? "pass" : cell.startsWith("FAIL") ? "fail" : ""}">${escapeXml(cell)}</td>`).join("")}</tr>`,
         )
         .join("")}</tbody></table>`;
-      return `<section id="${escapeXml(r.scenario.name)}"><h2>${escapeXml(r.scenario.title)} <small>(${escapeXml(r.scenario.name)})</small></h2><p>${escapeXml(r.scenario.story)}</p>${table}<img src="${escapeXml(svgPath(r.scenario.name))}" alt="${escapeXml(r.scenario.title)}: share of tries per origin over time, one panel per policy"></section>`;
+      const colos = Object.keys(r.runs[0]?.figures.bestShareByColo ?? {});
+      const byColo = `<details><summary>Share to the best origin, per colo</summary><table><thead><tr><th>policy</th>${colos
+        .map((c) => `<th>${escapeXml(c)}</th>`)
+        .join("")}</tr></thead><tbody>${r.runs
+        .map(
+          (run) =>
+            `<tr><td>${escapeXml(run.policy.name)}</td>${colos.map((c) => `<td>${((run.figures.bestShareByColo[c] ?? 0) * 100).toFixed(0)} %</td>`).join("")}</tr>`,
+        )
+        .join("")}</tbody></table></details>`;
+      return `<section id="${escapeXml(r.scenario.name)}"><h2>${escapeXml(r.scenario.title)} <small>(${escapeXml(r.scenario.name)})</small></h2><p>${escapeXml(r.scenario.story)}</p>${table}${byColo}<img src="${escapeXml(svgPath(r.scenario.name))}" alt="${escapeXml(r.scenario.title)}: share of tries per origin over time, one panel per policy"></section>`;
     })
     .join("\n");
   return `<!doctype html>

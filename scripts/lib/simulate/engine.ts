@@ -132,7 +132,7 @@ export function runScenario(scenario: Scenario, policy: Policy, seed: number): R
   const steering = mulberry32(seed ^ 0x27d4eb2f);
 
   const probes = new Probes();
-  const isolates = colos.map((colo) => new SimIsolate(colo, probes));
+  const isolates = colos.map((colo) => new SimIsolate(colo, probes, policy.whatIf));
   let version = 1;
   let compiled: CompiledConfig = compileFor(policy, presentSpecs(), version, scenario.pool);
   let route: CompiledRoute = firstRoute(compiled);

@@ -52,7 +52,9 @@ export class SimIsolate {
   readonly outliers = new OutlierDetector();
   readonly budget = new RetryBudget();
   memory = createMemoryStore();
-  readonly signals: SteeringSignals = {
+  /** What steering reads: the measured signals, or a what-if's change of them. */
+  readonly signals: SteeringSignals;
+  readonly #measured: SteeringSignals = {
     outstanding: (key) => this.outstanding.get(key),
     latencyMs: (key) => this.latency.estimate(key),
   };
@@ -61,8 +63,9 @@ export class SimIsolate {
   #inForce: { route: CompiledRoute; version: number; epoch: number; live: HealthView; cache: SelectionCache } | undefined;
   #probeOnly: { route: CompiledRoute; version: number; view: HealthView; cache: SelectionCache } | undefined;
 
-  constructor(colo: Colo, probes: ProbeHealth) {
+  constructor(colo: Colo, probes: ProbeHealth, whatIf?: (signals: SteeringSignals) => SteeringSignals) {
     this.colo = colo;
+    this.signals = whatIf === undefined ? this.#measured : whatIf(this.#measured);
     this.client = { colo: colo.code, country: colo.country, continent: colo.continent, lat: colo.lat, lon: colo.lon };
     this.#probes = probes;
   }

@@ -28,6 +28,8 @@ export interface Figures {
   readonly requests: number;
   /** Share of first tries (after the warm-up) that went to the best origin for their colo at that moment. */
   readonly bestShare: number;
+  /** The same per colo. */
+  readonly bestShareByColo: Readonly<Record<string, number>>;
   /** Request latency after the warm-up: mean and p99, ms. */
   readonly meanMs: number;
   readonly p99Ms: number;
@@ -101,16 +103,25 @@ export function figuresOf(scenario: Scenario, record: RunRecord): Figures {
 
   let first = 0;
   let best = 0;
+  const firstByColo = new Float64Array(C);
+  const bestByColo = new Float64Array(C);
   let requests = 0;
   let errors = 0;
   for (let b = warm; b < record.nBins; b++) {
     requests += record.requests[b] ?? 0;
     errors += record.errors[b] ?? 0;
     for (let c = 0; c < C; c++) {
-      first += record.firstTries[b * C + c] ?? 0;
-      best += record.bestFirst[b * C + c] ?? 0;
+      firstByColo[c] = (firstByColo[c] ?? 0) + (record.firstTries[b * C + c] ?? 0);
+      bestByColo[c] = (bestByColo[c] ?? 0) + (record.bestFirst[b * C + c] ?? 0);
     }
   }
+  for (let c = 0; c < C; c++) {
+    first += firstByColo[c] ?? 0;
+    best += bestByColo[c] ?? 0;
+  }
+  const bestShareByColo = Object.fromEntries(
+    record.colos.map((code, c) => [code, (firstByColo[c] ?? 0) === 0 ? 0 : (bestByColo[c] ?? 0) / (firstByColo[c] ?? 1)]),
+  );
   const latencies: number[] = [];
   let sum = 0;
   record.startMs.forEach((start, i) => {
@@ -140,6 +151,7 @@ export function figuresOf(scenario: Scenario, record: RunRecord): Figures {
     policy: record.policy,
     requests: record.startMs.length,
     bestShare: first === 0 ? 0 : best / first,
+    bestShareByColo,
     meanMs: latencies.length === 0 ? Number.NaN : sum / latencies.length,
     p99Ms: percentile(latencies, 99),
     errorRate: requests === 0 ? 0 : errors / requests,

@@ -13,6 +13,7 @@ import type { ConfigInput } from "../../../src/config/schema.ts";
 import { validateConfig } from "../../../src/config/validate.ts";
 import { compileConfig } from "../../../src/config/compile.ts";
 import type { CompiledConfig } from "../../../src/config/compile.ts";
+import type { SteeringSignals } from "../../../src/steering/types.ts";
 import type { OriginSpec } from "./types.ts";
 
 type PoolInput = ConfigInput["pools"][number];
@@ -28,7 +29,16 @@ export interface Policy {
   readonly route?: Partial<RouteInput>;
   /** Whether the targets are checked for this policy. */
   readonly targets?: boolean;
+  /**
+   * A what-if: the signals steering reads, changed (e.g. without the in-flight factor), to
+   * show what a change would buy before anyone writes it. Not Edgeway as it ships; the
+   * report marks such policies.
+   */
+  readonly whatIf?: (signals: SteeringSignals) => SteeringSignals;
 }
+
+/** What-if: latency steering that does not see requests in flight (cost = estimate alone). */
+export const withoutOutstanding = (signals: SteeringSignals): SteeringSignals => ({ ...signals, outstanding: () => 0 });
 
 export const POLICIES: readonly Policy[] = [
   { name: "random", layout: "pool", pool: { steering: "random" } },
@@ -36,6 +46,7 @@ export const POLICIES: readonly Policy[] = [
   { name: "least-outstanding", layout: "pool", pool: { steering: "least_outstanding" } },
   { name: "pool-latency", layout: "pool", pool: { steering: "latency" }, targets: true },
   { name: "route-latency", layout: "route", route: { steering: "latency" }, targets: true },
+  { name: "what-if: pool-latency, no in-flight", layout: "pool", pool: { steering: "latency" }, whatIf: withoutOutstanding },
   { name: "oracle", layout: "oracle" },
 ];
 
