@@ -7,16 +7,18 @@
  * the health state machine (src/health/state-machine.ts). A failed try is retried on the
  * next origin as the route's `retries` allow, within the route's retry budget.
  *
- * What travels through the Durable Object reaches the other colos SNAPSHOT_TTL_MS later
- * (the isolates' snapshot refresh, src/state/snapshot-cache.ts; the worst case): an
- * ejection one colo made is adopted by every colo, as the worker's syncFromSnapshot does,
- * and a passing probe returns an ejected origin (unejectOnProbeSuccess).
+ * The engine plays the Durable Object: probe results and the ejections isolates report go
+ * into a HealthSnapshot that every isolate receives SNAPSHOT_TTL_MS later (its snapshot
+ * refresh, src/state/snapshot-cache.ts; the worst case) and takes in as the worker does
+ * (syncFromSnapshot, healthView): one colo's ejection is adopted by every colo, and a
+ * passing probe returns an ejected origin (unejectOnProbeSuccess).
  *
  * Three seeded random streams — arrivals, origin behaviour, steering — so every policy
  * meets the same arrivals, and a run with the same seed gives the same figures.
  */
 import type { CompiledConfig, CompiledRoute } from "../../../src/config/compile.ts";
-import type { OutlierDetection, Retries } from "../../../src/config/schema.ts";
+import type { Retries } from "../../../src/config/schema.ts";
+import type { HealthSnapshot } from "../../../src/health/snapshot.ts";
 import type { Ejection } from "../../../src/health/outlier.ts";
 import { SNAPSHOT_TTL_MS } from "../../../src/state/snapshot-cache.ts";
 import { applyProbe, initialHealth } from "../../../src/health/state-machine.ts";
@@ -25,7 +27,6 @@ import type { Selection } from "../../../src/steering/select.ts";
 import { mulberry32 } from "../../../test/unit/helpers/random.ts";
 import { EventQueue } from "./heap.ts";
 import { SimIsolate } from "./isolate.ts";
-import type { ProbeHealth } from "./isolate.ts";
 import { OriginModel } from "./model.ts";
 import type { SimTry } from "./model.ts";
 import { compileFor, PER_TRY_TIMEOUT_MS } from "./policies.ts";
@@ -75,8 +76,7 @@ type SimEvent =
   | { readonly kind: "done"; readonly request: Request; readonly selection: Selection; readonly outcome: SimTry }
   | { readonly kind: "scenario"; readonly event: ScenarioEvent }
   | { readonly kind: "probe" }
-  | { readonly kind: "probe-seen"; readonly results: readonly (readonly [string, boolean])[]; readonly at: number }
-  | { readonly kind: "ejection-seen"; readonly ejection: Ejection; readonly settings: OutlierDetection };
+  | { readonly kind: "snapshot"; readonly snapshot: HealthSnapshot };
 
 /** Whether the route's `retries.on` covers this try's ending (as src/proxy/forward.ts reads it). */
 export function retryable(on: Retries["on"], outcome: SimTry): boolean {
@@ -85,18 +85,42 @@ export function retryable(on: Retries["on"], outcome: SimTry): boolean {
   return on.some((c) => c === String(status) || (c.endsWith("xx") && c[0] === String(status)[0]));
 }
 
-/** Probe health for every origin, moved by the real state machine. */
-class Probes implements ProbeHealth {
-  version = 0;
-  readonly #states = new Map<string, OriginHealth>();
-  isHealthy(originId: string): boolean {
-    return this.#states.get(originId)?.healthy ?? true;
+/**
+ * The Durable Object's side: probe health moved by the real state machine, and the
+ * ejections isolates reported; what it hands isolates is a HealthSnapshot.
+ */
+class ObjectState {
+  readonly #health = new Map<string, OriginHealth>();
+  readonly #probes = new Map<string, { readonly at: number; readonly ok: boolean }>();
+  readonly #ejections = new Map<string, Ejection>();
+
+  probe(originId: string, ok: boolean, at: number, thresholds: { healthyThreshold: number; unhealthyThreshold: number }): void {
+    const state = this.#health.get(originId) ?? initialHealth(at);
+    this.#health.set(originId, applyProbe(state, { ok, at, reason: ok ? "HTTP 200" : "failed" }, thresholds).state);
+    this.#probes.set(originId, { at, ok });
   }
-  apply(originId: string, ok: boolean, at: number, thresholds: { healthyThreshold: number; unhealthyThreshold: number }): void {
-    const state = this.#states.get(originId) ?? initialHealth(at);
-    const next = applyProbe(state, { ok, at, reason: ok ? "HTTP 200" : "failed" }, thresholds);
-    this.#states.set(originId, next.state);
-    if (next.transition !== undefined) this.version++;
+
+  eject(ejection: Ejection): void {
+    const held = this.#ejections.get(ejection.originId);
+    if (held === undefined || held.until < ejection.until) this.#ejections.set(ejection.originId, ejection);
+  }
+
+  snapshot(originIds: readonly string[], now: number): HealthSnapshot {
+    const origins: HealthSnapshot["origins"] = {};
+    for (const id of originIds) {
+      const health = this.#health.get(id) ?? initialHealth(0);
+      const probe = this.#probes.get(id);
+      const ejection = this.#ejections.get(id);
+      origins[id] = {
+        healthy: health.healthy,
+        since: health.since,
+        reason: health.reason,
+        lastProbeAt: probe?.at ?? null,
+        ...(probe === undefined ? {} : { lastProbeOk: probe.ok }),
+        ...(ejection !== undefined && now < ejection.until ? { ejection } : {}),
+      };
+    }
+    return { generatedAt: now, origins };
   }
 }
 
@@ -131,8 +155,8 @@ export function runScenario(scenario: Scenario, policy: Policy, seed: number): R
   const behaviour = mulberry32(seed ^ 0x5bd1e995);
   const steering = mulberry32(seed ^ 0x27d4eb2f);
 
-  const probes = new Probes();
-  const isolates = colos.map((colo) => new SimIsolate(colo, probes, policy.whatIf));
+  const durableObject = new ObjectState();
+  const isolates = colos.map((colo) => new SimIsolate(colo, policy.whatIf));
   let version = 1;
   let compiled: CompiledConfig = compileFor(policy, presentSpecs(), version, scenario.pool);
   let route: CompiledRoute = firstRoute(compiled);
@@ -167,6 +191,12 @@ export function runScenario(scenario: Scenario, policy: Policy, seed: number): R
   queue.push(probeEveryMs, { kind: "probe" });
 
   const binOf = (t: number): number => Math.min(nBins - 1, Math.floor(t / BIN_MS));
+
+  /** The Durable Object's state changed: every isolate sees it at its next snapshot refresh. */
+  function publish(now: number): void {
+    const ids = models.filter((m) => m.condition.present).map((m) => m.spec.id);
+    queue.push(now + SNAPSHOT_TTL_MS, { kind: "snapshot", snapshot: durableObject.snapshot(ids, now) });
+  }
 
   /** The oracle: the origin with the lowest expected latency now, tried ones left out. */
   function oraclePick(colo: string, exclude: ReadonlySet<string>, now: number): Selection | undefined {
@@ -280,8 +310,10 @@ export function runScenario(scenario: Scenario, policy: Policy, seed: number): R
         const { request, selection, outcome } = item;
         const isolate = isolates[request.colo] as SimIsolate;
         const ejection = isolate.finishTry(selection, outcome, now);
-        if (ejection !== undefined)
-          queue.push(now + SNAPSHOT_TTL_MS, { kind: "ejection-seen", ejection, settings: selection.pool.source.outlierDetection });
+        if (ejection !== undefined) {
+          durableObject.eject(ejection);
+          publish(now);
+        }
         const ok = outcome.kind === "response" && (outcome.status ?? 500) < 500;
         const retries = route.source.retries;
         const again =
@@ -300,20 +332,15 @@ export function runScenario(scenario: Scenario, policy: Policy, seed: number): R
       case "probe": {
         if (now >= endMs) break;
         const thresholds = { healthyThreshold: monitor?.healthyThreshold ?? 2, unhealthyThreshold: monitor?.unhealthyThreshold ?? 2 };
-        const results = models
-          .filter((m) => m.condition.present)
-          .map((m) => [m.spec.id, m.probe(behaviour, monitor?.timeoutMs ?? 5_000)] as const);
-        for (const [id, ok] of results) probes.apply(id, ok, now, thresholds);
-        queue.push(now + SNAPSHOT_TTL_MS, { kind: "probe-seen", results, at: now });
+        for (const m of models) {
+          if (m.condition.present) durableObject.probe(m.spec.id, m.probe(behaviour, monitor?.timeoutMs ?? 5_000), now, thresholds);
+        }
+        publish(now);
         queue.push(now + probeEveryMs, item);
         break;
       }
-      case "probe-seen":
-        // syncFromSnapshot: a probe that passed after an origin was ejected returns it.
-        for (const [id, ok] of item.results) if (ok) for (const isolate of isolates) isolate.outliers.probePassed(id, item.at, now);
-        break;
-      case "ejection-seen":
-        for (const isolate of isolates) isolate.outliers.adopt(item.ejection, now, item.settings);
+      case "snapshot":
+        for (const isolate of isolates) isolate.receive(item.snapshot);
         break;
     }
   }

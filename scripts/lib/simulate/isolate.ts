@@ -6,8 +6,8 @@
  * probe health or the set of ejected origins changes; the same pickForTry rule (with the
  * ejection valve); and the same bookkeeping after each try (outstanding down, latency
  * observed for origin and pool, failures counted as the latency tracker and the outlier
- * detector count them). Only the clock is virtual. What the Durable Object carries between
- * isolates (other colos' ejections, probe results) the engine delivers (engine.ts).
+ * detector count them). Only the clock is virtual. Health arrives as the worker's does, in
+ * health snapshots (src/health/snapshot.ts) that the engine plays the Durable Object for.
  */
 import type { CompiledPool, CompiledRoute } from "../../../src/config/compile.ts";
 import { classifyTry, OutlierDetector } from "../../../src/health/outlier.ts";
@@ -18,14 +18,17 @@ import { LatencyTracker } from "../../../src/steering/latency.ts";
 import { OutstandingTracker } from "../../../src/steering/outstanding.ts";
 import { createMemoryStore, createSelectionCache, pickForTry, selectOrigin } from "../../../src/steering/select.ts";
 import type { HealthView, Selection, SelectionCache } from "../../../src/steering/select.ts";
+import { healthView, syncFromSnapshot } from "../../../src/health/passive.ts";
+import type { HealthSnapshot } from "../../../src/health/snapshot.ts";
 import type { RandomSource, SteeringSignals } from "../../../src/steering/types.ts";
 import type { SimTry } from "./model.ts";
 import type { Colo } from "./world.ts";
 
-/** Probe health as the Durable Object's snapshot carries it; `version` changes whenever an origin's state does. */
-export interface ProbeHealth {
-  readonly version: number;
-  isHealthy(originId: string): boolean;
+/** What a health view and its selection cache were made for. */
+interface Held {
+  readonly route: CompiledRoute;
+  readonly snapshot: HealthSnapshot | undefined;
+  readonly cache: SelectionCache;
 }
 
 /** OutlierPool per compiled pool, as src/health/passive.ts keeps them. */
@@ -58,16 +61,16 @@ export class SimIsolate {
     outstanding: (key) => this.outstanding.get(key),
     latencyMs: (key) => this.latency.estimate(key),
   };
-  readonly #probes: ProbeHealth;
   #now = 0;
-  #inForce: { route: CompiledRoute; version: number; epoch: number; live: HealthView; cache: SelectionCache } | undefined;
-  #probeOnly: { route: CompiledRoute; version: number; view: HealthView; cache: SelectionCache } | undefined;
+  readonly #clock = (): number => this.#now;
+  #snapshot: HealthSnapshot | undefined;
+  #inForce: (Held & { readonly epoch: number; readonly live: HealthView }) | undefined;
+  #probeOnly: (Held & { readonly view: HealthView }) | undefined;
 
-  constructor(colo: Colo, probes: ProbeHealth, whatIf?: (signals: SteeringSignals) => SteeringSignals) {
+  constructor(colo: Colo, whatIf?: (signals: SteeringSignals) => SteeringSignals) {
     this.colo = colo;
     this.signals = whatIf === undefined ? this.#measured : whatIf(this.#measured);
     this.client = { colo: colo.code, country: colo.country, continent: colo.continent, lat: colo.lat, lon: colo.lon };
-    this.#probes = probes;
   }
 
   /** The origin for the next try of a request on `route` at `now`, `exclude` holding the origins tried. */
@@ -108,26 +111,35 @@ export class SimIsolate {
     return this.outliers.observe(selection.origin.id, outlierPool(selection.pool), result, now, detail);
   }
 
-  /** The health view in force: probe health and not ejected; remade when either changes (data-plane.ts currentHealth). */
+  /** A new health snapshot from the Durable Object (the isolate's refresh). */
+  receive(snapshot: HealthSnapshot): void {
+    this.#snapshot = snapshot;
+  }
+
+  /**
+   * The health view in force, as data-plane.ts currentHealth keeps it: a new snapshot is
+   * synced into the detector (other colos' ejections adopted, passing probes return
+   * ejected origins), due ejections expire, and the view and selection cache are remade
+   * only when the snapshot or the set of ejected origins changed.
+   */
   #live(route: CompiledRoute, now: number): { live: HealthView; cache: SelectionCache } {
-    this.outliers.expire(now);
-    const version = this.#probes.version;
-    const epoch = this.outliers.epoch;
+    const snapshot = this.#snapshot;
     const f = this.#inForce;
-    if (f !== undefined && f.route === route && f.version === version && f.epoch === epoch) return f;
-    const probes = this.#probes;
-    const live: HealthView = { isHealthy: (id) => probes.isHealthy(id) && !this.outliers.isEjected(id, this.#now) };
-    const next = { route, version, epoch, live, cache: createSelectionCache() };
+    if (snapshot !== undefined && f?.snapshot !== snapshot) syncFromSnapshot(this.outliers, snapshot, now);
+    this.outliers.expire(now);
+    const epoch = this.outliers.epoch;
+    if (f !== undefined && f.route === route && f.snapshot === snapshot && f.epoch === epoch) return f;
+    const next = { route, snapshot, epoch, live: healthView(this.outliers, snapshot, this.#clock), cache: createSelectionCache() };
     this.#inForce = next;
     return next;
   }
 
+  /** Probe health alone, for when ejections would leave the route nothing (data-plane.ts probeOnlyHealth). */
   #probeView(route: CompiledRoute): { view: HealthView; cache: SelectionCache } {
-    const version = this.#probes.version;
+    const snapshot = this.#snapshot;
     const p = this.#probeOnly;
-    if (p !== undefined && p.route === route && p.version === version) return p;
-    const probes = this.#probes;
-    const next = { route, version, view: { isHealthy: (id: string) => probes.isHealthy(id) }, cache: createSelectionCache() };
+    if (p !== undefined && p.route === route && p.snapshot === snapshot) return p;
+    const next = { route, snapshot, view: healthView(this.outliers, snapshot, this.#clock, true), cache: createSelectionCache() };
     this.#probeOnly = next;
     return next;
   }
