@@ -27,7 +27,7 @@ import type { Selection } from "../../../src/steering/select.ts";
 import { mulberry32 } from "../../../test/unit/helpers/random.ts";
 import { EventQueue } from "./heap.ts";
 import { SimIsolate } from "./isolate.ts";
-import { OriginModel } from "./model.ts";
+import { ERROR_COST_MS, OriginModel } from "./model.ts";
 import type { SimTry } from "./model.ts";
 import { compileFor, PER_TRY_TIMEOUT_MS } from "./policies.ts";
 import type { Policy } from "./policies.ts";
@@ -131,7 +131,7 @@ function unloadedBest(models: readonly OriginModel[], colo: string): number {
   models.forEach((m, i) => {
     if (!m.reachableFrom(colo)) return;
     const c = m.condition;
-    const ms = m.rttFrom(colo) + m.spec.serviceMs * c.slow + c.errorRate * 1_000;
+    const ms = m.rttFrom(colo) + m.spec.serviceMs * c.slow + c.errorRate * ERROR_COST_MS;
     if (ms < bestMs) {
       bestMs = ms;
       best = i;
