@@ -8,6 +8,7 @@
  *   npm run simulate -- --scenario slowdown --policy pool-latency
  *   npm run simulate -- --seed 7 --no-write           # another seed, print only
  *   npm run simulate -- --readme                      # also refresh the README's figures table
+ *   npm run simulate -- --jobs 2                      # scenarios spread over 2 worker threads (same figures)
  *
  * Writes bench/results/simulate.json, docs/simulator.html and docs/simulator/<scenario>.svg.
  * Deterministic: the same seed gives the same figures, byte for byte. The exit code is 0
@@ -16,17 +17,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
+import { Worker } from "node:worker_threads";
 import { paint } from "./lib/table.ts";
-import { scenarioSvg, simulatorHtml } from "./lib/simulate/chart.ts";
-import { runScenario } from "./lib/simulate/engine.ts";
-import type { RunRecord } from "./lib/simulate/engine.ts";
-import { figuresOf } from "./lib/simulate/metrics.ts";
-import { ORACLE, policiesNamed } from "./lib/simulate/policies.ts";
+import { simulatorHtml } from "./lib/simulate/chart.ts";
+import { policiesNamed } from "./lib/simulate/policies.ts";
 import { markdownSummary, renderText, toJson } from "./lib/simulate/report.ts";
 import type { PolicyResult, ScenarioResult } from "./lib/simulate/report.ts";
 import { scenariosNamed } from "./lib/simulate/scenarios/index.ts";
-import { check } from "./lib/simulate/targets.ts";
-import type { Scenario } from "./lib/simulate/types.ts";
+import { simulateScenario } from "./lib/simulate/run.ts";
+import type { ScenarioOutcome } from "./lib/simulate/run.ts";
+import type { Job } from "./lib/simulate/worker.ts";
 import { colosNamed } from "./lib/simulate/world.ts";
 
 const README_BEGIN = "<!-- simulate:begin -->";
@@ -41,6 +41,9 @@ const { values } = parseArgs({
     docs: { type: "string", default: "docs" },
     "no-write": { type: "boolean", default: false },
     readme: { type: "boolean", default: false },
+    // One thread by default: on this project's shared 2-core machines two worker threads
+    // measured slower (each loads and compiles the modules again); the figures are the same.
+    jobs: { type: "string", default: "1" },
   },
 });
 
@@ -48,32 +51,61 @@ const seed = Number(values.seed);
 if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${values.seed}`);
 const scenarios = scenariosNamed(values.scenario);
 const policies = policiesNamed(values.policy);
+const jobs = Number(values.jobs);
+if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs must be a whole number ≥ 1, got ${values.jobs}`);
 
-/** Runs one scenario under every policy and measures each against the oracle. */
-function simulate(scenario: Scenario): { result: ScenarioResult; records: RunRecord[] } {
-  const records = policies.map((policy) => runScenario(scenario, policy, seed));
-  const figures = records.map((record) => figuresOf(scenario, record));
-  const oracle = figures[policies.findIndex((p) => p.name === ORACLE)];
-  const runs = policies.map((policy, i): PolicyResult => {
-    const f = figures[i];
-    if (f === undefined) throw new Error("simulator: a run has no figures");
-    const added =
-      oracle === undefined || policy.name === ORACLE
-        ? undefined
-        : { meanMs: f.meanMs - oracle.meanMs, meanPct: (f.meanMs / oracle.meanMs - 1) * 100, p99Ms: f.p99Ms - oracle.p99Ms };
-    return { policy, figures: f, added, checks: policy.targets === true ? check(scenario.targets, f, added) : [] };
+/** Runs every scenario on `jobs` worker threads (in this thread when 1); outcomes in scenario order. */
+async function simulateAll(jobs: number): Promise<ScenarioOutcome[]> {
+  if (jobs <= 1) return scenarios.map((scenario) => simulateScenario(scenario, policies, seed));
+  const names = policies.map((p) => p.name);
+  const outcomes = new Map<string, ScenarioOutcome>();
+  const pending = [...scenarios];
+  const workers = Array.from(
+    { length: Math.min(jobs, scenarios.length) },
+    () => new Worker(new URL("./lib/simulate/worker.ts", import.meta.url)),
+  );
+  await Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise<void>((resolve, reject) => {
+          const next = (): void => {
+            const scenario = pending.shift();
+            const job: Job | null = scenario === undefined ? null : { scenario: scenario.name, policies: names, seed };
+            worker.postMessage(job);
+            if (job === null) resolve();
+          };
+          worker.on("message", (outcome: ScenarioOutcome) => {
+            outcomes.set(outcome.scenario, outcome);
+            next();
+          });
+          worker.on("error", reject);
+          next();
+        }),
+    ),
+  );
+  return scenarios.map((s) => {
+    const outcome = outcomes.get(s.name);
+    if (outcome === undefined) throw new Error(`simulator: no outcome for ${s.name}`);
+    return outcome;
   });
-  return { result: { scenario, runs }, records };
+}
+
+/** An outcome with the scenario and policy objects put back. */
+function resultOf(outcome: ScenarioOutcome): ScenarioResult {
+  const scenario = scenarios.find((s) => s.name === outcome.scenario);
+  if (scenario === undefined) throw new Error(`simulator: unknown scenario ${outcome.scenario}`);
+  const runs = outcome.runs.map((run): PolicyResult => {
+    const policy = policies.find((p) => p.name === run.policy);
+    if (policy === undefined) throw new Error(`simulator: unknown policy ${run.policy}`);
+    return { policy, figures: run.figures, added: run.added, checks: run.checks };
+  });
+  return { scenario, runs };
 }
 
 const started = performance.now();
-const results: ScenarioResult[] = [];
-const svgs = new Map<string, string>();
-for (const scenario of scenarios) {
-  const { result, records } = simulate(scenario);
-  results.push(result);
-  svgs.set(scenario.name, scenarioSvg(scenario, records));
-}
+const outcomes = await simulateAll(jobs);
+const results = outcomes.map(resultOf);
+const svgs = new Map(outcomes.map((o) => [o.scenario, o.svg] as const));
 const seconds = (performance.now() - started) / 1_000;
 
 console.log(renderText(results, paint()));
