@@ -95,6 +95,17 @@ describe("queueing curve (M/M/1)", () => {
   });
 });
 
+describe("load reports", () => {
+  it("an origin reports its CPU (background work plus its share of requests), requests/s and errors/s in ORCA's TEXT form", () => {
+    const model = new OriginModel(
+      { id: "o", region: "aws:eu-central-1", serviceMs: 20, capacity: 200, initial: { backgroundLoad: 0.5, errorRate: 0.1 } },
+      colosNamed(["FRA"]),
+    );
+    for (let t = 0; t < 1_000; t += 20) model.meter.add(t); // 50 req/s of the 100 left: ρ = 0.5
+    expect(model.loadReport(999)).toBe("TEXT cpu_utilization=0.750, rps_fractional=50.0, eps=5.0");
+  });
+});
+
 describe("latency matrix", () => {
   it("measures great-circle distance between real places", () => {
     const fra = { lat: 50.03, lon: 8.57 };

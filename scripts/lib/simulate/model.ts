@@ -21,6 +21,8 @@ export interface SimTry {
   readonly kind: "response" | "connect-failure" | "timeout";
   readonly status: number | undefined;
   readonly durationMs: number;
+  /** The load report on the response (the ORCA `endpoint-load-metrics` header's value), when it answered. */
+  readonly loadReport?: string;
 }
 
 export class OriginModel {
@@ -82,13 +84,27 @@ export class OriginModel {
     if (this.brokenFrom.has(colo)) return { kind: "timeout", status: undefined, durationMs: timeoutMs };
     if (!c.present || c.fail === "refuse") return { kind: "connect-failure", status: undefined, durationMs: Math.min(rtt, timeoutMs) };
     this.meter.add(now);
-    if (c.fail === "fast-503") return { kind: "response", status: 503, durationMs: Math.min(rtt + FAST_FAIL_MS, timeoutMs) };
+    if (c.fail === "fast-503")
+      return { kind: "response", status: 503, durationMs: Math.min(rtt + FAST_FAIL_MS, timeoutMs), loadReport: this.loadReport(now) };
     const network = rtt * (1 + NETWORK_JITTER * (2 * random() - 1));
     const service = responseSample(mm1ResponseMs(this.spec.serviceMs * c.slow, this.utilisation(now)), random);
     const durationMs = network + service;
     if (durationMs >= timeoutMs) return { kind: "timeout", status: undefined, durationMs: timeoutMs };
     const failed = c.errorRate > 0 && random() < c.errorRate;
-    return { kind: "response", status: failed ? c.errorStatus : 200, durationMs };
+    return { kind: "response", status: failed ? c.errorStatus : 200, durationMs, loadReport: this.loadReport(now) };
+  }
+
+  /**
+   * The load report it sends on every response, in ORCA's TEXT form: CPU (background work
+   * plus Edgeway's share), requests/s over the last second and errors/s at its error rate.
+   * A fast-failing origin reports what a failing server would: idle CPU, every request an error.
+   */
+  loadReport(now: number): string {
+    const rps = this.meter.rate(now);
+    const c = this.condition;
+    const eps = c.fail === "fast-503" ? rps : rps * c.errorRate;
+    const cpu = c.fail === "fast-503" ? c.backgroundLoad : this.cpu(now);
+    return `TEXT cpu_utilization=${cpu.toFixed(3)}, rps_fractional=${rps.toFixed(1)}, eps=${eps.toFixed(1)}`;
   }
 
   /** What a health probe from the monitor sees (probes come from elsewhere, so a broken colo path does not show). */
