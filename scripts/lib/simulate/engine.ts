@@ -309,7 +309,7 @@ export function runScenario(scenario: Scenario, policy: Policy, seed: number): R
       case "done": {
         const { request, selection, outcome } = item;
         const isolate = isolates[request.colo] as SimIsolate;
-        const ejection = isolate.finishTry(selection, outcome, now);
+        const ejection = isolate.finishTry(route, selection, outcome, now);
         if (ejection !== undefined) {
           durableObject.eject(ejection);
           publish(now);

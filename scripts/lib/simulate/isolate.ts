@@ -15,6 +15,7 @@ import type { Ejection, OutlierPool } from "../../../src/health/outlier.ts";
 import { RetryBudget } from "../../../src/proxy/retry-budget.ts";
 import type { ClientInfo } from "../../../src/routing/client.ts";
 import { LatencyTracker } from "../../../src/steering/latency.ts";
+import { latencySignals, recordTryLatency } from "../../../src/steering/latency-colo.ts";
 import { OutstandingTracker } from "../../../src/steering/outstanding.ts";
 import { createMemoryStore, createSelectionCache, pickForTry, selectOrigin } from "../../../src/steering/select.ts";
 import type { HealthView, Selection, SelectionCache } from "../../../src/steering/select.ts";
@@ -57,10 +58,11 @@ export class SimIsolate {
   memory = createMemoryStore();
   /** What steering reads: the measured signals, or a what-if's change of them. */
   readonly signals: SteeringSignals;
-  readonly #measured: SteeringSignals = {
-    outstanding: (key) => this.outstanding.get(key),
-    latencyMs: (key) => this.latency.estimate(key),
-  };
+  readonly #measured: SteeringSignals = latencySignals(
+    this.latency,
+    (key) => this.outstanding.get(key),
+    () => this.#now,
+  );
   #now = 0;
   readonly #clock = (): number => this.#now;
   #snapshot: HealthSnapshot | undefined;
@@ -100,11 +102,11 @@ export class SimIsolate {
   }
 
   /** A try ended at `now` (data-plane.ts recordTry, less the metrics); returns the ejection it caused, if any. */
-  finishTry(selection: Selection, outcome: SimTry, now: number): Ejection | undefined {
+  finishTry(route: CompiledRoute, selection: Selection, outcome: SimTry, now: number): Ejection | undefined {
     const keys = trackKeys(selection);
     this.outstanding.finish(keys);
     const ok = outcome.kind === "response" && (outcome.status ?? 500) < 500;
-    for (const key of keys) this.latency.observe(key, outcome.durationMs, ok, now);
+    recordTryLatency(this.latency, route, selection.pool, selection.origin.id, outcome.durationMs, ok, now);
     const result = classifyTry(outcome.kind, outcome.status);
     if (result === undefined) return undefined;
     const detail = outcome.kind === "response" ? `HTTP ${outcome.status}` : outcome.kind;
