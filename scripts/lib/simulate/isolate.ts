@@ -15,6 +15,7 @@ import type { Ejection, OutlierPool } from "../../../src/health/outlier.ts";
 import { RetryBudget } from "../../../src/proxy/retry-budget.ts";
 import type { ClientInfo } from "../../../src/routing/client.ts";
 import { LatencyTracker } from "../../../src/steering/latency.ts";
+import { isLoadAware, LoadTracker } from "../../../src/steering/load-tracker.ts";
 import { latencySignals, recordTryLatency } from "../../../src/steering/latency-colo.ts";
 import { OutstandingTracker } from "../../../src/steering/outstanding.ts";
 import { createMemoryStore, createSelectionCache, pickForTry, selectOrigin } from "../../../src/steering/select.ts";
@@ -58,11 +59,16 @@ export class SimIsolate {
   memory = createMemoryStore();
   /** What steering reads: the measured signals, or a what-if's change of them. */
   readonly signals: SteeringSignals;
-  readonly #measured: SteeringSignals = latencySignals(
-    this.latency,
-    (key) => this.outstanding.get(key),
-    () => this.#now,
-  );
+  /** Load reports and the live weights of load-aware pools (src/steering/load-tracker.ts). */
+  readonly load = new LoadTracker();
+  readonly #measured: SteeringSignals = {
+    ...latencySignals(
+      this.latency,
+      (key) => this.outstanding.get(key),
+      () => this.#now,
+    ),
+    liveWeights: (pool) => this.load.weightsFor(pool, this.#now),
+  };
   #now = 0;
   readonly #clock = (): number => this.#now;
   #snapshot: HealthSnapshot | undefined;
@@ -107,6 +113,9 @@ export class SimIsolate {
     this.outstanding.finish(keys);
     const ok = outcome.kind === "response" && (outcome.status ?? 500) < 500;
     recordTryLatency(this.latency, route, selection.pool, selection.origin.id, outcome.durationMs, ok, now);
+    // The data plane reads the report on every response of a load-aware pool's origin.
+    if (outcome.loadReport !== undefined && isLoadAware(selection.pool))
+      this.load.observe(selection.pool, selection.origin.id, outcome.loadReport, now);
     const result = classifyTry(outcome.kind, outcome.status);
     if (result === undefined) return undefined;
     const detail = outcome.kind === "response" ? `HTTP ${outcome.status}` : outcome.kind;

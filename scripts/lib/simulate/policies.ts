@@ -46,6 +46,7 @@ export const POLICIES: readonly Policy[] = [
   { name: "least-outstanding", layout: "pool", pool: { steering: "least_outstanding" } },
   { name: "pool-latency", layout: "pool", pool: { steering: "latency" }, targets: true },
   { name: "route-latency", layout: "route", route: { steering: "latency" }, targets: true },
+  { name: "load-aware", layout: "pool", pool: { steering: "weighted", loadAware: { enabled: true } } },
   { name: "what-if: pool-latency, no in-flight", layout: "pool", pool: { steering: "latency" }, whatIf: withoutOutstanding },
   { name: "oracle", layout: "oracle" },
 ];
