@@ -19,7 +19,6 @@ import { latencyColo } from "../data-plane.ts";
 import { DebugGeoError } from "../routing/client.ts";
 import { effectiveConfig } from "../discovery/effective-config.ts";
 import { explain, explainHealth } from "../steering/explain/index.ts";
-import { UNKNOWN_COLO } from "../health/colo-outliers.ts";
 import type { ExplainRequest } from "../steering/explain/index.ts";
 import { jsonError } from "./errors.ts";
 import { adminRoutes, ErrorSchema, errorResponses, jsonResponse } from "./openapi.ts";

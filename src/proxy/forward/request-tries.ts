@@ -1,7 +1,6 @@
 /** The tries of one client request: which origins were tried, which tries run, and the deadline over them all. */
 import { LOAD_REPORT_HEADER } from "../../steering/load-report.ts";
 import { isLoadAware } from "../../steering/load-tracker.ts";
-import { originUrl } from "../../config/origin-url.ts";
 import type { Selection } from "../../steering/select.ts";
 import { originRequestHeaders } from "../headers.ts";
 import { discardBody, startTry } from "../try-origin.ts";
