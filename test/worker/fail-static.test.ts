@@ -95,7 +95,10 @@ describe("fail static", () => {
     const served: string[] = [];
     for (let i = 0; i < 6; i++) {
       // A colo of its own: no snapshot in the colo's Cache API stands in for the object.
-      const { res } = await call(new Request("http://app.test/x", { cf: { colo: "ZFS" } }), { ORIGIN_STATE: throwingState });
+      // (The debug geo header: an isolate reads request.cf.colo once, on its first request.)
+      const { res } = await call(new Request("http://app.test/x", { headers: { "x-edgeway-debug-geo": "colo=ZFS" } }), {
+        ORIGIN_STATE: throwingState,
+      });
       expect(res.status).toBe(200);
       served.push(res.headers.get("x-edgeway-origin") ?? "none");
     }
