@@ -87,7 +87,8 @@ consulWrites.put("/v1/agent/service/deregister/:id", async (c) => {
 async function heartbeat(c: Context<AdminEnv>, id: string): Promise<Response> {
   const held = (await originStateStub(c.env).registrations()).find((r) => r.id === id);
   if (held === undefined) return unknownService(id);
-  const request = RegistrationRequestSchema.parse(held);
+  const { id: _, registeredAt, lastHeartbeat, registrant, policy, ...fields } = held;
+  const request = RegistrationRequestSchema.parse({ id, ...fields });
   const secret = await consulSecret(c, id);
   const done = await runRegistration(c, request, { presented: secret, issue: secret });
   return done instanceof Response ? done : c.body(null, 200);
