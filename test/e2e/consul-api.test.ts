@@ -138,6 +138,9 @@ describe("Consul-compatible registration", () => {
       const res = await consulCall("PUT", "/v1/agent/service/register", { token: CONSUL_TOKEN, body });
       expect({ status: res.status, named: res.text.includes(named) }, res.text).toEqual({ status, named: true });
     }
+    const bare = await consulCall("PUT", "/v1/agent/service/register", { token: CONSUL_TOKEN, body: { Name: "billing" } });
+    expect(bare.status).toBe(400);
+    expect((bare.json() as { issues: { path: string }[] }).issues.map((i) => i.path)).toEqual(["Check", "Address", "Port"]);
     const malformed = await consulCall("PUT", "/v1/agent/service/register", { token: CONSUL_TOKEN, body: "{not json" });
     expect(malformed.status).toBe(400);
     const huge = await consulCall("PUT", "/v1/agent/service/register", { token: CONSUL_TOKEN, body: "x".repeat(1_048_576) });
