@@ -80,7 +80,11 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** The one TTL check of the registration, or the issues that rule it out. */
-function ttlCheck(body: Record<string, unknown>, id: string, issues: ConsulIssue[]): Record<string, unknown> | undefined {
+function ttlCheck(
+  body: Record<string, unknown>,
+  id: string,
+  issues: ConsulIssue[],
+): { path: string; check: Record<string, unknown> } | undefined {
   const checks: (readonly [string, unknown])[] = Array.isArray(body.Checks) ? body.Checks.map((c, i) => [`Checks[${i}]`, c] as const) : [];
   if (body.Check !== undefined) checks.unshift(["Check", body.Check]);
   if (checks.length === 0) {
@@ -103,7 +107,7 @@ function ttlCheck(body: Record<string, unknown>, id: string, issues: ConsulIssue
     issues.push({ path: `${path}.CheckID`, message: `Edgeway names the check "service:${id}"; leave CheckID out or use that` });
   if (check.Status !== undefined && check.Status !== "passing")
     issues.push({ path: `${path}.Status`, message: 'only "passing" (a registered origin starts healthy)' });
-  return check;
+  return { path, check };
 }
 
 /** The region a registration asks for: Meta edgeway-region or a tag region=…; both must agree. */
@@ -149,7 +153,8 @@ export function mapConsulService(pools: Iterable<Pool>, body: unknown): MappedSe
   if (typeof name !== "string" || name === "") issues.push({ path: "Name", message: "required: the service name" });
   const id = body.ID ?? name;
   const meta = isRecord(body.Meta) ? body.Meta : {};
-  const check = ttlCheck(body, String(id), issues);
+  const found = ttlCheck(body, String(id), issues);
+  const check = found?.check;
   const address = body.Address;
   if (typeof address !== "string" || address === "")
     issues.push({ path: "Address", message: "required: Edgeway proxies to Address:Port (it has no agent address to fall back on)" });
@@ -161,11 +166,12 @@ export function mapConsulService(pools: Iterable<Pool>, body: unknown): MappedSe
   const region = regionOf(body, meta, issues);
   const weight = weightOf(body, meta, issues);
   const ttl = check === undefined ? undefined : parseDuration(check.TTL);
-  if (check?.TTL !== undefined && ttl === undefined) issues.push({ path: "Check.TTL", message: 'must be a duration such as "10s"' });
+  if (check?.TTL !== undefined && ttl === undefined)
+    issues.push({ path: `${found?.path}.TTL`, message: 'must be a duration such as "10s"' });
   const dereg = check?.DeregisterCriticalServiceAfter;
   const deregSeconds = dereg === undefined ? undefined : parseDuration(dereg);
   if (dereg !== undefined && deregSeconds === undefined)
-    issues.push({ path: "Check.DeregisterCriticalServiceAfter", message: 'must be a duration such as "10m"' });
+    issues.push({ path: `${found?.path}.DeregisterCriticalServiceAfter`, message: 'must be a duration such as "10m"' });
   if (issues.length > 0 || typeof name !== "string") return { status: 400, issues };
   const pool = poolForService(pools, name);
   if (pool === undefined)

@@ -151,6 +151,15 @@ describe("Consul-compatible registration", () => {
     for (let i = 0; i < 3; i++)
       statuses.push((await consulCall("PUT", "/v1/agent/service/register", { token: CONSUL_TOKEN, body: billing(`flood-${i}`) })).status);
     expect(statuses).toEqual([200, 200, 409]);
+    // So does the global bound (EDGEWAY_MAX_REGISTRATIONS lowers MAX_REGISTRATIONS, 1,000), with room in the pool.
+    expect((await consulCall("PUT", "/v1/agent/service/deregister/flood-1", { token: CONSUL_TOKEN })).status).toBe(200);
+    const global = await consulCall("PUT", "/v1/agent/service/register", {
+      token: CONSUL_TOKEN,
+      body: billing("flood-9"),
+      bindings: { EDGEWAY_MAX_REGISTRATIONS: "1" },
+    });
+    expect(global.status).toBe(409);
+    expect(global.text).toContain("EDGEWAY_MAX_REGISTRATIONS");
     expect((await consulCall("GET", "/v1/agent/services")).status).toBe(401);
     await removeAll();
   });
