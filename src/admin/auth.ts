@@ -4,7 +4,8 @@
  * - ADMIN_READ_TOKEN (optional): reads only — GET and HEAD, and the dry-run
  *   POST /config/validate — for dashboards and the status page; a change answers 403;
  * - REGISTER_TOKEN (optional): /register calls only, into any pool with a registration
- *   policy, so origins need not hold ADMIN_TOKEN;
+ *   policy (and the Consul-compatible surface under /v1/, which also reads X-Consul-Token),
+ *   so origins need not hold ADMIN_TOKEN;
  * - REGISTER_TOKENS (optional): named registration tokens, each limited to some pools
  *   (src/admin/register-tokens.ts); a malformed value answers 503 naming the problem.
  * A token comes as `Authorization: Bearer <token>`, or as the password of HTTP Basic
@@ -22,6 +23,9 @@ import { parseRegisterTokens } from "./register-tokens.ts";
 import type { RegisterScope } from "./register-tokens.ts";
 import { DEFAULT_REGISTRATIONS_PER_MINUTE } from "../discovery/rate-limit.ts";
 import { log } from "../observe/log.ts";
+
+/** Where the Consul-compatible registration surface lives (src/admin/consul/), when it is on. */
+export const CONSUL_PREFIX = "/v1/";
 
 const encoder = new TextEncoder();
 
@@ -48,7 +52,7 @@ function unauthorized(message: string, browser: boolean): Response {
 
 /** Whether a request path is a registration call (which REGISTER_TOKEN may also make). */
 function isRegistration(path: string): boolean {
-  return /\/_edgeway\/register(\/|$)/.test(path);
+  return /\/_edgeway\/register(\/|$)/.test(path) || path.startsWith(CONSUL_PREFIX);
 }
 
 /** Whether the call only reads (what ADMIN_READ_TOKEN may do). */
@@ -106,7 +110,9 @@ export function adminAuth(): MiddlewareHandler<AdminEnv> {
   return async function adminAuthMiddleware(c, next) {
     const browser = c.req.method === "GET" && (c.req.header("accept") ?? "").includes("text/html");
     if ((c.env.ADMIN_TOKEN ?? "") === "") return unauthorized("the admin API is disabled: ADMIN_TOKEN is not set", browser);
-    const token = presentedToken(c.req.header("authorization"));
+    // Consul clients send their ACL token as X-Consul-Token; only the Consul surface reads it.
+    const consulToken = c.req.path.startsWith(CONSUL_PREFIX) ? c.req.header("x-consul-token") : undefined;
+    const token = presentedToken(c.req.header("authorization")) ?? (consulToken === "" ? undefined : consulToken);
     if (token === undefined)
       return unauthorized(
         "missing bearer token: send Authorization: Bearer <token> (or HTTP Basic with the token as the password)",

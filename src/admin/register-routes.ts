@@ -7,21 +7,15 @@
  * token from REGISTER_TOKENS, so origins need not hold the admin token.
  */
 import { z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { isolate, reportConfigProblem } from "../isolate.ts";
+import { isolate } from "../isolate.ts";
 import { originStateStub } from "../state/origin-state.ts";
-import { formatPath, originLocationIssues } from "../config/validate.ts";
-import type { ConfigIssue } from "../config/validate.ts";
-import type { AdminEnv } from "./openapi.ts";
 import { RegistrationRequestSchema, lapsesAt, registrationHealth } from "../discovery/registration.ts";
 import type { Registration } from "../discovery/registration.ts";
-import { checkRegistrationPolicy } from "../discovery/registration-policy.ts";
 import { SECRET_HEADER } from "../discovery/registration-claim.ts";
-import { refusal } from "../discovery/refusal.ts";
 import type { Refusal } from "../discovery/refusal.ts";
-import { mayRegisterInto } from "./register-tokens.ts";
-import { bindingAllows, countRefusal, loopbackAllowed, maxRegistrations, newSecret, refused, secretHash } from "./register-claim.ts";
+import { checkRegistrationRequest, runRegistration } from "./register-call.ts";
+import { countRefusal, refused, secretHash } from "./register-claim.ts";
 import { HealthSnapshotSchema } from "../health/snapshot.ts";
 import { jsonError } from "./errors.ts";
 import { adminRoutes, ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi.ts";
@@ -116,75 +110,9 @@ registerRoutes.openAPIRegistry.registerPath({
 export const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1_000;
 
-/** 400 naming every bad field, as a config PUT does. */
-function rejected(issues: readonly ConfigIssue[]): Response {
-  countRefusal("invalid");
-  return jsonError(400, "invalid_registration", `registration rejected: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, {
-    issues,
-  });
-}
-
 /** The presented registration secret's hash, if one was sent. */
 async function presentedSecretHash(header: string | undefined): Promise<string | undefined> {
   return header === undefined || header === "" ? undefined : secretHash(header);
-}
-
-/** Refusals before the Durable Object: no config, unknown pool, a configured id, the token's scope, the pool's policy. */
-async function admit(
-  c: Context<AdminEnv>,
-  request: z.output<typeof RegistrationRequestSchema>,
-): Promise<Response | { matched: string; configVersion: number; maxInPool: number }> {
-  const loaded = await isolate.config.get(c.env.CONFIG, Date.now(), (p) => c.executionCtx.waitUntil(p), reportConfigProblem);
-  if (loaded === undefined) {
-    return refused(
-      refusal("no_config", 409, "no_config", "config", "no config is stored yet: an origin can only join a pool of the config in force"),
-    );
-  }
-  const pool = loaded.compiled.pools.get(request.pool);
-  if (pool === undefined) {
-    const known = [...loaded.compiled.pools.keys()].join(", ");
-    return refused(
-      refusal(
-        "unknown_pool",
-        400,
-        "unknown_pool",
-        "pool",
-        `pool: no pool "${request.pool}" in config version ${loaded.envelope.version} (pools: ${known})`,
-      ),
-    );
-  }
-  if (loaded.compiled.origins.has(request.id)) {
-    return refused(
-      refusal(
-        "id_taken",
-        409,
-        "id_taken",
-        "id",
-        `id: "${request.id}" is an origin of the config document; a registered origin needs an id of its own`,
-      ),
-    );
-  }
-  const scope = c.get("registerScope");
-  if (scope !== undefined && !mayRegisterInto(scope, request.pool)) {
-    return refused(
-      refusal(
-        "token_scope",
-        403,
-        "pool_not_allowed_for_token",
-        `REGISTER_TOKENS.${scope.name}.pools`,
-        `pool: token "${scope.name}" may not register into pool "${request.pool}" (its pools: ${scope.pools === "*" ? "*" : scope.pools.join(", ")})`,
-      ),
-      { token: scope.name },
-    );
-  }
-  const policy = pool.source.registration;
-  const verdict = checkRegistrationPolicy(
-    { id: pool.id, registration: policy, heaviestWeight: Math.max(0, ...pool.origins.map((o) => o.weight)) },
-    request,
-    { allowLoopback: loopbackAllowed(c.env) },
-  );
-  if (!verdict.ok) return refused(verdict.refusal, { token: c.get("token"), origin: request.id, pool: request.pool });
-  return { matched: verdict.matched, configVersion: loaded.envelope.version, maxInPool: policy?.maxOrigins ?? 0 };
 }
 
 registerRoutes.post(
@@ -201,64 +129,26 @@ registerRoutes.post(
       countRefusal("invalid");
       return jsonError(400, "invalid_json", `body is not valid JSON: ${errorMessage(error)}`);
     }
-    const parsed = RegistrationRequestSchema.safeParse(body);
-    if (!parsed.success) return rejected(parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })));
-    const request = parsed.data;
-    const location = originLocationIssues(request, "");
-    if (location.length > 0) return rejected(location);
-    const admitted = await admit(c, request);
-    if (admitted instanceof Response) return admitted;
-    const token = c.get("token");
-    const scope = c.get("registerScope");
-    if (scope !== undefined && !(await bindingAllows(c.env, token))) {
-      return refused(
-        refusal(
-          "rate_limited",
-          429,
-          "rate_limited",
-          "REGISTER_RATE_LIMITER",
-          `token "${token}" is over its registration call rate; retry in 60 s`,
-          60,
-        ),
-      );
-    }
-    try {
-      const stub = originStateStub(c.env);
-      const secret = newSecret();
-      const outcome = await stub.register(
-        request,
-        {
-          registrant: token,
-          presentedSecretHash: await presentedSecretHash(c.req.header(SECRET_HEADER)),
-          newSecretHash: await secretHash(secret),
-          policy: { matched: admitted.matched, configVersion: admitted.configVersion },
-          maxInPool: admitted.maxInPool,
-          maxTotal: maxRegistrations(c.env),
-        },
-        scope === undefined ? undefined : { perMinute: scope.ratePerMinute },
-      );
-      if (!outcome.ok) return refused(outcome.refusal, { token, origin: request.id, pool: request.pool });
-      const reg = outcome.registration;
-      if (outcome.kind === "heartbeat") c.set("auditSkip", true);
-      else c.set("auditSummary", `${reg.id} ${outcome.kind} in pool ${reg.pool} at ${reg.url} (policy: ${admitted.matched})`);
-      // This isolate steers with the new origin at once; others pick it up with their next snapshot.
-      if (outcome.kind !== "heartbeat") isolate.health.set(HealthSnapshotSchema.parse(await stub.snapshot()), Date.now());
-      return c.json(
-        {
-          id: reg.id,
-          pool: reg.pool,
-          result: outcome.kind,
-          ttlSeconds: reg.ttlSeconds,
-          nextHeartbeatBy: new Date(lapsesAt(reg)).toISOString(),
-          registrant: token,
-          policy: { matched: admitted.matched, configVersion: admitted.configVersion },
-          ...(outcome.secretIssued ? { secret } : {}),
-        },
-        outcome.kind === "created" ? 201 : 200,
-      );
-    } catch (error) {
-      return jsonError(503, "state_unavailable", `could not record the registration: ${errorMessage(error)}`);
-    }
+    const request = checkRegistrationRequest(body);
+    if (request instanceof Response) return request;
+    const header = c.req.header(SECRET_HEADER);
+    const done = await runRegistration(c, request, { presented: header === undefined || header === "" ? undefined : header });
+    if (done instanceof Response) return done;
+    const { outcome, admitted, secret } = done;
+    const reg = outcome.registration;
+    return c.json(
+      {
+        id: reg.id,
+        pool: reg.pool,
+        result: outcome.kind,
+        ttlSeconds: reg.ttlSeconds,
+        nextHeartbeatBy: new Date(lapsesAt(reg)).toISOString(),
+        registrant: c.get("token"),
+        policy: admitted,
+        ...(outcome.secretIssued ? { secret } : {}),
+      },
+      outcome.kind === "created" ? 201 : 200,
+    );
   },
 );
 

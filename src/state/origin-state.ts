@@ -221,6 +221,19 @@ export class OriginState extends DurableObject<Env> {
     return result;
   }
 
+  /** Turns a registration unhealthy at once (Consul's check/fail); same ownership and call rate as a removal. */
+  async failRegistration(id: string, by?: Remover, rate?: { readonly perMinute: number }): Promise<"failed" | "not_found" | Refusal> {
+    const now = Date.now();
+    if (by !== undefined && rate !== undefined) {
+      const take = takeCall(this.#callBuckets.get(by.registrant), rate.perMinute, now);
+      this.#callBuckets.set(by.registrant, take.bucket);
+      if (!take.allowed) return rateRefusal(by.registrant, rate.perMinute, take.retryAfterSeconds);
+    }
+    const result = this.#registrations.fail(id, now, by, (origin, t) => this.#health.recordTransition(origin, t));
+    if (result === "failed") await this.#wakeBy(this.#registrations.nextDeadline(now));
+    return result;
+  }
+
   registrations(): Registration[] {
     return this.#registrations.all();
   }

@@ -168,6 +168,39 @@ export class RegistrationStore {
     return "removed";
   }
 
+  /**
+   * Turns a registration unhealthy at once (a Consul `check/fail`), as if its TTL had run
+   * out now: the removal clock (deregisterAfterSeconds) starts now too. Same ownership
+   * rule as a removal; a heartbeat brings it back.
+   */
+  fail(id: string, now: number, by: Remover, onTransition: (id: string, t: Transition) => void): "failed" | "not_found" | Refusal {
+    const held = this.#regs.get(id);
+    if (held === undefined) return "not_found";
+    if (by !== undefined) {
+      const refused = ownershipRefusal(
+        { id, pool: held.reg.pool, registrant: held.reg.registrant, hasSecret: held.secretHash !== undefined },
+        {
+          registrant: by.registrant,
+          secretPresented: by.presentedSecretHash !== undefined,
+          secretMatches: sameHash(held.secretHash, by.presentedSecretHash),
+        },
+      );
+      if (refused !== undefined) return refused;
+    }
+    const reg: Registration = { ...held.reg, lastHeartbeat: Math.min(held.reg.lastHeartbeat, now - held.reg.ttlSeconds * 1_000 - 1) };
+    const wasLapsed = held.lapsed;
+    this.#regs.set(id, { reg, lapsed: true, secretHash: held.secretHash });
+    this.#sql.exec(
+      "UPDATE registrations SET body = ?, lapsed = 1 WHERE id = ?",
+      JSON.stringify({ ...reg, secretHash: held.secretHash }),
+      id,
+    );
+    // The snapshot carries lastHeartbeat; isolates must see the change as they see a new set.
+    this.#bumpVersion();
+    if (!wasLapsed) onTransition(id, { from: "healthy", to: "unhealthy", at: now, reason: "check failed (Consul check/fail)" });
+    return "failed";
+  }
+
   /** Removes a registration; returns false when there was none. */
   deregister(id: string, reason: string): boolean {
     if (!this.#regs.delete(id)) return false;

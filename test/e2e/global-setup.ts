@@ -7,7 +7,8 @@
  *   o9–o10 proxy behaviour, o11–o13 latency steering, o14–o15 session affinity,
  *   o16–o18 resilience (killed and restarted), o19–o21 alarms and heartbeats, o22 passive ejection (with o21 failing),
  *   o23–o24 registration and fail-static, o25–o26 hedging and retry limits, o27–o28 metrics,
- *   o29–o30 explain, o31–o34 admin operations, o35–o38 passive health per colo, o41–o44 probe regions.
+ *   o29–o30 explain, o31–o34 admin operations, o35–o38 passive health per colo, o41–o44 probe regions,
+ *   o45–o46 the Consul-compatible registration surface.
  *
  * A control server (`inject("control")`) kills an origin (closes its listener and every
  * open connection, so connects are refused) and restarts it on the same port:
@@ -20,7 +21,7 @@ import { startOrigin } from "../../scripts/lib/origin-server.ts";
 import type { OriginServer } from "../../scripts/lib/origin-server.ts";
 
 /** Origin ids the tests use, each a separate server. */
-export const ORIGIN_IDS = Array.from({ length: 44 }, (_, i) => `o${i + 1}`);
+export const ORIGIN_IDS = Array.from({ length: 46 }, (_, i) => `o${i + 1}`);
 /** Origins of the load-aware weights test (they send load reports), named apart so the numbered list can grow. */
 export const LOAD_ORIGIN_IDS = ["load1", "load2"];
 
