@@ -16,8 +16,6 @@ export interface EdgewayEnv extends Env, LocalColoVars {
   readonly REGISTER_TOKEN?: string;
   /** Scoped registration tokens: JSON map of name → { token, pools, ratePerMinute? } (src/admin/register-tokens.ts). */
   readonly REGISTER_TOKENS?: string;
-  /** "true" turns on the Consul-compatible registration surface under /v1/ (README, "Coming from Consul"). */
-  readonly EDGEWAY_CONSUL_API?: string;
   /** Lowers the global maximum of registered origins (MAX_REGISTRATIONS, 1,000). */
   readonly EDGEWAY_MAX_REGISTRATIONS?: string;
   /** Workers rate limiting binding keyed by registration token name, when bound (README, "Registration"). */
