@@ -12,6 +12,7 @@
  * Pure: the clock is a parameter, and state is per isolate; ejections from other
  * isolates arrive through `adopt`.
  */
+import type { CompiledPool } from "../config/compile.ts";
 import type { OutlierDetection } from "../config/schema.ts";
 
 /** How one try ended, as outlier detection counts it. */
@@ -304,4 +305,16 @@ function resetWindow(c: OriginCounters, now: number): void {
   c.windowStart = now;
   c.windowTries = 0;
   c.windowFailures = 0;
+}
+
+const outlierPools = new WeakMap<CompiledPool, OutlierPool>();
+
+/** The detector's view of a compiled pool, made once per compiled pool (the data plane and the simulator alike). */
+export function outlierPool(pool: CompiledPool): OutlierPool {
+  let p = outlierPools.get(pool);
+  if (p === undefined) {
+    p = { id: pool.id, originIds: pool.origins.map((o) => o.id), settings: pool.source.outlierDetection };
+    outlierPools.set(pool, p);
+  }
+  return p;
 }

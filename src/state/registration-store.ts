@@ -58,6 +58,19 @@ interface Entry {
   secretHash: string | undefined;
 }
 
+/** Why `by` may not remove or fail the registration `held` (undefined: it may; the admin token, `by` undefined, always may). */
+function refusalFor(id: string, held: Entry, by: Remover): Refusal | undefined {
+  if (by === undefined) return undefined;
+  return ownershipRefusal(
+    { id, pool: held.reg.pool, registrant: held.reg.registrant, hasSecret: held.secretHash !== undefined },
+    {
+      registrant: by.registrant,
+      secretPresented: by.presentedSecretHash !== undefined,
+      secretMatches: sameHash(held.secretHash, by.presentedSecretHash),
+    },
+  );
+}
+
 export class RegistrationStore {
   readonly #sql: SqlStorage;
   readonly #regs = new Map<string, Entry>();
@@ -153,17 +166,8 @@ export class RegistrationStore {
   remove(id: string, reason: string, by: Remover): "removed" | "not_found" | Refusal {
     const held = this.#regs.get(id);
     if (held === undefined) return "not_found";
-    if (by !== undefined) {
-      const refused = ownershipRefusal(
-        { id, pool: held.reg.pool, registrant: held.reg.registrant, hasSecret: held.secretHash !== undefined },
-        {
-          registrant: by.registrant,
-          secretPresented: by.presentedSecretHash !== undefined,
-          secretMatches: sameHash(held.secretHash, by.presentedSecretHash),
-        },
-      );
-      if (refused !== undefined) return refused;
-    }
+    const refused = refusalFor(id, held, by);
+    if (refused !== undefined) return refused;
     this.deregister(id, reason);
     return "removed";
   }
@@ -176,17 +180,8 @@ export class RegistrationStore {
   fail(id: string, now: number, by: Remover, onTransition: (id: string, t: Transition) => void): "failed" | "not_found" | Refusal {
     const held = this.#regs.get(id);
     if (held === undefined) return "not_found";
-    if (by !== undefined) {
-      const refused = ownershipRefusal(
-        { id, pool: held.reg.pool, registrant: held.reg.registrant, hasSecret: held.secretHash !== undefined },
-        {
-          registrant: by.registrant,
-          secretPresented: by.presentedSecretHash !== undefined,
-          secretMatches: sameHash(held.secretHash, by.presentedSecretHash),
-        },
-      );
-      if (refused !== undefined) return refused;
-    }
+    const refused = refusalFor(id, held, by);
+    if (refused !== undefined) return refused;
     const reg: Registration = { ...held.reg, lastHeartbeat: Math.min(held.reg.lastHeartbeat, now - held.reg.ttlSeconds * 1_000 - 1) };
     const wasLapsed = held.lapsed;
     this.#regs.set(id, { reg, lapsed: true, secretHash: held.secretHash });

@@ -5,21 +5,10 @@
  * snapshot (health/passive.ts).
  */
 import type { CompiledPool } from "../config/compile.ts";
-import { classifyTry, type OutlierDetector } from "../health/outlier.ts";
-import type { Ejection, OutlierPool } from "../health/outlier.ts";
+import { classifyTry, outlierPool, type OutlierDetector } from "../health/outlier.ts";
+import type { Ejection } from "../health/outlier.ts";
 import type { TrafficReporter } from "./traffic-report.ts";
 import type { TryKind } from "../health/try-kind.ts";
-
-const outlierPools = new WeakMap<CompiledPool, OutlierPool>();
-
-function outlierPool(pool: CompiledPool): OutlierPool {
-  let p = outlierPools.get(pool);
-  if (p === undefined) {
-    p = { id: pool.id, originIds: pool.origins.map((o) => o.id), settings: pool.source.outlierDetection };
-    outlierPools.set(pool, p);
-  }
-  return p;
-}
 
 /**
  * Records one try. Returns the ejection it caused, if any (already queued for the

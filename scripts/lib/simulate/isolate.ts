@@ -9,9 +9,9 @@
  * detector count them). Only the clock is virtual. Health arrives as the worker's does, in
  * health snapshots (src/health/snapshot.ts) that the engine plays the Durable Object for.
  */
-import type { CompiledPool, CompiledRoute } from "../../../src/config/compile.ts";
-import { classifyTry, OutlierDetector } from "../../../src/health/outlier.ts";
-import type { Ejection, OutlierPool } from "../../../src/health/outlier.ts";
+import type { CompiledRoute } from "../../../src/config/compile.ts";
+import { classifyTry, OutlierDetector, outlierPool } from "../../../src/health/outlier.ts";
+import type { Ejection } from "../../../src/health/outlier.ts";
 import { RetryBudget } from "../../../src/proxy/retry-budget.ts";
 import type { ClientInfo } from "../../../src/routing/client.ts";
 import { LatencyTracker } from "../../../src/steering/latency.ts";
@@ -31,17 +31,6 @@ interface Held {
   readonly route: CompiledRoute;
   readonly snapshot: HealthSnapshot | undefined;
   readonly cache: SelectionCache;
-}
-
-/** OutlierPool per compiled pool, as src/health/passive.ts keeps them. */
-const outlierPools = new WeakMap<CompiledPool, OutlierPool>();
-function outlierPool(pool: CompiledPool): OutlierPool {
-  let p = outlierPools.get(pool);
-  if (p === undefined) {
-    p = { id: pool.id, originIds: pool.origins.map((o) => o.id), settings: pool.source.outlierDetection };
-    outlierPools.set(pool, p);
-  }
-  return p;
 }
 
 /** The signal keys one try counts under: its origin and its pool (data-plane.ts trackKeys). */
