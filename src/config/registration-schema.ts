@@ -60,9 +60,9 @@ export const RegistrationPolicySchema = z.strictObject({
     .array(z.enum(["http", "https"]))
     .min(1)
     .default(["http", "https"]),
-  /** Absent: any port. */
+  /** Absent: every port is accepted. */
   ports: z.array(PortPattern).min(1).optional(),
-  /** Absent: any region, or none. Present: the registration must name a region that matches. */
+  /** Absent: every region, or none, is accepted. Present: the registration must name a region that matches. */
   regions: z.array(RegionPattern).min(1).optional(),
   /** Absent: 0 up to the heaviest weight among the pool's configured origins. */
   weight: z

@@ -11,9 +11,10 @@ import type { OriginOverrides } from "../../src/config/overrides.ts";
 import { effectiveConfig } from "../../src/discovery/effective-config.ts";
 import type { HealthSnapshot } from "../../src/health/snapshot.ts";
 import { rendezvousPick } from "../../src/steering/pool/hash.ts";
-import { createMemoryStore, selectOrigin } from "../../src/steering/select.ts";
+import { createMemoryStore } from "../../src/steering/select.ts";
 import type { SteeringSignals } from "../../src/steering/types.ts";
 import { compile, poolOf, routeOf, singlePool } from "./helpers/configs.ts";
+import { pickAllHealthy } from "./helpers/latency-run.ts";
 import { mulberry32 } from "./helpers/random.ts";
 import { countIds, fakeSignals } from "./steering-conformance.case.ts";
 import { ejection, NOW, origin, picked, pool, run, snapshotDown, threeTier } from "./helpers/explain.ts";
@@ -24,20 +25,7 @@ describe("pool steering shares", () => {
     const route = routeOf(config);
     const memory = createMemoryStore();
     const random = mulberry32(99);
-    const ids = Array.from(
-      { length: n },
-      () =>
-        selectOrigin({
-          route,
-          client: {},
-          random,
-          memory,
-          health: { isHealthy: () => true },
-          exclude: new Set(),
-          signals,
-          hashKey: () => undefined,
-        })?.origin.id ?? "none",
-    );
+    const ids = Array.from({ length: n }, () => pickAllHealthy(route, random, memory, signals)?.origin.id ?? "none");
     return countIds(ids);
   }
 

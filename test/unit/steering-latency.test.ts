@@ -21,13 +21,13 @@ import { chooseByLatency, EXPLORE_CREDIT, latencyCost } from "../../src/steering
 import { ColoLatency, latencySignals } from "../../src/steering/latency-colo.ts";
 import { explainLatency } from "../../src/steering/latency-explain.ts";
 import { latencyRoute } from "../../src/steering/route/latency.ts";
-import { createMemoryStore, selectOrigin } from "../../src/steering/select.ts";
+import { createMemoryStore } from "../../src/steering/select.ts";
 import type { RandomSource, SteeringSignals } from "../../src/steering/types.ts";
 import { validateConfig } from "../../src/config/validate.ts";
 import { at, compile, multiPool, routeOf, singlePool } from "./helpers/configs.ts";
 import { mulberry32 } from "./helpers/random.ts";
 import { countIds, fakeSignals } from "./steering-conformance.case.ts";
-import { latencyRun, settledAt, shareOf } from "./helpers/latency-run.ts";
+import { latencyRun, pickAllHealthy, settledAt, shareOf } from "./helpers/latency-run.ts";
 
 /** Signals over a tracker read at a fixed time, with nothing in flight unless told. */
 function trackerSignals(tracker: LatencyTracker, now: number, outstanding: Readonly<Record<string, number>> = {}): SteeringSignals {
@@ -253,16 +253,7 @@ describe("latency pool steering", () => {
     const memory = createMemoryStore();
     const ids: string[] = [];
     for (let i = 0; i < n; i++) {
-      const selection = selectOrigin({
-        route,
-        client: {},
-        random,
-        memory,
-        health: { isHealthy: () => true },
-        exclude: new Set(),
-        signals,
-        hashKey: () => undefined,
-      });
+      const selection = pickAllHealthy(route, random, memory, signals);
       ids.push(selection?.origin.id ?? "(none)");
     }
     return countIds(ids);

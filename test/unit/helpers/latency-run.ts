@@ -9,8 +9,30 @@ import type { CompiledConfig } from "../../../src/config/compile.ts";
 import { LatencyTracker } from "../../../src/steering/latency.ts";
 import { latencySignals, recordTryLatency } from "../../../src/steering/latency-colo.ts";
 import { createMemoryStore, selectOrigin } from "../../../src/steering/select.ts";
+import type { Selection, SteeringMemoryStore } from "../../../src/steering/select.ts";
+import type { CompiledRoute } from "../../../src/config/compile.ts";
+import type { RandomSource, SteeringSignals } from "../../../src/steering/types.ts";
 import { mulberry32 } from "./random.ts";
 import { routeOf } from "./configs.ts";
+
+/** One pick for `route` with every origin healthy and nothing excluded: the steering policies alone at work. */
+export function pickAllHealthy(
+  route: CompiledRoute,
+  random: RandomSource,
+  memory: SteeringMemoryStore,
+  signals: SteeringSignals,
+): Selection | undefined {
+  return selectOrigin({
+    route,
+    client: {},
+    random,
+    memory,
+    health: { isHealthy: () => true },
+    exclude: new Set(),
+    signals,
+    hashKey: () => undefined,
+  });
+}
 
 export interface LatencyRunOptions {
   readonly config: CompiledConfig;
@@ -47,16 +69,7 @@ export function latencyRun(options: LatencyRunOptions): Pick[] {
   const step = 1_000 / options.requestsPerSecond;
   const end = now + options.durationMs;
   for (; now < end; now += step) {
-    const selection = selectOrigin({
-      route,
-      client: {},
-      random,
-      memory,
-      health: { isHealthy: () => true },
-      exclude: new Set(),
-      signals,
-      hashKey: () => undefined,
-    });
+    const selection = pickAllHealthy(route, random, memory, signals);
     if (selection === undefined) throw new Error(`nothing selected at ${now}`);
     const { pool, origin } = selection;
     picks.push({ t: now, origin: origin.id, pool: pool.id });
