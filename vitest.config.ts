@@ -9,6 +9,10 @@ import { defineConfig } from "vitest/config";
 
 export const TEST_ADMIN_TOKEN = "test-admin-token";
 
+/** The fast-check seed (test/setup/property-seed.ts): `FUZZ_SEED` if set, a fixed one under CI, else random. */
+const propertySeed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : process.env.CI ? 20261204 : undefined;
+const propertySetup = { provide: { propertySeed }, setupFiles: ["test/setup/property-seed.ts"] };
+
 export default defineConfig({
   test: {
     projects: [
@@ -17,6 +21,7 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
+          ...propertySetup,
         },
       },
       {
@@ -40,6 +45,7 @@ export default defineConfig({
           name: "worker",
           include: ["test/worker/**/*.test.ts", "test/e2e/**/*.test.ts"],
           globalSetup: ["test/e2e/global-setup.ts", "test/e2e/protocol-origins.ts"],
+          ...propertySetup,
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },
