@@ -62,13 +62,64 @@ export function forwardedElement(forwarded: ForwardedFor): string {
   return `${head}host=${forwardedValue(forwarded.host, false)};proto=${forwarded.proto}`;
 }
 
-/** Connection options the runtime handles itself when it writes a response to the client. */
+/** Connection options the runtime handles itself when it writes a message. */
 const RUNTIME_CONNECTION_OPTIONS = /^\s*(?:(?:keep-alive|close)\s*(?:,\s*|$))*$/i;
 
-/** The hop-by-hop fields workerd writes (or, for TE, never sends in a response) itself. */
-const RUNTIME_WRITES: ReadonlySet<string> = new Set(["connection", "keep-alive", "transfer-encoding", "te"]);
+/**
+ * The hop-by-hop fields workerd writes itself on a response to the client, dropping the
+ * response's own (so does Cloudflare's edge); it never sends TE in a response.
+ */
+const RUNTIME_WRITES_TO_CLIENT: ReadonlySet<string> = new Set(["connection", "keep-alive", "transfer-encoding", "te"]);
 /** The rest of HOP_BY_HOP: passed on to the client unless Edgeway removes them. */
-const LEFT_TO_EDGEWAY = HOP_BY_HOP.filter((name) => !RUNTIME_WRITES.has(name));
+const LEFT_TO_EDGEWAY = HOP_BY_HOP.filter((name) => !RUNTIME_WRITES_TO_CLIENT.has(name));
+
+/**
+ * The hop-by-hop fields workerd's fetch never sends to an origin: it writes its own
+ * Connection, Keep-Alive, TE, Transfer-Encoding and (for a WebSocket) Upgrade, and drops
+ * Trailer. Measured: test/e2e/proxy.test.ts sends all of them through a plain `fetch`.
+ * Proxy-Connection and the fields a Connection header names do reach the origin.
+ */
+const RUNTIME_WRITES_TO_ORIGIN: ReadonlySet<string> = new Set([
+  "connection",
+  "keep-alive",
+  "te",
+  "transfer-encoding",
+  "trailer",
+  "upgrade",
+]);
+
+/**
+ * Removes what `stripHopByHop` would, leaving to the runtime the fields it writes itself:
+ * one read of Connection plus a delete per field in `left`, instead of a delete per
+ * hop-by-hop field (each Headers call crosses into the runtime: the request path's cost).
+ */
+function stripLeftToEdgeway(headers: Headers, runtimeWrites: ReadonlySet<string>, left: readonly string[]): void {
+  const connection = headers.get("connection");
+  if (connection !== null && !RUNTIME_CONNECTION_OPTIONS.test(connection)) {
+    for (const name of connection.split(",")) {
+      const trimmed = name.trim().toLowerCase();
+      if (TOKEN.test(trimmed) && !runtimeWrites.has(trimmed)) headers.delete(trimmed);
+    }
+  }
+  for (const name of left) headers.delete(name);
+}
+
+/**
+ * Removed from the request to the origin by Edgeway: Proxy-Connection, and Upgrade, which
+ * the runtime would act on (`Upgrade: websocket` makes a fetch a WebSocket handshake): a
+ * handshake sets its own (originRequestHeaders).
+ */
+const LEFT_TO_EDGEWAY_FOR_ORIGIN = ["proxy-connection", "upgrade"];
+
+/** Hop-by-hop hygiene for the request to the origin (RFC 9110 §7.6.1), the runtime doing its share. */
+export function stripHopByHopForOrigin(headers: Headers): void {
+  stripLeftToEdgeway(headers, RUNTIME_WRITES_TO_ORIGIN, LEFT_TO_EDGEWAY_FOR_ORIGIN);
+}
+
+/** Hop-by-hop hygiene for the response to the client (RFC 9110 §7.6.1), the runtime doing its share. */
+export function stripHopByHopForClient(headers: Headers): void {
+  stripLeftToEdgeway(headers, RUNTIME_WRITES_TO_CLIENT, LEFT_TO_EDGEWAY);
+}
 
 /**
  * Whether an origin's response carries connection-specific fields that only Edgeway can
@@ -102,7 +153,7 @@ export function stripLoadReport(headers: Headers): void {
  */
 export function originRequestHeaders(incoming: Headers, forwarded: ForwardedFor, identity?: ForwardedIdentity, websocket = false): Headers {
   const headers = new Headers(incoming);
-  stripHopByHop(headers);
+  stripHopByHopForOrigin(headers);
   if (websocket) headers.set("upgrade", "websocket");
   headers.delete("host");
   headers.delete(DEBUG_GEO_HEADER);

@@ -8,6 +8,7 @@
  * fail. Its own vitest project (`npx vitest run --project colos`): two wrangler processes
  * take ~30 s to start; `npm test` and `.ci/run` run it. Everything is stopped in afterAll.
  */
+import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { colosConfig } from "../../scripts/lib/colos/config.ts";
 import { startColos, stopAllColos } from "../../scripts/lib/colos/harness.ts";
@@ -123,5 +124,50 @@ describe("many colos on real wrangler dev processes", () => {
     } finally {
       h.origin("b").setMode("ok");
     }
+  });
+
+  it("over real HTTP, hop-by-hop fields reach neither the origin nor the client (Edgeway strips some, the runtime the rest)", async () => {
+    // node:http, because fetch refuses to send Connection, Keep-Alive, TE and Upgrade itself
+    // (and node:http Trailer without a chunked body: test/e2e/proxy.test.ts sends that one).
+    const sent = await new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>(
+      (resolve, reject) => {
+        const req = httpRequest(
+          `${h.worker("SIN").url}/echo`,
+          {
+            headers: {
+              [COLO_PATH_HEADER]: "SIN",
+              // The runtime's HTTP server consumes the client's Connection header: the Worker never
+              // sees it, so a field it names (x-secret-hop here) cannot be told apart and is forwarded
+              // (measured; README "Known gaps"). Keep-Alive, TE and Upgrade do not reach the origin.
+              connection: "keep-alive, x-secret-hop",
+              "x-secret-hop": "for this connection only",
+              "keep-alive": "timeout=7",
+              te: "trailers",
+              "proxy-connection": "keep-alive",
+              upgrade: "h2c",
+            },
+            signal: AbortSignal.timeout(10_000),
+          },
+          (res) => {
+            let body = "";
+            res.setEncoding("utf8").on("data", (c: string) => (body += c));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      },
+    );
+    expect(sent.status).toBe(200);
+    const seen = (JSON.parse(sent.body) as { headers: Record<string, string> }).headers;
+    for (const field of ["keep-alive", "te", "proxy-connection", "upgrade"]) expect(seen[field], `origin saw ${field}`).toBeUndefined();
+
+    // The origin (Node) answers with Keep-Alive: timeout=5, Proxy-Connection and a field its Connection names.
+    const back = await h.worker("SIN").request("/hop-headers");
+    expect(await back.text()).toBe("hop\n");
+    expect(back.headers.get("x-edgeway-origin")).not.toBeNull();
+    expect(back.headers.get("x-hop")).toBeNull();
+    expect(back.headers.get("proxy-connection")).toBeNull();
+    expect(back.headers.get("keep-alive")).not.toBe("timeout=5");
   });
 });

@@ -5,6 +5,8 @@ import {
   hasHopByHopToStrip,
   originRequestHeaders,
   stripHopByHop,
+  stripHopByHopForClient,
+  stripHopByHopForOrigin,
 } from "../../src/proxy/headers.ts";
 import { originUrl as join, parseOriginBase } from "../../src/config/origin-url.ts";
 
@@ -94,11 +96,14 @@ describe("originRequestHeaders", () => {
       cookie: "a=1; b=2",
     });
     const out = originRequestHeaders(incoming, FORWARDED);
+    // Connection and Keep-Alive stay in the object: the runtime's fetch never sends them (test/e2e/proxy.test.ts).
     expect(names(out)).toEqual([
       "accept",
       "authorization",
+      "connection",
       "cookie",
       "forwarded",
+      "keep-alive",
       "x-forwarded-for",
       "x-forwarded-host",
       "x-forwarded-proto",
@@ -188,6 +193,43 @@ describe("hasHopByHopToStrip (what the runtime leaves to Edgeway)", () => {
     expect(hasHopByHopToStrip(new Headers({ "proxy-connection": "keep-alive" }))).toBe(true);
     expect(hasHopByHopToStrip(new Headers({ trailer: "x-checksum" }))).toBe(true);
     expect(hasHopByHopToStrip(new Headers({ upgrade: "websocket" }))).toBe(true);
+  });
+});
+
+describe("stripping with the runtime doing its share", () => {
+  const all = (): Headers =>
+    new Headers({
+      connection: "keep-alive, X-Hop, te",
+      "x-hop": "1",
+      "keep-alive": "timeout=5",
+      te: "trailers",
+      trailer: "x-checksum",
+      upgrade: "h2c",
+      "proxy-connection": "keep-alive",
+      "x-app": "kept",
+    });
+
+  it("for the origin: removes Proxy-Connection, Upgrade and the fields Connection names, leaves what fetch never sends", () => {
+    const headers = all();
+    stripHopByHopForOrigin(headers);
+    expect(headers.get("x-hop")).toBeNull();
+    expect(headers.get("proxy-connection")).toBeNull();
+    expect(headers.get("x-app")).toBe("kept");
+    // Measured in test/e2e/proxy.test.ts: the runtime's fetch writes its own of these.
+    expect(names(headers)).toEqual(["connection", "keep-alive", "te", "trailer", "x-app"]);
+  });
+
+  it("for the client: also removes Trailer and Upgrade, leaves what the runtime writes itself", () => {
+    const headers = all();
+    stripHopByHopForClient(headers);
+    expect(names(headers)).toEqual(["connection", "keep-alive", "te", "x-app"]);
+  });
+
+  it("reads nothing more when Connection holds only keep-alive or close", () => {
+    const headers = new Headers({ connection: "close", "x-app": "kept" });
+    stripHopByHopForClient(headers);
+    stripHopByHopForOrigin(headers);
+    expect(names(headers)).toEqual(["connection", "x-app"]);
   });
 });
 

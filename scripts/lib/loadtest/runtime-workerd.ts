@@ -98,13 +98,16 @@ ${kvWorkers.join("\n")}
 `;
 }
 
+const inspectorArgs = (spec: WorkerSpec): string[] =>
+  spec.inspectorPort === undefined ? [] : [`--inspector-addr=127.0.0.1:${spec.inspectorPort}`];
+
 export async function launchWithWorkerd(spec: WorkerSpec, dir: string): Promise<RunningWorker> {
   mkdirSync(join(dir, "do"), { recursive: true });
   const port = await freePort();
   const configPath = join(dir, "config.capnp");
   writeFileSync(configPath, capnpConfig(spec, dir, port));
   const tail = new LogTail();
-  const child = spawn(workerdBinary(), ["serve", configPath], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(workerdBinary(), ["serve", configPath, ...inspectorArgs(spec)], { stdio: ["ignore", "pipe", "pipe"] });
   child.stdout.setEncoding("utf8").on("data", (c: string) => tail.push(c));
   child.stderr.setEncoding("utf8").on("data", (c: string) => tail.push(c));
   let exited: string | undefined;

@@ -40,6 +40,8 @@ export interface WorkerSpec {
   readonly kv?: readonly string[];
   /** Durable Object binding → class name exported by the main module (SQLite-backed). */
   readonly durableObjects?: Readonly<Record<string, string>>;
+  /** workerd only: open the V8 inspector on 127.0.0.1:PORT (for `npm run profile`). */
+  readonly inspectorPort?: number;
 }
 
 export interface RunningWorker {
@@ -67,12 +69,15 @@ export function compatibility(root: string): { date: string; flags: string[] } {
   return { date, flags: flags === undefined ? [] : [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1] ?? "") };
 }
 
-/** Bundles Edgeway with `wrangler deploy --dry-run --outdir DIR` and reads the modules it wrote. */
-export async function bundleEdgeway(root: string, outDir: string): Promise<WorkerModule[]> {
+/**
+ * Bundles Edgeway with `wrangler deploy --dry-run --outdir DIR` and reads the modules it wrote
+ * (`extraArgs`: e.g. `--no-minify`, so a profile names functions as the source does).
+ */
+export async function bundleEdgeway(root: string, outDir: string, extraArgs: readonly string[] = []): Promise<WorkerModule[]> {
   const wrangler = join(root, "node_modules", ".bin", "wrangler");
   const output: string[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outDir], {
+    const child = spawn(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outDir, ...extraArgs], {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },

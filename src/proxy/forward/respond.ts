@@ -1,6 +1,6 @@
 /** Response shaping: the client's response for the try that decided the request — the origin's, edited or as it came, or Edgeway's 502 or 504. */
 import { edgewayError } from "../errors.ts";
-import { hasHopByHopToStrip, hasLoadReport, stripHopByHop, stripLoadReport } from "../headers.ts";
+import { hasHopByHopToStrip, hasLoadReport, stripHopByHopForClient, stripLoadReport } from "../headers.ts";
 import type { RequestTries } from "./request-tries.ts";
 import type { Final } from "./try-loop.ts";
 import type { ProxyInput, ProxyResult, RetrySkip } from "./types.ts";
@@ -39,13 +39,13 @@ export function respond(input: ProxyInput, tries: RequestTries, final: Final, st
   // the copy's headers are this response's own, so they are edited in place.
   const client = new Response(response.body, response);
   const out = client.headers;
-  stripHopByHop(out);
+  stripHopByHopForClient(out);
   stripLoadReport(out);
   if (route.source.exposeOrigin) {
     out.set("x-edgeway-origin", origin);
     const timing = `edgeway;dur=${now() - started}, origin;dur=${outcome.durationMs};desc="${origin}"`;
-    const prior = out.get("server-timing");
-    out.set("server-timing", prior === null ? timing : `${prior}, ${timing}`);
+    // Server-Timing is a list (RFC 9110 §5.3): a field line of its own joins the origin's.
+    out.append("server-timing", timing);
     if (sent > 1) out.set("x-edgeway-tries", String(sent));
   }
   if (retrySkipped !== undefined) out.set("x-edgeway-retry-skipped", retrySkipped);
