@@ -8,6 +8,7 @@
  *   npm run profile                                   # edgeway-weighted, 8 s, 20 connections
  *   npm run profile -- --scenario edgeway-latency --seconds 10 --top 40
  *   npm run profile -- --out /tmp/edgeway.cpuprofile  # also save the profile for DevTools
+ *   npm run profile -- --scenario minimal             # the minimal worker (bench/loadtest/), to compare
  *
  * The inspector slows the worker a little; read the figures as shares, not absolute cost
  * (`npm run loadtest` gives the cost).
@@ -23,7 +24,8 @@ import { putConfig } from "./lib/loadtest/edgeway.ts";
 import type { ThroughputScenario } from "./lib/loadtest/options.ts";
 import { OriginProcess } from "./lib/loadtest/origins.ts";
 import { freePort } from "./lib/loadtest/ports.ts";
-import { bundleEdgeway, compatibility, launchWorker } from "./lib/loadtest/runtime.ts";
+import { bundleEdgeway, compatibility, launchWorker, moduleFile } from "./lib/loadtest/runtime.ts";
+import type { RunningWorker } from "./lib/loadtest/runtime.ts";
 import { throughputConfig, variantsFor } from "./lib/loadtest/scenarios.ts";
 import { exitOnSignals, onTeardown, teardown } from "./lib/loadtest/teardown.ts";
 import { recordProfile, summarizeProfile } from "./lib/profile/cpu-profile.ts";
@@ -42,12 +44,13 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    "npm run profile -- [--scenario edgeway-weighted|edgeway-latency|edgeway-geo|edgeway-hash|edgeway-weighted-lean] [--seconds 8] [--connections 20] [--top 30] [--out FILE.cpuprofile]",
+    "npm run profile -- [--scenario edgeway-weighted|edgeway-latency|edgeway-geo|edgeway-hash|edgeway-weighted-lean|minimal] [--seconds 8] [--connections 20] [--top 30] [--out FILE.cpuprofile]",
   );
   process.exit(0);
 }
 const scenario = values.scenario as ThroughputScenario;
-if (!scenario.startsWith("edgeway-")) throw new Error(`--scenario must be an Edgeway scenario, got ${scenario}`);
+if (!scenario.startsWith("edgeway-") && scenario !== "minimal")
+  throw new Error(`--scenario must be an Edgeway scenario or minimal, got ${scenario}`);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 if (!(seconds > 0 && seconds <= 60)) throw new Error("--seconds must be in (0, 60]");
@@ -62,27 +65,44 @@ try {
   const ids = ["o1", "o2", "o3"];
   const urls = await origins.start(ids.map((id) => ({ id, latencyMs: 0 })));
   const compat = compatibility(ROOT);
-  console.log("bundling Edgeway (wrangler deploy --dry-run --no-minify, so functions keep their names)…");
-  const modules = await bundleEdgeway(ROOT, join(scratch, "bundle"), ["--no-minify"]);
   const inspectorPort = await freePort();
-  const token = randomBytes(16).toString("hex");
-  const edgeway = await launchWorker(
-    "workerd",
-    {
-      name: "edgeway",
-      modules,
-      compatibilityDate: compat.date,
-      compatibilityFlags: compat.flags,
-      vars: { EDGEWAY_DEBUG_HEADERS: "true", ADMIN_TOKEN: token },
-      kv: ["CONFIG"],
-      durableObjects: { ORIGIN_STATE: "OriginState" },
-      inspectorPort,
-    },
-    join(scratch, "edgeway"),
-  );
-  onTeardown("Edgeway", () => edgeway.dispose());
-  await putConfig(edgeway.url, token, throughputConfig(ids.map((id) => ({ id, url: urls.get(id) ?? "" }))));
-  const url = edgeway.url.href;
+  let worker: RunningWorker;
+  if (scenario === "minimal") {
+    worker = await launchWorker(
+      "workerd",
+      {
+        name: "minimal",
+        modules: moduleFile(join(ROOT, "bench", "loadtest", "minimal-worker.js")),
+        compatibilityDate: compat.date,
+        compatibilityFlags: compat.flags,
+        vars: { ORIGIN: urls.get("o1") ?? "" },
+        inspectorPort,
+      },
+      join(scratch, "minimal"),
+    );
+    onTeardown("minimal worker", () => worker.dispose());
+  } else {
+    console.log("bundling Edgeway (wrangler deploy --dry-run --no-minify, so functions keep their names)…");
+    const modules = await bundleEdgeway(ROOT, join(scratch, "bundle"), ["--no-minify"]);
+    const token = randomBytes(16).toString("hex");
+    worker = await launchWorker(
+      "workerd",
+      {
+        name: "edgeway",
+        modules,
+        compatibilityDate: compat.date,
+        compatibilityFlags: compat.flags,
+        vars: { EDGEWAY_DEBUG_HEADERS: "true", ADMIN_TOKEN: token },
+        kv: ["CONFIG"],
+        durableObjects: { ORIGIN_STATE: "OriginState" },
+        inspectorPort,
+      },
+      join(scratch, "edgeway"),
+    );
+    onTeardown("Edgeway", () => worker.dispose());
+    await putConfig(worker.url, token, throughputConfig(ids.map((id) => ({ id, url: urls.get(id) ?? "" }))));
+  }
+  const url = worker.url.href;
   const variants = variantsFor(scenario);
   console.log(`warming up ${scenario} for 2 s…`);
   await drive({ url, connections, durationSec: 2, variants });

@@ -52,17 +52,17 @@ export function startTry(selection: Selection, hedge: boolean, startedAt: number
     controller.abort(reason);
   };
   const timer = setTimeout(() => abort(TIMED_OUT), timeoutMs);
-  const init = {
+  const init: RequestInit & { duplex?: "half" } = {
     method: request.method,
     headers: request.headers,
     body: request.body,
     redirect: "manual",
     signal: controller.signal,
-    // Node's fetch insists on it for a stream body (the request is sent before the
-    // response is read); Workers ignore the member.
-    duplex: "half",
-    ...(request.cf === undefined ? {} : { cf: request.cf }),
-  } as const;
+  };
+  if (request.cf !== undefined) init.cf = request.cf;
+  // Node's fetch insists on it for a stream body (the request is sent before the response
+  // is read); Workers ignore the member.
+  if (request.body !== null && !(request.body instanceof ArrayBuffer)) init.duplex = "half";
   const result = (request.fetcher ?? fetch)(request.url, init).then(
     (response): TryResult => {
       clearTimeout(timer);
