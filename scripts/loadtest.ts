@@ -33,6 +33,7 @@ import { consoleReport, writeReport } from "./lib/loadtest/report.ts";
 import { bundleEdgeway, compatibility, launchWorker, moduleFile } from "./lib/loadtest/runtime.ts";
 import type { RunningWorker } from "./lib/loadtest/runtime.ts";
 import { workerdVersion } from "./lib/loadtest/runtime-workerd.ts";
+import { registeredShare, registerOrigins } from "./lib/loadtest/registrations.ts";
 import { throughputConfig, variantsFor, weightOf } from "./lib/loadtest/scenarios.ts";
 import { compare, summarize } from "./lib/loadtest/summary.ts";
 import { runThroughput } from "./lib/loadtest/throughput.ts";
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
       compatibilityDate: compat.date,
       compatibilityFlags: compat.flags,
       adminToken: randomBytes(16).toString("hex"),
+      allowLoopbackRegistration: options.registrations > 0,
     };
   }
 
@@ -166,9 +168,20 @@ async function main(): Promise<void> {
         const version = await putConfig(
           ew.url,
           launch.adminToken,
-          throughputConfig(throughputIds.map((id) => ({ id, url: originUrls.get(id) ?? "" }))),
+          throughputConfig(
+            throughputIds.map((id) => ({ id, url: originUrls.get(id) ?? "" })),
+            options.registrations,
+          ),
         );
         log(`Edgeway: ${ew.url.href} (workerd pid ${ew.pid ?? "?"}), config version ${version}`);
+        if (options.registrations > 0) {
+          const servers = throughputIds.map((id) => originUrls.get(id) ?? "");
+          const took = await registerOrigins(ew.url, launch.adminToken, options.registrations, servers);
+          const share = await registeredShare(ew.url, "/weighted/item");
+          const line = `${options.registrations} origins registered into the weighted pool (POST /_edgeway/register) before the runs, in ${took.toFixed(1)} s; edgeway-weighted steers over ${options.registrations + throughputIds.length} origins (registered ones answered ${Math.round(share * 100)} % of a 50-request check).`;
+          log(line);
+          notes.push(line);
+        }
       }
       const ew = edgeway;
       const target = { scenario, url: ew.url.href, variants, proxyPids: () => (ew.pid === undefined ? [] : [ew.pid]) };

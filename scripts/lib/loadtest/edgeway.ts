@@ -17,6 +17,8 @@ export interface EdgewayLaunch {
   readonly compatibilityDate: string;
   readonly compatibilityFlags: readonly string[];
   readonly adminToken: string;
+  /** EDGEWAY_ALLOW_LOOPBACK_REGISTRATION: registrations may point at 127.0.0.1 (--registrations). */
+  readonly allowLoopbackRegistration?: boolean;
 }
 
 export function launchEdgeway(launch: EdgewayLaunch, name: string, dir: string): Promise<RunningWorker> {
@@ -27,7 +29,11 @@ export function launchEdgeway(launch: EdgewayLaunch, name: string, dir: string):
       modules: launch.modules,
       compatibilityDate: launch.compatibilityDate,
       compatibilityFlags: launch.compatibilityFlags,
-      vars: { EDGEWAY_DEBUG_HEADERS: "true", ADMIN_TOKEN: launch.adminToken },
+      vars: {
+        EDGEWAY_DEBUG_HEADERS: "true",
+        ADMIN_TOKEN: launch.adminToken,
+        ...(launch.allowLoopbackRegistration === true ? { EDGEWAY_ALLOW_LOOPBACK_REGISTRATION: "true" } : {}),
+      },
       kv: ["CONFIG"],
       durableObjects: { ORIGIN_STATE: "OriginState" },
     },

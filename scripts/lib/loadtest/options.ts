@@ -62,6 +62,8 @@ export interface Options {
   readonly lightDurationSec: number;
   readonly origins: number;
   readonly latencyMs: number;
+  /** Origins registered into the `weighted` pool before the runs (POST /_edgeway/register), up to Edgeway's 1,000. */
+  readonly registrations: number;
   readonly quick: boolean;
   readonly skipNginx: boolean;
   readonly runtime: RuntimeName;
@@ -85,6 +87,9 @@ in rounds; then a chaos run that kills an origin under load.
   --connections N     concurrent connections (default 20)
   --origins N         origin servers for the throughput scenarios (default 3)
   --latency MS        latency injected into every origin answer (default 0)
+  --registrations N   register N origins (at most 1,000, Edgeway's global maximum) into
+                      the weighted pool before the runs, spread over the origin servers
+                      (default 0)
   --runtime R         workerd (default: \`workerd serve\`) or miniflare (the Miniflare API)
   --only LIST         comma-separated: ${ALL_PARTS.join(", ")}
                       (the minimal-no-* ones run only when named here)
@@ -107,6 +112,15 @@ function positive(name: string, raw: string | undefined, fallback: number, { int
   return n;
 }
 
+/** Edgeway's global maximum of registered origins (EDGEWAY_MAX_REGISTRATIONS may only lower it). */
+export const MAX_REGISTRATIONS = 1_000;
+
+function registrationsOption(raw: string | undefined): number {
+  const n = positive("registrations", raw, 0, { integer: true, zero: true });
+  if (n > MAX_REGISTRATIONS) throw new Error(`--registrations must be at most ${MAX_REGISTRATIONS} (Edgeway's maximum), got ${n}`);
+  return n;
+}
+
 export function parseOptions(argv: readonly string[], date: string): Options | "help" {
   const { values } = parseArgs({
     args: [...argv],
@@ -119,6 +133,7 @@ export function parseOptions(argv: readonly string[], date: string): Options | "
       connections: { type: "string" },
       origins: { type: "string" },
       latency: { type: "string" },
+      registrations: { type: "string" },
       runtime: { type: "string" },
       only: { type: "string" },
       "skip-nginx": { type: "boolean", default: false },
@@ -177,6 +192,7 @@ export function parseOptions(argv: readonly string[], date: string): Options | "
     connections: positive("connections", values.connections, 20, { integer: true }),
     origins: positive("origins", values.origins, 3, { integer: true }),
     latencyMs: positive("latency", values.latency, 0, { zero: true }),
+    registrations: registrationsOption(values.registrations),
     quick,
     skipNginx: values["skip-nginx"],
     runtime,

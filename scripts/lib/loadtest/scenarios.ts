@@ -50,13 +50,19 @@ export interface OriginRef {
 }
 
 /** The throughput config: routes /weighted, /lean, /latency, /geo and /hash over the same origins. */
-export function throughputConfig(origins: readonly OriginRef[]): unknown {
+export function throughputConfig(origins: readonly OriginRef[], registrations = 0): unknown {
   const ids = origins.map((o) => o.id);
   const at = (i: number): string => ids[i % ids.length] ?? ids[0] ?? "";
   return {
     origins: origins.map((o, i) => ({ id: o.id, url: o.url, weight: weightOf(i) })),
     pools: [
-      { id: "weighted", origins: ids, steering: "weighted" },
+      {
+        id: "weighted",
+        origins: ids,
+        steering: "weighted",
+        // --registrations: the pool takes that many registered origins on 127.0.0.1.
+        ...(registrations > 0 ? { registration: { addresses: ["127.0.0.1"], maxOrigins: registrations } } : {}),
+      },
       { id: "latency", origins: ids, steering: "latency" },
       { id: "hash", origins: ids, steering: "hash", hash: { header: HASH_HEADER } },
       { id: "na", origins: [at(0)] },

@@ -1,0 +1,35 @@
+/** `npm run loadtest` options and the throughput config they produce (--registrations). */
+import { describe, expect, it } from "vitest";
+import { MAX_REGISTRATIONS, parseOptions } from "../../scripts/lib/loadtest/options.ts";
+import { throughputConfig } from "../../scripts/lib/loadtest/scenarios.ts";
+import { validateConfig } from "../../src/config/validate.ts";
+
+const ORIGINS = ["o1", "o2", "o3"].map((id, i) => ({ id, url: `http://127.0.0.1:${9300 + i}` }));
+
+function options(argv: string[]) {
+  const parsed = parseOptions(argv, "2026-12-04");
+  if (parsed === "help") throw new Error("unexpected help");
+  return parsed;
+}
+
+describe("--registrations", () => {
+  it("defaults to none and takes up to Edgeway's maximum", () => {
+    expect(options([]).registrations).toBe(0);
+    expect(options(["--registrations", "1000"]).registrations).toBe(MAX_REGISTRATIONS);
+  });
+
+  it("refuses more than the maximum, fractions and negatives, naming the option", () => {
+    expect(() => options(["--registrations", "1001"])).toThrow(/--registrations must be at most 1000/);
+    expect(() => options(["--registrations", "2.5"])).toThrow(/--registrations/);
+    expect(() => options(["--registrations", "-1"])).toThrow(/--registrations/);
+  });
+
+  it("gives the weighted pool a registration policy for that many origins on 127.0.0.1, and the config validates", () => {
+    const withPolicy = throughputConfig(ORIGINS, 1000) as { pools: { id: string; registration?: { maxOrigins: number } }[] };
+    expect(withPolicy.pools.find((p) => p.id === "weighted")?.registration?.maxOrigins).toBe(1000);
+    expect(validateConfig(withPolicy).ok).toBe(true);
+    const without = throughputConfig(ORIGINS) as { pools: { registration?: unknown }[] };
+    expect(without.pools.every((p) => p.registration === undefined)).toBe(true);
+    expect(validateConfig(without).ok).toBe(true);
+  });
+});
