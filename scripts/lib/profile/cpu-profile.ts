@@ -92,11 +92,13 @@ export function summarizeProfile(profile: CpuProfile, options: { top: number; re
   const inclusive = new Map<string, number>();
   let busy = 0;
   let gc = 0;
+  let program = 0;
   for (const id of samples) {
     const node = byId.get(id);
     if (node === undefined) continue;
     const name = node.callFrame.functionName;
     if (name === "(garbage collector)") gc++;
+    if (name === "(program)") program++;
     if (IDLE.has(name)) continue;
     busy++;
     const own = keyOf(node.callFrame);
@@ -125,7 +127,7 @@ export function summarizeProfile(profile: CpuProfile, options: { top: number; re
       .map(([key, n]) => `  ${pct(n).padStart(5)} %  ${perRequest(n).padStart(6)}  ${key}`),
   ];
   return [
-    `${samples.length} samples over ${seconds.toFixed(1)} s (${usPerSample.toFixed(0)} µs each); ${busy} in JavaScript = ${perRequest(busy)} µs per request; garbage collection ${perRequest(gc)} µs per request`,
+    `${samples.length} samples over ${seconds.toFixed(1)} s (${usPerSample.toFixed(0)} µs each); ${busy} in JavaScript = ${perRequest(busy)} µs per request; garbage collection ${perRequest(gc)} µs and the runtime outside JavaScript ("(program)") ${perRequest(program)} µs per request`,
     ...table("Self time (where the CPU was):", self),
     ...table("Inclusive time (under this function):", inclusive),
   ].join("\n");
