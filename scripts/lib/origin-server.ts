@@ -10,6 +10,9 @@
  *                                  (the many-colo harness's stand-in for a broken network
  *                                  path from one colo; probes carry no such header)
  *   GET /__origin/latency?ms=N     add N ms before every answer
+ *   GET /__origin/latency?ms=N&colo=FRA,SIN   add N ms only to requests whose x-colo-path
+ *                                  is FRA or SIN (a slow path from those colos); ms=N alone
+ *                                  clears every per-colo latency
  *   GET /__origin/load?set=V       send `endpoint-load-metrics: V` (an ORCA load report) with every
  *                                  counted answer; without `set`, stop sending it
  *   GET /__origin/fail-regions?set=weur,enam
@@ -93,6 +96,8 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
   const colosOf = (value: string | readonly string[] | undefined): ReadonlySet<string> | undefined =>
     value === undefined ? undefined : new Set((typeof value === "string" ? value.split(",") : value).map((c) => c.trim().toUpperCase()));
   let latencyMs = options.latencyMs ?? 0;
+  /** Latency for requests from given colos (x-colo-path), instead of latencyMs. */
+  let latencyByColo = new Map<string, number>();
   let requests = 0;
   let loadReport: string | undefined;
   /** Probe regions this origin fails for (requests naming them in x-edgeway-probe-region get 503). */
@@ -135,8 +140,14 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
       if (url.pathname === "/__origin/latency") {
         const ms = Number(url.searchParams.get("ms"));
         if (!Number.isFinite(ms) || ms < 0) return send(res, 400, "ms must be a number >= 0\n");
-        latencyMs = ms;
-        return send(res, 200, `${id} latency=${latencyMs}ms\n`);
+        const colos = colosOf(url.searchParams.get("colo") ?? undefined);
+        if (colos === undefined) {
+          latencyMs = ms;
+          latencyByColo = new Map();
+          return send(res, 200, `${id} latency=${latencyMs}ms\n`);
+        }
+        for (const colo of colos) latencyByColo.set(colo, ms);
+        return send(res, 200, `${id} latency=${ms}ms for ${[...colos].join(",")}\n`);
       }
       if (url.pathname === "/__origin/load") {
         loadReport = url.searchParams.get("set") ?? undefined;
@@ -157,6 +168,7 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
             mode,
             ...(onlyColos === undefined ? {} : { onlyColos: [...onlyColos] }),
             latencyMs,
+            ...(latencyByColo.size === 0 ? {} : { latencyByColo: Object.fromEntries(latencyByColo) }),
             loadReport: loadReport ?? null,
             failRegions: [...failRegions],
             probesByRegion,
@@ -176,7 +188,8 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
         res.on("close", () => hanging.delete(res));
         return;
       }
-      if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
+      const latencyHere = (typeof path === "string" ? latencyByColo.get(path.toUpperCase()) : undefined) ?? latencyMs;
+      if (latencyHere > 0) await new Promise((r) => setTimeout(r, latencyHere));
       if (url.pathname === "/healthz") return modeHere === "fail" ? send(res, 503, `${id} failing\n`) : send(res, 200, "ok\n");
       requests++;
       options.onRequest?.();
