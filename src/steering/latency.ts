@@ -46,6 +46,19 @@ export const DEFAULT_EXPLORE_PERCENT = 2;
  */
 export const DEFAULT_EXPLORE_INTERVAL_SECONDS = 5;
 
+/**
+ * How far from the estimate a success must be to replace it at once rather than move it
+ * as an average: a peak is at least PEAK_RATIO × the estimate, a trough at most
+ * 1 / PEAK_RATIO of it. 3×, Edgeway's own choice (the anchors' peak-EWMA, Finagle's and
+ * Linkerd's, replaces on any slower answer, which makes the estimate of an origin taking
+ * a steady stream its recent worst answer, not its usual one): an answer three times the
+ * mean comes about once in 250 from an origin whose service time varies as much as the
+ * simulator's (coefficient of variation 0.5), two in a row about once in 60,000, while a
+ * 10× slowdown (ANCHORS.md's users' complaint, the issue's shift target) clears it from
+ * every colo whose network time is under four times the service time.
+ */
+export const PEAK_RATIO = 3;
+
 /** The decay time in ms (DEFAULT_DECAY_SECONDS). */
 export const DECAY_MS = DEFAULT_DECAY_SECONDS * 1_000;
 /** The failure penalty in ms (DEFAULT_FAILURE_PENALTY_MS). */
@@ -76,6 +89,8 @@ export interface Estimate {
   at: number;
   /** Measured by this tracker (false: seeded from the Durable Object's colo view). */
   measured: boolean;
+  /** The last success when it was a peak not yet confirmed by a second (0: none pending). */
+  peak: number;
 }
 
 /** The estimate `now`, decayed toward 0 since its last sample (decay on read). */
@@ -85,12 +100,56 @@ export function decayedValue(estimate: Estimate, now: number, decayMs: number): 
 }
 
 /**
- * The peak-EWMA rule: the estimate after one sample of `rttMs` at `now`. `previous` is
- * undefined for a key never measured. Failures count as at least `failurePenaltyMs` and
- * never lower the estimate.
+ * The estimator's rule: one sample of `rttMs` at `now` applied to an estimate (its value
+ * and the peak it leaves pending), in place: nothing is allocated per try. A failure counts
+ * as at least `failurePenaltyMs`, replaces a lower estimate at once and never lowers one
+ * (ANCHORS.md's failing-fast trap). A success:
+ *
+ * - that is a peak (≥ PEAK_RATIO × the estimate) right after another peak replaces the
+ *   estimate with the smaller of the two: a slowdown is seen on its second answer, while
+ *   one slow answer in the tail of a noisy origin is only averaged in;
+ * - that is a trough (≤ the estimate / PEAK_RATIO) replaces it at once: latency varies
+ *   upward (queues, retransmits), rarely to a third of its usual value, so an origin that
+ *   answers that fast has recovered, and the first answer after a shunned origin's
+ *   recovery brings its traffic back;
+ * - otherwise moves the estimate toward it as an EWMA whose weight grows with Δt, the time
+ *   since the previous sample: 1 − exp(−Δt / τ). A steady stream gives its mean over
+ *   about τ; a lone sample after a long silence nearly replaces it.
+ *
+ * The average starts from the value at the last sample, not the value decayed to now:
+ * decay on read is how an idle estimate looks to steering, not evidence about the origin
+ * (starting from the decayed value would settle a busy origin's estimate at half its mean).
  */
+export function applySample(
+  estimate: Estimate,
+  rttMs: number,
+  ok: boolean,
+  now: number,
+  decayMs: number,
+  failurePenaltyMs: number,
+): void {
+  const base = estimate.value;
+  if (!ok) {
+    estimate.value = Math.max(rttMs, failurePenaltyMs, decayedValue(estimate, now, decayMs));
+    estimate.peak = 0;
+    return;
+  }
+  const sample = Math.max(0, rttMs);
+  if (sample >= base * PEAK_RATIO && estimate.peak > 0) {
+    estimate.value = Math.min(estimate.peak, sample);
+    estimate.peak = 0;
+  } else if (sample * PEAK_RATIO <= base) {
+    estimate.value = sample;
+    estimate.peak = 0;
+  } else {
+    estimate.value = average(base, sample, now - estimate.at, decayMs);
+    estimate.peak = sample >= base * PEAK_RATIO ? sample : 0;
+  }
+}
+
+/** The value after one sample of `rttMs` at `now` (applySample on a copy); `previous` undefined: never measured. */
 export function nextValue(
-  previous: Estimate | undefined,
+  previous: Readonly<Estimate> | undefined,
   rttMs: number,
   ok: boolean,
   now: number,
@@ -99,10 +158,15 @@ export function nextValue(
 ): number {
   const sample = ok ? Math.max(0, rttMs) : Math.max(rttMs, failurePenaltyMs);
   if (previous === undefined) return sample;
-  const current = decayedValue(previous, now, decayMs);
-  if (sample >= current || !ok) return Math.max(sample, current);
-  const w = Math.exp(-Math.max(0, now - previous.at) / decayMs);
-  return current * w + sample * (1 - w);
+  const next = { ...previous };
+  applySample(next, rttMs, ok, now, decayMs, failurePenaltyMs);
+  return next.value;
+}
+
+/** The EWMA step: `base` moved toward `sample` with weight 1 − exp(−Δt / τ). */
+function average(base: number, sample: number, dtMs: number, decayMs: number): number {
+  const w = Math.exp(-Math.max(0, dtMs) / decayMs);
+  return base * w + sample * (1 - w);
 }
 
 /** One reported estimate: key, value in ms, time of its last sample. */
@@ -119,12 +183,11 @@ export class LatencyTracker {
    */
   observe(key: string, rttMs: number, ok: boolean, now: number, decayMs = DECAY_MS, failurePenaltyMs = FAILURE_PENALTY_MS): void {
     const current = this.#estimates.get(key);
-    const value = nextValue(current, rttMs, ok, now, decayMs, failurePenaltyMs);
     if (current === undefined) {
-      this.#estimates.set(key, { value, at: now, measured: true });
+      this.#estimates.set(key, { value: ok ? Math.max(0, rttMs) : Math.max(rttMs, failurePenaltyMs), at: now, measured: true, peak: 0 });
       return;
     }
-    current.value = value;
+    applySample(current, rttMs, ok, now, decayMs, failurePenaltyMs);
     current.at = Math.max(current.at, now);
     current.measured = true;
   }
@@ -137,7 +200,7 @@ export class LatencyTracker {
   seed(key: string, value: number, at: number): void {
     if (!Number.isFinite(value) || value < 0 || !Number.isFinite(at)) return;
     const current = this.#estimates.get(key);
-    if (current === undefined) this.#estimates.set(key, { value, at, measured: false });
+    if (current === undefined) this.#estimates.set(key, { value, at, measured: false, peak: 0 });
     else if (!current.measured && at > current.at) {
       current.value = value;
       current.at = at;
