@@ -7,8 +7,8 @@
  *   that is saturating is not flooded (Linkerd's and Finagle's peak-EWMA load), while the
  *   few tries always in flight to the origin that takes a colo's whole stream (its rate ×
  *   latency, Little's law) cost nothing. excess = max(0, outstanding − allowance),
- *   allowance = PILE_UP_TIMES_USUAL × usual + PILE_UP_SLACK, usual the EWMA of the count
- *   in flight at dispatch (outstanding.ts).
+ *   allowance = usual + PILE_UP_SIGMAS × √usual, usual the EWMA of the count in flight
+ *   at dispatch (outstanding.ts).
  * - A key never measured is optimistic: it costs 0 while nothing is in flight to it, so it
  *   is tried at once, and `failurePenaltyMs` × (outstanding + 1) while its first try is
  *   out, so it is tried once, not flooded (Tower's 1 s for an unmeasured endpoint).
@@ -33,25 +33,22 @@ import type { RandomSource, SteeringMemory, SteeringSignals } from "./types.ts";
 export const EXPLORE_CREDIT = "latency.exploreCredit";
 
 /**
- * Tries in flight count as a pile-up beyond twice their usual number: the count in flight
- * to an origin that takes a steady stream is Poisson-like around its usual value, and
- * twice it (plus the slack) is exceeded by well under 1 % of dispatches at the usual
- * counts of 1–5 the simulator measures at 50 requests/s. Edgeway's own choice, measured
- * in the simulator: the anchors count every try in flight (Envoy's `active + 1`,
- * Finagle's `outstanding + 1`), which at that rate makes the best origin cost twice or
- * three times its latency and hands a colo's traffic to slower idle origins.
+ * Tries in flight count as a pile-up beyond their usual number plus this many standard
+ * deviations of it. The count in flight to an origin taking a steady stream is Poisson
+ * around its usual value u (Little's law: rate × latency), so its standard deviation is
+ * √u, and u + 3√u is exceeded by under 1 % of dispatches at the usual counts of 1–5 the
+ * simulator measures at 50 requests/s. Edgeway's own choice, measured in the simulator:
+ * the anchors count every try in flight (Envoy's `active + 1`, Finagle's
+ * `outstanding + 1`), which at that rate makes the best origin cost two or three times
+ * its latency and hands a colo's traffic to slower idle origins. An origin with no usual
+ * load (one explored now and then, one just added) gets no allowance: every try in flight
+ * to it counts, as in the anchors, so it is tried, not flooded.
  */
-export const PILE_UP_TIMES_USUAL = 2;
-/**
- * Tries in flight always allowed before any count as a pile-up: 2, so an origin with no
- * usual load (one explored now and then) may have its exploring try and one more out
- * before a third costs; with the old `outstanding + 1` a second try already doubled it.
- */
-export const PILE_UP_SLACK = 2;
+export const PILE_UP_SIGMAS = 3;
 
-/** The count in flight above which each try counts as a pile-up (allowance above). */
+/** The count in flight above which each try counts as a pile-up: u + PILE_UP_SIGMAS × √u. */
 export function pileUpAllowance(usual: number): number {
-  return PILE_UP_TIMES_USUAL * usual + PILE_UP_SLACK;
+  return usual + PILE_UP_SIGMAS * Math.sqrt(usual);
 }
 
 /** Tries in flight beyond the allowance: 0 for the usual concurrency, one per try piled up beyond it. */
