@@ -168,6 +168,16 @@ export function bandLimit(lowest: number): number {
 }
 
 /**
+ * Order within the tie band: 1 when a candidate with usual count in flight `usual` and
+ * cost `cost` beats the best so far, 0 when they tie, −1 when it does not. The one
+ * carrying the stream (higher usual) first, then the cheaper.
+ */
+export function compareInBand(usual: number, cost: number, bestUsual: number, bestCost: number): number {
+  if (usual !== bestUsual) return usual > bestUsual ? 1 : -1;
+  return cost < bestCost ? 1 : cost === bestCost ? 0 : -1;
+}
+
+/**
  * The winner among the items whose cost (in `costs`) is within the tie band of `lowest`:
  * the highest usual count in flight, then the lowest cost, then by weight at random
  * (weighted reservoir) or the first in order.
@@ -183,12 +193,13 @@ function withinBand<T>(items: readonly T[], how: LatencyItems<T>, signals: Steer
     if (!(cost <= limit)) continue;
     const item = items[i] as T;
     const usual = signals.usualOutstanding?.(how.keyOf(item)) ?? 0;
-    if (usual > bestUsual || (usual === bestUsual && cost < bestCost)) {
+    const order = compareInBand(usual, cost, bestUsual, bestCost);
+    if (order > 0) {
       best = i;
       bestUsual = usual;
       bestCost = cost;
       tiedWeight = how.weightOf?.(item) ?? 0;
-    } else if (usual === bestUsual && cost === bestCost && how.weightOf !== undefined) {
+    } else if (order === 0 && how.weightOf !== undefined) {
       // Weighted reservoir: each tied item ends up chosen with probability ∝ its weight.
       const w = how.weightOf(item);
       tiedWeight += w;
