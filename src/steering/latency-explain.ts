@@ -104,7 +104,9 @@ export function explainLatency<T>(
   const exploreShare = explore < 0 ? 0 : settings.explorePercent / 100;
   // Candidates tied with the winner (same cost, same usual level) split by weight (pools) or go to the first (routes).
   const tied = candidates
-    .map((c, i) => (best >= 0 && c.usable && c.costMs <= limit && compareInBand(usualOf(i), c.costMs, usualOf(best), bestCost) === 0 ? i : -1))
+    .map((c, i) =>
+      best >= 0 && c.usable && c.costMs <= limit && compareInBand(usualOf(i), c.costMs, usualOf(best), bestCost) === 0 ? i : -1,
+    )
     .filter((i) => i >= 0);
   const weights = tied.map((i) => (how.weightOf === undefined ? (i === best ? 1 : 0) : how.weightOf(items[i] as T)));
   const total = weights.reduce((a, b) => a + b, 0);

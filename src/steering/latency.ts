@@ -51,11 +51,13 @@ export const DEFAULT_EXPLORE_INTERVAL_SECONDS = 5;
  * as an average: a peak is at least PEAK_RATIO × the estimate, a trough at most
  * 1 / PEAK_RATIO of it. 3×, Edgeway's own choice (the anchors' peak-EWMA, Finagle's and
  * Linkerd's, replaces on any slower answer, which makes the estimate of an origin taking
- * a steady stream its recent worst answer, not its usual one): an answer three times the
- * mean comes about once in 250 from an origin whose service time varies as much as the
- * simulator's (coefficient of variation 0.5), two in a row about once in 60,000, while a
- * 10× slowdown (ANCHORS.md's users' complaint, the issue's shift target) clears it from
- * every colo whose network time is under four times the service time.
+ * a steady stream its recent worst answer, not its usual one). An answer three times the
+ * mean comes about once in 150 from an origin whose service time varies as much as the
+ * simulator's (half fixed, half exponential), two in a row about once in 20,000 (every
+ * seven minutes at 50 answers/s, and the next exploring answer, a trough, undoes it),
+ * while a 10× slowdown (the issue's shift target) clears it from every colo whose network
+ * time is under four times the service time; from farther colos the average and the
+ * pile-up in flight see it within a second or two.
  */
 export const PEAK_RATIO = 3;
 
@@ -120,14 +122,7 @@ export function decayedValue(estimate: Estimate, now: number, decayMs: number): 
  * decay on read is how an idle estimate looks to steering, not evidence about the origin
  * (starting from the decayed value would settle a busy origin's estimate at half its mean).
  */
-export function applySample(
-  estimate: Estimate,
-  rttMs: number,
-  ok: boolean,
-  now: number,
-  decayMs: number,
-  failurePenaltyMs: number,
-): void {
+export function applySample(estimate: Estimate, rttMs: number, ok: boolean, now: number, decayMs: number, failurePenaltyMs: number): void {
   const base = estimate.value;
   if (!ok) {
     estimate.value = Math.max(rttMs, failurePenaltyMs, decayedValue(estimate, now, decayMs));

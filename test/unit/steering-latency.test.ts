@@ -15,9 +15,17 @@ import {
   DEFAULT_LATENCY_SETTINGS,
   FAILURE_PENALTY_MS,
   LatencyTracker,
+  PEAK_RATIO,
   poolKey,
 } from "../../src/steering/latency.ts";
-import { chooseByLatency, EXPLORE_CREDIT, latencyCost } from "../../src/steering/latency-choice.ts";
+import {
+  chooseByLatency,
+  EXPLORE_CREDIT,
+  latencyCost,
+  PILE_UP_SIGMAS,
+  pileUpAllowance,
+  TIE_BAND,
+} from "../../src/steering/latency-choice.ts";
 import { ColoLatency, latencySignals } from "../../src/steering/latency-colo.ts";
 import { explainLatency } from "../../src/steering/latency-explain.ts";
 import { latencyRoute } from "../../src/steering/route/latency.ts";
@@ -52,11 +60,29 @@ describe("LatencyTracker (peak EWMA with decay on read)", () => {
     expect(tracker.estimate("o0", 0)).toBe(42);
   });
 
-  it("a slower sample replaces the estimate at once, however recent the last one", () => {
+  it("one answer ≥ PEAK_RATIO × the estimate is only averaged in; a second in a row replaces it (the smaller of the two)", () => {
     const tracker = new LatencyTracker();
     tracker.observe("o0", 20, true, 0);
-    tracker.observe("o0", 400, true, 1);
-    expect(tracker.estimate("o0", 1)).toBe(400);
+    tracker.observe("o0", 400, true, 20);
+    const w = Math.exp(-20 / DECAY_MS);
+    expect(tracker.estimate("o0", 20)).toBeCloseTo(20 * w + 400 * (1 - w), 9);
+    expect(tracker.estimate("o0", 20)).toBeLessThan(21);
+    tracker.observe("o0", 300, true, 40);
+    expect(tracker.estimate("o0", 40)).toBe(300);
+  });
+
+  it("a peak interrupted by an ordinary answer is forgotten: tail answers apart never replace the estimate", () => {
+    const tracker = new LatencyTracker();
+    tracker.observe("o0", 20, true, 0);
+    for (let t = 20; t <= 2_000; t += 20) tracker.observe("o0", t % 40 === 0 ? 20 : 20 * PEAK_RATIO * 2, true, t);
+    expect(tracker.estimate("o0", 2_000)).toBeLessThan(20 * PEAK_RATIO);
+  });
+
+  it("an answer ≤ 1 / PEAK_RATIO of the estimate replaces it at once: a recovered origin is seen on its first answer", () => {
+    const tracker = new LatencyTracker();
+    tracker.observe("o0", 300, true, 0);
+    tracker.observe("o0", 30, true, 10);
+    expect(tracker.estimate("o0", 10)).toBe(30);
   });
 
   it("decays on read toward 0 with time constant τ: value × exp(−idle / τ)", () => {
@@ -71,25 +97,28 @@ describe("LatencyTracker (peak EWMA with decay on read)", () => {
     expect(tracker.ageMs("o0", 7_000)).toBe(7_000);
   });
 
-  it("a faster sample pulls the decayed estimate toward it with weight 1 − exp(−Δt / τ)", () => {
+  it("an ordinary answer pulls the estimate (its value at the last sample, not decayed) toward it with weight 1 − exp(−Δt / τ)", () => {
     const tracker = new LatencyTracker();
     tracker.observe("o0", 200, true, 0);
-    tracker.observe("o0", 10, true, DECAY_MS);
+    tracker.observe("o0", 100, true, DECAY_MS);
     const w = Math.exp(-1);
-    expect(tracker.estimate("o0", DECAY_MS)).toBeCloseTo(200 * w * w + 10 * (1 - w), 9);
+    expect(tracker.estimate("o0", DECAY_MS)).toBeCloseTo(200 * w + 100 * (1 - w), 9);
+    tracker.observe("o0", 150, true, 2 * DECAY_MS);
+    const before = 200 * w + 100 * (1 - w);
+    expect(tracker.estimate("o0", 2 * DECAY_MS)).toBeCloseTo(before * w + 150 * (1 - w), 9);
   });
 
   it("a burst of fast answers barely moves a slow estimate; a long quiet spell lets one fast answer all but replace it", () => {
     const after = (gapMs: number): number => {
       const tracker = new LatencyTracker();
       tracker.observe("o0", 200, true, 0);
-      tracker.observe("o0", 10, true, gapMs);
+      tracker.observe("o0", 100, true, gapMs);
       return tracker.estimate("o0", gapMs) ?? Number.NaN;
     };
     const estimates = [1, 1_000, DECAY_MS, 10 * DECAY_MS].map(after);
     for (let i = 1; i < estimates.length; i++) expect(at(estimates, i)).toBeLessThan(at(estimates, i - 1));
     expect(at(estimates, 0)).toBeGreaterThan(199.9);
-    expect(at(estimates, 3)).toBeLessThan(10.01);
+    expect(at(estimates, 3)).toBeLessThan(100.01);
   });
 
   it("converges on a steady latency, faster or slower than before", () => {
@@ -97,8 +126,15 @@ describe("LatencyTracker (peak EWMA with decay on read)", () => {
     tracker.observe("o0", 200, true, 0);
     for (let t = 100; t <= 30_000; t += 100) tracker.observe("o0", 10, true, t);
     expect(tracker.estimate("o0", 30_000)).toBeCloseTo(10, 6);
+    // Five times slower: the second answer replaces the estimate (a confirmed peak).
     for (let t = 30_100; t <= 31_000; t += 100) tracker.observe("o0", 50, true, t);
-    expect(tracker.estimate("o0", 31_000)).toBe(50);
+    expect(tracker.estimate("o0", 31_000)).toBeCloseTo(50, 0);
+    // 1.5× slower (no peak): the mean moves over about τ.
+    for (let t = 31_100; t <= 61_000; t += 100) tracker.observe("o0", 75, true, t);
+    // Three τ: all but e⁻³ ≈ 5 % of the way.
+    const moved = ((tracker.estimate("o0", 61_000) ?? 0) - 50) / 25;
+    expect(moved).toBeGreaterThan(0.94);
+    expect(moved).toBeLessThan(0.96);
   });
 
   it("a failure counts as at least the penalty, even one that took 1 ms", () => {
@@ -143,9 +179,10 @@ describe("LatencyTracker (peak EWMA with decay on read)", () => {
     tracker.seed("bad", Number.NaN, 0);
     tracker.seed("bad", -1, 0);
     expect(tracker.estimate("bad", 0)).toBeUndefined();
-    // A seeded estimate is then measured over like any other.
+    // A seeded estimate is then measured over like any other: two slow answers in a row replace it.
     tracker.observe("seeded", 900, true, 2_001);
-    expect(tracker.estimate("seeded", 2_001)).toBe(900);
+    tracker.observe("seeded", 900, true, 2_002);
+    expect(tracker.estimate("seeded", 2_002)).toBe(900);
   });
 
   it("entries lists the estimates measured here, with their sample times (seeds are not echoed back)", () => {
@@ -195,11 +232,25 @@ describe("ColoLatency: estimates per edge location", () => {
 describe("the choosing rule (latency-choice.ts)", () => {
   const settings = DEFAULT_LATENCY_SETTINGS;
 
-  it("cost = estimate × (outstanding + 1); unmeasured costs 0 with nothing in flight, the penalty × (outstanding + 1) with", () => {
+  it("cost = estimate × (pile-up + 1); unmeasured costs 0 with nothing in flight, the penalty × (outstanding + 1) with", () => {
     const tracker = new LatencyTracker();
     tracker.observe("o0", 10, true, 0);
     expect(latencyCost("o0", trackerSignals(tracker, 0), settings)).toBe(10);
+    // Nothing usual (signals that do not track it): every try in flight is a pile-up.
     expect(latencyCost("o0", trackerSignals(tracker, 0, { o0: 3 }), settings)).toBe(40);
+    // Usually 4 in flight: up to 4 + 3 × 2 = 10 cost nothing, each beyond adds the estimate once.
+    const usual = (n: number) =>
+      latencySignals(
+        tracker,
+        () => n,
+        () => 0,
+        undefined,
+        () => 4,
+      );
+    expect(pileUpAllowance(4)).toBe(4 + PILE_UP_SIGMAS * 2);
+    expect(latencyCost("o0", usual(3), settings)).toBe(10);
+    expect(latencyCost("o0", usual(10), settings)).toBe(10);
+    expect(latencyCost("o0", usual(13), settings)).toBe(40);
     expect(latencyCost("new", trackerSignals(tracker, 0), settings)).toBe(0);
     expect(latencyCost("new", trackerSignals(tracker, 0, { new: 1 }), settings)).toBe(2 * DEFAULT_FAILURE_PENALTY_MS);
   });
@@ -277,7 +328,7 @@ describe("latency pool steering", () => {
     expect(pickCounts(pool(2), trackerSignals(tracker, 0), 1_000)).toEqual({ o0: 1_000 });
   });
 
-  it("outstanding requests raise an origin's cost: latency × (outstanding + 1)", () => {
+  it("tries in flight to an origin with no usual load raise its cost: latency × (outstanding + 1)", () => {
     const latencyMs = { o0: 10, o1: 40 };
     expect(pickCounts(pool(2), fakeSignals({ latencyMs }), 100)).toEqual({ o0: 100 });
     // 10 ms × (9 + 1) = 100 > 40 ms × 1: the fast but busy origin loses.
@@ -464,6 +515,38 @@ describe("explainLatency: what /explain shows of the choice", () => {
     expect(e.why).toContain("new has the lowest cost");
     expect(e.why).toContain("slow is stale");
     expect(e.why).toContain("τ 10 s");
+  });
+
+  it("shows each candidate's usual count in flight and pile-up, the rule's constants, and the tie band's choice", () => {
+    const tracker = new LatencyTracker();
+    tracker.observe("busy", 20, true, 1_000);
+    tracker.observe("idle", 19.5, true, 1_000);
+    const inFlight: Record<string, number> = { busy: 3, idle: 0 };
+    const usual: Record<string, number> = { busy: 2.5, idle: 0 };
+    const signals = latencySignals(
+      tracker,
+      (k) => inFlight[k] ?? 0,
+      () => 1_000,
+      undefined,
+      (k) => usual[k] ?? 0,
+    );
+    const e = explainLatency(["busy", "idle"], how, signals, settings, undefined, (k) => k);
+    expect(e.candidates.map((c) => [c.key, c.outstanding, c.usualOutstanding, c.pileUp, c.costMs])).toEqual([
+      ["busy", 3, 2.5, 0, 20],
+      ["idle", 0, 0, 0, 19.5],
+    ]);
+    // idle is cheaper by under TIE_BAND: busy, carrying the stream, keeps it, as chooseByLatency decides.
+    expect(e.best).toBe(0);
+    expect(chooseByLatency(["busy", "idle"], how, signals, { ...settings, explorePercent: 0 }, new Map(), Math.random)).toBe(0);
+    expect(e.constants).toEqual({ peakRatio: PEAK_RATIO, pileUpSigmas: PILE_UP_SIGMAS, tieBand: TIE_BAND });
+    expect(e.why).toContain("busy is within 5% of the lowest cost and carries the stream");
+    expect(e.why).toContain(`usual + ${PILE_UP_SIGMAS}√usual`);
+    expect(e.why).toContain(`${PEAK_RATIO}× the estimate`);
+    // A pile-up: 3 beyond usual + 3√usual ≈ 7.24 costs busy (1 + 2.76) × its estimate, and idle wins.
+    inFlight.busy = 10;
+    const piled = explainLatency(["busy", "idle"], how, signals, settings, undefined, (k) => k);
+    expect(piled.candidates[0]?.pileUp).toBeCloseTo(10 - pileUpAllowance(2.5), 2);
+    expect(piled.best).toBe(1);
   });
 
   it("agrees with the policy: the shares match 10,000 real picks", () => {
