@@ -54,7 +54,7 @@ export function pileUpAllowance(usual: number): number {
 /** Tries in flight beyond the allowance: 0 for the usual concurrency, one per try piled up beyond it. */
 export function pileUp(key: string, signals: SteeringSignals): number {
   const excess = signals.outstanding(key) - pileUpAllowance(signals.usualOutstanding?.(key) ?? 0);
-  return excess > 0 ? excess : 0;
+  return Math.max(0, excess);
 }
 
 /** Cost of one key: estimate × (pile-up + 1), optimistic for a key never measured. */
