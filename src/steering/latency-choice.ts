@@ -59,12 +59,16 @@ export function pileUp(key: string, signals: SteeringSignals): number {
 
 /** Cost of one key: estimate × (pile-up + 1), optimistic for a key never measured. */
 export function latencyCost(key: string, signals: SteeringSignals, settings: LatencySettings): number {
+  return costWith(key, signals, settings, signals.outstanding(key));
+}
+
+/** latencyCost with the count in flight already read (the usual count is read only when something is in flight). */
+function costWith(key: string, signals: SteeringSignals, settings: LatencySettings, outstanding: number): number {
   const estimate = signals.latencyMs(key, settings.decaySeconds * 1_000);
-  if (estimate === undefined) {
-    const outstanding = signals.outstanding(key);
-    return outstanding === 0 ? 0 : settings.failurePenaltyMs * (outstanding + 1);
-  }
-  return estimate * (pileUp(key, signals) + 1);
+  if (estimate === undefined) return outstanding === 0 ? 0 : settings.failurePenaltyMs * (outstanding + 1);
+  if (outstanding === 0) return estimate;
+  const excess = outstanding - pileUpAllowance(signals.usualOutstanding?.(key) ?? 0);
+  return excess > 0 ? estimate * (excess + 1) : estimate;
 }
 
 /** Milliseconds since the key's last sample when that makes it due for exploring, else undefined. */
@@ -119,6 +123,7 @@ export function chooseByLatency<T>(
   const exploring = settings.explorePercent > 0;
   const credit = exploring ? Math.min(1, exploreCredit(memory) + settings.explorePercent / 100) : 0;
   const looking = credit >= 1;
+  const exploreAfterMs = settings.exploreIntervalSeconds * 1_000;
   if (costs.length < items.length) costs = new Float64Array(Math.max(items.length, costs.length * 2));
   let lowest = Number.POSITIVE_INFINITY;
   // The two stalest, so the stalest other than the winner is known whatever wins.
@@ -133,12 +138,13 @@ export function chooseByLatency<T>(
       continue;
     }
     const key = how.keyOf(item);
-    const cost = latencyCost(key, signals, settings);
+    const outstanding = signals.outstanding(key);
+    const cost = costWith(key, signals, settings, outstanding);
     costs[i] = cost;
     if (cost < lowest) lowest = cost;
-    if (looking) {
-      const age = staleAgeMs(key, signals, settings);
-      if (age !== undefined) {
+    if (looking && outstanding === 0) {
+      const age = signals.latencyAgeMs?.(key);
+      if (age !== undefined && age >= exploreAfterMs) {
         if (age > age1) {
           stale2 = stale1;
           age2 = age1;
