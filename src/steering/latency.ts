@@ -93,6 +93,8 @@ export interface Estimate {
   measured: boolean;
   /** The last success when it was a peak not yet confirmed by a second (0: none pending). */
   peak: number;
+  /** The value holds a failure's penalty not yet averaged away: a trough does not undo it. */
+  failed: boolean;
 }
 
 /** The estimate `now`, decayed toward 0 since its last sample (decay on read). */
@@ -113,7 +115,9 @@ export function decayedValue(estimate: Estimate, now: number, decayMs: number): 
  * - that is a trough (≤ the estimate / PEAK_RATIO) replaces it at once: latency varies
  *   upward (queues, retransmits), rarely to a third of its usual value, so an origin that
  *   answers that fast has recovered, and the first answer after a shunned origin's
- *   recovery brings its traffic back;
+ *   recovery brings its traffic back. Not when the estimate holds a failure's penalty: an
+ *   origin failing one request in ten answers the other nine fast, and a trough would
+ *   hand it the stream back after every failure; its successes average the penalty away;
  * - otherwise moves the estimate toward it as an EWMA whose weight grows with Δt, the time
  *   since the previous sample: 1 − exp(−Δt / τ). A steady stream gives its mean over
  *   about τ; a lone sample after a long silence nearly replaces it.
@@ -127,19 +131,23 @@ export function applySample(estimate: Estimate, rttMs: number, ok: boolean, now:
   if (!ok) {
     estimate.value = Math.max(rttMs, failurePenaltyMs, decayedValue(estimate, now, decayMs));
     estimate.peak = 0;
+    estimate.failed = true;
     return;
   }
   const sample = Math.max(0, rttMs);
+  const trough = sample * PEAK_RATIO <= base;
   if (sample >= base * PEAK_RATIO && estimate.peak > 0) {
     estimate.value = Math.min(estimate.peak, sample);
     estimate.peak = 0;
-  } else if (sample * PEAK_RATIO <= base) {
+  } else if (trough && !estimate.failed) {
     estimate.value = sample;
     estimate.peak = 0;
   } else {
     estimate.value = average(base, sample, now - estimate.at, decayMs);
     estimate.peak = sample >= base * PEAK_RATIO ? sample : 0;
   }
+  // A penalty is averaged away once answers are no longer troughs beside it.
+  if (!trough) estimate.failed = false;
 }
 
 /** The value after one sample of `rttMs` at `now` (applySample on a copy); `previous` undefined: never measured. */
@@ -179,7 +187,13 @@ export class LatencyTracker {
   observe(key: string, rttMs: number, ok: boolean, now: number, decayMs = DECAY_MS, failurePenaltyMs = FAILURE_PENALTY_MS): void {
     const current = this.#estimates.get(key);
     if (current === undefined) {
-      this.#estimates.set(key, { value: ok ? Math.max(0, rttMs) : Math.max(rttMs, failurePenaltyMs), at: now, measured: true, peak: 0 });
+      this.#estimates.set(key, {
+        value: ok ? Math.max(0, rttMs) : Math.max(rttMs, failurePenaltyMs),
+        at: now,
+        measured: true,
+        peak: 0,
+        failed: !ok,
+      });
       return;
     }
     applySample(current, rttMs, ok, now, decayMs, failurePenaltyMs);
@@ -195,7 +209,7 @@ export class LatencyTracker {
   seed(key: string, value: number, at: number): void {
     if (!Number.isFinite(value) || value < 0 || !Number.isFinite(at)) return;
     const current = this.#estimates.get(key);
-    if (current === undefined) this.#estimates.set(key, { value, at, measured: false, peak: 0 });
+    if (current === undefined) this.#estimates.set(key, { value, at, measured: false, peak: 0, failed: false });
     else if (!current.measured && at > current.at) {
       current.value = value;
       current.at = at;

@@ -85,6 +85,22 @@ describe("LatencyTracker (peak EWMA with decay on read)", () => {
     expect(tracker.estimate("o0", 10)).toBe(30);
   });
 
+  it("…but not a failure's penalty: an origin failing now and then does not get its stream back on its next fast answer", () => {
+    const tracker = new LatencyTracker();
+    tracker.observe("o0", 20, true, 0);
+    tracker.observe("o0", 20, false, 20);
+    expect(tracker.estimate("o0", 20)).toBe(FAILURE_PENALTY_MS);
+    tracker.observe("o0", 20, true, 5_020);
+    const w = Math.exp(-5_000 / DECAY_MS);
+    expect(tracker.estimate("o0", 5_020)).toBeCloseTo(FAILURE_PENALTY_MS * w + 20 * (1 - w), 9);
+    // Once answers are ordinary beside the estimate again, troughs count again.
+    for (let t = 5_040; t <= 60_000; t += 20) tracker.observe("o0", 20, true, t);
+    tracker.observe("o0", 300, true, 60_020);
+    tracker.observe("o0", 300, true, 60_040);
+    tracker.observe("o0", 20, true, 60_060);
+    expect(tracker.estimate("o0", 60_060)).toBe(20);
+  });
+
   it("decays on read toward 0 with time constant τ: value × exp(−idle / τ)", () => {
     const tracker = new LatencyTracker();
     tracker.observe("o0", 200, true, 0);
@@ -369,7 +385,7 @@ describe("latency pool steering", () => {
     expect(shareOf(picks, "o0", 0, 120_000)).toBeGreaterThanOrEqual(0.95);
   });
 
-  it("slows 10×: traffic moves on the next answer; recovers: traffic is back within 10 s (default settings)", () => {
+  it("slows 10×: traffic moves within two answers (a confirmed peak); recovers: traffic is back within 10 s (default settings)", () => {
     const latency = (id: string, t: number): number => {
       if (id === "o0") return t >= 20_000 && t < 40_000 ? 200 : 20;
       return id === "o1" ? 40 : 100;
