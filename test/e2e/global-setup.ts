@@ -39,7 +39,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const ports = new Map<string, number>();
   /** Requests served by earlier incarnations of a restarted origin. */
   const earlier = new Map<string, number>();
-  for (const server of await Promise.all([...ORIGIN_IDS, ...LOAD_ORIGIN_IDS, ...LATENCY_REGISTRATION_ORIGIN_IDS].map((id) => startOrigin({ id })))) {
+  for (const server of await Promise.all(
+    [...ORIGIN_IDS, ...LOAD_ORIGIN_IDS, ...LATENCY_REGISTRATION_ORIGIN_IDS].map((id) => startOrigin({ id })),
+  )) {
     servers.set(server.id, server);
     ports.set(server.id, server.port);
   }

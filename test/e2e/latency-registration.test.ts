@@ -31,9 +31,7 @@ async function served(n: number): Promise<string[]> {
 }
 
 describe("latency steering and registration end to end", () => {
-  it("an origin registered into a latency pool is tried at once and, being the fastest, takes most of the traffic", async ({
-    expect,
-  }) => {
+  it("an origin registered into a latency pool is tried at once and, being the fastest, takes most of the traffic", async ({ expect }) => {
     const all = inject("origins");
     const slow = all.lreg1 ?? "";
     const fast = all.lreg2 ?? "";
@@ -57,8 +55,13 @@ describe("latency steering and registration end to end", () => {
       const after = await served(40);
       const last30 = after.slice(10).filter((id) => id === "lr-fast").length;
       expect(last30, after.join(" ")).toBeGreaterThanOrEqual(24);
-      expect(after.filter((id) => id.startsWith("status")), after.join(" ")).toEqual([]);
-      console.info(`latency + registration: first picks ${first.join(" ")}; lr-fast served ${last30}/30 of requests 11–40 after registering`);
+      expect(
+        after.filter((id) => id.startsWith("status")),
+        after.join(" "),
+      ).toEqual([]);
+      console.info(
+        `latency + registration: first picks ${first.join(" ")}; lr-fast served ${last30}/30 of requests 11–40 after registering`,
+      );
     } finally {
       await removeAll();
       await Promise.all([setLatency(slow, 0), setLatency(fast, 0)]);
