@@ -2,18 +2,20 @@
  * The one rule `latency` steering chooses by, for origins in a pool and for pools in a
  * route:
  *
- * - cost = estimate × (excess + 1): the estimate decayed to now (latency.ts) times one
- *   plus this isolate's tries in flight beyond what is usual for the key, so a fast origin
+ * - cost = estimate × (excess + 1): the estimate as of its last sample (AT_LAST_SAMPLE)
+ *   times one plus this isolate's tries in flight beyond what is usual for the key, so a fast origin
  *   that is saturating is not flooded (Linkerd's and Finagle's peak-EWMA load), while the
  *   few tries always in flight to the origin that takes a colo's whole stream (its rate ×
  *   latency, Little's law) cost nothing. excess = max(0, outstanding − allowance),
- *   allowance = usual + PILE_UP_SIGMAS × √usual, usual the EWMA of the count in flight
+ *   allowance = usual + PILE_UP_SIGMAS × √usual + PILE_UP_SLACK, usual the EWMA of the count in flight
  *   at dispatch (outstanding.ts).
  * - A key never measured is optimistic: it costs 0 while nothing is in flight to it, so it
  *   is tried at once, and `failurePenaltyMs` × (outstanding + 1) while its first try is
  *   out, so it is tried once, not flooded (Tower's 1 s for an unmeasured endpoint).
- * - The lowest cost wins; equal costs go by weight at random (pools) or to the first in
- *   order (routes, like failover).
+ * - The lowest cost wins, but costs within TIE_BAND of it count as equal and the key
+ *   carrying the stream (the highest usual count in flight) keeps it; then the lowest
+ *   cost; exactly equal costs go by weight at random (pools) or to the first in order
+ *   (routes, like failover).
  * - Exploration: each pick earns `explorePercent`/100 of a credit (at most 1 banked, a
  *   fresh pool or route starts with 1). With a whole credit, the stalest usable key other
  *   than the winner whose last sample is at least `exploreIntervalSeconds` old and that
@@ -42,13 +44,21 @@ export const EXPLORE_CREDIT = "latency.exploreCredit";
  * `outstanding + 1`), which at that rate makes the best origin cost two or three times
  * its latency and hands a colo's traffic to slower idle origins. An origin with no usual
  * load (one explored now and then, one just added) gets no allowance: every try in flight
- * to it counts, as in the anchors, so it is tried, not flooded.
+ * to it beyond the slack below counts, as in the anchors, so it is tried, not flooded.
  */
 export const PILE_UP_SIGMAS = 3;
 
-/** The count in flight above which each try counts as a pile-up: u + PILE_UP_SIGMAS × √u. */
+/**
+ * One try in flight is always allowed: an origin starting to take a colo's stream has a
+ * usual count near 0, and without the slack its second try in flight would double its
+ * cost, so its usual count could never grow and a slower origin kept the stream (measured:
+ * one colo in the simulator stayed on its second-best origin for the whole run).
+ */
+export const PILE_UP_SLACK = 1;
+
+/** The count in flight above which each try counts as a pile-up: u + PILE_UP_SIGMAS × √u + PILE_UP_SLACK. */
 export function pileUpAllowance(usual: number): number {
-  return usual + PILE_UP_SIGMAS * Math.sqrt(usual);
+  return usual + PILE_UP_SIGMAS * Math.sqrt(usual) + PILE_UP_SLACK;
 }
 
 /** Tries in flight beyond the allowance: 0 for the usual concurrency, one per try piled up beyond it. */
@@ -57,14 +67,24 @@ export function pileUp(key: string, signals: SteeringSignals): number {
   return Math.max(0, excess);
 }
 
-/** Cost of one key: estimate × (pile-up + 1), optimistic for a key never measured. */
+/**
+ * Steering compares estimates as of their last sample (a decay time of ∞), not decayed to
+ * now. Measured in the simulator: compared decayed, every idle origin within ~20 % of the
+ * best decayed below it every 1–2 s and took a pick (exploring outside the exploring
+ * budget, up to 10 % of a colo's traffic where the best leads by 12–16 %). An idle
+ * estimate does not freeze: exploring samples it every `exploreIntervalSeconds`, and a
+ * trough (latency.ts) replaces it at once when the origin has recovered.
+ */
+export const AT_LAST_SAMPLE = Number.POSITIVE_INFINITY;
+
+/** Cost of one key: estimate (at its last sample) × (pile-up + 1), optimistic for a key never measured. */
 export function latencyCost(key: string, signals: SteeringSignals, settings: LatencySettings): number {
   return costWith(key, signals, settings, signals.outstanding(key));
 }
 
 /** latencyCost with the count in flight already read (the usual count is read only when something is in flight). */
 function costWith(key: string, signals: SteeringSignals, settings: LatencySettings, outstanding: number): number {
-  const estimate = signals.latencyMs(key, settings.decaySeconds * 1_000);
+  const estimate = signals.latencyMs(key, AT_LAST_SAMPLE);
   if (estimate === undefined) return outstanding === 0 ? 0 : settings.failurePenaltyMs * (outstanding + 1);
   if (outstanding === 0) return estimate;
   const excess = outstanding - pileUpAllowance(signals.usualOutstanding?.(key) ?? 0);

@@ -8,7 +8,18 @@
  */
 import { PEAK_RATIO } from "./latency.ts";
 import type { LatencySettings } from "./latency.ts";
-import { bandLimit, compareInBand, exploreCredit, latencyCost, PILE_UP_SIGMAS, pileUp, staleAgeMs, TIE_BAND } from "./latency-choice.ts";
+import {
+  AT_LAST_SAMPLE,
+  bandLimit,
+  compareInBand,
+  exploreCredit,
+  latencyCost,
+  PILE_UP_SIGMAS,
+  PILE_UP_SLACK,
+  pileUp,
+  staleAgeMs,
+  TIE_BAND,
+} from "./latency-choice.ts";
 import type { LatencyItems } from "./latency-choice.ts";
 import type { SteeringMemory, SteeringSignals } from "./types.ts";
 
@@ -18,14 +29,16 @@ export interface LatencyCandidate {
   readonly key: string;
   /** The estimate decayed to now (ms), or null when never measured from this colo. */
   readonly estimateMs: number | null;
+  /** The estimate as of its last sample (ms), what steering compares (AT_LAST_SAMPLE), or null. */
+  readonly comparedMs: number | null;
   /** Milliseconds since its last sample, or null when never measured. */
   readonly ageMs: number | null;
   readonly outstanding: number;
   /** The usual count in flight at dispatch (outstanding.ts), rounded to 0.01. */
   readonly usualOutstanding: number;
-  /** Tries in flight beyond usual + PILE_UP_SIGMAS × √usual (0 at the usual concurrency). */
+  /** Tries in flight beyond usual + PILE_UP_SIGMAS × √usual + PILE_UP_SLACK (0 at the usual concurrency). */
   readonly pileUp: number;
-  /** estimate × (pile-up + 1); 0 for a key never measured with nothing in flight. */
+  /** comparedMs × (pile-up + 1); 0 for a key never measured with nothing in flight. */
   readonly costMs: number;
   /** Due for exploring: no sample for exploreIntervalSeconds and nothing in flight. */
   readonly stale: boolean;
@@ -46,7 +59,7 @@ export interface LatencyExplained {
   /** Share of picks each candidate gets while the signals stay as they are. */
   readonly shares: readonly number[];
   /** The rule's fixed constants (latency.ts, latency-choice.ts). */
-  readonly constants: { readonly peakRatio: number; readonly pileUpSigmas: number; readonly tieBand: number };
+  readonly constants: { readonly peakRatio: number; readonly pileUpSigmas: number; readonly pileUpSlack: number; readonly tieBand: number };
   /** One sentence on the choice. */
   readonly why: string;
 }
@@ -66,10 +79,12 @@ export function explainLatency<T>(
   const candidates = items.map((item): LatencyCandidate => {
     const key = how.keyOf(item);
     const estimate = signals.latencyMs(key, decayMs);
+    const compared = signals.latencyMs(key, AT_LAST_SAMPLE);
     const age = signals.latencyAgeMs?.(key);
     return {
       key,
       estimateMs: estimate === undefined ? null : round(estimate),
+      comparedMs: compared === undefined ? null : round(compared),
       ageMs: age === undefined ? null : Math.round(age),
       outstanding: signals.outstanding(key),
       usualOutstanding: round(signals.usualOutstanding?.(key) ?? 0),
@@ -115,16 +130,16 @@ export function explainLatency<T>(
     shares[i] = total > 0 ? ((weights[k] ?? 0) / total) * (1 - exploreShare) : 0;
   });
   if (explore >= 0) shares[explore] = exploreShare;
-  const constants = { peakRatio: PEAK_RATIO, pileUpSigmas: PILE_UP_SIGMAS, tieBand: TIE_BAND };
+  const constants = { peakRatio: PEAK_RATIO, pileUpSigmas: PILE_UP_SIGMAS, pileUpSlack: PILE_UP_SLACK, tieBand: TIE_BAND };
   const knobs =
     `τ ${settings.decaySeconds} s, explore ≤ ${settings.explorePercent}% of picks for estimates older than ${settings.exploreIntervalSeconds} s, failures count ≥ ${settings.failurePenaltyMs} ms; ` +
-    `an answer ≥ ${PEAK_RATIO}× the estimate (twice in a row) or ≤ 1/${PEAK_RATIO} of it replaces it, in flight beyond usual + ${PILE_UP_SIGMAS}√usual is a pile-up, costs within ${TIE_BAND * 100}% of the lowest tie and the one carrying the stream keeps it`;
+    `an answer ≥ ${PEAK_RATIO}× the estimate (twice in a row) or ≤ 1/${PEAK_RATIO} of it replaces it, in flight beyond usual + ${PILE_UP_SIGMAS}√usual + ${PILE_UP_SLACK} is a pile-up, estimates compared as of their last sample, costs within ${TIE_BAND * 100}% of the lowest tie and the one carrying the stream keeps it`;
   const first = items[best];
   const cheapest = candidates.findIndex((c) => c.usable && c.costMs === lowest);
   const why =
     first === undefined
       ? `latency: nothing can serve (${knobs})`
-      : `latency: ${name(first)} ${cheapest === best ? "has the lowest cost" : `is within ${TIE_BAND * 100}% of the lowest cost and carries the stream`}, estimate × (pile-up + 1) = ${round(bestCost)} ms (a candidate never measured costs 0 while nothing is in flight to it)` +
+      : `latency: ${name(first)} ${cheapest === best ? "has the lowest cost" : `is within ${TIE_BAND * 100}% of the lowest cost and carries the stream`}, estimate at its last sample × (pile-up + 1) = ${round(bestCost)} ms (a candidate never measured costs 0 while nothing is in flight to it)` +
         (tied.length > 1 ? `; ${tied.length} tie and split ${how.weightOf === undefined ? "by order" : "by weight"}` : "") +
         (explore >= 0
           ? `; ${name(items[explore] as T)} is stale (${candidates[explore]?.ageMs} ms since its last sample) and takes ${settings.explorePercent}% of picks to be measured again${credit >= 1 ? ", starting with the next" : ""}`

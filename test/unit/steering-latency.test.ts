@@ -23,6 +23,7 @@ import {
   EXPLORE_CREDIT,
   latencyCost,
   PILE_UP_SIGMAS,
+  PILE_UP_SLACK,
   pileUpAllowance,
   TIE_BAND,
 } from "../../src/steering/latency-choice.ts";
@@ -252,9 +253,10 @@ describe("the choosing rule (latency-choice.ts)", () => {
     const tracker = new LatencyTracker();
     tracker.observe("o0", 10, true, 0);
     expect(latencyCost("o0", trackerSignals(tracker, 0), settings)).toBe(10);
-    // Nothing usual (signals that do not track it): every try in flight is a pile-up.
-    expect(latencyCost("o0", trackerSignals(tracker, 0, { o0: 3 }), settings)).toBe(40);
-    // Usually 4 in flight: up to 4 + 3 × 2 = 10 cost nothing, each beyond adds the estimate once.
+    // Nothing usual (signals that do not track it): every try in flight beyond the slack of one is a pile-up.
+    expect(latencyCost("o0", trackerSignals(tracker, 0, { o0: 1 }), settings)).toBe(10);
+    expect(latencyCost("o0", trackerSignals(tracker, 0, { o0: 3 }), settings)).toBe(30);
+    // Usually 4 in flight: up to 4 + 3 × 2 + 1 = 11 cost nothing, each beyond adds the estimate once.
     const usual = (n: number) =>
       latencySignals(
         tracker,
@@ -263,10 +265,18 @@ describe("the choosing rule (latency-choice.ts)", () => {
         undefined,
         () => 4,
       );
-    expect(pileUpAllowance(4)).toBe(4 + PILE_UP_SIGMAS * 2);
+    expect(pileUpAllowance(4)).toBe(4 + PILE_UP_SIGMAS * 2 + PILE_UP_SLACK);
     expect(latencyCost("o0", usual(3), settings)).toBe(10);
-    expect(latencyCost("o0", usual(10), settings)).toBe(10);
-    expect(latencyCost("o0", usual(13), settings)).toBe(40);
+    expect(latencyCost("o0", usual(11), settings)).toBe(10);
+    expect(latencyCost("o0", usual(14), settings)).toBe(40);
+    // Compared as of its last sample: reading later does not make it cheaper.
+    const later = latencySignals(
+      tracker,
+      () => 0,
+      () => 30_000,
+    );
+    expect(latencyCost("o0", later, settings)).toBe(10);
+    expect(later.latencyMs("o0", DECAY_MS)).toBeCloseTo(10 * Math.exp(-3), 9);
     expect(latencyCost("new", trackerSignals(tracker, 0), settings)).toBe(0);
     expect(latencyCost("new", trackerSignals(tracker, 0, { new: 1 }), settings)).toBe(2 * DEFAULT_FAILURE_PENALTY_MS);
   });
@@ -344,12 +354,12 @@ describe("latency pool steering", () => {
     expect(pickCounts(pool(2), trackerSignals(tracker, 0), 1_000)).toEqual({ o0: 1_000 });
   });
 
-  it("tries in flight to an origin with no usual load raise its cost: latency × (outstanding + 1)", () => {
+  it("tries in flight to an origin with no usual load raise its cost beyond the slack: latency × (outstanding − slack + 1)", () => {
     const latencyMs = { o0: 10, o1: 40 };
     expect(pickCounts(pool(2), fakeSignals({ latencyMs }), 100)).toEqual({ o0: 100 });
-    // 10 ms × (9 + 1) = 100 > 40 ms × 1: the fast but busy origin loses.
+    // 10 ms × (9 − 1 + 1) = 90 > 40 ms × 1: the fast but busy origin loses.
     expect(pickCounts(pool(2), fakeSignals({ latencyMs, outstanding: { o0: 9 } }), 100)).toEqual({ o1: 100 });
-    // 40 ms × (1 + 1) = 80 > 10 ms × (3 + 1) = 40: load on both is weighed.
+    // 40 ms × 1 (one try is within the slack) = 40 > 10 ms × (3 − 1 + 1) = 30: load on both is weighed.
     expect(pickCounts(pool(2), fakeSignals({ latencyMs, outstanding: { o0: 3, o1: 1 } }), 100)).toEqual({ o0: 100 });
   });
 
@@ -519,10 +529,12 @@ describe("explainLatency: what /explain shows of the choice", () => {
     const signals = trackerSignals(tracker, 10_000, { fast: 1 });
     const e = explainLatency(["fast", "slow", "new"], how, signals, settings, undefined, (k) => k);
     expect(e.settings).toEqual(settings);
-    expect(e.candidates.map((c) => [c.key, c.estimateMs, c.ageMs, c.outstanding, c.costMs, c.stale])).toEqual([
-      ["fast", Math.round(5 * Math.exp(-0.1) * 100) / 100, 1_000, 1, Math.round(10 * Math.exp(-0.1) * 100) / 100, false],
-      ["slow", Math.round(50 * Math.exp(-1) * 100) / 100, 10_000, 0, Math.round(50 * Math.exp(-1) * 100) / 100, true],
-      ["new", null, null, 0, 0, false],
+    // estimateMs decayed to now; steering compares the value at the last sample (comparedMs);
+    // one try in flight with nothing usual is within the slack, so fast costs its estimate.
+    expect(e.candidates.map((c) => [c.key, c.estimateMs, c.comparedMs, c.ageMs, c.outstanding, c.costMs, c.stale])).toEqual([
+      ["fast", Math.round(5 * Math.exp(-0.1) * 100) / 100, 5, 1_000, 1, 5, false],
+      ["slow", Math.round(50 * Math.exp(-1) * 100) / 100, 50, 10_000, 0, 50, true],
+      ["new", null, null, null, 0, 0, false],
     ]);
     // The unmeasured one wins (cost 0); the stale one gets the explore share.
     expect(e.best).toBe(2);
@@ -554,11 +566,11 @@ describe("explainLatency: what /explain shows of the choice", () => {
     // idle is cheaper by under TIE_BAND: busy, carrying the stream, keeps it, as chooseByLatency decides.
     expect(e.best).toBe(0);
     expect(chooseByLatency(["busy", "idle"], how, signals, { ...settings, explorePercent: 0 }, new Map(), Math.random)).toBe(0);
-    expect(e.constants).toEqual({ peakRatio: PEAK_RATIO, pileUpSigmas: PILE_UP_SIGMAS, tieBand: TIE_BAND });
+    expect(e.constants).toEqual({ peakRatio: PEAK_RATIO, pileUpSigmas: PILE_UP_SIGMAS, pileUpSlack: PILE_UP_SLACK, tieBand: TIE_BAND });
     expect(e.why).toContain("busy is within 5% of the lowest cost and carries the stream");
-    expect(e.why).toContain(`usual + ${PILE_UP_SIGMAS}√usual`);
+    expect(e.why).toContain(`usual + ${PILE_UP_SIGMAS}√usual + ${PILE_UP_SLACK}`);
     expect(e.why).toContain(`${PEAK_RATIO}× the estimate`);
-    // A pile-up: 3 beyond usual + 3√usual ≈ 7.24 costs busy (1 + 2.76) × its estimate, and idle wins.
+    // A pile-up: beyond usual + 3√usual + 1 ≈ 8.24 each try costs busy its estimate once more, and idle wins.
     inFlight.busy = 10;
     const piled = explainLatency(["busy", "idle"], how, signals, settings, undefined, (k) => k);
     expect(piled.candidates[0]?.pileUp).toBeCloseTo(10 - pileUpAllowance(2.5), 2);
