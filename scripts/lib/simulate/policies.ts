@@ -42,8 +42,8 @@ export const withoutOutstanding = (signals: SteeringSignals): SteeringSignals =>
 
 /**
  * What-if: latency steering blind to the usual count in flight, so every try in flight
- * counts (the anchors' estimate × (outstanding + 1)) and the tie band has no incumbent to
- * keep (ties go by cost alone): the rule before the usual count was measured.
+ * beyond the slack of one counts (close to the anchors' estimate × (outstanding + 1)) and
+ * the tie band has no incumbent to keep (ties go by cost alone).
  */
 export const everyTryCounts = (signals: SteeringSignals): SteeringSignals => {
   const { usualOutstanding: _, ...rest } = signals;
@@ -58,7 +58,7 @@ export const POLICIES: readonly Policy[] = [
   { name: "route-latency", layout: "route", route: { steering: "latency" }, targets: true },
   { name: "load-aware", layout: "pool", pool: { steering: "weighted", loadAware: { enabled: true } } },
   { name: "what-if: pool-latency, no in-flight", layout: "pool", pool: { steering: "latency" }, whatIf: withoutOutstanding },
-  { name: "what-if: pool-latency, every try in flight counts", layout: "pool", pool: { steering: "latency" }, whatIf: everyTryCounts },
+  { name: "what-if: pool-latency, blind to usual in-flight", layout: "pool", pool: { steering: "latency" }, whatIf: everyTryCounts },
   { name: "oracle", layout: "oracle" },
 ];
 
