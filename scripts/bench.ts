@@ -5,6 +5,7 @@
  *
  *   npm run bench                        # prints the table
  *   npm run bench -- --json bench.json   # and writes the results as JSON
+ *   npm run bench -- --only "pool latency"   # only the rows whose "group policy" contains it
  *
  * One decision is one `selectOrigin` call (src/steering/select.ts), exactly as the data
  * plane makes it for the first try of a request: route steering orders the pools, the
@@ -115,6 +116,8 @@ function signalsFor(keys: readonly string[]): SteeringSignals {
     latency,
     (key) => outstanding.get(key),
     () => 1_000,
+    undefined,
+    (key) => outstanding.usual(key),
   );
 }
 
@@ -336,7 +339,7 @@ function table(results: readonly Result[]): string {
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { json: { type: "string" } }, allowPositionals: false });
+  const { values } = parseArgs({ options: { json: { type: "string" }, only: { type: "string" } }, allowPositionals: false });
   const started = Date.now();
   const cpus = os.cpus();
   const machine = {
@@ -356,7 +359,7 @@ function main(): void {
     ...POOL_POLICIES.flatMap((p) => SIZES.map((n) => poolScenario(p, n))),
     ...ROUTE_POLICIES.flatMap((p) => SIZES.map((n) => routeScenario(p, n))),
     ...ROUTE_TABLE_SIZES.map(matchScenario),
-  ];
+  ].filter((s) => values.only === undefined || `${s.group} ${s.policy}`.includes(values.only));
   const results: Result[] = [];
   for (const [i, scenario] of scenarios.entries()) {
     const result = measure(scenario);

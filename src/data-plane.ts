@@ -67,6 +67,8 @@ export function clientOf(
 }
 
 const outstandingOf = (key: string): number => isolate.outstanding.get(key);
+/** The usual count in flight at dispatch, which latency steering's pile-up is measured against. */
+const usualOf = (key: string): number => isolate.outstanding.usual(key);
 
 /** A load-aware pool's live weights from this isolate's load reports (load-tracker.ts). */
 const liveWeightsOf: NonNullable<SteeringSignals["liveWeights"]> = (pool) => isolate.load.weightsFor(pool, Date.now());
@@ -80,7 +82,7 @@ export const latencyColo = passiveColo;
 
 /** This isolate's measurements from `colo`, as steering reads them (one object per colo, reused). */
 function signalsFor(colo: string): SteeringSignals {
-  return isolate.latency.signals(colo, outstandingOf, Date.now, liveWeightsOf);
+  return isolate.latency.signals(colo, outstandingOf, Date.now, liveWeightsOf, usualOf);
 }
 
 /** The request path's metric series, resolved once per compiled route, pool and origin. */

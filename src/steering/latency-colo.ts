@@ -51,10 +51,11 @@ export class ColoLatency {
     outstanding: (key: string) => number,
     now: () => number,
     liveWeights?: SteeringSignals["liveWeights"],
+    usual?: (key: string) => number,
   ): SteeringSignals {
     let signals = this.#signals.get(colo);
     if (signals === undefined) {
-      signals = latencySignals(this.tracker(colo), outstanding, now, liveWeights);
+      signals = latencySignals(this.tracker(colo), outstanding, now, liveWeights, usual);
       this.#signals.set(colo, signals);
     }
     return signals;
@@ -62,18 +63,21 @@ export class ColoLatency {
 }
 
 /**
- * SteeringSignals over one tracker: estimates decayed to `now()`, their ages, and the
- * tries in flight `outstanding` counts. What the data plane and the simulator hand to
- * selectOrigin / routeOrder.
+ * SteeringSignals over one tracker: estimates decayed to `now()`, their ages, the tries
+ * in flight `outstanding` counts and the usual count in flight `usual` gives
+ * (OutstandingTracker.usual). What the data plane and the simulator hand to selectOrigin
+ * / routeOrder.
  */
 export function latencySignals(
   tracker: LatencyTracker,
   outstanding: (key: string) => number,
   now: () => number,
   liveWeights?: SteeringSignals["liveWeights"],
+  usual?: (key: string) => number,
 ): SteeringSignals {
   return {
     outstanding,
+    ...(usual === undefined ? {} : { usualOutstanding: usual }),
     latencyMs: (key, decayMs) => tracker.estimate(key, now(), decayMs),
     latencyAgeMs: (key) => tracker.ageMs(key, now()),
     ...(liveWeights === undefined ? {} : { liveWeights }),

@@ -1,12 +1,25 @@
 /**
  * What `latency` steering sees and why it chooses, for /explain: every candidate's
- * estimate, age, tries in flight, cost and staleness, the knobs in force, the exploring
- * credit, and the share each candidate gets while the signals stay as they are. Computed
+ * estimate, age, tries in flight (and their usual level and pile-up), cost and staleness,
+ * the knobs in force and the rule's constants, the exploring credit, and the share each
+ * candidate gets while the signals stay as they are. Computed
  * by the same functions the policies choose with (latency-choice.ts), never a copy, and
  * read-only: it spends no credit and draws nothing.
  */
+import { PEAK_RATIO } from "./latency.ts";
 import type { LatencySettings } from "./latency.ts";
-import { exploreCredit, latencyCost, staleAgeMs } from "./latency-choice.ts";
+import {
+  AT_LAST_SAMPLE,
+  bandLimit,
+  compareInBand,
+  exploreCredit,
+  latencyCost,
+  PILE_UP_SIGMAS,
+  PILE_UP_SLACK,
+  pileUp,
+  staleAgeMs,
+  TIE_BAND,
+} from "./latency-choice.ts";
 import type { LatencyItems } from "./latency-choice.ts";
 import type { SteeringMemory, SteeringSignals } from "./types.ts";
 
@@ -16,10 +29,16 @@ export interface LatencyCandidate {
   readonly key: string;
   /** The estimate decayed to now (ms), or null when never measured from this colo. */
   readonly estimateMs: number | null;
+  /** The estimate as of its last sample (ms), what steering compares (AT_LAST_SAMPLE), or null. */
+  readonly comparedMs: number | null;
   /** Milliseconds since its last sample, or null when never measured. */
   readonly ageMs: number | null;
   readonly outstanding: number;
-  /** estimate × (outstanding + 1); 0 for a key never measured with nothing in flight. */
+  /** The usual count in flight at dispatch (outstanding.ts), rounded to 0.01. */
+  readonly usualOutstanding: number;
+  /** Tries in flight beyond usual + PILE_UP_SIGMAS × √usual + PILE_UP_SLACK (0 at the usual concurrency). */
+  readonly pileUp: number;
+  /** comparedMs × (pile-up + 1); 0 for a key never measured with nothing in flight. */
   readonly costMs: number;
   /** Due for exploring: no sample for exploreIntervalSeconds and nothing in flight. */
   readonly stale: boolean;
@@ -31,7 +50,7 @@ export interface LatencyExplained {
   /** The knobs in force (the pool's or route's `latency`, defaults filled in). */
   readonly settings: LatencySettings;
   readonly candidates: readonly LatencyCandidate[];
-  /** Index of the cheapest usable candidate (the first of equal ones), or -1. */
+  /** Index of the candidate the rule picks (within TIE_BAND of the cheapest, the one carrying the stream), or -1. */
   readonly best: number;
   /** Index of the candidate the next exploring pick would go to, or -1 when none is stale. */
   readonly explore: number;
@@ -39,6 +58,8 @@ export interface LatencyExplained {
   readonly credit: number;
   /** Share of picks each candidate gets while the signals stay as they are. */
   readonly shares: readonly number[];
+  /** The rule's fixed constants (latency.ts, latency-choice.ts). */
+  readonly constants: { readonly peakRatio: number; readonly pileUpSigmas: number; readonly pileUpSlack: number; readonly tieBand: number };
   /** One sentence on the choice. */
   readonly why: string;
 }
@@ -58,25 +79,33 @@ export function explainLatency<T>(
   const candidates = items.map((item): LatencyCandidate => {
     const key = how.keyOf(item);
     const estimate = signals.latencyMs(key, decayMs);
+    const compared = signals.latencyMs(key, AT_LAST_SAMPLE);
     const age = signals.latencyAgeMs?.(key);
     return {
       key,
       estimateMs: estimate === undefined ? null : round(estimate),
+      comparedMs: compared === undefined ? null : round(compared),
       ageMs: age === undefined ? null : Math.round(age),
       outstanding: signals.outstanding(key),
-      costMs: round(latencyCost(key, signals, settings)),
+      usualOutstanding: round(signals.usualOutstanding?.(key) ?? 0),
+      pileUp: round(estimate === undefined ? 0 : pileUp(key, signals)),
+      costMs: latencyCost(key, signals, settings),
       stale: staleAgeMs(key, signals, settings) !== undefined,
       usable: how.usable === undefined || how.usable(item),
     };
   });
+  // The rule chooseByLatency applies: the lowest cost, then within the tie band the one carrying the stream.
+  let lowest = Number.POSITIVE_INFINITY;
+  for (const c of candidates) if (c.usable && c.costMs < lowest) lowest = c.costMs;
+  const limit = bandLimit(lowest);
+  const usualOf = (i: number): number => signals.usualOutstanding?.(candidates[i]?.key ?? "") ?? 0;
   let best = -1;
-  let bestCost = Number.POSITIVE_INFINITY;
   candidates.forEach((c, i) => {
-    if (c.usable && c.costMs < bestCost) {
-      best = i;
-      bestCost = c.costMs;
-    }
+    if (!c.usable || !(c.costMs <= limit)) return;
+    const b = candidates[best];
+    if (b === undefined || compareInBand(usualOf(i), c.costMs, usualOf(best), b.costMs) > 0) best = i;
   });
+  const bestCost = candidates[best]?.costMs ?? Number.POSITIVE_INFINITY;
   const credit = memory === undefined ? 1 : exploreCredit(memory);
   let explore = -1;
   let oldest = -1;
@@ -88,8 +117,12 @@ export function explainLatency<T>(
   });
   if (settings.explorePercent <= 0) explore = -1;
   const exploreShare = explore < 0 ? 0 : settings.explorePercent / 100;
-  // Equal cheapest costs split by weight (pools) or go to the first (routes).
-  const tied = candidates.map((c, i) => (best >= 0 && c.usable && c.costMs === bestCost ? i : -1)).filter((i) => i >= 0);
+  // Candidates tied with the winner (same cost, same usual level) split by weight (pools) or go to the first (routes).
+  const tied = candidates
+    .map((c, i) =>
+      best >= 0 && c.usable && c.costMs <= limit && compareInBand(usualOf(i), c.costMs, usualOf(best), bestCost) === 0 ? i : -1,
+    )
+    .filter((i) => i >= 0);
   const weights = tied.map((i) => (how.weightOf === undefined ? (i === best ? 1 : 0) : how.weightOf(items[i] as T)));
   const total = weights.reduce((a, b) => a + b, 0);
   const shares = candidates.map(() => 0);
@@ -97,16 +130,29 @@ export function explainLatency<T>(
     shares[i] = total > 0 ? ((weights[k] ?? 0) / total) * (1 - exploreShare) : 0;
   });
   if (explore >= 0) shares[explore] = exploreShare;
-  const knobs = `τ ${settings.decaySeconds} s, explore ≤ ${settings.explorePercent}% of picks for estimates older than ${settings.exploreIntervalSeconds} s, failures count ≥ ${settings.failurePenaltyMs} ms`;
+  const constants = { peakRatio: PEAK_RATIO, pileUpSigmas: PILE_UP_SIGMAS, pileUpSlack: PILE_UP_SLACK, tieBand: TIE_BAND };
+  const knobs =
+    `τ ${settings.decaySeconds} s, explore ≤ ${settings.explorePercent}% of picks for estimates older than ${settings.exploreIntervalSeconds} s, failures count ≥ ${settings.failurePenaltyMs} ms; ` +
+    `an answer ≥ ${PEAK_RATIO}× the estimate (twice in a row) or ≤ 1/${PEAK_RATIO} of it replaces it, in flight beyond usual + ${PILE_UP_SIGMAS}√usual + ${PILE_UP_SLACK} is a pile-up, estimates compared as of their last sample, costs within ${TIE_BAND * 100}% of the lowest tie and the one carrying the stream keeps it`;
   const first = items[best];
+  const cheapest = candidates.findIndex((c) => c.usable && c.costMs === lowest);
   const why =
     first === undefined
       ? `latency: nothing can serve (${knobs})`
-      : `latency: ${name(first)} has the lowest cost, estimate × (in flight + 1) = ${bestCost} ms (a candidate never measured costs 0 while nothing is in flight to it)` +
+      : `latency: ${name(first)} ${cheapest === best ? "has the lowest cost" : `is within ${TIE_BAND * 100}% of the lowest cost and carries the stream`}, estimate at its last sample × (pile-up + 1) = ${round(bestCost)} ms (a candidate never measured costs 0 while nothing is in flight to it)` +
         (tied.length > 1 ? `; ${tied.length} tie and split ${how.weightOf === undefined ? "by order" : "by weight"}` : "") +
         (explore >= 0
           ? `; ${name(items[explore] as T)} is stale (${candidates[explore]?.ageMs} ms since its last sample) and takes ${settings.explorePercent}% of picks to be measured again${credit >= 1 ? ", starting with the next" : ""}`
           : "") +
         ` (${knobs})`;
-  return { settings, candidates, best, explore, credit: round(credit), shares, why };
+  return {
+    settings,
+    candidates: candidates.map((c) => ({ ...c, costMs: round(c.costMs) })),
+    best,
+    explore,
+    credit: round(credit),
+    shares,
+    constants,
+    why,
+  };
 }

@@ -1,27 +1,28 @@
 /**
  * The one latency estimator that `latency` steering uses, for pools (which origin) and for
- * routes (which pool): peak-EWMA as Finagle's and Linkerd's balancers keep it, with the
- * clock passed in.
+ * routes (which pool): an EWMA with peaks, after Finagle's and Linkerd's peak-EWMA, with
+ * the clock passed in.
  *
- * - A sample above the estimate replaces it at once (the peak), so a slowdown is seen on
- *   the next answer.
- * - Between samples the estimate decays toward 0 with time constant τ (`decaySeconds`):
- *   reading it `idle` ms after its last sample gives value × exp(−idle / τ). This is
- *   Finagle's decay on read (its `get` observes a 0 sample), computed from the time of the
- *   last sample so the result does not depend on how often it is read. An origin nobody
- *   has measured lately ages toward "unknown", which steering treats optimistically, so an
- *   origin that slowed down and recovered gets traffic back.
- * - A sample below the decayed estimate pulls it toward the sample with weight
- *   1 − exp(−Δt / τ), Δt the time since the previous sample: a steady stream of fast
- *   answers brings a slow estimate down within a few τ, a lone fast answer after a long
- *   silence nearly replaces it.
+ * - Ordinary answers are averaged with weight 1 − exp(−Δt / τ) (τ = `decaySeconds`, Δt
+ *   the time since the previous sample), at least 1/n while the estimate holds n answers:
+ *   an origin taking a steady stream is estimated at its mean over about τ.
+ * - Two answers in a row at least PEAK_RATIO × the estimate replace it (a slowdown is seen
+ *   on its second answer); one alone is held and dropped if the next is ordinary, so the
+ *   tail of a noisy origin does not move it. An answer at most 1 / PEAK_RATIO of it (a
+ *   trough) replaces it at once: the origin has recovered.
+ * - Decay on read: reading it `idle` ms after its last sample gives value × exp(−idle / τ)
+ *   (Finagle's decay on read, computed from the time of the last sample so the result does
+ *   not depend on how often it is read): an estimate nobody has refreshed ages toward
+ *   "unknown" in explain and in the colo view. Steering compares values as of their last
+ *   sample (latency-choice.ts AT_LAST_SAMPLE) and refreshes stale ones by exploring.
  * - A failed try is a penalty sample, at least `failurePenaltyMs`: it can raise the
- *   estimate, never lower it, and decays like any other, so an origin answering 503 in
- *   1 ms never looks fastest (the trap ANCHORS.md describes).
+ *   estimate, never lower it, is not undone by a trough, and is averaged away by later
+ *   answers, so an origin answering 503 in 1 ms never looks fastest (the trap ANCHORS.md
+ *   describes).
  *
  * Pure: no clock, no randomness, no I/O. The isolate keeps one LatencyTracker per colo
- * (latency-colo.ts); steering reads it through SteeringSignals (latency-signals.ts) and
- * chooses with latency-choice.ts.
+ * (latency-colo.ts); steering reads it through SteeringSignals and chooses with
+ * latency-choice.ts.
  */
 
 /** Finagle's PeakEwma decay time, 10 s (ANCHORS.md, Linkerd / Finagle / Tower). */
@@ -45,6 +46,21 @@ export const DEFAULT_EXPLORE_PERCENT = 2;
  * it has decayed below exp(−½) ≈ 61% of its value.
  */
 export const DEFAULT_EXPLORE_INTERVAL_SECONDS = 5;
+
+/**
+ * How far from the estimate a success must be to replace it at once rather than move it
+ * as an average: a peak is at least PEAK_RATIO × the estimate, a trough at most
+ * 1 / PEAK_RATIO of it. 3×, Edgeway's own choice (the anchors' peak-EWMA, Finagle's and
+ * Linkerd's, replaces on any slower answer, which makes the estimate of an origin taking
+ * a steady stream its recent worst answer, not its usual one). An answer three times the
+ * mean comes about once in 150 from an origin whose service time varies as much as the
+ * simulator's (half fixed, half exponential), two in a row about once in 20,000 (every
+ * seven minutes at 50 answers/s, and the next exploring answer, a trough, undoes it),
+ * while a 10× slowdown (the issue's shift target) clears it from every colo whose network
+ * time is under four times the service time; from farther colos the average and the
+ * pile-up in flight see it within a second or two.
+ */
+export const PEAK_RATIO = 3;
 
 /** The decay time in ms (DEFAULT_DECAY_SECONDS). */
 export const DECAY_MS = DEFAULT_DECAY_SECONDS * 1_000;
@@ -76,6 +92,12 @@ export interface Estimate {
   at: number;
   /** Measured by this tracker (false: seeded from the Durable Object's colo view). */
   measured: boolean;
+  /** The last success when it was a peak not yet confirmed by a second (0: none pending). */
+  peak: number;
+  /** The value holds a failure's penalty not yet averaged away: a trough does not undo it. */
+  failed: boolean;
+  /** Answers averaged into the value since it was last replaced (a first sample, a peak, a trough, a failure). */
+  samples: number;
 }
 
 /** The estimate `now`, decayed toward 0 since its last sample (decay on read). */
@@ -85,12 +107,63 @@ export function decayedValue(estimate: Estimate, now: number, decayMs: number): 
 }
 
 /**
- * The peak-EWMA rule: the estimate after one sample of `rttMs` at `now`. `previous` is
- * undefined for a key never measured. Failures count as at least `failurePenaltyMs` and
- * never lower the estimate.
+ * The estimator's rule: one sample of `rttMs` at `now` applied to an estimate (its value
+ * and the peak it leaves pending), in place: nothing is allocated per try. A failure counts
+ * as at least `failurePenaltyMs`, replaces a lower estimate at once and never lowers one
+ * (ANCHORS.md's failing-fast trap). A success:
+ *
+ * - that is a peak (≥ PEAK_RATIO × the estimate) is held, not averaged in; a second peak
+ *   right after it replaces the estimate with the smaller of the two: a slowdown is seen
+ *   on its second answer, while one slow answer in the tail of a noisy origin changes
+ *   nothing (an ordinary answer after it drops it);
+ * - that is a trough (≤ the estimate / PEAK_RATIO) replaces it at once: latency varies
+ *   upward (queues, retransmits), rarely to a third of its usual value, so an origin that
+ *   answers that fast has recovered, and the first answer after a shunned origin's
+ *   recovery brings its traffic back. Not when the estimate holds a failure's penalty: an
+ *   origin failing one request in ten answers the other nine fast, and a trough would
+ *   hand it the stream back after every failure; its successes average the penalty away;
+ * - otherwise moves the estimate toward it as an EWMA whose weight grows with Δt, the time
+ *   since the previous sample: 1 − exp(−Δt / τ), and is at least 1/n while the estimate
+ *   holds only n answers (their plain mean). A steady stream gives its mean over about τ;
+ *   a lone sample after a long silence nearly replaces it.
+ *
+ * The average starts from the value at the last sample, not the value decayed to now:
+ * decay on read is how an idle estimate looks to steering, not evidence about the origin
+ * (starting from the decayed value would settle a busy origin's estimate at half its mean).
  */
+export function applySample(estimate: Estimate, rttMs: number, ok: boolean, now: number, decayMs: number, failurePenaltyMs: number): void {
+  const base = estimate.value;
+  if (!ok) {
+    estimate.value = Math.max(rttMs, failurePenaltyMs, decayedValue(estimate, now, decayMs));
+    estimate.peak = 0;
+    estimate.failed = true;
+    estimate.samples = 1;
+    return;
+  }
+  const sample = Math.max(0, rttMs);
+  const trough = sample * PEAK_RATIO <= base;
+  if (sample >= base * PEAK_RATIO) {
+    if (estimate.peak > 0) {
+      estimate.value = Math.min(estimate.peak, sample);
+      estimate.peak = 0;
+      estimate.samples = 1;
+    } else estimate.peak = sample;
+  } else if (trough && !estimate.failed) {
+    estimate.value = sample;
+    estimate.peak = 0;
+    estimate.samples = 1;
+  } else {
+    estimate.samples++;
+    estimate.value = average(base, sample, now - estimate.at, decayMs, estimate.samples);
+    estimate.peak = 0;
+  }
+  // A penalty is averaged away once answers are no longer troughs beside it.
+  if (!trough) estimate.failed = false;
+}
+
+/** The value after one sample of `rttMs` at `now` (applySample on a copy); `previous` undefined: never measured. */
 export function nextValue(
-  previous: Estimate | undefined,
+  previous: Readonly<Estimate> | undefined,
   rttMs: number,
   ok: boolean,
   now: number,
@@ -99,10 +172,19 @@ export function nextValue(
 ): number {
   const sample = ok ? Math.max(0, rttMs) : Math.max(rttMs, failurePenaltyMs);
   if (previous === undefined) return sample;
-  const current = decayedValue(previous, now, decayMs);
-  if (sample >= current || !ok) return Math.max(sample, current);
-  const w = Math.exp(-Math.max(0, now - previous.at) / decayMs);
-  return current * w + sample * (1 - w);
+  const next = { ...previous };
+  applySample(next, rttMs, ok, now, decayMs, failurePenaltyMs);
+  return next.value;
+}
+
+/**
+ * The EWMA step: `base` moved toward `sample` with weight 1 − exp(−Δt / τ), or 1/n when
+ * the value holds only n answers and that is more (the plain mean of the first few: an
+ * origin explored every few seconds is not judged for a minute on its first answer).
+ */
+function average(base: number, sample: number, dtMs: number, decayMs: number, samples: number): number {
+  const weight = Math.max(1 - Math.exp(-Math.max(0, dtMs) / decayMs), 1 / samples);
+  return base * (1 - weight) + sample * weight;
 }
 
 /** One reported estimate: key, value in ms, time of its last sample. */
@@ -119,12 +201,18 @@ export class LatencyTracker {
    */
   observe(key: string, rttMs: number, ok: boolean, now: number, decayMs = DECAY_MS, failurePenaltyMs = FAILURE_PENALTY_MS): void {
     const current = this.#estimates.get(key);
-    const value = nextValue(current, rttMs, ok, now, decayMs, failurePenaltyMs);
     if (current === undefined) {
-      this.#estimates.set(key, { value, at: now, measured: true });
+      this.#estimates.set(key, {
+        value: ok ? Math.max(0, rttMs) : Math.max(rttMs, failurePenaltyMs),
+        at: now,
+        measured: true,
+        peak: 0,
+        failed: !ok,
+        samples: 1,
+      });
       return;
     }
-    current.value = value;
+    applySample(current, rttMs, ok, now, decayMs, failurePenaltyMs);
     current.at = Math.max(current.at, now);
     current.measured = true;
   }
@@ -137,7 +225,7 @@ export class LatencyTracker {
   seed(key: string, value: number, at: number): void {
     if (!Number.isFinite(value) || value < 0 || !Number.isFinite(at)) return;
     const current = this.#estimates.get(key);
-    if (current === undefined) this.#estimates.set(key, { value, at, measured: false });
+    if (current === undefined) this.#estimates.set(key, { value, at, measured: false, peak: 0, failed: false, samples: 1 });
     else if (!current.measured && at > current.at) {
       current.value = value;
       current.at = at;

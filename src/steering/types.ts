@@ -26,6 +26,12 @@ export interface SteeringSignals {
   /** Requests from this isolate to the origin still waiting for response headers. */
   outstanding(originId: string): number;
   /**
+   * The usual count in flight to the key at dispatch (OutstandingTracker.usual); a source
+   * without it counts nothing as usual, so every try in flight beyond the pile-up slack
+   * counts (latency-choice.ts).
+   */
+  usualOutstanding?(key: string): number;
+  /**
    * Peak-EWMA latency estimate in ms from this edge location (failures count as slow),
    * decayed to now with time constant `decayMs` (latency.ts; default 10 s); undefined when
    * never measured.

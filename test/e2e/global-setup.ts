@@ -24,6 +24,8 @@ import type { OriginServer } from "../../scripts/lib/origin-server.ts";
 export const ORIGIN_IDS = Array.from({ length: 46 }, (_, i) => `o${i + 1}`);
 /** Origins of the load-aware weights test (they send load reports), named apart so the numbered list can grow. */
 export const LOAD_ORIGIN_IDS = ["load1", "load2"];
+/** Origins of the latency-steering registration test (their latency is set), named apart likewise. */
+export const LATENCY_REGISTRATION_ORIGIN_IDS = ["lreg1", "lreg2"];
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -37,7 +39,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const ports = new Map<string, number>();
   /** Requests served by earlier incarnations of a restarted origin. */
   const earlier = new Map<string, number>();
-  for (const server of await Promise.all([...ORIGIN_IDS, ...LOAD_ORIGIN_IDS].map((id) => startOrigin({ id })))) {
+  for (const server of await Promise.all(
+    [...ORIGIN_IDS, ...LOAD_ORIGIN_IDS, ...LATENCY_REGISTRATION_ORIGIN_IDS].map((id) => startOrigin({ id })),
+  )) {
     servers.set(server.id, server);
     ports.set(server.id, server.port);
   }

@@ -35,15 +35,19 @@ export interface FakeSignalValues {
   readonly latencyMs?: Readonly<Record<string, number>>;
   /** Requests in flight; a key that is absent has none. */
   readonly outstanding?: Readonly<Record<string, number>>;
+  /** The usual count in flight at dispatch; absent: the signals do not track it (nothing is usual). */
+  readonly usualOutstanding?: Readonly<Record<string, number>>;
 }
 
 /** A small fake `SteeringSignals` answering from fixed tables. */
 export function fakeSignals(values: FakeSignalValues = {}): SteeringSignals {
   const latency = new Map(Object.entries(values.latencyMs ?? {}));
   const outstanding = new Map(Object.entries(values.outstanding ?? {}));
+  const usual = values.usualOutstanding === undefined ? undefined : new Map(Object.entries(values.usualOutstanding));
   return {
     latencyMs: (key) => latency.get(key),
     outstanding: (key) => outstanding.get(key) ?? 0,
+    ...(usual === undefined ? {} : { usualOutstanding: (key: string) => usual.get(key) ?? 0 }),
   };
 }
 

@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { DECAY_MS, DEFAULT_LATENCY_SETTINGS, FAILURE_PENALTY_MS, LatencyTracker } from "../../src/steering/latency.ts";
+import { DECAY_MS, DEFAULT_LATENCY_SETTINGS, FAILURE_PENALTY_MS, LatencyTracker, PEAK_RATIO } from "../../src/steering/latency.ts";
+import { chooseByLatency, latencyCost, pileUpAllowance, TIE_BAND } from "../../src/steering/latency-choice.ts";
+import type { SteeringSignals } from "../../src/steering/types.ts";
 import { ColoLatency } from "../../src/steering/latency-colo.ts";
 import { compile, multiPool, singlePool } from "./helpers/configs.ts";
 import { latencyRun } from "./helpers/latency-run.ts";
@@ -48,18 +50,49 @@ describe("estimator properties", () => {
     );
   });
 
-  it("a successful sample s leaves the estimate between s and max(s, the estimate just before): peaks jump, fast samples pull", () => {
+  it("a success s moves the estimate (its value at the last sample) toward s, never past it; only a trough (not over a failure's penalty) or a confirmed peak replaces it", () => {
     fc.assert(
       fc.property(historyArb, sampleArb, (history, next) => {
         const tracker = new LatencyTracker();
         const t = feed(tracker, history) + next.gap;
-        const before = tracker.estimate("o", t) ?? Number.NaN;
+        const held = tracker.get("o");
+        const base = held?.value ?? Number.NaN;
+        const pending = held?.peak ?? 0;
         tracker.observe("o", next.rtt, true, t);
         const after = tracker.estimate("o", t) ?? Number.NaN;
-        expect(after).toBeGreaterThanOrEqual(next.rtt - 1e-9);
-        expect(after).toBeLessThanOrEqual(Math.max(next.rtt, before) + 1e-9);
-        if (next.rtt >= before) expect(after).toBe(next.rtt);
+        expect(after).toBeGreaterThanOrEqual(Math.min(next.rtt, base) - 1e-9);
+        expect(after).toBeLessThanOrEqual(Math.max(next.rtt, base) + 1e-9);
+        // A trough replaces it, unless the estimate holds a failure's penalty (then it is averaged in).
+        if (next.rtt * PEAK_RATIO <= base && held?.failed !== true) expect(after).toBe(next.rtt);
+        else if (next.rtt >= base * PEAK_RATIO && pending > 0) expect(after).toBe(Math.min(pending, next.rtt));
+        // One slow answer alone never replaces the estimate: it is averaged in.
+        else if (next.rtt > base * (1 + 1e-6) && base > 1e-3 && next.gap < 10 * DECAY_MS) expect(after).toBeLessThan(next.rtt);
       }),
+    );
+  });
+
+  it("one slow answer between ordinary ones moves the estimate by at most its excess × its averaging weight (a peak not at all), and the next ordinary answer does not confirm it", () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1, max: 500, noNaN: true }),
+        fc.double({ min: 1, max: 1_000, noNaN: true }),
+        fc.integer({ min: 1, max: 1_000 }),
+        (mean, times, gap) => {
+          const tracker = new LatencyTracker();
+          let t = 0;
+          let n = 0;
+          for (; t <= 10_000; t += gap, n++) tracker.observe("o", mean, true, t);
+          const slow = mean * times;
+          tracker.observe("o", slow, true, t);
+          const after = tracker.estimate("o", t) ?? Number.NaN;
+          // The averaging weight: the time weight, or 1/n for an estimate of few answers; a peak (≥ 3×) is held, weight 0.
+          const weight = Math.max(1 - Math.exp(-gap / DECAY_MS), 1 / (n + 1));
+          expect(after).toBeLessThanOrEqual(mean + (slow - mean) * weight + 1e-9);
+          if (times >= PEAK_RATIO * 1.001) expect(Math.abs(after - mean)).toBeLessThanOrEqual(1e-9 * mean);
+          tracker.observe("o", mean, true, t + gap);
+          expect(tracker.estimate("o", t + gap)).toBeLessThanOrEqual(after + 1e-9);
+        },
+      ),
     );
   });
 
@@ -171,4 +204,86 @@ describe("exploration floor", () => {
       );
     }, 60_000);
   }
+});
+
+describe("tries in flight: the usual concurrency is free, a pile-up costs", () => {
+  const settings = { ...DEFAULT_LATENCY_SETTINGS, explorePercent: 0 };
+  /** Signals with fixed estimates, counts in flight and usual counts (all mutable by the caller). */
+  function signalsOf(latency: Map<string, number>, inFlight: Map<string, number>, usual: Map<string, number>): SteeringSignals {
+    return {
+      latencyMs: (key) => latency.get(key),
+      outstanding: (key) => inFlight.get(key) ?? 0,
+      usualOutstanding: (key) => usual.get(key) ?? 0,
+    };
+  }
+  const estimateArb = fc.double({ min: 0.5, max: 2_000, noNaN: true });
+  const usualArb = fc.double({ min: 0, max: 50, noNaN: true });
+
+  it("up to usual + 3√usual in flight the cost is the estimate alone", () => {
+    fc.assert(
+      fc.property(estimateArb, usualArb, fc.double({ min: 0, max: 1, noNaN: true }), (estimate, usual, f) => {
+        const n = Math.floor(f * pileUpAllowance(usual));
+        const cost = latencyCost("o", signalsOf(new Map([["o", estimate]]), new Map([["o", n]]), new Map([["o", usual]])), settings);
+        expect(cost).toBe(estimate);
+      }),
+    );
+  });
+
+  it("beyond it each try piled up adds the estimate once: the cost grows with the pile-up, without bound", () => {
+    fc.assert(
+      fc.property(estimateArb, usualArb, fc.integer({ min: 1, max: 1_000 }), (estimate, usual, extra) => {
+        const at = (n: number): number =>
+          latencyCost("o", signalsOf(new Map([["o", estimate]]), new Map([["o", n]]), new Map([["o", usual]])), settings);
+        const n = Math.floor(pileUpAllowance(usual)) + extra;
+        expect(at(n)).toBeCloseTo(estimate * (n - pileUpAllowance(usual) + 1), 6);
+        expect(at(n + 1)).toBeGreaterThan(at(n));
+      }),
+    );
+  });
+
+  it("a saturating fast origin (no answers coming back) is not flooded: the slower one gets a pick before the fast one has usual + 3√usual + (1 + band) × ratio in flight", () => {
+    fc.assert(
+      fc.property(estimateArb, fc.double({ min: 1.01, max: 50, noNaN: true }), usualArb, (fast, ratio, usual) => {
+        const latency = new Map([
+          ["fast", fast],
+          ["slow", fast * ratio],
+        ]);
+        const inFlight = new Map<string, number>();
+        const signals = signalsOf(latency, inFlight, new Map([["fast", usual]]));
+        const memory = new Map<string, number>();
+        const bound = pileUpAllowance(usual) + (1 + TIE_BAND) * ratio + 1;
+        let sent = 0;
+        for (;;) {
+          const k = chooseByLatency(["fast", "slow"], { keyOf: (x: string) => x }, signals, settings, memory, Math.random);
+          if (k !== 0) break;
+          sent++;
+          inFlight.set("fast", sent);
+          expect(sent).toBeLessThanOrEqual(bound);
+        }
+      }),
+    );
+  });
+
+  it("within the tie band the origin carrying the stream keeps it; beyond it the cheaper one wins", () => {
+    fc.assert(
+      fc.property(
+        estimateArb,
+        fc.double({ min: 0, max: 0.3, noNaN: true }),
+        fc.double({ min: 0.1, max: 10, noNaN: true }),
+        (cost, lead, usual) => {
+          // "b" is cheaper by `lead`; "a" carries the stream.
+          const signals = signalsOf(
+            new Map([
+              ["a", cost],
+              ["b", cost / (1 + lead)],
+            ]),
+            new Map(),
+            new Map([["a", usual]]),
+          );
+          const k = chooseByLatency(["a", "b"], { keyOf: (x: string) => x }, signals, settings, new Map(), Math.random);
+          expect(k).toBe(cost <= (cost / (1 + lead)) * (1 + TIE_BAND) ? 0 : 1);
+        },
+      ),
+    );
+  });
 });

@@ -2,7 +2,8 @@
  * Latency steering: the one peak-EWMA estimator (latency.ts), the one choosing rule
  * (latency-choice.ts) and the two policies built on them, `latency` pool steering (which
  * origin) and `latency` route steering (which pool), driven in virtual time through the
- * real selectOrigin. Property tests are in steering-latency-property.test.ts.
+ * real selectOrigin. Property tests are in steering-latency-property.test.ts, what /explain
+ * shows in steering-latency-explain.test.ts.
  */
 import { describe, expect, it } from "vitest";
 import type { CompiledConfig, CompiledRoute } from "../../src/config/compile.ts";
@@ -15,11 +16,18 @@ import {
   DEFAULT_LATENCY_SETTINGS,
   FAILURE_PENALTY_MS,
   LatencyTracker,
+  PEAK_RATIO,
   poolKey,
 } from "../../src/steering/latency.ts";
-import { chooseByLatency, EXPLORE_CREDIT, latencyCost } from "../../src/steering/latency-choice.ts";
+import {
+  chooseByLatency,
+  EXPLORE_CREDIT,
+  latencyCost,
+  PILE_UP_SIGMAS,
+  PILE_UP_SLACK,
+  pileUpAllowance,
+} from "../../src/steering/latency-choice.ts";
 import { ColoLatency, latencySignals } from "../../src/steering/latency-colo.ts";
-import { explainLatency } from "../../src/steering/latency-explain.ts";
 import { latencyRoute } from "../../src/steering/route/latency.ts";
 import { createMemoryStore } from "../../src/steering/select.ts";
 import type { RandomSource, SteeringSignals } from "../../src/steering/types.ts";
@@ -52,11 +60,52 @@ describe("LatencyTracker (peak EWMA with decay on read)", () => {
     expect(tracker.estimate("o0", 0)).toBe(42);
   });
 
-  it("a slower sample replaces the estimate at once, however recent the last one", () => {
+  it("one answer ≥ PEAK_RATIO × the estimate is held, not averaged in; a second in a row replaces it (the smaller of the two)", () => {
     const tracker = new LatencyTracker();
     tracker.observe("o0", 20, true, 0);
-    tracker.observe("o0", 400, true, 1);
-    expect(tracker.estimate("o0", 1)).toBe(400);
+    tracker.observe("o0", 400, true, 20);
+    expect(tracker.estimate("o0", 20)).toBe(20);
+    tracker.observe("o0", 300, true, 40);
+    expect(tracker.estimate("o0", 40)).toBe(300);
+  });
+
+  it("the first answers are averaged as their plain mean (weight at least 1/n), then by time", () => {
+    const tracker = new LatencyTracker();
+    tracker.observe("o0", 30, true, 0);
+    tracker.observe("o0", 50, true, 20);
+    expect(tracker.estimate("o0", 20)).toBeCloseTo(40, 9);
+    tracker.observe("o0", 60, true, 40);
+    expect(tracker.estimate("o0", 40)).toBeCloseTo(140 / 3, 9);
+  });
+
+  it("a peak interrupted by an ordinary answer is forgotten: tail answers apart never replace the estimate", () => {
+    const tracker = new LatencyTracker();
+    tracker.observe("o0", 20, true, 0);
+    for (let t = 20; t <= 2_000; t += 20) tracker.observe("o0", t % 40 === 0 ? 20 : 20 * PEAK_RATIO * 2, true, t);
+    expect(tracker.estimate("o0", 2_000)).toBeLessThan(20 * PEAK_RATIO);
+  });
+
+  it("an answer ≤ 1 / PEAK_RATIO of the estimate replaces it at once: a recovered origin is seen on its first answer", () => {
+    const tracker = new LatencyTracker();
+    tracker.observe("o0", 300, true, 0);
+    tracker.observe("o0", 30, true, 10);
+    expect(tracker.estimate("o0", 10)).toBe(30);
+  });
+
+  it("…but not a failure's penalty: an origin failing now and then does not get its stream back on its next fast answer", () => {
+    const tracker = new LatencyTracker();
+    tracker.observe("o0", 20, true, 0);
+    tracker.observe("o0", 20, false, 20);
+    expect(tracker.estimate("o0", 20)).toBe(FAILURE_PENALTY_MS);
+    // Averaged (here as the plain mean of two), not replaced: still 25× the origin's latency.
+    tracker.observe("o0", 20, true, 5_020);
+    expect(tracker.estimate("o0", 5_020)).toBeCloseTo((FAILURE_PENALTY_MS + 20) / 2, 9);
+    // Once answers are ordinary beside the estimate again, troughs count again.
+    for (let t = 5_040; t <= 60_000; t += 20) tracker.observe("o0", 20, true, t);
+    tracker.observe("o0", 300, true, 60_020);
+    tracker.observe("o0", 300, true, 60_040);
+    tracker.observe("o0", 20, true, 60_060);
+    expect(tracker.estimate("o0", 60_060)).toBe(20);
   });
 
   it("decays on read toward 0 with time constant τ: value × exp(−idle / τ)", () => {
@@ -71,25 +120,29 @@ describe("LatencyTracker (peak EWMA with decay on read)", () => {
     expect(tracker.ageMs("o0", 7_000)).toBe(7_000);
   });
 
-  it("a faster sample pulls the decayed estimate toward it with weight 1 − exp(−Δt / τ)", () => {
+  it("an ordinary answer pulls the estimate (its value at the last sample, not decayed) toward it with weight 1 − exp(−Δt / τ)", () => {
     const tracker = new LatencyTracker();
     tracker.observe("o0", 200, true, 0);
-    tracker.observe("o0", 10, true, DECAY_MS);
+    tracker.observe("o0", 100, true, DECAY_MS);
     const w = Math.exp(-1);
-    expect(tracker.estimate("o0", DECAY_MS)).toBeCloseTo(200 * w * w + 10 * (1 - w), 9);
+    expect(tracker.estimate("o0", DECAY_MS)).toBeCloseTo(200 * w + 100 * (1 - w), 9);
+    tracker.observe("o0", 150, true, 2 * DECAY_MS);
+    const before = 200 * w + 100 * (1 - w);
+    expect(tracker.estimate("o0", 2 * DECAY_MS)).toBeCloseTo(before * w + 150 * (1 - w), 9);
   });
 
   it("a burst of fast answers barely moves a slow estimate; a long quiet spell lets one fast answer all but replace it", () => {
     const after = (gapMs: number): number => {
       const tracker = new LatencyTracker();
-      tracker.observe("o0", 200, true, 0);
-      tracker.observe("o0", 10, true, gapMs);
+      // Many answers at 200 first, so the time weight, not 1/n, decides.
+      for (let t = -100_000; t <= 0; t += 100) tracker.observe("o0", 200, true, t);
+      tracker.observe("o0", 100, true, gapMs);
       return tracker.estimate("o0", gapMs) ?? Number.NaN;
     };
     const estimates = [1, 1_000, DECAY_MS, 10 * DECAY_MS].map(after);
     for (let i = 1; i < estimates.length; i++) expect(at(estimates, i)).toBeLessThan(at(estimates, i - 1));
     expect(at(estimates, 0)).toBeGreaterThan(199.9);
-    expect(at(estimates, 3)).toBeLessThan(10.01);
+    expect(at(estimates, 3)).toBeLessThan(100.01);
   });
 
   it("converges on a steady latency, faster or slower than before", () => {
@@ -97,8 +150,15 @@ describe("LatencyTracker (peak EWMA with decay on read)", () => {
     tracker.observe("o0", 200, true, 0);
     for (let t = 100; t <= 30_000; t += 100) tracker.observe("o0", 10, true, t);
     expect(tracker.estimate("o0", 30_000)).toBeCloseTo(10, 6);
+    // Five times slower: the second answer replaces the estimate (a confirmed peak).
     for (let t = 30_100; t <= 31_000; t += 100) tracker.observe("o0", 50, true, t);
-    expect(tracker.estimate("o0", 31_000)).toBe(50);
+    expect(tracker.estimate("o0", 31_000)).toBeCloseTo(50, 0);
+    // 1.5× slower (no peak): the mean moves over about τ.
+    for (let t = 31_100; t <= 61_000; t += 100) tracker.observe("o0", 75, true, t);
+    // Three τ: at least all but e⁻³ ≈ 5 % of the way (more: the estimate restarted at the peak, so its first answers count 1/n), never past it.
+    const moved = ((tracker.estimate("o0", 61_000) ?? 0) - 50) / 25;
+    expect(moved).toBeGreaterThan(0.94);
+    expect(moved).toBeLessThanOrEqual(1);
   });
 
   it("a failure counts as at least the penalty, even one that took 1 ms", () => {
@@ -143,9 +203,10 @@ describe("LatencyTracker (peak EWMA with decay on read)", () => {
     tracker.seed("bad", Number.NaN, 0);
     tracker.seed("bad", -1, 0);
     expect(tracker.estimate("bad", 0)).toBeUndefined();
-    // A seeded estimate is then measured over like any other.
+    // A seeded estimate is then measured over like any other: two slow answers in a row replace it.
     tracker.observe("seeded", 900, true, 2_001);
-    expect(tracker.estimate("seeded", 2_001)).toBe(900);
+    tracker.observe("seeded", 900, true, 2_002);
+    expect(tracker.estimate("seeded", 2_002)).toBe(900);
   });
 
   it("entries lists the estimates measured here, with their sample times (seeds are not echoed back)", () => {
@@ -195,11 +256,34 @@ describe("ColoLatency: estimates per edge location", () => {
 describe("the choosing rule (latency-choice.ts)", () => {
   const settings = DEFAULT_LATENCY_SETTINGS;
 
-  it("cost = estimate × (outstanding + 1); unmeasured costs 0 with nothing in flight, the penalty × (outstanding + 1) with", () => {
+  it("cost = estimate × (pile-up + 1); unmeasured costs 0 with nothing in flight, the penalty × (outstanding + 1) with", () => {
     const tracker = new LatencyTracker();
     tracker.observe("o0", 10, true, 0);
     expect(latencyCost("o0", trackerSignals(tracker, 0), settings)).toBe(10);
-    expect(latencyCost("o0", trackerSignals(tracker, 0, { o0: 3 }), settings)).toBe(40);
+    // Nothing usual (signals that do not track it): every try in flight beyond the slack of one is a pile-up.
+    expect(latencyCost("o0", trackerSignals(tracker, 0, { o0: 1 }), settings)).toBe(10);
+    expect(latencyCost("o0", trackerSignals(tracker, 0, { o0: 3 }), settings)).toBe(30);
+    // Usually 4 in flight: up to 4 + 3 × 2 + 1 = 11 cost nothing, each beyond adds the estimate once.
+    const usual = (n: number) =>
+      latencySignals(
+        tracker,
+        () => n,
+        () => 0,
+        undefined,
+        () => 4,
+      );
+    expect(pileUpAllowance(4)).toBe(4 + PILE_UP_SIGMAS * 2 + PILE_UP_SLACK);
+    expect(latencyCost("o0", usual(3), settings)).toBe(10);
+    expect(latencyCost("o0", usual(11), settings)).toBe(10);
+    expect(latencyCost("o0", usual(14), settings)).toBe(40);
+    // Compared as of its last sample: reading later does not make it cheaper.
+    const later = latencySignals(
+      tracker,
+      () => 0,
+      () => 30_000,
+    );
+    expect(latencyCost("o0", later, settings)).toBe(10);
+    expect(later.latencyMs("o0", DECAY_MS)).toBeCloseTo(10 * Math.exp(-3), 9);
     expect(latencyCost("new", trackerSignals(tracker, 0), settings)).toBe(0);
     expect(latencyCost("new", trackerSignals(tracker, 0, { new: 1 }), settings)).toBe(2 * DEFAULT_FAILURE_PENALTY_MS);
   });
@@ -277,12 +361,12 @@ describe("latency pool steering", () => {
     expect(pickCounts(pool(2), trackerSignals(tracker, 0), 1_000)).toEqual({ o0: 1_000 });
   });
 
-  it("outstanding requests raise an origin's cost: latency × (outstanding + 1)", () => {
+  it("tries in flight to an origin with no usual load raise its cost beyond the slack: latency × (outstanding − slack + 1)", () => {
     const latencyMs = { o0: 10, o1: 40 };
     expect(pickCounts(pool(2), fakeSignals({ latencyMs }), 100)).toEqual({ o0: 100 });
-    // 10 ms × (9 + 1) = 100 > 40 ms × 1: the fast but busy origin loses.
+    // 10 ms × (9 − 1 + 1) = 90 > 40 ms × 1: the fast but busy origin loses.
     expect(pickCounts(pool(2), fakeSignals({ latencyMs, outstanding: { o0: 9 } }), 100)).toEqual({ o1: 100 });
-    // 40 ms × (1 + 1) = 80 > 10 ms × (3 + 1) = 40: load on both is weighed.
+    // 40 ms × 1 (one try is within the slack) = 40 > 10 ms × (3 − 1 + 1) = 30: load on both is weighed.
     expect(pickCounts(pool(2), fakeSignals({ latencyMs, outstanding: { o0: 3, o1: 1 } }), 100)).toEqual({ o0: 100 });
   });
 
@@ -318,7 +402,7 @@ describe("latency pool steering", () => {
     expect(shareOf(picks, "o0", 0, 120_000)).toBeGreaterThanOrEqual(0.95);
   });
 
-  it("slows 10×: traffic moves on the next answer; recovers: traffic is back within 10 s (default settings)", () => {
+  it("slows 10×: traffic moves within two answers (a confirmed peak); recovers: traffic is back within 10 s (default settings)", () => {
     const latency = (id: string, t: number): number => {
       if (id === "o0") return t >= 20_000 && t < 40_000 ? 200 : 20;
       return id === "o1" ? 40 : 100;
@@ -438,49 +522,5 @@ describe("latency settings in the config", () => {
       expect(result.ok, JSON.stringify(latency)).toBe(false);
       expect(JSON.stringify(result)).toContain(field);
     }
-  });
-});
-
-describe("explainLatency: what /explain shows of the choice", () => {
-  const settings = DEFAULT_LATENCY_SETTINGS;
-  const how = { keyOf: (k: string) => k, weightOf: () => 1 };
-
-  it("every candidate's estimate, age, load, cost and staleness, the knobs, and the shares the policy delivers", () => {
-    const tracker = new LatencyTracker();
-    tracker.observe("fast", 5, true, 9_000);
-    tracker.observe("slow", 50, true, 0);
-    const signals = trackerSignals(tracker, 10_000, { fast: 1 });
-    const e = explainLatency(["fast", "slow", "new"], how, signals, settings, undefined, (k) => k);
-    expect(e.settings).toEqual(settings);
-    expect(e.candidates.map((c) => [c.key, c.estimateMs, c.ageMs, c.outstanding, c.costMs, c.stale])).toEqual([
-      ["fast", Math.round(5 * Math.exp(-0.1) * 100) / 100, 1_000, 1, Math.round(10 * Math.exp(-0.1) * 100) / 100, false],
-      ["slow", Math.round(50 * Math.exp(-1) * 100) / 100, 10_000, 0, Math.round(50 * Math.exp(-1) * 100) / 100, true],
-      ["new", null, null, 0, 0, false],
-    ]);
-    // The unmeasured one wins (cost 0); the stale one gets the explore share.
-    expect(e.best).toBe(2);
-    expect(e.explore).toBe(1);
-    expect(e.shares).toEqual([0, 0.02, 0.98]);
-    expect(e.why).toContain("new has the lowest cost");
-    expect(e.why).toContain("slow is stale");
-    expect(e.why).toContain("τ 10 s");
-  });
-
-  it("agrees with the policy: the shares match 10,000 real picks", () => {
-    const tracker = new LatencyTracker();
-    tracker.observe("a", 30, true, 0);
-    tracker.observe("b", 10, true, 9_000);
-    tracker.observe("c", 10, true, 9_000);
-    const signals = trackerSignals(tracker, 9_000);
-    const e = explainLatency(["a", "b", "c"], how, signals, settings, undefined, (k) => k);
-    const memory = new Map<string, number>();
-    const random = mulberry32(3);
-    const counts = [0, 0, 0];
-    const n = 10_000;
-    for (let i = 0; i < n; i++) {
-      const k = chooseByLatency(["a", "b", "c"], how, signals, settings, memory, random);
-      counts[k] = (counts[k] ?? 0) + 1;
-    }
-    for (const [i, share] of e.shares.entries()) expect(Math.abs((counts[i] ?? 0) / n - share)).toBeLessThanOrEqual(0.02);
   });
 });

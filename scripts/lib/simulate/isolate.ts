@@ -55,6 +55,8 @@ export class SimIsolate {
       this.latency,
       (key) => this.outstanding.get(key),
       () => this.#now,
+      undefined,
+      (key) => this.outstanding.usual(key),
     ),
     liveWeights: (pool) => this.load.weightsFor(pool, this.#now),
   };

@@ -40,6 +40,16 @@ export interface Policy {
 /** What-if: latency steering that does not see requests in flight (cost = estimate alone). */
 export const withoutOutstanding = (signals: SteeringSignals): SteeringSignals => ({ ...signals, outstanding: () => 0 });
 
+/**
+ * What-if: latency steering blind to the usual count in flight, so every try in flight
+ * beyond the slack of one counts (close to the anchors' estimate × (outstanding + 1)) and
+ * the tie band has no incumbent to keep (ties go by cost alone).
+ */
+export const everyTryCounts = (signals: SteeringSignals): SteeringSignals => {
+  const { usualOutstanding: _, ...rest } = signals;
+  return rest;
+};
+
 export const POLICIES: readonly Policy[] = [
   { name: "random", layout: "pool", pool: { steering: "random" } },
   { name: "weighted", layout: "pool", pool: { steering: "weighted" } },
@@ -48,6 +58,7 @@ export const POLICIES: readonly Policy[] = [
   { name: "route-latency", layout: "route", route: { steering: "latency" }, targets: true },
   { name: "load-aware", layout: "pool", pool: { steering: "weighted", loadAware: { enabled: true } } },
   { name: "what-if: pool-latency, no in-flight", layout: "pool", pool: { steering: "latency" }, whatIf: withoutOutstanding },
+  { name: "what-if: pool-latency, blind to usual in-flight", layout: "pool", pool: { steering: "latency" }, whatIf: everyTryCounts },
   { name: "oracle", layout: "oracle" },
 ];
 

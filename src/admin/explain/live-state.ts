@@ -58,8 +58,10 @@ export function signalsCopy(keys: Iterable<string>, snapshot: HealthSnapshot | u
   const latency = new LatencyTracker();
   const own = isolate.latency.peek(colo);
   const outstanding = new Map<string, number>();
+  const usual = new Map<string, number>();
   for (const key of keys) {
     outstanding.set(key, isolate.outstanding.get(key));
+    usual.set(key, isolate.outstanding.usual(key));
     const e = own?.get(key);
     if (e !== undefined) latency.seed(key, e.value, e.at);
   }
@@ -77,6 +79,7 @@ export function signalsCopy(keys: Iterable<string>, snapshot: HealthSnapshot | u
     (key) => outstanding.get(key) ?? 0,
     () => now,
     (pool) => poolLiveWeights(pool, loadOf, now),
+    (key) => usual.get(key) ?? 0,
   );
 }
 

@@ -1,4 +1,6 @@
 /** The pool policy's pick inside the serving pool: what decided, the basis, the hash key and why. */
+import { PEAK_RATIO } from "../latency.ts";
+import { PILE_UP_SIGMAS, PILE_UP_SLACK, TIE_BAND } from "../latency-choice.ts";
 import type { CompiledPool } from "../../config/compile.ts";
 import type { PoolSteeringName } from "../../config/schema.ts";
 import type { ClientInfo } from "../../routing/client.ts";
@@ -27,6 +29,9 @@ export const POOL_WHY: Readonly<Record<PoolSteeringName, string>> = {
   random: "random: one draw, share = weight ÷ sum",
   least_outstanding: "least_outstanding: smooth weighted round robin over weight ÷ (outstanding + 1)",
   latency:
-    "latency: the lowest latency × (outstanding + 1) from this colo (ties by weight); estimates stale for exploreIntervalSeconds take explorePercent of picks; the shares hold while the signals do",
+    `latency: the lowest latency estimate (as of its last sample) × (pile-up + 1) from this colo, a pile-up being tries in flight beyond usual + ${PILE_UP_SIGMAS}√usual + ${PILE_UP_SLACK}; ` +
+    `costs within ${TIE_BAND * 100}% of the lowest tie and the origin carrying the stream keeps it (then ties by weight); ` +
+    `an answer ≥ ${PEAK_RATIO}× the estimate twice in a row, or ≤ 1/${PEAK_RATIO} of it, replaces the estimate, others are averaged over τ; ` +
+    "estimates stale for exploreIntervalSeconds take explorePercent of picks; the shares hold while the signals do",
   hash: "hash: rendezvous hashing on the request key, share of keys = weight ÷ sum",
 };

@@ -1,6 +1,6 @@
 /**
  * `latency` pool steering: the origin with the lowest latency cost from this edge location,
- * estimate × (outstanding + 1), with a bounded share of picks exploring origins whose
+ * estimate × (pile-up + 1) (latency-choice.ts), with a bounded share of picks exploring origins whose
  * estimate has gone stale. The rule, and the estimator, are shared with route steering:
  * latency-choice.ts and latency.ts. Weights split ties (every origin unmeasured, at cold
  * start) at random; the pool's `latency` settings set the decay, exploring and penalty.

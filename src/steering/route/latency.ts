@@ -1,6 +1,6 @@
 /**
  * `latency` route steering: the up pool with the lowest latency cost from this edge
- * location, estimate × (outstanding + 1) over the pool's own key (`pool:<id>`, every try
+ * location, estimate × (pile-up + 1) over the pool's own key (`pool:<id>`, every try
  * through the pool is a sample), with a bounded share of requests exploring pools whose
  * estimate has gone stale. The same rule and estimator as pool steering (latency-choice.ts,
  * latency.ts), with the route's `latency` settings. Unlike Cloudflare's dynamic steering,
