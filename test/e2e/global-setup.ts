@@ -26,6 +26,8 @@ export const ORIGIN_IDS = Array.from({ length: 46 }, (_, i) => `o${i + 1}`);
 export const LOAD_ORIGIN_IDS = ["load1", "load2"];
 /** Origins of the latency-steering registration test (their latency is set), named apart likewise. */
 export const LATENCY_REGISTRATION_ORIGIN_IDS = ["lreg1", "lreg2"];
+/** Origins of the per-colo latency test (latency per colo path), named apart likewise. */
+export const LATENCY_COLO_ORIGIN_IDS = ["lcolo1", "lcolo2"];
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -40,7 +42,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   /** Requests served by earlier incarnations of a restarted origin. */
   const earlier = new Map<string, number>();
   for (const server of await Promise.all(
-    [...ORIGIN_IDS, ...LOAD_ORIGIN_IDS, ...LATENCY_REGISTRATION_ORIGIN_IDS].map((id) => startOrigin({ id })),
+    [...ORIGIN_IDS, ...LOAD_ORIGIN_IDS, ...LATENCY_REGISTRATION_ORIGIN_IDS, ...LATENCY_COLO_ORIGIN_IDS].map((id) => startOrigin({ id })),
   )) {
     servers.set(server.id, server);
     ports.set(server.id, server.port);
