@@ -35,12 +35,21 @@ export interface ReportedEjection extends Ejection {
 /** One colo's ejection as the object holds it. */
 export interface HeldEjection extends ReportedEjection, ColoEjection {}
 
-/** What an isolate sends: its new ejections and its traffic counts since the last report. */
+/** A latency estimate as reported: [key, ms, sampled at] (no sample time from older isolate versions: counts as now). */
+export type LatencyReportEntry = readonly [string, number, number?];
+
+/**
+ * What an isolate sends: its new ejections, its traffic counts and its latency estimates
+ * sampled since the last report (one call per interval for all three; reports of older
+ * isolate versions carry no latency, sent by `reportLatency` instead).
+ */
 export interface TrafficReport {
   readonly colo: string;
   readonly ejections: readonly ReportedEjection[];
   /** [origin id, tries, failed tries] */
   readonly counts: readonly (readonly [string, number, number])[];
+  /** The colo's latency estimates (latency-store.ts), at most MAX_LATENCY_ENTRIES read. */
+  readonly latency?: readonly LatencyReportEntry[];
 }
 
 export interface EjectionLogEntry {

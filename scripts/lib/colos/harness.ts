@@ -129,7 +129,7 @@ function compatibilityDate(): string {
   return /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1] ?? "2026-11-01";
 }
 
-/** A wrangler config for a worker that binds the first worker's OriginState by script name. */
+/** A wrangler config for a worker that binds the first worker's Durable Objects (OriginState, ColoAggregator) by script name. */
 export function boundWorkerConfig(colo: string, index: number): Record<string, unknown> {
   return {
     name: `edgeway-${index}-${colo.toLowerCase()}`,
@@ -137,7 +137,13 @@ export function boundWorkerConfig(colo: string, index: number): Record<string, u
     compatibility_date: compatibilityDate(),
     minify: false,
     kv_namespaces: [{ binding: "CONFIG", id: "00000000000000000000000000000000" }],
-    durable_objects: { bindings: [{ name: "ORIGIN_STATE", class_name: "OriginState", script_name: "edgeway" }] },
+    // Both of the first worker's objects: the shared OriginState and the colo aggregators (one per colo, found by name).
+    durable_objects: {
+      bindings: [
+        { name: "ORIGIN_STATE", class_name: "OriginState", script_name: "edgeway" },
+        { name: "COLO_AGGREGATOR", class_name: "ColoAggregator", script_name: "edgeway" },
+      ],
+    },
   };
 }
 
