@@ -4,8 +4,9 @@
  * counts, latency) instead of the global OriginState object; it merges them in memory and
  * writes one report per colo per interval to the global object (report-batcher.ts), so
  * global writes grow with colos, not with isolates (docs/do-budget.md). A report carrying
- * an ejection is written at once and answered with the global snapshot, as a direct report
- * is: failover is not delayed by aggregation.
+ * an ejection, or the colo's first traffic to an origin in a while (a new voter for the
+ * quorum), is written at once and answered with the global snapshot, as a direct report
+ * is: failover and the quorum's view of who uses an origin are not delayed by aggregation.
  *
  * Memory only: an evicted aggregator loses at most one interval of held counts and latency
  * (ejections are never held). The alarm writes what is held when no report comes to do it.
@@ -36,9 +37,9 @@ export class ColoAggregator extends DurableObject<Env> {
   #urgentWrites = 0;
 
   /**
-   * One isolate's report. Held (answered with undefined) unless it carries an ejection or
-   * the interval has passed; then written with everything held, answered with the global
-   * snapshot for `colos`. A failed write throws, and the caller's report is not kept, so
+   * One isolate's report. Held (answered with undefined) unless it carries news for the
+   * quorum or the interval has passed (report-batcher.ts); then written with everything
+   * held, answered with the global snapshot for `colos`. A failed write throws, and the caller's report is not kept, so
    * the caller sends it to the global object itself without counting it twice.
    */
   async report(report: TrafficReport, colos?: readonly string[]): Promise<HealthSnapshot | undefined> {

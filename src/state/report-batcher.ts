@@ -1,10 +1,13 @@
 /**
- * When a colo's aggregator writes to the global object: a report carrying an ejection goes
- * at once (with everything held so far), so failover is as fast as when isolates report
- * directly; anything else is held and merged (report-merge.ts) until AGGREGATE_INTERVAL_MS
- * has passed since the last write, then goes as one report per colo. Global writes are
- * then one per colo per interval, however many isolates the colo runs. Pure: the clock is
- * passed in; the Durable Object (colo-aggregator.ts) does the I/O and the alarm.
+ * When a colo's aggregator writes to the global object: a report carrying news the
+ * quorum needs goes at once, with everything held so far — an ejection (so failover is as
+ * fast as when isolates report directly), or traffic to an origin the aggregator has not
+ * written for within NEW_VOTER_MS (so the colo counts among the origin's voters as soon as
+ * it would have with direct reports). Anything else is held and merged (report-merge.ts)
+ * until AGGREGATE_INTERVAL_MS has passed since the last write, then goes as one report per
+ * colo. Under steady traffic global writes are then one per colo per interval, however
+ * many isolates the colo runs. Pure: the clock is passed in; the Durable Object
+ * (colo-aggregator.ts) does the I/O and the alarm.
  */
 import type { TrafficReport } from "./ejection-store.ts";
 import { mergeReports, PendingReport } from "./report-merge.ts";
@@ -12,6 +15,14 @@ import { REPORT_INTERVAL_MS } from "./traffic-report.ts";
 
 /** How often an aggregator writes held reports: as often as one isolate reports, so the global object's view is no coarser. */
 export const AGGREGATE_INTERVAL_MS = REPORT_INTERVAL_MS;
+
+/**
+ * Traffic to an origin not written for this long is written at once: the shortest quorum
+ * window the config allows (`globalQuorum.windowSeconds` ≥ 20), after which the colo may
+ * have dropped out of the origin's voters. Steady traffic is written every interval, well
+ * inside it.
+ */
+export const NEW_VOTER_MS = 20_000;
 
 /** Reports to write now, and the held ones they include (to hold again if the write fails). */
 export interface Release {
@@ -24,6 +35,8 @@ export class ReportBatcher {
   /** Held reports by colo (one colo in production: the aggregator's). */
   readonly #pending = new Map<string, PendingReport>();
   #lastWrite: number;
+  /** When traffic of each colo and origin was last written (entries older than NEW_VOTER_MS are dropped). */
+  readonly #written = new Map<string, number>();
 
   /** `now` starts the first interval: a new aggregator holds reports for one interval too. */
   constructor(now: number, intervalMs = AGGREGATE_INTERVAL_MS) {
@@ -47,12 +60,14 @@ export class ReportBatcher {
    * report is held.
    */
   offer(report: TrafficReport, now: number): Release | undefined {
-    if (report.ejections.length === 0 && now < this.dueAt) {
+    if (report.ejections.length === 0 && now < this.dueAt && !this.#newVoter(report, now)) {
       this.#hold(report, now);
       return undefined;
     }
     const held = this.release(now);
-    return { send: mergeReports([...held, report], now), held };
+    const send = mergeReports([...held, report], now);
+    this.#wrote(send, now);
+    return { send, held };
   }
 
   /** Everything held, one report per colo, and the interval restarts (the alarm's write). */
@@ -60,7 +75,20 @@ export class ReportBatcher {
     const held = [...this.#pending.values()].map((p) => p.report());
     this.#pending.clear();
     this.#lastWrite = now;
+    this.#wrote(held, now);
     return held;
+  }
+
+  /** Whether the report carries traffic to an origin not written for NEW_VOTER_MS. */
+  #newVoter(report: TrafficReport, now: number): boolean {
+    return report.counts.some(
+      ([originId]) => !(now - (this.#written.get(key(report.colo, originId)) ?? Number.NEGATIVE_INFINITY) < NEW_VOTER_MS),
+    );
+  }
+
+  #wrote(reports: readonly TrafficReport[], now: number): void {
+    for (const [k, at] of this.#written) if (now - at >= NEW_VOTER_MS) this.#written.delete(k);
+    for (const r of reports) for (const [originId] of r.counts) this.#written.set(key(r.colo, originId), now);
   }
 
   /** Holds reports again after a write that failed; they go with the next one. */
@@ -78,3 +106,5 @@ export class ReportBatcher {
     if (pending.empty) this.#pending.delete(report.colo);
   }
 }
+
+const key = (colo: string, originId: string): string => `${colo}\u0000${originId}`;

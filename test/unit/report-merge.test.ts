@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { ReportedEjection, TrafficReport } from "../../src/state/ejection-store.ts";
 import { MAX_REPORT_ENTRIES } from "../../src/state/ejection-store.ts";
 import { MAX_LATENCY_ENTRIES } from "../../src/state/latency-store.ts";
-import { AGGREGATE_INTERVAL_MS, ReportBatcher } from "../../src/state/report-batcher.ts";
+import { AGGREGATE_INTERVAL_MS, NEW_VOTER_MS, ReportBatcher } from "../../src/state/report-batcher.ts";
 import { mergeReports, PendingReport } from "../../src/state/report-merge.ts";
 
 const T0 = 1_000_000;
@@ -214,9 +214,16 @@ describe("PendingReport size bound", () => {
   });
 });
 
+/** A batcher that has just written traffic of these origins for FRA (so their traffic is no news to the quorum). */
+function warmBatcher(ids: readonly string[] = ["a", "b"], colo = "FRA"): ReportBatcher {
+  const batcher = new ReportBatcher(T0);
+  batcher.offer(report(colo, { counts: ids.map((id) => [id, 1, 0] as const) }), T0);
+  return batcher;
+}
+
 describe("ReportBatcher", () => {
-  it("holds reports without ejections until the interval has passed, then writes them merged with the one that found it due", () => {
-    const batcher = new ReportBatcher(T0);
+  it("holds reports without news until the interval has passed, then writes them merged with the one that found it due", () => {
+    const batcher = warmBatcher();
     expect(batcher.offer(report("FRA", { counts: [["a", 10, 0]] }), T0 + 1)).toBeUndefined();
     expect(batcher.offer(report("FRA", { counts: [["a", 5, 1]] }), T0 + 2)).toBeUndefined();
     expect(batcher.holding).toBe(true);
@@ -229,8 +236,34 @@ describe("ReportBatcher", () => {
     expect(batcher.dueAt).toBe(T0 + 2 * AGGREGATE_INTERVAL_MS);
   });
 
-  it("writes a report with an ejection at once, with everything held so far", () => {
+  it("writes at once traffic to an origin it has not written for NEW_VOTER_MS: the colo becomes a voter as soon as with direct reports", () => {
     const batcher = new ReportBatcher(T0);
+    // A new aggregator's first traffic of an origin, and a new origin later on.
+    expect(batcher.offer(report("FRA", { counts: [["a", 1, 0]] }), T0 + 1)?.send).toHaveLength(1);
+    expect(batcher.offer(report("FRA", { counts: [["a", 1, 0]] }), T0 + 2)).toBeUndefined();
+    expect(batcher.offer(report("FRA", { counts: [["c", 1, 0]] }), T0 + 3)?.send).toEqual([
+      {
+        colo: "FRA",
+        ejections: [],
+        counts: [
+          ["a", 1, 0],
+          ["c", 1, 0],
+        ],
+      },
+    ]);
+    // Traffic that resumes after a pause longer than NEW_VOTER_MS is news again.
+    const later = T0 + 3 + NEW_VOTER_MS;
+    expect(batcher.offer(report("FRA", { counts: [["c", 1, 0]] }), later)?.send).toHaveLength(1);
+    // Steady traffic (one report a second for two minutes) is written once per interval, never sooner.
+    const steady = warmBatcher(["a"]);
+    const writes: number[] = [];
+    for (let t = T0 + 1_000; t < T0 + 6 * NEW_VOTER_MS; t += 1_000)
+      if (steady.offer(report("FRA", { counts: [["a", 1, 0]] }), t) !== undefined) writes.push(t - T0);
+    expect(writes).toEqual(Array.from({ length: 11 }, (_, i) => (i + 1) * AGGREGATE_INTERVAL_MS));
+  });
+
+  it("writes a report with an ejection at once, with everything held so far", () => {
+    const batcher = warmBatcher();
     batcher.offer(report("FRA", { counts: [["b", 10, 0]] }), T0 + 1);
     const e = ejection("a", T0 + 2);
     const release = batcher.offer(report("FRA", { counts: [["a", 3, 3]], ejections: [e] }), T0 + 2);
@@ -249,7 +282,7 @@ describe("ReportBatcher", () => {
   });
 
   it("after a failed write holds again only what it held before, not the report that failed (its sender sends it itself)", () => {
-    const batcher = new ReportBatcher(T0);
+    const batcher = warmBatcher();
     batcher.offer(report("FRA", { counts: [["b", 10, 0]] }), T0 + 1);
     const release = batcher.offer(report("FRA", { counts: [["a", 3, 3]], ejections: [ejection("a")] }), T0 + 2);
     batcher.restore(release?.held ?? [], T0 + 3);
@@ -258,10 +291,14 @@ describe("ReportBatcher", () => {
   });
 
   it("release (the alarm) writes what is held, one report per colo, and restarts the interval", () => {
-    const batcher = new ReportBatcher(T0);
+    const batcher = warmBatcher(["a"]);
+    batcher.offer(report("GRU", { counts: [["a", 5, 0]] }), T0);
     batcher.offer(report("FRA", { counts: [["a", 1, 0]] }), T0 + 1);
     batcher.offer(report("GRU", { counts: [["a", 2, 0]] }), T0 + 1);
-    expect(batcher.release(T0 + 100).map((r) => r.colo)).toEqual(["FRA", "GRU"]);
+    expect(batcher.release(T0 + 100)).toEqual([
+      { colo: "FRA", ejections: [], counts: [["a", 1, 0]] },
+      { colo: "GRU", ejections: [], counts: [["a", 2, 0]] },
+    ]);
     expect(batcher.holding).toBe(false);
     expect(batcher.release(T0 + 200)).toEqual([]);
     expect(batcher.dueAt).toBe(T0 + 200 + AGGREGATE_INTERVAL_MS);

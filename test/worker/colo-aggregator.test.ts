@@ -47,18 +47,22 @@ describe("ColoAggregator", () => {
     const { colo, origin } = fresh();
     const agg = aggregator(colo);
     const t = Date.now();
+    // The colo's first traffic to the origin is news to the quorum: written at once.
+    await agg.report({ colo, ejections: [], counts: [[origin, 1, 0]] });
+    expect(await agg.stats()).toEqual({ received: 1, writes: 1, urgentWrites: 0, holding: false });
+    expect(await tries(origin)).toEqual([1, 0]);
     // Isolate 1 and isolate 2 of the colo, within one interval.
     expect(await agg.report({ colo, ejections: [], counts: [[origin, 10, 1]], latency: [[origin, 50, t - 2_000]] })).toBeUndefined();
     expect(await agg.report({ colo, ejections: [], counts: [[origin, 5, 2]], latency: [[origin, 30, t - 1_000]] })).toBeUndefined();
-    expect(await agg.stats()).toEqual({ received: 2, writes: 0, urgentWrites: 0, holding: true });
-    // Nothing has reached the global object yet.
-    expect(await tries(origin)).toEqual([0, 0]);
+    expect(await agg.stats()).toEqual({ received: 3, writes: 1, urgentWrites: 0, holding: true });
+    // Nothing more has reached the global object yet.
+    expect(await tries(origin)).toEqual([1, 0]);
     expect((await originStateStub(env).snapshot(colo)).latency?.[origin]).toBeUndefined();
 
     // The interval's alarm: one write, carrying both isolates' counts and the newest latency sample.
     expect(await runDurableObjectAlarm(agg)).toBe(true);
-    expect(await agg.stats()).toEqual({ received: 2, writes: 1, urgentWrites: 0, holding: false });
-    expect(await tries(origin)).toEqual([15, 3]);
+    expect(await agg.stats()).toEqual({ received: 3, writes: 2, urgentWrites: 0, holding: false });
+    expect(await tries(origin)).toEqual([16, 3]);
     const snapshot = await originStateStub(env).snapshot(colo);
     expect(snapshot.latency?.[origin]).toBe(30);
     expect(snapshot.latencyScope).toBe("colo");
@@ -69,10 +73,11 @@ describe("ColoAggregator", () => {
   it("writes an ejection at once, with what it held, and answers with the snapshot that carries it", async ({ expect }) => {
     const { colo, origin } = fresh();
     const agg = aggregator(colo);
-    expect(await agg.report({ colo, ejections: [], counts: [[origin, 7, 0]] })).toBeUndefined();
+    await agg.report({ colo, ejections: [], counts: [[origin, 1, 0]] });
+    expect(await agg.report({ colo, ejections: [], counts: [[origin, 6, 0]] })).toBeUndefined();
     const answer = await agg.report({ colo, ejections: [ejection(origin)], counts: [[origin, 3, 3]] }, [colo]);
     expect(answer?.coloEjections?.[colo]?.map((e) => e.originId)).toEqual([origin]);
-    expect(await agg.stats()).toEqual({ received: 2, writes: 1, urgentWrites: 1, holding: false });
+    expect(await agg.stats()).toEqual({ received: 3, writes: 2, urgentWrites: 1, holding: false });
     // The global object has it now, without waiting for the interval.
     const snapshot = await originStateStub(env).snapshot(colo);
     expect(snapshot.coloEjections?.[colo]?.map((e) => e.originId)).toEqual([origin]);
@@ -87,7 +92,6 @@ describe("ColoAggregator", () => {
     const origin = a.origin;
     await aggregator(a.colo).report({ colo: a.colo, ejections: [ejection(origin)], counts: [[origin, 3, 3]] });
     await aggregator(b.colo).report({ colo: b.colo, ejections: [], counts: [[origin, 9, 0]] });
-    await runDurableObjectAlarm(aggregator(b.colo));
     const details = (await originStateStub(env).details())[origin];
     expect(details?.colos[a.colo]).toMatchObject({ ejected: true });
     expect(details?.colos[b.colo]).toMatchObject({ ejected: false });
@@ -98,9 +102,10 @@ describe("ColoAggregator", () => {
 describe("sendReport", () => {
   it("goes through the colo's aggregator when it is bound", async ({ expect }) => {
     const { colo, origin } = fresh();
-    expect(await sendReport(env, { colo, ejections: [], counts: [[origin, 4, 0]] }, [colo])).toBeUndefined();
-    expect(await aggregator(colo).stats()).toMatchObject({ received: 1, holding: true });
-    expect(await tries(origin)).toEqual([0, 0]);
+    await sendReport(env, { colo, ejections: [], counts: [[origin, 4, 0]] }, [colo]);
+    expect(await sendReport(env, { colo, ejections: [], counts: [[origin, 2, 0]] }, [colo])).toBeUndefined();
+    expect(await aggregator(colo).stats()).toMatchObject({ received: 2, writes: 1, holding: true });
+    expect(await tries(origin)).toEqual([4, 0]);
   });
 
   it("reports directly when there is no aggregator binding", async ({ expect }) => {
