@@ -51,6 +51,9 @@ export class ColoAggregator extends DurableObject<Env> {
       return undefined;
     }
     if (report.ejections.length > 0) this.#urgentWrites++;
+    // This write takes what the alarm would have: a later alarm would only write the few
+    // reports that come meanwhile, a second write in one interval. Those set a new one.
+    await this.#cancelAlarm();
     try {
       return await this.#write(release.send, report.colo, colos);
     } catch (error) {
@@ -89,6 +92,12 @@ export class ColoAggregator extends DurableObject<Env> {
       if (r.colo === colo) answer = snapshot;
     }
     return answer;
+  }
+
+  async #cancelAlarm(): Promise<void> {
+    if (this.#alarmAt === undefined) return;
+    this.#alarmAt = undefined;
+    await this.ctx.storage.deleteAlarm();
   }
 
   async #wakeAt(at: number): Promise<void> {

@@ -78,6 +78,8 @@ describe("ColoAggregator", () => {
     const answer = await agg.report({ colo, ejections: [ejection(origin)], counts: [[origin, 3, 3]] }, [colo]);
     expect(answer?.coloEjections?.[colo]?.map((e) => e.originId)).toEqual([origin]);
     expect(await agg.stats()).toEqual({ received: 3, writes: 2, urgentWrites: 1, holding: false });
+    // That write took what the interval's alarm was set for: no second write follows.
+    expect(await runDurableObjectAlarm(agg)).toBe(false);
     // The global object has it now, without waiting for the interval.
     const snapshot = await originStateStub(env).snapshot(colo);
     expect(snapshot.coloEjections?.[colo]?.map((e) => e.originId)).toEqual([origin]);
