@@ -9,6 +9,7 @@
  *   npm run bench:do -- --seconds 30 --out bench/results/do-load.md
  *   npm run bench:do -- --rates 20,80         # total requests/s over the whole fleet (default 40)
  *   npm run bench:do -- --harness             # also on the many-colo harness (real `wrangler dev` processes)
+ *   npm run bench:do -- --harness-only        # on the harness only
  *
  * Each cell starts a fleet (scripts/lib/do-bench/fleet.ts: one worker per isolate on the
  * Miniflare API, all bound to one OriginState object, and with aggregation to the owner's
@@ -37,6 +38,7 @@ import { startOrigin } from "./lib/origin-server.ts";
 import { startFleet } from "./lib/do-bench/fleet.ts";
 import type { Fleet } from "./lib/do-bench/fleet.ts";
 import type { MetricSample } from "./lib/prometheus.ts";
+import { startColos, stopAllColos } from "./lib/colos/harness.ts";
 
 const ADMIN_TOKEN = "do-bench-token";
 const COLO_CODES = ["FRA", "SIN", "IAD", "GRU", "NRT", "SYD", "LHR", "JNB"];
@@ -74,6 +76,23 @@ const CELLS: readonly Cell[] = [
   { colos: 8, isolatesPerColo: 2, cacheApi: true, aggregate: false },
   { colos: 8, isolatesPerColo: 2, cacheApi: true, aggregate: true },
 ];
+
+/**
+ * On the many-colo harness: real `wrangler dev` processes, one isolate each (a colo named
+ * twice runs two), reporting directly or through their colo's aggregator in the first
+ * process. Fewer isolates than the fleet: each is a whole workerd process.
+ */
+const HARNESS_CELLS: readonly Cell[] = [
+  { colos: 1, isolatesPerColo: 1, cacheApi: true, aggregate: false },
+  { colos: 1, isolatesPerColo: 1, cacheApi: true, aggregate: true },
+  { colos: 1, isolatesPerColo: 4, cacheApi: true, aggregate: false },
+  { colos: 1, isolatesPerColo: 4, cacheApi: true, aggregate: true },
+  { colos: 2, isolatesPerColo: 2, cacheApi: true, aggregate: false },
+  { colos: 2, isolatesPerColo: 2, cacheApi: true, aggregate: true },
+];
+/** Harness ports, away from `npm run colos` (8900+) and the colos tests (8950+). */
+const HARNESS_BASE_PORT = 18_900;
+const HARNESS_INSPECTOR_BASE_PORT = 19_900;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -175,6 +194,26 @@ function table(rows: readonly Measured[]): string {
   return [head, sep, ...lines].join("\n");
 }
 
+/** One cell on the many-colo harness (each colo's isolates share its aggregator; each process has its own cache). */
+async function onHarness(cell: Cell, rate: number, seconds: number, origins: readonly { url: string }[]): Promise<Measured> {
+  const colos = COLO_CODES.slice(0, cell.colos).flatMap((c) => Array.from({ length: cell.isolatesPerColo }, () => c));
+  const h = await startColos({
+    colos,
+    origins: [],
+    adminToken: ADMIN_TOKEN,
+    basePort: HARNESS_BASE_PORT,
+    inspectorBasePort: HARNESS_INSPECTOR_BASE_PORT,
+    aggregate: cell.aggregate,
+  });
+  try {
+    await h.putConfig(config(origins.map((o) => o.url)));
+    const members = h.workers.map((w, i) => ({ name: `${w.colo}-${i}`, colo: w.colo, url: new URL(`${w.url}/`) }));
+    return await measure({ members }, { ...cell, runtime: "harness" }, rate, seconds);
+  } finally {
+    await h.stop();
+  }
+}
+
 /** Warms the fleet up, then drives it at `rate` for `seconds` and counts what reached the objects. */
 async function measure(
   fleet: Pick<Fleet, "members">,
@@ -213,6 +252,7 @@ async function main(): Promise<void> {
       rates: { type: "string", default: "40" },
       out: { type: "string" },
       harness: { type: "boolean", default: false },
+      "harness-only": { type: "boolean", default: false },
     },
   });
   const seconds = Number(values.seconds);
@@ -224,7 +264,7 @@ async function main(): Promise<void> {
   try {
     const modules = await bundleEdgeway(root, join(scratch, "bundle"));
     const compat = compatibility(root);
-    for (const cell of CELLS) {
+    for (const cell of values["harness-only"] ? [] : CELLS) {
       for (const rate of cell.cacheApi ? rates : rates.slice(0, 1)) {
         const fleet = await startFleet({
           modules,
@@ -246,6 +286,8 @@ async function main(): Promise<void> {
         }
       }
     }
+    if (values.harness || values["harness-only"])
+      for (const cell of HARNESS_CELLS) rows.push(await onHarness(cell, rates[0] ?? 40, seconds, origins));
   } finally {
     await Promise.all(origins.map((o) => o.close()));
     rmSync(scratch, { recursive: true, force: true });
@@ -261,4 +303,8 @@ async function main(): Promise<void> {
   }
 }
 
+// Ctrl-C ends the harness's wrangler processes too.
+process.once("SIGINT", () => {
+  void stopAllColos().finally(() => process.exit(130));
+});
 await main();

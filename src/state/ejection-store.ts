@@ -39,9 +39,9 @@ export interface HeldEjection extends ReportedEjection, ColoEjection {}
 export type LatencyReportEntry = readonly [string, number, number?];
 
 /**
- * What an isolate sends: its new ejections, its traffic counts and its latency estimates
- * sampled since the last report (one call per interval for all three; reports of older
- * isolate versions carry no latency, sent by `reportLatency` instead).
+ * What an isolate sends: its new ejections, its traffic counts, its latency estimates and
+ * origins' load reports since the last report (one call per interval for all four; older
+ * isolate versions sent latency and load by `reportLatency` and `reportLoad` instead).
  */
 export interface TrafficReport {
   readonly colo: string;
@@ -50,6 +50,8 @@ export interface TrafficReport {
   readonly counts: readonly (readonly [string, number, number])[];
   /** The colo's latency estimates (latency-store.ts), at most MAX_LATENCY_ENTRIES read. */
   readonly latency?: readonly LatencyReportEntry[];
+  /** Origins' load reports the isolate heard since its last report: [origin id, OriginLoad] (load-store.ts). */
+  readonly load?: readonly (readonly [string, unknown])[];
 }
 
 export interface EjectionLogEntry {

@@ -3,9 +3,9 @@
  * snapshot is refreshed in waitUntil; only an isolate that has never had one waits, and
  * then at most COLD_WAIT_MS before serving with every origin assumed healthy. The same
  * background work sends this isolate's traffic report for each colo it serves: ejections
- * at once, counts and latency estimates together every few seconds (traffic-report.ts),
- * to the colo's aggregator (report-send.ts), so Durable Object writes grow with colos,
- * not with isolates or requests.
+ * at once, counts, latency estimates and origins' load together every few seconds
+ * (traffic-report.ts), to the colo's aggregator (report-send.ts), so Durable Object
+ * writes grow with colos, not with isolates or requests.
  */
 import type { WaitUntil } from "../env.ts";
 import { isolate, failStatic } from "../isolate.ts";
@@ -14,7 +14,7 @@ import { HealthSnapshotSchema } from "../health/snapshot.ts";
 import type { HealthSnapshot } from "../health/snapshot.ts";
 import { loadSnapshot, shareSnapshot } from "./snapshot-source.ts";
 import { errorMessage } from "../observe/log.ts";
-import { reportLoad, seedLoad } from "./load-sync.ts";
+import { seedLoad, takeFreshLoad } from "./load-sync.ts";
 import { sendReport } from "./report-send.ts";
 
 /** The longest a cold isolate waits for its first snapshot. */
@@ -55,8 +55,11 @@ function reportTraffic(env: Env, now: number): Promise<void> | undefined {
   // One reporter per colo the isolate serves: in production one, so one report at most.
   let sent: Promise<void>[] | undefined;
   for (const [colo, reporter] of isolate.traffic.entries()) {
-    const report = reporter.take(colo, now, isolate.latency);
-    if (report === undefined) continue;
+    const taken = reporter.take(colo, now, isolate.latency);
+    if (taken === undefined) continue;
+    // Origins' load rides with the isolate's first report (in production its only one).
+    const load = sent === undefined ? takeFreshLoad() : [];
+    const report = load.length === 0 ? taken : { ...taken, load };
     (sent ??= []).push(
       sendReport(env, report, isolate.outliers.colos())
         .then((fresh) => {
@@ -88,8 +91,6 @@ export function flushTrafficReport(env: Env, ctx: WaitUntil): void {
  */
 export function ensureFreshHealth(env: Env, ctx: WaitUntil, colo: ColoSource, latencyColo?: string): Promise<void> | undefined {
   const now = Date.now();
-  const load = reportLoad(env, colo, now);
-  if (load !== undefined) ctx.waitUntil(load);
   const traffic = reportTraffic(env, now);
   if (traffic !== undefined) ctx.waitUntil(traffic);
   if (!isolate.health.isStale(now)) return undefined;

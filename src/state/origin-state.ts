@@ -163,20 +163,21 @@ export class OriginState extends DurableObject<Env> {
     this.#latency.record(colo, entries, Date.now());
   }
 
-  /** An isolate's view of its origins' load reports, for its colo (sent every few seconds, never per request). */
+  /** Origins' load reports for a colo, as isolates of older versions send them (newer ones fold them into reportTraffic). */
   reportLoad(colo: string, entries: readonly (readonly [string, unknown])[]): void {
     this.#load.record(colo, entries, Date.now());
   }
 
   /**
-   * A colo's ejections, traffic counts and latency estimates, from an isolate or merged by
-   * the colo's aggregator (colo-aggregator.ts); returns the snapshot (for `colos`, the
-   * isolate's colos) so the isolate sees its colo's and global ejections at once.
+   * A colo's ejections, traffic counts, latency estimates and origins' load, from an
+   * isolate or merged by the colo's aggregator (colo-aggregator.ts); returns the snapshot
+   * (for `colos`, the isolate's colos) so the isolate sees its colo's and global ejections at once.
    */
   reportTraffic(report: TrafficReport, colos?: readonly string[]): HealthSnapshot {
     const now = Date.now();
     this.#ejections.record(report, now);
     if (report.latency !== undefined) this.#latency.record(report.colo, report.latency, now);
+    if (report.load !== undefined) this.#load.record(report.colo, report.load, now);
     return this.snapshot(report.colo, colos);
   }
 

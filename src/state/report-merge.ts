@@ -7,22 +7,30 @@
  * - counts add up per origin (tries and failures), as the object's traffic buckets add them;
  * - latency keeps, per key, the most recently sampled estimate, the object's own rule
  *   (latency-store.ts), so one merged entry records what several would have;
+ * - load keeps, per origin, the newest report, its blackout running from the earliest
+ *   start of touching runs: the object's own merge (steering/load-weights.ts mergeLoad);
  * - ejections are kept in arrival order (the object keeps, per colo and origin, the one
  *   that ends last, whatever the order).
  *
  * A merged report names one colo: the per-colo meaning the quorum needs is never mixed.
  * Bounded as an isolate's report is: at most MAX_REPORT_ENTRIES origins' counts and
- * ejections and MAX_LATENCY_ENTRIES latency keys, however many reports are merged.
+ * ejections, MAX_LATENCY_ENTRIES latency keys and MAX_LOAD_ENTRIES origins' load, however
+ * many reports are merged.
  */
 import type { LatencyReportEntry, ReportedEjection, TrafficReport } from "./ejection-store.ts";
 import { MAX_REPORT_ENTRIES } from "./ejection-store.ts";
 import { MAX_LATENCY_ENTRIES } from "./latency-store.ts";
+import { MAX_LOAD_ENTRIES } from "./load-store.ts";
+import { mergeLoad, OriginLoadSchema } from "../steering/load-weights.ts";
+import type { OriginLoad } from "../steering/load-weights.ts";
+import { SEED_EXPIRY_MS } from "../steering/load-tracker.ts";
 
 /** One colo's reports taken in so far. */
 export class PendingReport {
   readonly colo: string;
   readonly #counts = new Map<string, { tries: number; failures: number }>();
   readonly #latency = new Map<string, { ms: number; at: number }>();
+  readonly #load = new Map<string, OriginLoad>();
   #ejections: ReportedEjection[] = [];
 
   constructor(colo: string) {
@@ -31,7 +39,7 @@ export class PendingReport {
 
   /** Whether nothing has been taken in. */
   get empty(): boolean {
-    return this.#counts.size === 0 && this.#latency.size === 0 && this.#ejections.length === 0;
+    return this.#counts.size === 0 && this.#latency.size === 0 && this.#load.size === 0 && this.#ejections.length === 0;
   }
 
   /** Takes in one report of this colo; `now` stamps latency entries that carry no sample time. */
@@ -66,6 +74,14 @@ export class PendingReport {
         held.at = at;
       }
     }
+    for (const [originId, raw] of (report.load ?? []).slice(0, MAX_LOAD_ENTRIES)) {
+      // The object parses what it is sent; so does the aggregator, before merging.
+      const parsed = OriginLoadSchema.safeParse(raw);
+      if (!parsed.success || typeof originId !== "string") continue;
+      const held = this.#load.get(originId);
+      if (held === undefined && this.#load.size >= MAX_LOAD_ENTRIES) continue;
+      this.#load.set(originId, mergeLoad(held, parsed.data, SEED_EXPIRY_MS));
+    }
   }
 
   /** The merged report. */
@@ -76,6 +92,7 @@ export class PendingReport {
       ejections: [...this.#ejections],
       counts: [...this.#counts].map(([id, c]) => [id, c.tries, c.failures] as const),
       ...(latency.length === 0 ? {} : { latency }),
+      ...(this.#load.size === 0 ? {} : { load: [...this.#load] }),
     };
   }
 }

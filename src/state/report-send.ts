@@ -7,7 +7,7 @@
  *   goes to the global object: nothing is lost or counted twice.
  * - One that does not answer within AGGREGATOR_DEADLINE_MS may still write the report
  *   later, so only the parts that are safe to send twice go directly: ejections (the
- *   object keeps the one that ends last) and latency (the newest sample wins), not counts.
+ *   object keeps the one that ends last), latency and load (the newest wins), not counts.
  * - After a failure the isolate reports directly for AGGREGATOR_RETRY_MS, so a broken
  *   aggregator costs one failed call per isolate per minute, not one per report.
  *

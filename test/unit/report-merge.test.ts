@@ -188,6 +188,34 @@ describe("mergeReports", () => {
   });
 });
 
+describe("mergeReports load", () => {
+  const load = (cpu: number, at: number, since = at) => ({
+    report: { cpuUtilization: cpu, memUtilization: 0, applicationUtilization: 0, rpsFractional: 10, eps: 0 },
+    at,
+    since,
+  });
+
+  it("keeps the newest report per origin, its blackout from the earliest start of runs that touch, and skips what does not parse", () => {
+    const merged = mergeReports(
+      [
+        report("FRA", { load: [["a", load(0.2, T0 + 5_000, T0)]] }),
+        report("FRA", {
+          load: [
+            ["a", load(0.9, T0 + 2_000, T0 - 20_000)],
+            ["b", { report: "not a load report" }],
+          ],
+        }),
+        report("FRA", { load: [["b", load(0.5, T0)]] }),
+      ],
+      T0 + 10_000,
+    );
+    expect(merged[0]?.load).toEqual([
+      ["a", load(0.2, T0 + 5_000, T0 - 20_000)],
+      ["b", load(0.5, T0)],
+    ]);
+  });
+});
+
 describe("PendingReport size bound", () => {
   it("holds at most MAX_REPORT_ENTRIES origins and ejections and MAX_LATENCY_ENTRIES keys, however many reports come", () => {
     const pending = new PendingReport("FRA");

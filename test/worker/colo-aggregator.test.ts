@@ -53,11 +53,20 @@ describe("ColoAggregator", () => {
     expect(await tries(origin)).toEqual([1, 0]);
     // Isolate 1 and isolate 2 of the colo, within one interval.
     expect(await agg.report({ colo, ejections: [], counts: [[origin, 10, 1]], latency: [[origin, 50, t - 2_000]] })).toBeUndefined();
-    expect(await agg.report({ colo, ejections: [], counts: [[origin, 5, 2]], latency: [[origin, 30, t - 1_000]] })).toBeUndefined();
+    const heard = {
+      report: { cpuUtilization: 0.4, memUtilization: 0, applicationUtilization: 0, rpsFractional: 20, eps: 0 },
+      at: t - 500,
+      since: t - 30_000,
+    };
+    expect(
+      await agg.report({ colo, ejections: [], counts: [[origin, 5, 2]], latency: [[origin, 30, t - 1_000]], load: [[origin, heard]] }),
+    ).toBeUndefined();
     expect(await agg.stats()).toEqual({ received: 3, writes: 1, urgentWrites: 0, holding: true });
     // Nothing more has reached the global object yet.
     expect(await tries(origin)).toEqual([1, 0]);
-    expect((await originStateStub(env).snapshot(colo)).latency?.[origin]).toBeUndefined();
+    const early = await originStateStub(env).snapshot(colo);
+    expect(early.latency?.[origin]).toBeUndefined();
+    expect(early.load?.[origin]).toBeUndefined();
 
     // The interval's alarm: one write, carrying both isolates' counts and the newest latency sample.
     expect(await runDurableObjectAlarm(agg)).toBe(true);
@@ -66,6 +75,7 @@ describe("ColoAggregator", () => {
     const snapshot = await originStateStub(env).snapshot(colo);
     expect(snapshot.latency?.[origin]).toBe(30);
     expect(snapshot.latencyScope).toBe("colo");
+    expect(snapshot.load?.[origin]).toEqual(heard);
     // With nothing held there is no alarm left to run.
     expect(await runDurableObjectAlarm(agg)).toBe(false);
   });
