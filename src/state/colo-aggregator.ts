@@ -4,8 +4,8 @@
  * counts, latency) instead of the global OriginState object; it merges them in memory and
  * writes one report per colo per interval to the global object (report-batcher.ts), so
  * global writes grow with colos, not with isolates (docs/do-budget.md). A report carrying
- * an ejection, or the colo's first traffic to an origin in a while (a new voter for the
- * quorum), is written at once and answered with the global snapshot, as a direct report
+ * a new ejection for the colo, or the colo's first traffic to an origin in a while (a new
+ * voter for the quorum), is written at once and answered with the global snapshot, as a direct report
  * is: failover and the quorum's view of who uses an origin are not delayed by aggregation.
  *
  * Memory only: an evicted aggregator loses at most one interval of held counts and latency
@@ -50,7 +50,7 @@ export class ColoAggregator extends DurableObject<Env> {
       await this.#wakeAt(this.#batcher.dueAt);
       return undefined;
     }
-    if (report.ejections.length > 0) this.#urgentWrites++;
+    if (release.send.some((r) => r.ejections.length > 0)) this.#urgentWrites++;
     // This write takes what the alarm would have: a later alarm would only write the few
     // reports that come meanwhile, a second write in one interval. Those set a new one.
     await this.#cancelAlarm();
@@ -89,6 +89,8 @@ export class ColoAggregator extends DurableObject<Env> {
     for (const r of reports) {
       this.#writes++;
       const snapshot = await global.reportTraffic(r, r.colo === colo ? colos : undefined);
+      // The answer always carries r.colo's ejections as the object holds them now.
+      this.#batcher.learn(r.colo, snapshot.coloEjections?.[r.colo] ?? [], Date.now());
       if (r.colo === colo) answer = snapshot;
     }
     return answer;

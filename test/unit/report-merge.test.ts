@@ -309,6 +309,36 @@ describe("ReportBatcher", () => {
     expect(batcher.holding).toBe(false);
   });
 
+  it("writes a colo's first ejection of an origin at once and holds the others' for the interval: one write per colo in a failover", () => {
+    const batcher = warmBatcher();
+    const first = ejection("a", T0 + 1_000);
+    expect(batcher.offer(report("FRA", { ejections: [first] }), T0 + 1_000)?.send[0]?.ejections).toEqual([first]);
+    // The colo's other isolates eject it too, moments later: the object already holds FRA's ejection.
+    const second = ejection("a", T0 + 1_500);
+    expect(batcher.offer(report("FRA", { ejections: [second] }), T0 + 1_500)).toBeUndefined();
+    // The held one goes with the next write (its later `until` extends FRA's ejection)…
+    expect(batcher.release(T0 + 1_000 + AGGREGATE_INTERVAL_MS)[0]?.ejections).toEqual([second]);
+    // …and another origin's ejection, or the same origin's in another colo, is news.
+    const b = ejection("b", T0 + 12_000);
+    expect(batcher.offer(report("FRA", { ejections: [b] }), T0 + 12_000)?.send[0]?.ejections).toEqual([b]);
+    expect(batcher.offer(report("SIN", { ejections: [ejection("a", T0 + 12_000)] }), T0 + 12_000)).toBeDefined();
+  });
+
+  it("treats an ejection as news when the one the object holds ends before the next write, or has been ended there", () => {
+    const batcher = warmBatcher();
+    const short = { ...ejection("a", T0), until: T0 + 5_000 };
+    batcher.offer(report("FRA", { ejections: [short] }), T0);
+    // FRA's ejection ends at T0 + 5 s, before the next write: a longer one is news.
+    expect(batcher.offer(report("FRA", { ejections: [ejection("a", T0 + 1_000)] }), T0 + 1_000)).toBeDefined();
+    // Now held until T0 + 31 s: the same again is not news…
+    expect(batcher.offer(report("FRA", { ejections: [ejection("a", T0 + 1_100)] }), T0 + 1_100)).toBeUndefined();
+    // …until the object's answer shows the ejection ended (a passing probe, a release).
+    batcher.learn("FRA", [], T0 + 1_200);
+    expect(batcher.offer(report("FRA", { ejections: [ejection("a", T0 + 1_300)] }), T0 + 1_300)).toBeDefined();
+    batcher.learn("FRA", [{ originId: "a", until: T0 + 60_000 }], T0 + 1_400);
+    expect(batcher.offer(report("FRA", { ejections: [ejection("a", T0 + 1_500)] }), T0 + 1_500)).toBeUndefined();
+  });
+
   it("after a failed write holds again only what it held before, not the report that failed (its sender sends it itself)", () => {
     const batcher = warmBatcher();
     batcher.offer(report("FRA", { counts: [["b", 10, 0]] }), T0 + 1);

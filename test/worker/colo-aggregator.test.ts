@@ -98,6 +98,25 @@ describe("ColoAggregator", () => {
     expect(details?.colos[colo]).toMatchObject({ ejected: true });
   });
 
+  it("writes the colo's first ejection of an origin at once and another isolate's ejection of it with the interval", async ({ expect }) => {
+    const { colo, origin } = fresh();
+    const agg = aggregator(colo);
+    const t = Date.now();
+    await agg.report({ colo, ejections: [ejection(origin, t)], counts: [[origin, 3, 3]] });
+    const later = { ...ejection(origin, t + 5), until: t + 90_000 };
+    expect(await agg.report({ colo, ejections: [later], counts: [[origin, 3, 3]] })).toBeUndefined();
+    expect(await agg.stats()).toMatchObject({ writes: 1, holding: true });
+    expect(await runDurableObjectAlarm(agg)).toBe(true);
+    expect(await agg.stats()).toMatchObject({ writes: 2, holding: false });
+    const held = (await originStateStub(env).snapshot(colo)).coloEjections?.[colo]?.find((e) => e.originId === origin);
+    expect(held?.until).toBe(t + 90_000);
+    // Once the object has ended it (an operator's release) and said so, the next ejection is news again.
+    await originStateStub(env).releaseEjection(origin);
+    await agg.report({ colo, ejections: [], counts: [[`${origin}-other`, 1, 0]] });
+    expect(await agg.report({ colo, ejections: [ejection(origin)], counts: [] }, [colo])).toBeDefined();
+    expect(await agg.stats()).toMatchObject({ writes: 4 });
+  });
+
   it("keeps each colo's reports with its own aggregator: two colos, two writes, each under its colo", async ({ expect }) => {
     const a = fresh();
     const b = fresh();
