@@ -5,7 +5,7 @@
  * aggregator fails.
  */
 import { env, runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, describe, it } from "vitest";
+import { afterEach, beforeEach, describe, it } from "vitest";
 import type { ColoAggregator } from "../../src/state/colo-aggregator.ts";
 import type { ReportedEjection } from "../../src/state/ejection-store.ts";
 import { originStateStub } from "../../src/state/origin-state.ts";
@@ -38,6 +38,8 @@ const tries = async (origin: string): Promise<number[]> => {
   return [details?.traffic.reduce((s, b) => s + b.tries, 0) ?? 0, details?.traffic.reduce((s, b) => s + b.failures, 0) ?? 0];
 };
 
+// An aggregator failure elsewhere in this isolate must not send these tests' reports directly.
+beforeEach(() => resetAggregatorFallback());
 afterEach(() => resetAggregatorFallback());
 
 describe("ColoAggregator", () => {
