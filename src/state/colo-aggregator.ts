@@ -39,8 +39,9 @@ export class ColoAggregator extends DurableObject<Env> {
   /**
    * One isolate's report. Held (answered with undefined) unless it carries news for the
    * quorum or the interval has passed (report-batcher.ts); then written with everything
-   * held, answered with the global snapshot for `colos`. A failed write throws, and the caller's report is not kept, so
-   * the caller sends it to the global object itself without counting it twice.
+   * held, answered with the global snapshot for `colos`. A failed write throws, and the
+   * caller's report is not kept, so the caller sends it to the global object itself
+   * without counting it twice.
    */
   async report(report: TrafficReport, colos?: readonly string[]): Promise<HealthSnapshot | undefined> {
     const now = Date.now();
@@ -54,11 +55,17 @@ export class ColoAggregator extends DurableObject<Env> {
     // This write takes what the alarm would have: a later alarm would only write the few
     // reports that come meanwhile, a second write in one interval. Those set a new one.
     await this.#cancelAlarm();
+    const written = new Set<string>();
     try {
-      return await this.#write(release.send, report.colo, colos);
+      return await this.#write(release.send, written, report.colo, colos);
     } catch (error) {
-      this.#batcher.restore(release.held, Date.now());
+      this.#batcher.restore(
+        release.held.filter((r) => !written.has(r.colo)),
+        Date.now(),
+      );
       await this.#wakeAt(this.#batcher.dueAt);
+      // The caller's report went in with its colo's write: sending it again would count it twice.
+      if (written.has(report.colo)) return undefined;
       throw error;
     }
   }
@@ -73,22 +80,36 @@ export class ColoAggregator extends DurableObject<Env> {
     this.#alarmAt = undefined;
     const held = this.#batcher.release(Date.now());
     if (held.length === 0) return;
+    const written = new Set<string>();
     try {
-      await this.#write(held);
+      await this.#write(held, written);
     } catch (error) {
       log("warn", "colo_aggregate_write_failed", { message: errorMessage(error) });
-      this.#batcher.restore(held, Date.now());
+      this.#batcher.restore(
+        held.filter((r) => !written.has(r.colo)),
+        Date.now(),
+      );
       await this.#wakeAt(this.#batcher.dueAt);
     }
   }
 
-  /** One global write per colo; the snapshot of the one for `colo`, if asked. */
-  async #write(reports: readonly TrafficReport[], colo?: string, colos?: readonly string[]): Promise<HealthSnapshot | undefined> {
+  /**
+   * One global write per colo (one colo in production), each colo added to `written` once
+   * it is in, so a failure holds again only what did not go; the snapshot of the write for
+   * `colo`, if asked.
+   */
+  async #write(
+    reports: readonly TrafficReport[],
+    written: Set<string>,
+    colo?: string,
+    colos?: readonly string[],
+  ): Promise<HealthSnapshot | undefined> {
     const global = originStateStub(this.env);
     let answer: HealthSnapshot | undefined;
     for (const r of reports) {
       this.#writes++;
       const snapshot = await global.reportTraffic(r, r.colo === colo ? colos : undefined);
+      written.add(r.colo);
       // The answer always carries r.colo's ejections as the object holds them now.
       this.#batcher.learn(r.colo, snapshot.coloEjections?.[r.colo] ?? [], Date.now());
       if (r.colo === colo) answer = snapshot;
