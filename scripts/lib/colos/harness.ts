@@ -2,10 +2,10 @@
  * The many-colo harness: N real Edgeway workers on this machine, each a `wrangler dev`
  * process playing one colo, all sharing one OriginState Durable Object, with real origin
  * servers on 127.0.0.1. The first worker runs the repository's wrangler.toml and owns the
- * object; every other one runs a generated config (in a temp dir) whose ORIGIN_STATE
- * binding names `script_name = "edgeway"`, so the local dev registry connects it to the
- * first worker's object, as every isolate of every colo shares the one object in
- * production. Each worker plays its colo through local-only variables (EDGEWAY_COLO,
+ * object; every other one runs a generated config (in a temp dir) whose ORIGIN_STATE and
+ * COLO_AGGREGATOR bindings name `script_name = "edgeway"`, so the local dev registry
+ * connects it to the first worker's objects, as every isolate of every colo shares the one
+ * object (and each colo's isolates their colo's aggregator) in production. Each worker plays its colo through local-only variables (EDGEWAY_COLO,
  * EDGEWAY_COUNTRY, EDGEWAY_CONTINENT, EDGEWAY_LAT, EDGEWAY_LON), honoured only when
  * EDGEWAY_DEBUG_HEADERS is "true": production never sets them.
  *
