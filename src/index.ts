@@ -1,10 +1,11 @@
-/** Worker entry: the data plane (past the router when it can), the Hono app for the rest, the cron trigger for health probes, the Durable Object class. */
+/** Worker entry: the data plane (past the router when it can), the Hono app for the rest, the cron trigger for health probes, the Durable Object classes. */
 import { app, internalError, isDataPlaneFastPath } from "./app.ts";
 import { handleDataPlane } from "./data-plane.ts";
 import type { EdgewayEnv } from "./env.ts";
 import { runScheduledProbes } from "./scheduled.ts";
 
 export { OriginState } from "./state/origin-state.ts";
+export { ColoAggregator } from "./state/colo-aggregator.ts";
 
 export default {
   fetch(request: Request, env: EdgewayEnv, ctx: ExecutionContext): Promise<Response> | Response {

@@ -35,12 +35,23 @@ export interface ReportedEjection extends Ejection {
 /** One colo's ejection as the object holds it. */
 export interface HeldEjection extends ReportedEjection, ColoEjection {}
 
-/** What an isolate sends: its new ejections and its traffic counts since the last report. */
+/** A latency estimate as reported: [key, ms, sampled at] (no sample time from older isolate versions: counts as now). */
+export type LatencyReportEntry = readonly [string, number, number?];
+
+/**
+ * What an isolate sends: its new ejections, its traffic counts, its latency estimates and
+ * origins' load reports since the last report (one call per interval for all four; older
+ * isolate versions sent latency and load by `reportLatency` and `reportLoad` instead).
+ */
 export interface TrafficReport {
   readonly colo: string;
   readonly ejections: readonly ReportedEjection[];
   /** [origin id, tries, failed tries] */
   readonly counts: readonly (readonly [string, number, number])[];
+  /** The colo's latency estimates (latency-store.ts), at most MAX_LATENCY_ENTRIES read. */
+  readonly latency?: readonly LatencyReportEntry[];
+  /** Origins' load reports the isolate heard since its last report: [origin id, OriginLoad] (load-store.ts). */
+  readonly load?: readonly (readonly [string, unknown])[];
 }
 
 export interface EjectionLogEntry {

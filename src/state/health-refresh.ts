@@ -2,27 +2,23 @@
  * Keeps the isolate's health snapshot fresh without making requests wait: a stale
  * snapshot is refreshed in waitUntil; only an isolate that has never had one waits, and
  * then at most COLD_WAIT_MS before serving with every origin assumed healthy. The same
- * background work reports this isolate's latency estimates per colo, at most every
- * LATENCY_REPORT_MS, and its ejections (at once) and traffic counts (every few seconds),
- * each for the colo they were seen in, so Durable Object writes grow with isolates, not
- * with requests.
+ * background work sends this isolate's traffic report for each colo it serves: ejections
+ * at once, counts, latency estimates and origins' load together every few seconds
+ * (traffic-report.ts), to the colo's aggregator (report-send.ts), so Durable Object
+ * writes grow with colos, not with isolates or requests.
  */
 import type { WaitUntil } from "../env.ts";
 import { isolate, failStatic } from "../isolate.ts";
-import { COLO_LATENCY_MAX_AGE_MS, MAX_LATENCY_ENTRIES, originStateStub } from "./origin-state.ts";
+import { originStateStub } from "./origin-state.ts";
 import { HealthSnapshotSchema } from "../health/snapshot.ts";
 import type { HealthSnapshot } from "../health/snapshot.ts";
 import { loadSnapshot, shareSnapshot } from "./snapshot-source.ts";
 import { errorMessage } from "../observe/log.ts";
-import { reportLoad, seedLoad } from "./load-sync.ts";
+import { seedLoad, takeFreshLoad } from "./load-sync.ts";
+import { sendReport } from "./report-send.ts";
 
 /** The longest a cold isolate waits for its first snapshot. */
 export const COLD_WAIT_MS = 100;
-/** How often an isolate reports its latency estimates. */
-export const LATENCY_REPORT_MS = 10_000;
-
-let lastReport = Number.NEGATIVE_INFINITY;
-
 /** The edge location serving the request, or how to find it out: read only when a report or a refresh needs it. */
 export type ColoSource = string | (() => string);
 
@@ -55,37 +51,20 @@ function startRefresh(env: Env, latencyColo: string): Promise<void> {
   );
 }
 
-/** Estimates older than this are dropped from the isolate (they have decayed to nothing). */
-export const LATENCY_KEEP_MS = COLO_LATENCY_MAX_AGE_MS;
-
-/** Sends each colo's own estimates (one call per colo: one in production), at most every LATENCY_REPORT_MS. */
-function reportLatency(env: Env, now: number): Promise<void> | undefined {
-  if (now - lastReport < LATENCY_REPORT_MS) return undefined;
-  lastReport = now;
-  const sends: Promise<void>[] = [];
-  for (const [colo, tracker] of isolate.latency.colos()) {
-    tracker.prune(now, LATENCY_KEEP_MS);
-    // Bounded as the object reads it: per origin and pool, never per request.
-    const entries = tracker.entries().slice(0, MAX_LATENCY_ENTRIES);
-    if (entries.length > 0) sends.push(originStateStub(env).reportLatency(colo, entries));
-  }
-  if (sends.length === 0) return undefined;
-  return Promise.all(sends).then(
-    () => undefined,
-    (error: unknown) => failStatic("durable_object", "latency_report_failed", { message: errorMessage(error) }),
-  );
-}
-
 function reportTraffic(env: Env, now: number): Promise<void> | undefined {
   // One reporter per colo the isolate serves: in production one, so one report at most.
   let sent: Promise<void>[] | undefined;
   for (const [colo, reporter] of isolate.traffic.entries()) {
-    const report = reporter.take(colo, now);
-    if (report === undefined) continue;
+    const taken = reporter.take(colo, now, isolate.latency);
+    if (taken === undefined) continue;
+    // Origins' load rides with the isolate's first report (in production its only one).
+    const load = sent === undefined ? takeFreshLoad() : [];
+    const report = load.length === 0 ? taken : { ...taken, load };
     (sent ??= []).push(
-      originStateStub(env)
-        .reportTraffic(report, isolate.outliers.colos())
+      sendReport(env, report, isolate.outliers.colos())
         .then((fresh) => {
+          // Held by the colo's aggregator: the next refresh brings the news.
+          if (fresh === undefined) return undefined;
           const snapshot = HealthSnapshotSchema.parse(fresh);
           isolate.health.set(snapshot, Date.now());
           // The colo's other isolates see a new ejection with their next refresh, without an object read.
@@ -112,10 +91,6 @@ export function flushTrafficReport(env: Env, ctx: WaitUntil): void {
  */
 export function ensureFreshHealth(env: Env, ctx: WaitUntil, colo: ColoSource, latencyColo?: string): Promise<void> | undefined {
   const now = Date.now();
-  const report = reportLatency(env, now);
-  if (report !== undefined) ctx.waitUntil(report);
-  const load = reportLoad(env, colo, now);
-  if (load !== undefined) ctx.waitUntil(load);
   const traffic = reportTraffic(env, now);
   if (traffic !== undefined) ctx.waitUntil(traffic);
   if (!isolate.health.isStale(now)) return undefined;

@@ -1,31 +1,26 @@
 /**
  * Moves origins' load reports between the isolate and its colo's view in the Durable
- * Object: the isolate sends what it knows at most every LOAD_REPORT_MS (in waitUntil,
- * never awaited by a request), and takes in the colo's view with each snapshot, so a
- * new isolate starts with its colo's live weights instead of another blackout.
+ * Object: the isolate's traffic report carries what it has heard since its last report
+ * (health-refresh.ts; never per request, never awaited by a request), and the isolate
+ * takes in the colo's view with each snapshot, so a new isolate starts with its colo's
+ * live weights instead of another blackout.
  */
-import { isolate, failStatic } from "../isolate.ts";
-import { errorMessage } from "../observe/log.ts";
-import { originStateStub } from "./origin-state.ts";
+import { isolate } from "../isolate.ts";
 import type { HealthSnapshot } from "../health/snapshot.ts";
+import type { OriginLoad } from "../steering/load-weights.ts";
+import { MAX_LOAD_ENTRIES } from "./load-store.ts";
 
-/** How often an isolate sends its load reports (as often as its latency estimates). */
-export const LOAD_REPORT_MS = 10_000;
-
-let lastSent = Number.NEGATIVE_INFINITY;
-/** The newest report time this isolate has sent: a report with nothing newer is not sent. */
+/** The newest report time this isolate has sent: a report with nothing newer carries no load. */
 let sentUpTo = Number.NEGATIVE_INFINITY;
 
-/** Sends this isolate's load reports for `colo` when due and there is something new; the promise to hand to waitUntil. */
-export function reportLoad(env: Env, colo: string | (() => string), now: number): Promise<void> | undefined {
-  if (now - lastSent < LOAD_REPORT_MS) return undefined;
-  lastSent = now;
-  const fresh = isolate.load.entries().filter(([, load]) => load.at > sentUpTo);
-  if (fresh.length === 0) return undefined;
-  sentUpTo = Math.max(...fresh.map(([, load]) => load.at));
-  return originStateStub(env)
-    .reportLoad(typeof colo === "string" ? colo : colo(), fresh)
-    .catch((error: unknown) => failStatic("durable_object", "load_report_failed", { message: errorMessage(error) }));
+/** Origins' load heard since the last call (at most MAX_LOAD_ENTRIES), for the traffic report being sent. */
+export function takeFreshLoad(): [string, OriginLoad][] {
+  const fresh = isolate.load
+    .entries()
+    .filter(([, load]) => load.at > sentUpTo)
+    .slice(0, MAX_LOAD_ENTRIES);
+  for (const [, load] of fresh) sentUpTo = Math.max(sentUpTo, load.at);
+  return fresh;
 }
 
 /** Takes in the colo's view of its origins' load from a snapshot. */

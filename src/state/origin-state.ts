@@ -17,7 +17,7 @@ import { SCHEMA } from "./sql-schema.ts";
 import { HealthStore } from "./health-store.ts";
 import type { ProbeCount } from "./health-store.ts";
 import { EjectionStore } from "./ejection-store.ts";
-import type { TrafficReport } from "./ejection-store.ts";
+import type { LatencyReportEntry, TrafficReport } from "./ejection-store.ts";
 import { coloSnapshotParts, plainEjection } from "./colo-health.ts";
 import { RegistrationStore } from "./registration-store.ts";
 import type { RegisterClaim, RegisterOutcome, Remover } from "./registration-store.ts";
@@ -156,25 +156,28 @@ export class OriginState extends DurableObject<Env> {
   }
 
   /**
-   * An isolate's latency estimates for a colo (sent every few seconds, never per request):
-   * `[key, ms, sampledAt]` each (latency-store.ts).
+   * Latency estimates for a colo, `[key, ms, sampledAt]` each (latency-store.ts): what
+   * isolates of older versions send on their own; newer ones fold them into reportTraffic.
    */
-  reportLatency(colo: string, entries: readonly (readonly [string, number, number?])[]): void {
+  reportLatency(colo: string, entries: readonly LatencyReportEntry[]): void {
     this.#latency.record(colo, entries, Date.now());
   }
 
-  /** An isolate's view of its origins' load reports, for its colo (sent every few seconds, never per request). */
+  /** Origins' load reports for a colo, as isolates of older versions send them (newer ones fold them into reportTraffic). */
   reportLoad(colo: string, entries: readonly (readonly [string, unknown])[]): void {
     this.#load.record(colo, entries, Date.now());
   }
 
-  /** An isolate's ejections and traffic counts; returns the snapshot so the isolate sees others' ejections at once. */
   /**
-   * An isolate's ejections and traffic counts for its colo; returns the snapshot (for
-   * `colos`, the isolate's colos) so the isolate sees its colo's and global ejections at once.
+   * A colo's ejections, traffic counts, latency estimates and origins' load, from an
+   * isolate or merged by the colo's aggregator (colo-aggregator.ts); returns the snapshot
+   * (for `colos`, the isolate's colos) so the isolate sees its colo's and global ejections at once.
    */
   reportTraffic(report: TrafficReport, colos?: readonly string[]): HealthSnapshot {
-    this.#ejections.record(report, Date.now());
+    const now = Date.now();
+    this.#ejections.record(report, now);
+    if (report.latency !== undefined) this.#latency.record(report.colo, report.latency, now);
+    if (report.load !== undefined) this.#load.record(report.colo, report.load, now);
     return this.snapshot(report.colo, colos);
   }
 

@@ -1,20 +1,33 @@
 /**
- * What an isolate tells the Durable Object about live traffic: new ejections (sent at
- * once, in waitUntil) and per-origin try and failure counts (every REPORT_INTERVAL_MS).
+ * What an isolate tells the Durable Object about live traffic, in one call: new
+ * ejections (sent at once, in waitUntil), per-origin try and failure counts and the
+ * colo's latency estimates sampled since the last report (every REPORT_INTERVAL_MS).
  * Never per request, never awaited by a request. A report's size is bounded whatever the
  * number of origins, colos or requests: at most MAX_REPORT_ENTRIES origins' counts and
- * MAX_REPORT_ENTRIES ejections (the object reads no more), about 100 KB at the most.
+ * ejections and MAX_LATENCY_ENTRIES latency estimates (the object reads no more), about
+ * 200 KB at the most.
  */
-import type { ReportedEjection, TrafficReport } from "./ejection-store.ts";
+import type { LatencyReportEntry, ReportedEjection, TrafficReport } from "./ejection-store.ts";
 import { MAX_REPORT_ENTRIES } from "./ejection-store.ts";
+import { COLO_LATENCY_MAX_AGE_MS, MAX_LATENCY_ENTRIES } from "./latency-store.ts";
+import type { LatencyTracker } from "../steering/latency.ts";
 
-/** How often counts are sent when nothing urgent is pending. */
+/** How often counts and latency are sent when nothing urgent is pending. */
 export const REPORT_INTERVAL_MS = 10_000;
+/** Latency estimates older than this are dropped from the isolate (they have decayed to nothing). */
+export const LATENCY_KEEP_MS = COLO_LATENCY_MAX_AGE_MS;
+
+/** Where the colo's latency tracker is found (the isolate's ColoLatency), asked only when a report is built. */
+export interface LatencySource {
+  peek(colo: string): LatencyTracker | undefined;
+}
 
 export class TrafficReporter {
   #ejections: ReportedEjection[] = [];
   #counts = new Map<string, { tries: number; failures: number }>();
   #lastSent = Number.NEGATIVE_INFINITY;
+  /** Latency estimates sampled from this time on have not been sent yet. */
+  #latencyFrom = Number.NEGATIVE_INFINITY;
 
   /** Counts one try of an origin. */
   count(originId: string, failed: boolean): void {
@@ -36,18 +49,37 @@ export class TrafficReporter {
     this.#ejections.push(ejection);
   }
 
-  /** The report to send now, or undefined when there is nothing due. Hands over what it returns. */
-  take(colo: string, now: number): TrafficReport | undefined {
+  /**
+   * The report to send now, or undefined when there is nothing due. Hands over what it
+   * returns. With the isolate's latency trackers, the report carries the colo's estimates sampled
+   * since the last report (latency comes from tries, so a colo with no tries counted has
+   * none new). Cheap when nothing is due: called after every request.
+   */
+  take(colo: string, now: number, latency?: LatencySource): TrafficReport | undefined {
     const urgent = this.#ejections.length > 0;
     if (!urgent && (now - this.#lastSent < REPORT_INTERVAL_MS || this.#counts.size === 0)) return undefined;
+    const tracker = latency?.peek(colo);
+    const estimates = tracker === undefined ? [] : this.#latencySince(tracker, now);
     const report: TrafficReport = {
       colo,
       ejections: this.#ejections,
       counts: [...this.#counts].map(([id, c]) => [id, c.tries, c.failures] as const),
+      ...(estimates.length === 0 ? {} : { latency: estimates }),
     };
     this.#ejections = [];
     this.#counts = new Map();
     this.#lastSent = now;
     return report;
+  }
+
+  /** Estimates sampled since the last report; a sample in the very millisecond of that report goes again (the object keeps the newest, so twice is harmless). */
+  #latencySince(tracker: LatencyTracker, now: number): LatencyReportEntry[] {
+    tracker.prune(now, LATENCY_KEEP_MS);
+    const from = this.#latencyFrom;
+    this.#latencyFrom = now;
+    return tracker
+      .entries()
+      .filter(([, , at]) => at >= from)
+      .slice(0, MAX_LATENCY_ENTRIES);
   }
 }

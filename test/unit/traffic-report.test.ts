@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { ReportedEjection } from "../../src/state/ejection-store.ts";
 import { MAX_REPORT_ENTRIES } from "../../src/state/ejection-store.ts";
-import { REPORT_INTERVAL_MS, TrafficReporter } from "../../src/state/traffic-report.ts";
+import { MAX_LATENCY_ENTRIES } from "../../src/state/latency-store.ts";
+import { LATENCY_KEEP_MS, REPORT_INTERVAL_MS, TrafficReporter } from "../../src/state/traffic-report.ts";
+import { LatencyTracker } from "../../src/steering/latency.ts";
 
 const T0 = 1_000_000;
 
@@ -140,5 +142,59 @@ describe("TrafficReporter size bound", () => {
     // The newest ejections are the ones kept.
     expect(report?.ejections.at(-1)?.originId).toBe(`o${MAX_REPORT_ENTRIES + 49}`);
     expect(report?.ejections[0]?.originId).toBe("o50");
+  });
+});
+
+describe("TrafficReporter latency", () => {
+  const source = (colo: string, tracker: LatencyTracker) => ({ peek: (c: string) => (c === colo ? tracker : undefined) });
+
+  it("carries the colo's measured estimates in the same report as the counts, once per interval", () => {
+    const tracker = new LatencyTracker();
+    tracker.observe("o0", 40, true, T0 - 100);
+    tracker.seed("o1", 70, T0 - 100); // seeded from the object: not echoed back
+    const reporter = new TrafficReporter();
+    reporter.count("o0", false);
+    expect(reporter.take("AMS", T0, source("AMS", tracker))).toEqual({
+      colo: "AMS",
+      ejections: [],
+      counts: [["o0", 1, 0]],
+      latency: [["o0", 40, T0 - 100]],
+    });
+    // No estimate of another colo's tracker goes in this colo's report.
+    reporter.count("o0", false);
+    expect(reporter.take("AMS", T0 + REPORT_INTERVAL_MS, source("SIN", tracker))?.latency).toBeUndefined();
+  });
+
+  it("sends only estimates sampled since the last report", () => {
+    const tracker = new LatencyTracker();
+    const reporter = new TrafficReporter();
+    tracker.observe("o0", 40, true, T0 - 1);
+    reporter.count("o0", false);
+    reporter.take("AMS", T0, source("AMS", tracker));
+    tracker.observe("o1", 55, true, T0 + 5_000);
+    reporter.count("o1", false);
+    expect(reporter.take("AMS", T0 + REPORT_INTERVAL_MS, source("AMS", tracker))?.latency).toEqual([["o1", 55, T0 + 5_000]]);
+  });
+
+  it("an ejection's report carries the latency too, and nothing is sent twice after it", () => {
+    const tracker = new LatencyTracker();
+    const reporter = new TrafficReporter();
+    tracker.observe("o0", 40, true, T0 - 1);
+    reporter.eject(ejection("o0"));
+    expect(reporter.take("AMS", T0, source("AMS", tracker))?.latency).toEqual([["o0", 40, T0 - 1]]);
+    reporter.count("o0", false);
+    expect(reporter.take("AMS", T0 + REPORT_INTERVAL_MS, source("AMS", tracker))?.latency).toBeUndefined();
+  });
+
+  it("drops estimates that have decayed to nothing and carries at most MAX_LATENCY_ENTRIES", () => {
+    const tracker = new LatencyTracker();
+    for (let i = 0; i < MAX_LATENCY_ENTRIES + 10; i++) tracker.observe(`o${i}`, 10, true, T0);
+    tracker.observe("old", 10, true, T0 - LATENCY_KEEP_MS - 1);
+    const reporter = new TrafficReporter();
+    reporter.count("o0", false);
+    const latency = reporter.take("AMS", T0, source("AMS", tracker))?.latency ?? [];
+    expect(latency).toHaveLength(MAX_LATENCY_ENTRIES);
+    expect(latency.some(([key]) => key === "old")).toBe(false);
+    expect(tracker.get("old")).toBeUndefined();
   });
 });

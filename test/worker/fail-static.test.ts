@@ -98,6 +98,8 @@ describe("fail static", () => {
       // (The debug geo header: an isolate reads request.cf.colo once, on its first request.)
       const { res } = await call(new Request("http://app.test/x", { headers: { "x-edgeway-debug-geo": "colo=ZFS" } }), {
         ORIGIN_STATE: throwingState,
+        // The colo's aggregator writes to the same object, so it fails as well (a real one would reach the real object here).
+        COLO_AGGREGATOR: throwingState as unknown as Env["COLO_AGGREGATOR"],
       });
       expect(res.status).toBe(200);
       served.push(res.headers.get("x-edgeway-origin") ?? "none");

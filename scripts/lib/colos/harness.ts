@@ -2,10 +2,10 @@
  * The many-colo harness: N real Edgeway workers on this machine, each a `wrangler dev`
  * process playing one colo, all sharing one OriginState Durable Object, with real origin
  * servers on 127.0.0.1. The first worker runs the repository's wrangler.toml and owns the
- * object; every other one runs a generated config (in a temp dir) whose ORIGIN_STATE
- * binding names `script_name = "edgeway"`, so the local dev registry connects it to the
- * first worker's object, as every isolate of every colo shares the one object in
- * production. Each worker plays its colo through local-only variables (EDGEWAY_COLO,
+ * object; every other one runs a generated config (in a temp dir) whose ORIGIN_STATE and
+ * COLO_AGGREGATOR bindings name `script_name = "edgeway"`, so the local dev registry
+ * connects it to the first worker's objects, as every isolate of every colo shares the one
+ * object (and each colo's isolates their colo's aggregator) in production. Each worker plays its colo through local-only variables (EDGEWAY_COLO,
  * EDGEWAY_COUNTRY, EDGEWAY_CONTINENT, EDGEWAY_LAT, EDGEWAY_LON), honoured only when
  * EDGEWAY_DEBUG_HEADERS is "true": production never sets them.
  *
@@ -61,6 +61,12 @@ export interface ColoHarnessOptions {
   readonly readyTimeoutMs?: number;
   /** Every line a worker prints, with its colo. */
   readonly onLine?: (colo: string, line: string) => void;
+  /**
+   * false: no worker binds COLO_AGGREGATOR, so isolates report to the OriginState object
+   * directly (what Edgeway did before per-colo aggregation; the first worker then runs a
+   * generated config too). Default true: the repository's wrangler.toml, aggregators bound.
+   */
+  readonly aggregate?: boolean;
 }
 
 /** One worker playing one colo. */
@@ -129,15 +135,34 @@ function compatibilityDate(): string {
   return /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1] ?? "2026-11-01";
 }
 
-/** A wrangler config for a worker that binds the first worker's OriginState by script name. */
-export function boundWorkerConfig(colo: string, index: number): Record<string, unknown> {
+/**
+ * A wrangler config for a worker that binds the first worker's Durable Objects by script
+ * name: the shared OriginState and, unless `aggregate` is false, the colo aggregators (one
+ * per colo, found by name).
+ */
+export function boundWorkerConfig(colo: string, index: number, aggregate = true): Record<string, unknown> {
+  const bindings = [{ name: "ORIGIN_STATE", class_name: "OriginState", script_name: "edgeway" }];
+  if (aggregate) bindings.push({ name: "COLO_AGGREGATOR", class_name: "ColoAggregator", script_name: "edgeway" });
   return {
     name: `edgeway-${index}-${colo.toLowerCase()}`,
     main: join(ROOT, "src", "index.ts"),
     compatibility_date: compatibilityDate(),
     minify: false,
     kv_namespaces: [{ binding: "CONFIG", id: "00000000000000000000000000000000" }],
-    durable_objects: { bindings: [{ name: "ORIGIN_STATE", class_name: "OriginState", script_name: "edgeway" }] },
+    durable_objects: { bindings },
+  };
+}
+
+/** The first worker's config when isolates report directly: the repository's, without the aggregator binding. */
+export function directOwnerConfig(): Record<string, unknown> {
+  return {
+    name: "edgeway",
+    main: join(ROOT, "src", "index.ts"),
+    compatibility_date: compatibilityDate(),
+    minify: false,
+    kv_namespaces: [{ binding: "CONFIG", id: "00000000000000000000000000000000" }],
+    durable_objects: { bindings: [{ name: "ORIGIN_STATE", class_name: "OriginState" }] },
+    migrations: [{ tag: "v1", new_sqlite_classes: ["OriginState"] }],
   };
 }
 
@@ -154,6 +179,7 @@ export async function startColos(options: ColoHarnessOptions): Promise<ColoHarne
   const basePort = options.basePort ?? DEFAULT_BASE_PORT;
   const inspectorBase = options.inspectorBasePort ?? DEFAULT_INSPECTOR_BASE_PORT;
   const token = options.adminToken ?? DEFAULT_ADMIN_TOKEN;
+  const aggregate = options.aggregate ?? true;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   const dir = mkdtempSync(join(tmpdir(), "edgeway-colos-"));
   const registry = join(dir, "registry");
@@ -176,11 +202,11 @@ export async function startColos(options: ColoHarnessOptions): Promise<ColoHarne
     const owner = i === 0;
     let config = join(ROOT, "wrangler.toml");
     let cwd = ROOT;
-    if (!owner) {
+    if (!owner || !aggregate) {
       cwd = join(dir, `worker-${i}`);
       mkdirSync(cwd);
       config = join(cwd, "wrangler.json");
-      writeFileSync(config, JSON.stringify(boundWorkerConfig(spec.colo, i), null, 2));
+      writeFileSync(config, JSON.stringify(owner ? directOwnerConfig() : boundWorkerConfig(spec.colo, i, aggregate), null, 2));
     }
     const port = basePort + i;
     const inspectorPort = inspectorBase + i;

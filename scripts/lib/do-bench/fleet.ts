@@ -2,7 +2,7 @@
  * A fleet of Edgeway isolates for the Durable Object load benchmark, on the Miniflare API:
  * one workerd process, one worker (one V8 isolate) per simulated isolate, all running the
  * production bundle and all bound to the first worker's OriginState object (its
- * `scriptName`) and to one KV namespace. Each worker plays one isolate of one colo: the
+ * `scriptName`), with `aggregate` to its ColoAggregator objects too, and to one KV namespace. Each worker plays one isolate of one colo: the
  * driver sends it requests with `x-edgeway-debug-geo: colo=…` (EDGEWAY_DEBUG_HEADERS is
  * on). Workers share Miniflare's cache, as isolates of one colo share `caches.default`;
  * the snapshot's cache key names the colo, so colos do not share entries.
@@ -30,6 +30,11 @@ export interface FleetSpec {
   readonly isolatesPerColo: number;
   /** false: caches.default does nothing (the Cache API turned off, as on workers.dev). */
   readonly cacheApi: boolean;
+  /**
+   * true: every member binds COLO_AGGREGATOR (the first member's class), so isolates report
+   * through their colo's aggregator; false: no binding, so they report to the object directly.
+   */
+  readonly aggregate: boolean;
 }
 
 /** Starts the fleet; the first member owns the Durable Object class. */
@@ -49,6 +54,14 @@ export async function startFleet(spec: FleetSpec): Promise<Fleet> {
     durableObjects: {
       ORIGIN_STATE:
         name === owner ? { className: "OriginState", useSQLite: true } : { className: "OriginState", scriptName: owner, useSQLite: true },
+      ...(spec.aggregate
+        ? {
+            COLO_AGGREGATOR:
+              name === owner
+                ? { className: "ColoAggregator", useSQLite: true }
+                : { className: "ColoAggregator", scriptName: owner, useSQLite: true },
+          }
+        : {}),
     },
     cacheAPI: spec.cacheApi,
     unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
