@@ -26,7 +26,7 @@ import { launchEdgeway, putConfig } from "./lib/loadtest/edgeway.ts";
 import type { EdgewayLaunch } from "./lib/loadtest/edgeway.ts";
 import { describeMachine } from "./lib/loadtest/machine.ts";
 import { findNginx, NGINX_INSTALL_HINT, nginxVersion, startNginx } from "./lib/loadtest/nginx.ts";
-import { isEdgewayScenario, isMinimalScenario, leftOutPiece, parseOptions, USAGE } from "./lib/loadtest/options.ts";
+import { isBaselineScenario, isEdgewayScenario, isMinimalScenario, leftOutPiece, parseOptions, USAGE } from "./lib/loadtest/options.ts";
 import type { Options, ThroughputScenario } from "./lib/loadtest/options.ts";
 import { OriginProcess } from "./lib/loadtest/origins.ts";
 import { consoleReport, writeReport } from "./lib/loadtest/report.ts";
@@ -127,6 +127,7 @@ async function main(): Promise<void> {
   const targets: Target[] = [];
   const first = originUrls.get("o1") ?? "";
   let edgeway: RunningWorker | undefined;
+  let baselineEdgeway: RunningWorker | undefined;
   for (const scenario of scenarios) {
     const variants = variantsFor(scenario);
     if (scenario === "direct") {
@@ -159,6 +160,22 @@ async function main(): Promise<void> {
       log(`nginx: ${nginx.url.href} (pids ${nginx.pids().join(", ")})`);
       const target = { scenario, url: nginx.url.href, variants, proxyPids: () => nginx.pids() };
       await checkTarget(target, nginx.logTail);
+      targets.push(target);
+    } else if (isBaselineScenario(scenario) && launch !== undefined && options.baseline !== undefined) {
+      if (baselineEdgeway === undefined) {
+        log(`bundling the baseline Edgeway in ${options.baseline} (wrangler deploy --dry-run)…`);
+        const modules = await bundleEdgeway(resolve(options.baseline), join(scratch, "baseline-bundle"));
+        const bw = await launchEdgeway({ ...launch, modules }, "edgeway-baseline", join(scratch, "edgeway-baseline"));
+        baselineEdgeway = bw;
+        onTeardown("baseline Edgeway", () => bw.dispose());
+        const throughput = throughputConfig(throughputIds.map((id) => ({ id, url: originUrls.get(id) ?? "" })));
+        await putConfig(bw.url, launch.adminToken, throughput);
+        log(`baseline Edgeway: ${bw.url.href} (workerd pid ${bw.pid ?? "?"})`);
+        notes.push(`edgeway-baseline-* is the bundle of ${options.baseline}, run beside this checkout's in the same rounds.`);
+      }
+      const bw = baselineEdgeway;
+      const target = { scenario, url: bw.url.href, variants, proxyPids: () => (bw.pid === undefined ? [] : [bw.pid]) };
+      await checkTarget(target, bw.logTail);
       targets.push(target);
     } else if (isEdgewayScenario(scenario) && launch !== undefined) {
       if (edgeway === undefined) {

@@ -33,3 +33,18 @@ describe("--registrations", () => {
     expect(validateConfig(without).ok).toBe(true);
   });
 });
+
+describe("--baseline", () => {
+  it("adds the baseline's runs beside the Edgeway scenarios it has a counterpart for", () => {
+    const o = options(["--baseline", "/tmp/base", "--only", "passthrough,edgeway-weighted"]);
+    expect(o.baseline).toBe("/tmp/base");
+    expect(o.scenarios).toEqual(["passthrough", "edgeway-weighted", "edgeway-baseline-weighted"]);
+    expect(options(["--baseline", "/tmp/base"]).scenarios).toContain("edgeway-baseline-latency");
+  });
+
+  it("runs no baseline scenario without --baseline, and refuses --baseline with nothing to compare", () => {
+    expect(options([]).scenarios.some((s) => s.startsWith("edgeway-baseline-"))).toBe(false);
+    expect(options(["--only", "edgeway-baseline-weighted"]).scenarios).toEqual([]);
+    expect(() => options(["--baseline", "/tmp/base", "--only", "minimal"])).toThrow(/--baseline needs edgeway-weighted or edgeway-latency/);
+  });
+});

@@ -14,6 +14,8 @@ export const THROUGHPUT_SCENARIOS = [
   "edgeway-latency",
   "edgeway-geo",
   "edgeway-hash",
+  "edgeway-baseline-weighted",
+  "edgeway-baseline-latency",
   "nginx",
 ] as const;
 export type ThroughputScenario = (typeof THROUGHPUT_SCENARIOS)[number];
@@ -21,7 +23,19 @@ export type ThroughputScenario = (typeof THROUGHPUT_SCENARIOS)[number];
  * The minimal worker without one of its pieces: run only when `--only` names them, to price
  * each piece of the contract against the pass-through in one run.
  */
-export const OPT_IN_SCENARIOS: readonly ThroughputScenario[] = ["minimal-no-forwarding", "minimal-no-timeout", "minimal-no-response"];
+export const OPT_IN_SCENARIOS: readonly ThroughputScenario[] = [
+  "minimal-no-forwarding",
+  "minimal-no-timeout",
+  "minimal-no-response",
+  "edgeway-baseline-weighted",
+  "edgeway-baseline-latency",
+];
+
+/** Another build of Edgeway (--baseline DIR), run beside this one's, round by round. */
+export const isBaselineScenario = (scenario: ThroughputScenario): boolean => scenario.startsWith("edgeway-baseline-");
+/** The scenario of this build that a baseline scenario is measured against. */
+const baselineOf = (scenario: ThroughputScenario): ThroughputScenario | undefined =>
+  scenario === "edgeway-weighted" ? "edgeway-baseline-weighted" : scenario === "edgeway-latency" ? "edgeway-baseline-latency" : undefined;
 
 /** Edgeway itself (the targets apply to these). */
 export const isEdgewayScenario = (scenario: ThroughputScenario): boolean => scenario.startsWith("edgeway-");
@@ -69,6 +83,8 @@ export interface Options {
   readonly runtime: RuntimeName;
   readonly scenarios: readonly ThroughputScenario[];
   readonly chaos: ChaosOptions | undefined;
+  /** Another checkout of Edgeway (with its node_modules) whose bundle runs as edgeway-baseline-*. */
+  readonly baseline: string | undefined;
   /** Written as bench/results/<name>.json / .md / -*.svg. */
   readonly resultName: string;
 }
@@ -93,6 +109,10 @@ in rounds; then a chaos run that kills an origin under load.
   --runtime R         workerd (default: \`workerd serve\`) or miniflare (the Miniflare API)
   --only LIST         comma-separated: ${ALL_PARTS.join(", ")}
                       (the minimal-no-* ones run only when named here)
+  --baseline DIR      another checkout of Edgeway (e.g. a git worktree of an earlier commit,
+                      with node_modules): its bundle runs as edgeway-baseline-weighted and
+                      -latency beside edgeway-weighted and -latency, interleaved round by
+                      round, so a change is measured against its base in one run
   --skip-nginx        leave nginx out
   --skip-chaos        leave the chaos run out
   --chaos-duration S  seconds of load in the chaos run (default 30; --quick 14)
@@ -134,6 +154,7 @@ export function parseOptions(argv: readonly string[], date: string): Options | "
       origins: { type: "string" },
       latency: { type: "string" },
       registrations: { type: "string" },
+      baseline: { type: "string" },
       runtime: { type: "string" },
       only: { type: "string" },
       "skip-nginx": { type: "boolean", default: false },
@@ -163,8 +184,15 @@ export function parseOptions(argv: readonly string[], date: string): Options | "
     if (!ALL_PARTS.includes(name)) throw new Error(`--only: unknown scenario "${name}" (use ${ALL_PARTS.join(", ")})`);
   }
   const wanted = (name: string) => only === undefined || only.includes(name);
-  const scenarios = THROUGHPUT_SCENARIOS.filter(
+  const picked = THROUGHPUT_SCENARIOS.filter(
     (s) => wanted(s) && !(only === undefined && OPT_IN_SCENARIOS.includes(s)) && !(s === "nginx" && values["skip-nginx"]),
+  );
+  const baseline = values.baseline;
+  const withBaseline = new Set(baseline === undefined ? [] : picked.map(baselineOf).filter((s) => s !== undefined));
+  if (baseline !== undefined && withBaseline.size === 0)
+    throw new Error("--baseline needs edgeway-weighted or edgeway-latency among the scenarios");
+  const scenarios = THROUGHPUT_SCENARIOS.filter(
+    (s) => (picked.includes(s) && (!isBaselineScenario(s) || baseline !== undefined)) || withBaseline.has(s),
   );
 
   const chaosDuration = positive("chaos-duration", values["chaos-duration"], quick ? 14 : 30, { integer: true });
@@ -193,6 +221,7 @@ export function parseOptions(argv: readonly string[], date: string): Options | "
     origins: positive("origins", values.origins, 3, { integer: true }),
     latencyMs: positive("latency", values.latency, 0, { zero: true }),
     registrations: registrationsOption(values.registrations),
+    baseline,
     quick,
     skipNginx: values["skip-nginx"],
     runtime,

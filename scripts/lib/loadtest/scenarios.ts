@@ -30,10 +30,12 @@ const HASH_KEYS = 256;
 export function variantsFor(scenario: ThroughputScenario): RequestVariant[] {
   switch (scenario) {
     case "edgeway-weighted":
+    case "edgeway-baseline-weighted":
       return [{ path: "/weighted/item" }];
     case "edgeway-weighted-lean":
       return [{ path: "/lean/item" }];
     case "edgeway-latency":
+    case "edgeway-baseline-latency":
       return [{ path: "/latency/item" }];
     case "edgeway-geo":
       return GEO_CLIENTS.map((geo) => ({ path: "/geo/item", headers: { "x-edgeway-debug-geo": geo } }));
