@@ -66,7 +66,7 @@ try {
   console.log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   for (const w of harness.workers)
     console.log(
-      `  ${w.colo}  ${w.url}  inspector ${w.inspectorPort}  ${w.owner ? "owns OriginState" : "binds OriginState (script_name edgeway)"}`,
+      `  ${w.colo}  ${w.url}  inspector ${w.inspectorPort}  ${w.owner ? "owns OriginState and the colo aggregators" : "binds OriginState and ColoAggregator (script_name edgeway)"}`,
     );
   console.log(`origins: ${[...harness.origins.values()].map((o) => `${o.id} ${o.url}`).join(", ")}`);
   await harness.putConfig(colosConfig(harness));
