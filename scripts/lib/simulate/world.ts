@@ -7,6 +7,7 @@
  */
 import { lookupRegion } from "../../../src/config/regions.ts";
 import type { Coordinates } from "../../../src/config/compile.ts";
+import { distanceKm } from "../../../src/steering/route/proximity.ts";
 
 /** One edge location: where its clients are served from. */
 export interface Colo {
@@ -39,7 +40,6 @@ export const COLOS: readonly Colo[] = [
 
 /** Light in fibre: about two thirds of c, 200 km per ms one way. */
 export const FIBRE_KM_PER_MS = 200;
-const EARTH_RADIUS_KM = 6_371;
 
 /**
  * Per-region base in ms, by cloud: the hops inside the colo and the region (load balancer,
@@ -49,14 +49,8 @@ export const REGION_BASE_MS: Readonly<Record<string, number>> = { aws: 2, gcp: 2
 /** Base for a region not in the catalogue (on-prem). */
 export const DEFAULT_BASE_MS = 3;
 
-/** Great-circle distance in km (haversine). */
-export function greatCircleKm(a: Coordinates, b: Coordinates): number {
-  const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad;
-  const dLon = (b.lon - a.lon) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
-}
+/** Great-circle distance in km: the haversine proximity steering uses (one formula for both). */
+export const greatCircleKm: (a: Coordinates, b: Coordinates) => number = distanceKm;
 
 /** Round trip over `km` of fibre plus a base, in ms. */
 export function rttMs(km: number, baseMs: number): number {
