@@ -4,12 +4,7 @@
  * is sent once and the response says it was not retried.
  */
 import { describe, inject, it } from "vitest";
-import { originRequests, proxied, setOriginMode, useConfig } from "../worker/helpers.ts";
-
-async function setLatency(originUrl: string, ms: number): Promise<void> {
-  const res = await fetch(`${originUrl}/__origin/latency?ms=${ms}`);
-  await res.text();
-}
+import { originRequests, proxied, setOriginLatency, setOriginMode, useConfig } from "../worker/helpers.ts";
 
 describe("hedging and retry limits", () => {
   it("hedges a slow GET to another origin; the first good answer wins", async ({ expect }) => {
@@ -27,7 +22,7 @@ describe("hedging and retry limits", () => {
       ],
       routes: [{ id: "hedged", pools: ["first", "second"], hedge: { delayMs: 50 } }],
     });
-    await setLatency(slow, 400);
+    await setOriginLatency(slow, 400);
     try {
       const res = await proxied("/hedge");
       await res.arrayBuffer();
@@ -41,7 +36,7 @@ describe("hedging and retry limits", () => {
       expect(put.headers.get("x-edgeway-origin")).toBe("o25");
       expect(put.headers.get("x-edgeway-tries")).toBeNull();
     } finally {
-      await setLatency(slow, 0);
+      await setOriginLatency(slow, 0);
     }
   });
 

@@ -8,15 +8,7 @@
  */
 import { describe, inject, it } from "vitest";
 import { COLO_PATH_HEADER } from "../../scripts/lib/origin-server.ts";
-import { proxied, useConfig } from "../worker/helpers.ts";
-
-const QUICK = { decaySeconds: 2, exploreIntervalSeconds: 0.5, explorePercent: 5 };
-
-async function control(url: string): Promise<void> {
-  const res = await fetch(url);
-  await res.text();
-  if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
-}
+import { proxied, QUICK_LATENCY, setOriginLatency, useConfig } from "../worker/helpers.ts";
 
 async function servedBy(colo: string): Promise<string> {
   const res = await proxied("/lc", { headers: { "x-edgeway-debug-geo": `colo=${colo}`, [COLO_PATH_HEADER]: colo } });
@@ -40,15 +32,15 @@ describe("latency steering per colo, end to end", () => {
     const all = inject("origins");
     const a = all.lcolo1 ?? "";
     const b = all.lcolo2 ?? "";
-    await Promise.all([control(`${a}/__origin/latency?ms=5`), control(`${b}/__origin/latency?ms=60`)]);
-    await control(`${a}/__origin/latency?ms=250&colo=FRA`);
+    await Promise.all([setOriginLatency(a, 5), setOriginLatency(b, 60)]);
+    await setOriginLatency(a, 250, ["FRA"]);
     try {
       await useConfig({
         origins: [
           { id: "lc-a", url: a },
           { id: "lc-b", url: b },
         ],
-        pools: [{ id: "lc", origins: ["lc-a", "lc-b"], steering: "latency", latency: QUICK }],
+        pools: [{ id: "lc", origins: ["lc-a", "lc-b"], steering: "latency", latency: QUICK_LATENCY }],
         routes: [{ id: "lc-route", match: { host: "*", pathPrefix: "/lc" }, pools: ["lc"] }],
       });
       // Interleaved, so both colos measure over the same seconds through the same isolate.
@@ -62,7 +54,7 @@ describe("latency steering per colo, end to end", () => {
       expect(fraTail["lc-b"] ?? 0, `FRA: ${JSON.stringify(fraTail)}`).toBeGreaterThanOrEqual(15);
       expect(sinTail["lc-a"] ?? 0, `SIN: ${JSON.stringify(sinTail)}`).toBeGreaterThanOrEqual(15);
     } finally {
-      await Promise.all([control(`${a}/__origin/latency?ms=0`), control(`${b}/__origin/latency?ms=0`)]);
+      await Promise.all([setOriginLatency(a, 0), setOriginLatency(b, 0)]);
     }
   });
 });

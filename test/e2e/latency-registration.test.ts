@@ -6,18 +6,10 @@
  * in requests. Requests carry their own colo (debug geo header) so estimates start cold.
  */
 import { describe, inject, it } from "vitest";
-import { proxied, useConfig } from "../worker/helpers.ts";
+import { proxied, QUICK_LATENCY, setOriginLatency, useConfig } from "../worker/helpers.ts";
 import { LOCAL_POLICY, register, removeAll } from "./registration-helpers.ts";
 
-/** Short settings so exploring and decay act within seconds (as latency.test.ts). */
-const QUICK = { decaySeconds: 2, exploreIntervalSeconds: 0.5, explorePercent: 5 };
 const COLO = "LRG";
-
-async function setLatency(url: string, ms: number): Promise<void> {
-  const res = await fetch(`${url}/__origin/latency?ms=${ms}`);
-  await res.text();
-  if (res.status !== 200) throw new Error(`could not set ${url} to ${ms} ms`);
-}
 
 /** Sends `n` requests as COLO; the origins that served them, in order. */
 async function served(n: number): Promise<string[]> {
@@ -35,11 +27,11 @@ describe("latency steering and registration end to end", () => {
     const all = inject("origins");
     const slow = all.lreg1 ?? "";
     const fast = all.lreg2 ?? "";
-    await Promise.all([setLatency(slow, 100), setLatency(fast, 5)]);
+    await Promise.all([setOriginLatency(slow, 100), setOriginLatency(fast, 5)]);
     try {
       await useConfig({
         origins: [{ id: "lr-slow", url: slow }],
-        pools: [{ id: "lr", origins: ["lr-slow"], steering: "latency", latency: QUICK, registration: LOCAL_POLICY }],
+        pools: [{ id: "lr", origins: ["lr-slow"], steering: "latency", latency: QUICK_LATENCY, registration: LOCAL_POLICY }],
         routes: [{ id: "lr-route", match: { host: "*", pathPrefix: "/lreg" }, pools: ["lr"] }],
       });
       // Before: the configured origin serves everything and is measured.
@@ -64,7 +56,7 @@ describe("latency steering and registration end to end", () => {
       );
     } finally {
       await removeAll();
-      await Promise.all([setLatency(slow, 0), setLatency(fast, 0)]);
+      await Promise.all([setOriginLatency(slow, 0), setOriginLatency(fast, 0)]);
     }
   });
 });

@@ -9,16 +9,7 @@
  * as its own colo (debug geo header) under origin ids no other test uses, so it starts cold.
  */
 import { describe, inject, it } from "vitest";
-import { proxied, useConfig } from "../worker/helpers.ts";
-
-/** Short settings so a test sees decay and exploring within seconds. */
-const QUICK = { decaySeconds: 2, exploreIntervalSeconds: 0.5, explorePercent: 5 };
-
-async function setLatency(url: string, ms: number): Promise<void> {
-  const res = await fetch(`${url}/__origin/latency?ms=${ms}`);
-  await res.text();
-  if (res.status !== 200) throw new Error(`could not set ${url} to ${ms} ms`);
-}
+import { proxied, QUICK_LATENCY, setOriginLatency, useConfig } from "../worker/helpers.ts";
 
 /** Sends one request as `colo`; returns the origin that served it. */
 async function servedBy(path: string, colo: string): Promise<string> {
@@ -71,7 +62,7 @@ function originsUnderTest(): { slow: string; fast: string; mid: string } {
  * would then take the traffic for a decay time.
  */
 async function setSpeeds(o: { slow: string; fast: string; mid: string }): Promise<void> {
-  await Promise.all([setLatency(o.slow, 200), setLatency(o.fast, 5), setLatency(o.mid, 100)]);
+  await Promise.all([setOriginLatency(o.slow, 200), setOriginLatency(o.fast, 5), setOriginLatency(o.mid, 100)]);
 }
 
 describe("latency steering end to end", () => {
@@ -89,7 +80,7 @@ describe("latency steering end to end", () => {
           { id: fast, url: o.fast },
           { id: "lp-mid", url: o.mid },
         ],
-        pools: [{ id: "lp", origins: ["lp-slow", fast, "lp-mid"], steering: "latency", latency: QUICK }],
+        pools: [{ id: "lp", origins: ["lp-slow", fast, "lp-mid"], steering: "latency", latency: QUICK_LATENCY }],
         routes: [{ id: "lp-route", match: { host: "*", pathPrefix: "/lp" }, pools: ["lp"] }],
       };
     };
@@ -103,13 +94,13 @@ describe("latency steering end to end", () => {
       expect(last20, `requests 31–50: ${first50.slice(30).join(" ")}`).toBeGreaterThanOrEqual(15);
 
       // The fastest slows to 400 ms: the next answer shows it, and the 100 ms one takes over.
-      await setLatency(o.fast, 400);
+      await setOriginLatency(o.fast, 400);
       const moved = await until("/lp", "LPA", (id) => id === "lp-mid", 40, 5_000);
       expect(moved, "traffic never moved to lp-mid").toBeDefined();
       expect(moved?.requests ?? Infinity).toBeLessThanOrEqual(20);
 
       // It recovers: decay on read and exploring bring traffic back within seconds.
-      await setLatency(o.fast, 5);
+      await setOriginLatency(o.fast, 5);
       const back = await until("/lp", "LPA", (id) => id === "lp-fast", 600, 8_000);
       expect(back, "traffic never came back to lp-fast").toBeDefined();
       expect(back?.ms ?? Infinity).toBeLessThanOrEqual(5_000);
@@ -126,7 +117,7 @@ describe("latency steering end to end", () => {
         `pool latency: cold, lp-fast served ${last20}/20 of requests 31–50; moved after ${moved?.requests} requests (${moved?.ms} ms); back after ${back?.requests} requests (${back?.ms} ms); origin added: ${JSON.stringify(added)} of 40`,
       );
     } finally {
-      await Promise.all([o.slow, o.fast, o.mid].map((u) => setLatency(u, 0)));
+      await Promise.all([o.slow, o.fast, o.mid].map((u) => setOriginLatency(u, 0)));
     }
   });
 
@@ -155,7 +146,7 @@ describe("latency steering end to end", () => {
             match: { host: "*", pathPrefix: "/rp" },
             pools: ["p-slow", "p-mid", `p-${fast}`],
             steering: "latency",
-            latency: QUICK,
+            latency: QUICK_LATENCY,
           },
         ],
       };
@@ -168,12 +159,12 @@ describe("latency steering end to end", () => {
       const last20 = first50.slice(30).filter((id) => id === "rp-fast").length;
       expect(last20, `requests 31–50: ${first50.slice(30).join(" ")}`).toBeGreaterThanOrEqual(15);
 
-      await setLatency(o.fast, 400);
+      await setOriginLatency(o.fast, 400);
       const moved = await until("/rp", "RPA", (id) => id === "rp-mid", 40, 5_000);
       expect(moved, "traffic never moved to p-mid").toBeDefined();
       expect(moved?.requests ?? Infinity).toBeLessThanOrEqual(20);
 
-      await setLatency(o.fast, 5);
+      await setOriginLatency(o.fast, 5);
       const back = await until("/rp", "RPA", (id) => id === "rp-fast", 600, 8_000);
       expect(back, "traffic never came back to p-fast").toBeDefined();
       expect(back?.ms ?? Infinity).toBeLessThanOrEqual(5_000);
@@ -188,7 +179,7 @@ describe("latency steering end to end", () => {
         `route latency: cold, p-fast served ${last20}/20 of requests 31–50; moved after ${moved?.requests} requests (${moved?.ms} ms); back after ${back?.requests} requests (${back?.ms} ms); pool added: ${JSON.stringify(added)} of 40`,
       );
     } finally {
-      await Promise.all([o.slow, o.fast, o.mid].map((u) => setLatency(u, 0)));
+      await Promise.all([o.slow, o.fast, o.mid].map((u) => setOriginLatency(u, 0)));
     }
   });
 });

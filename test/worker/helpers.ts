@@ -46,6 +46,20 @@ export async function setOriginMode(originUrl: string, mode: "ok" | "fail" | "ha
   if (res.status !== 200) throw new Error(`could not set ${originUrl} to ${mode}`);
 }
 
+/**
+ * Adds `ms` before every answer of a test origin; with `colos`, only to requests whose
+ * x-colo-path names one of them (a slow path from those colos). Without `colos` it also
+ * clears every per-colo latency.
+ */
+export async function setOriginLatency(originUrl: string, ms: number, colos?: readonly string[]): Promise<void> {
+  const res = await fetch(`${originUrl}/__origin/latency?ms=${ms}${colos === undefined ? "" : `&colo=${colos.join(",")}`}`);
+  await res.text();
+  if (res.status !== 200) throw new Error(`could not set ${originUrl} to ${ms} ms`);
+}
+
+/** Latency steering knobs short enough for decay and exploring to act within seconds of a test. */
+export const QUICK_LATENCY = { decaySeconds: 2, exploreIntervalSeconds: 0.5, explorePercent: 5 } as const;
+
 /** Requests served by an origin (health checks and control paths excluded). */
 export async function originRequests(originUrl: string): Promise<number> {
   const res = await fetch(`${originUrl}/__origin/stats`);
