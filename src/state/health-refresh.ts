@@ -76,7 +76,10 @@ function reportTraffic(env: Env, now: number): Promise<void> | undefined {
   return sent === undefined ? undefined : Promise.all(sent).then(() => undefined);
 }
 
-/** Sends pending ejections at once (in waitUntil); call after a request's tries. */
+/**
+ * Sends the isolate's traffic report when one is due (in waitUntil): at once for a new
+ * ejection, else every REPORT_INTERVAL_MS. Call once per request, after its tries.
+ */
 export function flushTrafficReport(env: Env, ctx: WaitUntil): void {
   const traffic = reportTraffic(env, Date.now());
   if (traffic !== undefined) ctx.waitUntil(traffic);
@@ -90,9 +93,8 @@ export function flushTrafficReport(env: Env, ctx: WaitUntil): void {
  * undefined otherwise, so a warm isolate's request does not await at all.
  */
 export function ensureFreshHealth(env: Env, ctx: WaitUntil, colo: ColoSource, latencyColo?: string): Promise<void> | undefined {
+  // Reports go after the request's tries (flushTrafficReport), which carries their ejections at once.
   const now = Date.now();
-  const traffic = reportTraffic(env, now);
-  if (traffic !== undefined) ctx.waitUntil(traffic);
   if (!isolate.health.isStale(now)) return undefined;
   const refresh = startRefresh(env, latencyColo ?? coloOf(colo));
   ctx.waitUntil(refresh);
