@@ -23,18 +23,6 @@ import { REQUEST_ID_HEADER } from "../routing/request-id.ts";
 /** RFC 9110 §5.6.2 token: what a connection option must be. Anything else is ignored, not an error. */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-/** Removes hop-by-hop fields, including those the Connection field lists (RFC 9110 §7.6.1). */
-export function stripHopByHop(headers: Headers): void {
-  const connection = headers.get("connection");
-  if (connection !== null) {
-    for (const name of connection.split(",")) {
-      const trimmed = name.trim();
-      if (TOKEN.test(trimmed)) headers.delete(trimmed);
-    }
-  }
-  for (const name of HOP_BY_HOP) headers.delete(name);
-}
-
 export interface ForwardedFor {
   readonly clientIp: string | undefined;
   /** "http" or "https": the scheme the client used. */
@@ -53,7 +41,7 @@ export interface ForwardedIdentity {
 /** An RFC 7239 node or host value: a token as it is, anything else (IPv6, a port) quoted. */
 function forwardedValue(value: string, ip: boolean): string {
   if (ip && value.includes(":")) return `"[${value}]"`;
-  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, "")}"`;
+  return TOKEN.test(value) ? value : `"${value.replace(/["\\]/g, "")}"`;
 }
 
 /** This hop's RFC 7239 Forwarded element. */
@@ -89,7 +77,7 @@ const RUNTIME_WRITES_TO_ORIGIN: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Removes what `stripHopByHop` would, leaving to the runtime the fields it writes itself:
+ * Removes the hop-by-hop fields of RFC 9110 §7.6.1, leaving to the runtime the fields it writes itself:
  * one read of Connection plus a delete per field in `left`, instead of a delete per
  * hop-by-hop field (each Headers call crosses into the runtime: the request path's cost).
  */
@@ -170,12 +158,5 @@ export function originRequestHeaders(incoming: Headers, forwarded: ForwardedFor,
     if (!identity.clientRequestId) headers.set(REQUEST_ID_HEADER, identity.requestId);
     if (!identity.continued) headers.delete("tracestate");
   }
-  return headers;
-}
-
-/** Headers for the response to the client. */
-export function clientResponseHeaders(upstream: Headers): Headers {
-  const headers = new Headers(upstream);
-  stripHopByHop(headers);
   return headers;
 }
