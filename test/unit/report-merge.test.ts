@@ -11,20 +11,7 @@ import { MAX_LATENCY_ENTRIES } from "../../src/state/latency-store.ts";
 import { AGGREGATE_INTERVAL_MS, NEW_VOTER_MS, ReportBatcher } from "../../src/state/report-batcher.ts";
 import { mergeReports, PendingReport } from "../../src/state/report-merge.ts";
 
-const T0 = 1_000_000;
-
-function ejection(originId: string, at = T0): ReportedEjection {
-  return {
-    originId,
-    poolId: "p",
-    kind: "consecutive-5xx",
-    at,
-    until: at + 30_000,
-    count: 1,
-    reason: "5 consecutive 5xx",
-    unejectOnProbeSuccess: false,
-  };
-}
+import { ejection, T0 } from "./helpers/ejection.ts";
 
 const report = (colo: string, parts: Partial<Omit<TrafficReport, "colo">> = {}): TrafficReport => ({
   colo,

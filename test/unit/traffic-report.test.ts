@@ -5,20 +5,7 @@ import { MAX_LATENCY_ENTRIES } from "../../src/state/latency-store.ts";
 import { LATENCY_KEEP_MS, REPORT_INTERVAL_MS, TrafficReporter } from "../../src/state/traffic-report.ts";
 import { LatencyTracker } from "../../src/steering/latency.ts";
 
-const T0 = 1_000_000;
-
-function ejection(originId: string, at = T0): ReportedEjection {
-  return {
-    originId,
-    poolId: "p",
-    kind: "consecutive-5xx",
-    at,
-    until: at + 30_000,
-    count: 1,
-    reason: "5 consecutive 5xx",
-    unejectOnProbeSuccess: false,
-  };
-}
+import { ejection, T0 } from "./helpers/ejection.ts";
 
 describe("TrafficReporter", () => {
   it("has nothing to send when nothing was counted or ejected", () => {
