@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ReportedEjection, TrafficReport } from "../../src/state/ejection-store.ts";
+import type { TrafficReport } from "../../src/state/ejection-store.ts";
 import { MAX_REPORT_ENTRIES } from "../../src/state/ejection-store.ts";
 import { MAX_LATENCY_ENTRIES } from "../../src/state/latency-store.ts";
 import { AGGREGATE_INTERVAL_MS, NEW_VOTER_MS, ReportBatcher } from "../../src/state/report-batcher.ts";

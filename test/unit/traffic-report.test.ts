@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { ReportedEjection } from "../../src/state/ejection-store.ts";
 import { MAX_REPORT_ENTRIES } from "../../src/state/ejection-store.ts";
 import { MAX_LATENCY_ENTRIES } from "../../src/state/latency-store.ts";
 import { LATENCY_KEEP_MS, REPORT_INTERVAL_MS, TrafficReporter } from "../../src/state/traffic-report.ts";
