@@ -16,6 +16,7 @@
 import type { HealthSnapshot } from "../health/snapshot.ts";
 import { errorMessage, log } from "../observe/log.ts";
 import { coloAggregatorStub } from "./colo-aggregator.ts";
+import { DeadlineError, withDeadline } from "./deadline.ts";
 import type { TrafficReport } from "./ejection-store.ts";
 import { originStateStub } from "./origin-state.ts";
 
@@ -26,8 +27,6 @@ export const AGGREGATOR_RETRY_MS = 60_000;
 
 let directUntil = Number.NEGATIVE_INFINITY;
 
-class AggregatorTimeout extends Error {}
-
 /**
  * Sends one report; returns the global snapshot when the call that carried it wrote to
  * the global object (always for a direct report, for an aggregated one only when it was
@@ -36,23 +35,17 @@ class AggregatorTimeout extends Error {}
 export async function sendReport(env: Env, report: TrafficReport, colos: readonly string[]): Promise<HealthSnapshot | undefined> {
   const aggregator = Date.now() < directUntil ? undefined : coloAggregatorStub(env, report.colo);
   if (aggregator === undefined) return originStateStub(env).reportTraffic(report, colos);
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new AggregatorTimeout()), AGGREGATOR_DEADLINE_MS);
-    });
-    return await Promise.race([aggregator.report(report, colos), late]);
+    return await withDeadline(aggregator.report(report, colos), AGGREGATOR_DEADLINE_MS, `colo aggregator ${report.colo}`);
   } catch (error) {
     directUntil = Date.now() + AGGREGATOR_RETRY_MS;
-    const timedOut = error instanceof AggregatorTimeout;
+    const timedOut = error instanceof DeadlineError;
     log("warn", "colo_aggregator_unreachable", {
       colo: report.colo,
       message: timedOut ? `no answer within ${AGGREGATOR_DEADLINE_MS} ms` : errorMessage(error),
     });
     const direct: TrafficReport = timedOut ? { ...report, counts: [] } : report;
     return originStateStub(env).reportTraffic(direct, colos);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
