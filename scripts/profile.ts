@@ -20,7 +20,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { drive } from "./lib/loadtest/drive.ts";
-import { putConfig } from "./lib/loadtest/edgeway.ts";
+import { launchEdgeway, putConfig } from "./lib/loadtest/edgeway.ts";
 import type { ThroughputScenario } from "./lib/loadtest/options.ts";
 import { OriginProcess } from "./lib/loadtest/origins.ts";
 import { freePort } from "./lib/loadtest/ports.ts";
@@ -85,18 +85,16 @@ try {
     console.log("bundling Edgeway (wrangler deploy --dry-run --no-minify, so functions keep their names)…");
     const modules = await bundleEdgeway(ROOT, join(scratch, "bundle"), ["--no-minify"]);
     const token = randomBytes(16).toString("hex");
-    worker = await launchWorker(
-      "workerd",
+    worker = await launchEdgeway(
       {
-        name: "edgeway",
+        runtime: "workerd",
         modules,
         compatibilityDate: compat.date,
         compatibilityFlags: compat.flags,
-        vars: { EDGEWAY_DEBUG_HEADERS: "true", ADMIN_TOKEN: token },
-        kv: ["CONFIG"],
-        durableObjects: { ORIGIN_STATE: "OriginState" },
+        adminToken: token,
         inspectorPort,
       },
+      "edgeway",
       join(scratch, "edgeway"),
     );
     onTeardown("Edgeway", () => worker.dispose());

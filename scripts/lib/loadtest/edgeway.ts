@@ -19,6 +19,8 @@ export interface EdgewayLaunch {
   readonly adminToken: string;
   /** EDGEWAY_ALLOW_LOOPBACK_REGISTRATION: registrations may point at 127.0.0.1 (--registrations). */
   readonly allowLoopbackRegistration?: boolean;
+  /** workerd's V8 inspector on 127.0.0.1:PORT (npm run profile). */
+  readonly inspectorPort?: number;
 }
 
 export function launchEdgeway(launch: EdgewayLaunch, name: string, dir: string): Promise<RunningWorker> {
@@ -36,12 +38,13 @@ export function launchEdgeway(launch: EdgewayLaunch, name: string, dir: string):
       },
       kv: ["CONFIG"],
       durableObjects: { ORIGIN_STATE: "OriginState" },
+      ...(launch.inspectorPort === undefined ? {} : { inspectorPort: launch.inspectorPort }),
     },
     dir,
   );
 }
 
-const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** PUT /_edgeway/config; resolves with the version, throws with Edgeway's answer on anything else. */
 export async function putConfig(base: URL, token: string, document: unknown): Promise<number> {

@@ -5,6 +5,8 @@
  * registrations in the snapshot and in the pool being steered. Registration i points at
  * origin server i mod servers, with a TTL longer than the run so none expires under load.
  */
+import { auth } from "./edgeway.ts";
+
 const PARALLEL = 16;
 const TTL_SECONDS = 3_600;
 
@@ -16,7 +18,7 @@ export async function registerOrigins(base: URL, token: string, count: number, s
     for (let i = next++; i < count; i = next++) {
       const response = await fetch(new URL("/_edgeway/register", base), {
         method: "POST",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        headers: { ...auth(token), "content-type": "application/json" },
         body: JSON.stringify({
           id: `reg-${i}`,
           url: servers[i % servers.length],
