@@ -7,7 +7,7 @@
  * See README "Architecture".
  */
 const CORE = "^src/(config|routing|steering|health|discovery)/";
-const SHELL = "^src/(state|proxy|admin|observe|probes)/|^src/(index|app|data-plane|isolate|scheduled)\\.tsx?$";
+const SHELL = "^src/(state|proxy|request|admin|observe|probes)/|^src/(index|app|data-plane|isolate|scheduled)\\.tsx?$";
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

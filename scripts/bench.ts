@@ -6,6 +6,7 @@
  *   npm run bench                        # prints the table
  *   npm run bench -- --json bench.json   # and writes the results as JSON
  *   npm run bench -- --only "pool latency"   # only the rows whose "group policy" contains it
+ *   npm run bench -- --stages             # only the request path, stage by stage (first in every run)
  *
  * One decision is one `selectOrigin` call (src/steering/select.ts), exactly as the data
  * plane makes it for the first try of a request: route steering orders the pools, the
@@ -32,6 +33,7 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { measure, SAMPLE_NS, SLOW_POLICIES, SLOW_TARGET_NS, TARGET_N, TARGET_NS } from "./lib/bench/measure.ts";
 import type { Result, Scenario } from "./lib/bench/measure.ts";
+import type { StageCost } from "./lib/bench/stages.ts";
 import { integer, ns, table } from "./lib/bench/table.ts";
 import { compileConfig } from "../src/config/compile.ts";
 import type { CompiledConfig, CompiledPool } from "../src/config/compile.ts";
@@ -299,8 +301,11 @@ function matchScenario(count: number): Scenario {
   };
 }
 
-function main(): void {
-  const { values } = parseArgs({ options: { json: { type: "string" }, only: { type: "string" } }, allowPositionals: false });
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { json: { type: "string" }, only: { type: "string" }, stages: { type: "boolean" } },
+    allowPositionals: false,
+  });
   const started = Date.now();
   const cpus = os.cpus();
   const machine = {
@@ -315,6 +320,16 @@ function main(): void {
   console.log(`Node:    ${machine.node}`);
   console.log(`Date:    ${date}`);
   console.log("");
+
+  // The request path per stage (scripts/lib/bench/stages.ts): before the steering rows, so a regression shows in seconds.
+  let stageCosts: StageCost[] = [];
+  if (values.only === undefined || "stages".includes(values.only)) {
+    const { benchStages } = await import("./lib/bench/stages.ts");
+    stageCosts = await benchStages();
+    console.log(stageTable(stageCosts));
+    console.log("");
+    if (values.stages === true) return;
+  }
 
   const scenarios: Scenario[] = [
     ...POOL_POLICIES.flatMap((p) => SIZES.map((n) => poolScenario(p, n))),
@@ -354,10 +369,23 @@ function main(): void {
       machine,
       targets: { n: TARGET_N, ns: TARGET_NS, slowNs: SLOW_TARGET_NS, slowPolicies: [...SLOW_POLICIES] },
       results,
+      stages: stageCosts,
     };
     writeFileSync(values.json, `${JSON.stringify(document, null, 2)}\n`);
     console.log(`Wrote ${values.json}`);
   }
 }
 
-main();
+/** The per-stage table: µs per request for each stage of each route's plan. */
+function stageTable(costs: readonly StageCost[]): string {
+  const rows = costs.map((c) => `| ${c.route} | ${c.stage} | ${(c.meanNs / 1_000).toFixed(2)} |`);
+  return [
+    "Request path per stage (Node, canned origin response; the lean route is the plan's core):",
+    "",
+    "| route | stage | µs per request |",
+    "| --- | --- | ---: |",
+    ...rows,
+  ].join("\n");
+}
+
+await main();

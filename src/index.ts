@@ -11,10 +11,16 @@ export default {
   fetch(request: Request, env: EdgewayEnv, ctx: ExecutionContext): Promise<Response> | Response {
     if (!isDataPlaneFastPath(request)) return app.fetch(request, env, ctx);
     // An error the data plane throws becomes the same JSON 500 the app answers with.
-    return handleDataPlane(request, env, ctx).catch((error: unknown) => {
+    const failed = (error: unknown): Response => {
       if (error instanceof Error) return internalError(error, request);
       throw error;
-    });
+    };
+    try {
+      const served = handleDataPlane(request, env, ctx);
+      return served instanceof Promise ? served.catch(failed) : served;
+    } catch (error) {
+      return failed(error);
+    }
   },
   async scheduled(controller, env, _ctx) {
     await runScheduledProbes(env, controller.scheduledTime);

@@ -1,5 +1,5 @@
 /** The colo an admin request speaks for: the one whose passive-health view "ejected" describes. */
-import { clientOf } from "../data-plane.ts";
+import { clientOf } from "../request/client.ts";
 import type { EdgewayEnv } from "../env.ts";
 import { UNKNOWN_COLO } from "../health/colo-outliers.ts";
 import { DebugGeoError } from "../routing/client.ts";

@@ -119,6 +119,21 @@ export class ConfigCache {
   }
 
   /**
+   * The cached config for a request, without waiting: a stale one is refreshed in the
+   * background (`ctx.waitUntil`). Undefined on a cold isolate, which must `get` instead.
+   */
+  peek(
+    kv: KVNamespace,
+    now: number,
+    ctx: { waitUntil(p: Promise<unknown>): void },
+    onProblem: (p: LoadProblem) => void,
+  ): LoadedConfig | undefined {
+    const current = this.#current;
+    if (current !== undefined && now - this.#fetchedAt >= this.#ttlMs) ctx.waitUntil(this.refresh(kv, now, onProblem));
+    return current;
+  }
+
+  /**
    * The config for a request: the cached one, refreshed in the background when stale
    * (via `defer`); only a cold isolate waits for KV.
    */

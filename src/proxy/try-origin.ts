@@ -13,17 +13,15 @@ export type TryResult =
   | { readonly kind: "response"; readonly response: Response; readonly status: number }
   | { readonly kind: "connect-failure" | "timeout" | "cancelled" };
 
-/** What a try sends: all but the signal, which the try owns. */
+/** What every try of a request sends; each try adds its URL, and its fetcher and `cf` options where its origin has them. */
 export interface TryRequest {
-  readonly url: string;
   readonly method: string;
   readonly headers: Headers;
   readonly body: ArrayBuffer | ReadableStream<Uint8Array> | null;
-  /** Sends the try instead of the global fetch (an mTLS certificate binding's fetch). */
-  readonly fetcher?: ((input: string, init: RequestInit) => Promise<Response>) | undefined;
-  /** Cloudflare fetch options: `resolveOverride` for an origin's `host` (ignored locally). */
-  readonly cf?: { readonly resolveOverride: string } | undefined;
 }
+
+/** Sends a try instead of the global fetch (an mTLS certificate binding's fetch). */
+export type Fetcher = (input: string, init: RequestInit) => Promise<Response>;
 
 /** A try in flight. */
 export interface OriginTry {
@@ -41,8 +39,20 @@ export interface OriginTry {
 const TIMED_OUT = Symbol("timed out");
 const CANCELLED = Symbol("cancelled");
 
-/** Starts a fetch that waits at most `timeoutMs` for response headers. */
-export function startTry(selection: Selection, hedge: boolean, startedAt: number, request: TryRequest, timeoutMs: number): OriginTry {
+/**
+ * Starts a fetch of `url` that waits at most `timeoutMs` for response headers. `cf`: the
+ * Cloudflare fetch options (`resolveOverride` for an origin's `host`; ignored locally).
+ */
+export function startTry(
+  selection: Selection,
+  hedge: boolean,
+  startedAt: number,
+  request: TryRequest,
+  url: string,
+  fetcher: Fetcher | undefined,
+  cf: { readonly resolveOverride: string } | undefined,
+  timeoutMs: number,
+): OriginTry {
   const controller = new AbortController();
   // Why this module aborted the try, kept here too so reading it costs no runtime call.
   let abortedBy: typeof TIMED_OUT | typeof CANCELLED | undefined;
@@ -59,11 +69,11 @@ export function startTry(selection: Selection, hedge: boolean, startedAt: number
     redirect: "manual",
     signal: controller.signal,
   };
-  if (request.cf !== undefined) init.cf = request.cf;
+  if (cf !== undefined) init.cf = cf;
   // Node's fetch insists on it for a stream body (the request is sent before the response
   // is read); Workers ignore the member.
   if (request.body !== null && !(request.body instanceof ArrayBuffer)) init.duplex = "half";
-  const result = (request.fetcher ?? fetch)(request.url, init).then(
+  const result = (fetcher ?? fetch)(url, init).then(
     (response): TryResult => {
       clearTimeout(timer);
       if (abortedBy === CANCELLED) {

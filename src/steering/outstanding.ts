@@ -30,24 +30,40 @@ export class OutstandingTracker {
   readonly #counts = new Map<string, Count>();
 
   start(keys: readonly string[]): void {
-    for (const key of keys) {
-      const c = this.#counts.get(key);
-      if (c === undefined) {
-        this.#counts.set(key, { n: 1, usual: 0 });
-        continue;
-      }
-      c.usual += (c.n - c.usual) / USUAL_DISPATCHES;
-      c.n++;
-    }
+    for (const key of keys) this.#start(key);
   }
 
   finish(keys: readonly string[]): void {
-    for (const key of keys) {
-      const c = this.#counts.get(key);
-      if (c === undefined) continue;
-      c.n = Math.max(0, c.n - 1);
-      if (c.n === 0 && this.#counts.size > MAX_IDLE_KEYS) this.#counts.delete(key);
+    for (const key of keys) this.#finish(key);
+  }
+
+  #start(key: string): void {
+    const c = this.#counts.get(key);
+    if (c === undefined) {
+      this.#counts.set(key, { n: 1, usual: 0 });
+      return;
     }
+    c.usual += (c.n - c.usual) / USUAL_DISPATCHES;
+    c.n++;
+  }
+
+  #finish(key: string): void {
+    const c = this.#counts.get(key);
+    if (c === undefined) return;
+    c.n = Math.max(0, c.n - 1);
+    if (c.n === 0 && this.#counts.size > MAX_IDLE_KEYS) this.#counts.delete(key);
+  }
+
+  /** One try sent to `origin` through the pool whose key is `pool` (start for both keys, with no array). */
+  startTry(origin: string, pool: string): void {
+    this.#start(origin);
+    this.#start(pool);
+  }
+
+  /** One try to `origin` through `pool` ended. */
+  finishTry(origin: string, pool: string): void {
+    this.#finish(origin);
+    this.#finish(pool);
   }
 
   /** Tries in flight to the key now. */

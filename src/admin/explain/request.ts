@@ -1,5 +1,5 @@
 /** The request to explain, built from the checked query and, where it is silent, from this call itself. */
-import { clientOf, debugHeadersEnabled } from "../../data-plane.ts";
+import { clientOf, debugHeadersEnabled } from "../../request/client.ts";
 import type { EdgewayEnv } from "../../env.ts";
 import { DEBUG_GEO_HEADER, parseDebugGeo } from "../../routing/client.ts";
 import type { ClientInfo } from "../../routing/client.ts";

@@ -13,39 +13,45 @@ import { RequestTries } from "./request-tries.ts";
 import { respond } from "./respond.ts";
 import { retryPolicy } from "./retry-policy.ts";
 import { onSettled, race } from "./try-loop.ts";
-import type { Final } from "./try-loop.ts";
+import type { Plan } from "./plan.ts";
+import type { RetryPolicy } from "./retry-policy.ts";
 import type { ProxyInput, ProxyResult } from "./types.ts";
 
 /** Proxies the request, retrying (and hedging) as the route allows; always returns a response. */
-export async function proxyRequest(input: ProxyInput): Promise<ProxyResult> {
-  const { route } = input;
+export function proxyRequest(input: ProxyInput): Promise<ProxyResult> {
   const started = input.now();
-  const policy = retryPolicy(route);
+  const policy = retryPolicy(input.route);
   const method = input.request.method;
   const pending = plan(input, policy, method);
-  const planned = pending instanceof Promise ? await pending : pending;
+  // No body to read first (most requests): no await before the first try.
+  if (pending instanceof Promise) return pending.then((planned) => tryAll(input, policy, method, planned, started));
+  return tryAll(input, policy, method, pending, started);
+}
+
+function tryAll(input: ProxyInput, policy: RetryPolicy, method: string, planned: Plan, started: number): Promise<ProxyResult> {
+  const { route } = input;
   const tries = new RequestTries(input, started + route.source.timeoutMs, method, planned.body);
   const first = input.select(tries.tried);
   if (first === undefined) {
-    return {
+    return Promise.resolve({
       response: edgewayError(503, "no_healthy_origin", `no healthy origin for route "${route.id}"`, route.id),
       last: undefined,
       tries: 0,
       hedged: false,
       retrySkipped: undefined,
       untouched: false,
-    };
+    });
   }
   tries.launch(first, false);
-  let final: Final | undefined;
-  if (planned.hedgeDelay !== undefined && planned.maxTries >= 2) {
-    final = await race(tries, policy, planned);
-  } else {
-    // No hedge: one try at a time, each awaited in turn, with no race to set up.
-    while (final === undefined) {
-      const origin = tries.only();
-      final = onSettled(tries, policy, planned, origin, await origin.result);
-    }
-  }
-  return respond(input, tries, final, started);
+  if (planned.hedgeDelay !== undefined && planned.maxTries >= 2)
+    return race(tries, policy, planned).then((final) => respond(input, tries, final, started));
+  // No hedge: one try at a time, each followed by the next only when it failed, with no race to set up.
+  const next = (): Promise<ProxyResult> => {
+    const origin = tries.only();
+    return origin.result.then((result) => {
+      const final = onSettled(tries, policy, planned, origin, result);
+      return final === undefined ? next() : respond(input, tries, final, started);
+    });
+  };
+  return next();
 }

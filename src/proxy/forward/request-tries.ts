@@ -16,7 +16,7 @@ export class RequestTries {
   hedged = false;
   readonly #input: ProxyInput;
   readonly #deadline: number;
-  readonly #request: Omit<TryRequest, "url">;
+  readonly #request: TryRequest;
   readonly #url: URL;
 
   constructor(input: ProxyInput, deadline: number, method: string, body: TryRequest["body"]) {
@@ -51,7 +51,7 @@ export class RequestTries {
       this.#input.extras?.(selection),
       this.#input.identity?.trace,
     );
-    this.running.push(startTry(selection, hedge, now, { ...request, url: dressed.url, fetcher: dressed.fetcher, cf: dressed.cf }, perTry));
+    this.running.push(startTry(selection, hedge, now, request, dressed.url, dressed.fetcher, dressed.cf, perTry));
     dressed.undo?.();
   }
 
@@ -66,11 +66,13 @@ export class RequestTries {
   settle(origin: OriginTry, result: TryResult, retried: boolean): TryOutcome {
     const index = this.running.indexOf(origin);
     if (index >= 0) this.running.splice(index, 1);
+    const endedAt = this.#input.now();
     const outcome: TryOutcome = {
       selection: origin.selection,
       kind: result.kind,
       status: result.kind === "response" ? result.status : undefined,
-      durationMs: this.#input.now() - origin.startedAt,
+      durationMs: endedAt - origin.startedAt,
+      endedAt,
       retried,
       hedge: origin.hedge,
       loadReport: result.kind === "response" && isLoadAware(origin.selection.pool) ? result.response.headers.get(LOAD_REPORT_HEADER) : null,

@@ -12,6 +12,8 @@ export interface TryOutcome {
   readonly kind: TryKind;
   readonly status: number | undefined;
   readonly durationMs: number;
+  /** When the try ended (its response headers, its failure or its cancellation), on the request's clock. */
+  readonly endedAt: number;
   /** Whether another try followed because this one failed. */
   readonly retried: boolean;
   /** True for a try started as a hedge while the first try was still running. */

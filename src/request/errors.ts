@@ -1,0 +1,22 @@
+/** The errors Edgeway answers a request with itself: the JSON body of proxy/errors.ts, with the request's id. */
+import { edgewayError } from "../proxy/errors.ts";
+import { requestIdentity } from "../proxy/request-identity.ts";
+import { REQUEST_ID_HEADER } from "../routing/request-id.ts";
+import type { RequestContext } from "./stage.ts";
+
+/** An error response carrying `requestId`. */
+export function errorWithId(requestId: string, status: number, code: string, message: string, route?: string, origin?: string): Response {
+  const response = edgewayError(status, code, message, route, origin);
+  response.headers.set(REQUEST_ID_HEADER, requestId);
+  return response;
+}
+
+/** An error for a request before its plan runs (no config, no route): its id is read here. */
+export function errorBeforePlan(request: Request, status: number, code: string, message: string): Response {
+  return errorWithId(requestIdentity(request.headers).requestId, status, code, message);
+}
+
+/** An error for a request on its route's plan. */
+export function errorFor(context: RequestContext, status: number, code: string, message: string, origin?: string): Response {
+  return errorWithId(context.identity.requestId, status, code, message, context.route.id, origin);
+}

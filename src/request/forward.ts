@@ -1,0 +1,61 @@
+/**
+ * Stage `forward`: sends the request to the origins steering picks, retrying and hedging
+ * as the route allows (proxy/forward/), and keeps every try's outcome for the record
+ * stage. Requests in flight are counted from a try's start to its end, at once, because
+ * the next pick reads them; everything else a try teaches is folded in after the response.
+ */
+import type { CompiledRoute } from "../config/compile.ts";
+import type { EdgewayEnv } from "../env.ts";
+import { isolate, retryBudget } from "../isolate.ts";
+import { proxyRequest } from "../proxy/forward/index.ts";
+import type { ProxyResult, TryOutcome } from "../proxy/forward/index.ts";
+import { originExtras } from "../proxy/origin-extras.ts";
+import type { OriginExtras } from "../proxy/origin-extras.ts";
+import type { Selection } from "../steering/select.ts";
+import type { RequestContext, Stage } from "./stage.ts";
+
+export function forwardStage(route: CompiledRoute, env: EdgewayEnv): Stage {
+  const { retries } = route.source;
+  const budget = retryBudget(route.id);
+  const retryAllowed = (): boolean => budget.tryAcquire(Date.now(), retries.budgetPercent, retries.minRetriesPerSecond);
+  const extras = (selection: Selection): OriginExtras => originExtras(selection.pool, selection.origin, env);
+  const onTryStart = (selection: Selection): void => isolate.outstanding.startTry(selection.origin.id, selection.pool.key);
+  // Affinity with onFailure "none" never moves a session to another origin, not even to retry.
+  const strictAffinity = route.source.affinity?.onFailure === "none";
+
+  function settled(context: RequestContext, proxied: ProxyResult): undefined {
+    context.response = proxied.response;
+    context.untouched = proxied.untouched;
+    context.last = proxied.last;
+    context.sent = proxied.tries;
+    context.retrySkipped = proxied.retrySkipped;
+    return undefined;
+  }
+
+  return {
+    name: "forward",
+    run(context) {
+      const { request, url, identity, tries } = context;
+      const onTry = (outcome: TryOutcome): void => {
+        isolate.outstanding.finishTry(outcome.selection.origin.id, outcome.selection.pool.key);
+        if (outcome.retried) context.retried = true;
+        tries.push(outcome);
+      };
+      return proxyRequest({
+        request,
+        url,
+        route,
+        select: context.select,
+        retryAllowed,
+        forwarded: { clientIp: context.client.ip, proto: url.protocol.slice(0, -1), host: url.host },
+        now: Date.now,
+        onTryStart,
+        onTry,
+        identity,
+        websocket: context.websocket,
+        extras,
+        mayRetry: !(strictAffinity && (context.pin?.state.kind === "usable" || context.affinityKey !== undefined)),
+      }).then((proxied) => settled(context, proxied));
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * Stage `health`: the passive-health view, latency estimates and signals of the request's
+ * colo. A stale snapshot is refreshed in the background (state/health-refresh.ts); only an
+ * isolate that has never had one waits, at most COLD_WAIT_MS, and then matches the route
+ * again, on the config with the origins that registered themselves (the conductor then
+ * goes on with that route's plan).
+ */
+import { effectiveConfig } from "../discovery/effective-config.ts";
+import { isolate } from "../isolate.ts";
+import { coloView } from "../state/colo-view.ts";
+import { ensureFreshHealth } from "../state/health-refresh.ts";
+import type { LatencyTracker } from "../steering/latency.ts";
+import type { SteeringSignals } from "../steering/types.ts";
+import type { RequestContext, Stage } from "./stage.ts";
+
+const outstandingOf = (key: string): number => isolate.outstanding.get(key);
+/** The usual count in flight at dispatch, which latency steering's pile-up is measured against. */
+const usualOf = (key: string): number => isolate.outstanding.usual(key);
+/** A load-aware pool's live weights from this isolate's load reports (load-tracker.ts). */
+const liveWeightsOf: NonNullable<SteeringSignals["liveWeights"]> = (pool) => isolate.load.weightsFor(pool, Date.now());
+
+/** The colo's latency tracker and signals: in production an isolate serves one colo, so the last one is kept at hand. */
+let held: { colo: string; latency: LatencyTracker; signals: SteeringSignals } | undefined;
+
+function coloHandles(colo: string): { latency: LatencyTracker; signals: SteeringSignals } {
+  const latency = isolate.latency.tracker(colo);
+  if (held !== undefined && held.colo === colo && held.latency === latency) return held;
+  held = { colo, latency, signals: isolate.latency.signals(colo, outstandingOf, Date.now, liveWeightsOf, usualOf) };
+  return held;
+}
+
+function takeView(context: RequestContext): undefined {
+  const handles = coloHandles(context.colo);
+  context.latency = handles.latency;
+  context.signals = handles.signals;
+  context.live = coloView(context.colo, Date.now());
+  return undefined;
+}
+
+/** After a cold isolate's first snapshot: the route as the config with registered origins has it. */
+function rematch(context: RequestContext): undefined {
+  const compiled = effectiveConfig(context.base, isolate.health.current);
+  if (compiled !== context.matchedIn) {
+    const route = compiled.table.match(context.url.host, context.url.pathname);
+    // The conductor moves the request onto this route's plan (data-plane.ts).
+    if (route !== undefined) context.route = route;
+  }
+  return takeView(context);
+}
+
+export const healthStage: Stage = {
+  name: "health",
+  run(context) {
+    const wait = ensureFreshHealth(context.env, context.ctx, context.colo, context.colo);
+    if (wait !== undefined) return wait.then(() => rematch(context));
+    return takeView(context);
+  },
+};

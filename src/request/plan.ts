@@ -1,0 +1,68 @@
+/**
+ * A route's request plan: the stages its requests run, in order, and nothing else. The
+ * plan is compiled once per compiled route (so once per config version) and per set of
+ * bindings; a stage the route does not use — affinity, a hash key, the WebSocket relay,
+ * the debug geo header, the Analytics Engine data point — is absent, not skipped by a
+ * test on every request. Each stage holds what it needs of the route, prepared here.
+ *
+ * The order, as a request meets it:
+ *
+ *   identity → client → health → websocket → [affinity cookie | affinity key] → steer
+ *   → forward → [websocket relay] → [pin cookie] → respond → record
+ *
+ * identity, client and health come first in every plan (the health stage may move a
+ * request onto the plan of the same route with registered origins and goes on from there).
+ */
+import type { CompiledRoute } from "../config/compile.ts";
+import type { EdgewayEnv } from "../env.ts";
+import { affinityCookieStage } from "./affinity-cookie.ts";
+import { affinityKeyStage } from "./affinity-key.ts";
+import { clientStage, debugClientStage, debugHeadersEnabled } from "./client.ts";
+import { forwardStage } from "./forward.ts";
+import { healthStage } from "./health.ts";
+import { identityStage } from "./identity.ts";
+import { pinCookieStage } from "./pin-cookie.ts";
+import { recordStage } from "./record.ts";
+import { respondStage } from "./respond.ts";
+import type { RequestPlan, Stage } from "./stage.ts";
+
+export type { RequestPlan };
+import { steerStage } from "./steer.ts";
+import { websocketRefusalStage, websocketUpgradeStage } from "./websocket-upgrade.ts";
+import { websocketRelayStage } from "./websocket-relay.ts";
+
+/** Compiles the plan of `route` for a worker with these bindings. */
+export function compilePlan(route: CompiledRoute, env: EdgewayEnv): RequestPlan {
+  const websockets = route.source.websockets;
+  const stages: (Stage | undefined)[] = [
+    identityStage,
+    debugHeadersEnabled(env) ? debugClientStage(env) : clientStage,
+    healthStage,
+    websockets ? websocketUpgradeStage : websocketRefusalStage,
+    affinityCookieStage(route, env),
+    affinityKeyStage(route),
+    steerStage(route),
+    forwardStage(route, env),
+    websockets ? websocketRelayStage(route) : undefined,
+    pinCookieStage(route),
+    respondStage,
+    recordStage(route, env),
+  ];
+  return { route, stages: stages.filter((s): s is Stage => s !== undefined) };
+}
+
+const plans = new WeakMap<CompiledRoute, { readonly env: EdgewayEnv; readonly plan: RequestPlan }>();
+
+/** The route's plan, compiled on its first request and kept with the compiled route (a new config version starts afresh). */
+export function planFor(route: CompiledRoute, env: EdgewayEnv): RequestPlan {
+  const held = plans.get(route);
+  if (held !== undefined && held.env === env) return held.plan;
+  const plan = compilePlan(route, env);
+  plans.set(route, { env, plan });
+  return plan;
+}
+
+/** The names of a plan's stages, in order (what /_edgeway/explain and `npm run bench` show). */
+export function stageNames(plan: RequestPlan): string[] {
+  return plan.stages.map((s) => s.name);
+}
