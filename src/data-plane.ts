@@ -6,14 +6,13 @@
  * costs one promise chain, not one per stage. Reads only the isolate's cached config and
  * health snapshot; never awaits the Durable Object for a warm isolate.
  */
-import { effectiveConfig } from "./discovery/effective-config.ts";
 import type { EdgewayEnv, WaitUntil } from "./env.ts";
 import { isolate, reportConfigProblem } from "./isolate.ts";
 import type { LoadedConfig } from "./config/store.ts";
 import { RequestContext } from "./request/stage.ts";
 import { errorBeforePlan } from "./request/errors.ts";
+import { matchRoute } from "./request/match.ts";
 import { planFor } from "./request/plan.ts";
-import { requestMetrics } from "./request/series.ts";
 import { passiveColo } from "./state/colo-view.ts";
 
 export { clientOf, debugHeadersEnabled } from "./request/client.ts";
@@ -47,18 +46,13 @@ export function handleDataPlane(request: Request, env: EdgewayEnv, ctx: WaitUnti
     });
 }
 
-/** Stage `match`: the route for the request, in the config with registered origins and overrides; then its plan. */
+/** The route for the request (stage `match`), then its plan. */
 function route(request: Request, env: EdgewayEnv, ctx: WaitUntil, startedAt: number, loaded: LoadedConfig): Response | Promise<Response> {
   const url = new URL(request.url);
-  // Self-registered origins join their pools: the same route, from the config that includes them.
-  const compiled = effectiveConfig(loaded.compiled, isolate.health.current);
-  const matched = compiled.table.match(url.host, url.pathname);
-  if (matched === undefined) {
-    requestMetrics.unmatched.inc();
-    return errorBeforePlan(request, 404, "no_route", `no route for ${url.hostname}${url.pathname}`);
-  }
-  const plan = planFor(matched, env);
-  return run(new RequestContext(request, env, ctx, startedAt, url, loaded.compiled, compiled, matched, plan), 0);
+  const matched = matchRoute(request, url, loaded.compiled);
+  if (matched instanceof Response) return matched;
+  const plan = planFor(matched.route, env);
+  return run(new RequestContext(request, env, ctx, startedAt, url, loaded.compiled, matched.compiled, matched.route, plan), 0);
 }
 
 /**

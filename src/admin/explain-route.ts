@@ -16,6 +16,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { isolate, reportConfigProblem } from "../isolate.ts";
 import { latencyColo } from "../data-plane.ts";
+import { planFor, stageNames } from "../request/plan.ts";
 import { DebugGeoError } from "../routing/client.ts";
 import { effectiveConfig } from "../discovery/effective-config.ts";
 import { explain, explainHealth } from "../steering/explain/index.ts";
@@ -83,6 +84,9 @@ explainRoutes.openapi(
     // The request's id and trace as the data plane would read them from the described headers.
     const identity = requestIdentity(headers);
     const trace = { traceId: identity.trace.traceId, continued: identity.continued, requestId: identity.requestId };
-    return c.json({ ...explanation, trace }, 200);
+    // The stages the data plane would run for it: the matched route's plan, as compiled for this worker.
+    const matched = explanation.route === null ? undefined : config.routes.find((r) => r.id === explanation.route?.id);
+    const plan = matched === undefined ? [] : stageNames(planFor(matched, c.env));
+    return c.json({ ...explanation, trace, plan }, 200);
   },
 );

@@ -323,6 +323,12 @@ export const RouteSchema = z.strictObject({
   latency: LatencySettingsSchema.default(defaultLatencySettings),
   /** false refuses WebSocket upgrades on this route with a 403 (they are proxied by default, as every anchor does). */
   websockets: z.boolean().default(true),
+  /**
+   * true appends this hop to the RFC 7239 `Forwarded` field (X-Forwarded-For, -Proto and
+   * -Host are always set). Off by default, as in Envoy, nginx and Cloudflare: two more
+   * header calls and a field on every request (README "Performance").
+   */
+  forwarded: z.boolean().default(false),
 });
 
 export const ConfigSchema = z.strictObject({

@@ -5,7 +5,8 @@
  * handshake keeps `Upgrade: websocket`, RFC 9110 §7.8), and tells the origin about the
  * client the way nginx, Envoy and Cloudflare do:
  *
- * - `X-Forwarded-For` and `Forwarded` (RFC 7239) are appended to: the client's own value
+ * - `X-Forwarded-For` and `Forwarded` (RFC 7239; a route may turn it off with
+ *   `forwarded: false`) are appended to: the client's own value
  *   comes first, then the address Cloudflare saw (cf-connecting-ip). What a client wrote
  *   there is kept for the origin to judge, never trusted by Edgeway: geo steering reads
  *   request.cf and the IP hash reads cf-connecting-ip, which a client cannot set.
@@ -29,6 +30,13 @@ export interface ForwardedFor {
   readonly proto: string;
   /** The Host the client asked for. */
   readonly host: string;
+  /** Whether to append this hop's RFC 7239 `Forwarded` element (the route's `forwarded`); absent: yes. */
+  readonly rfc7239?: boolean | undefined;
+  /**
+   * Fields an earlier stage already read and found absent (Upgrade, the debug geo header),
+   * whose removal is then skipped: every Headers call crosses into the runtime.
+   */
+  readonly absent?: { readonly upgrade: boolean; readonly debugGeo: boolean } | undefined;
 }
 
 /** The request's id and whether the client's trace context goes on (see request-identity.ts). */
@@ -99,9 +107,12 @@ function stripLeftToEdgeway(headers: Headers, runtimeWrites: ReadonlySet<string>
  */
 const LEFT_TO_EDGEWAY_FOR_ORIGIN = ["proxy-connection", "upgrade"];
 
+/** LEFT_TO_EDGEWAY_FOR_ORIGIN for a request known to carry no Upgrade field. */
+const LEFT_TO_EDGEWAY_FOR_ORIGIN_NO_UPGRADE = ["proxy-connection"];
+
 /** Hop-by-hop hygiene for the request to the origin (RFC 9110 §7.6.1), the runtime doing its share. */
-export function stripHopByHopForOrigin(headers: Headers): void {
-  stripLeftToEdgeway(headers, RUNTIME_WRITES_TO_ORIGIN, LEFT_TO_EDGEWAY_FOR_ORIGIN);
+export function stripHopByHopForOrigin(headers: Headers, noUpgrade = false): void {
+  stripLeftToEdgeway(headers, RUNTIME_WRITES_TO_ORIGIN, noUpgrade ? LEFT_TO_EDGEWAY_FOR_ORIGIN_NO_UPGRADE : LEFT_TO_EDGEWAY_FOR_ORIGIN);
 }
 
 /** Hop-by-hop hygiene for the response to the client (RFC 9110 §7.6.1), the runtime doing its share. */
@@ -141,19 +152,22 @@ export function stripLoadReport(headers: Headers): void {
  */
 export function originRequestHeaders(incoming: Headers, forwarded: ForwardedFor, identity?: ForwardedIdentity, websocket = false): Headers {
   const headers = new Headers(incoming);
-  stripHopByHopForOrigin(headers);
+  const absent = forwarded.absent;
+  stripHopByHopForOrigin(headers, absent?.upgrade === true);
   if (websocket) headers.set("upgrade", "websocket");
   headers.delete("host");
-  headers.delete(DEBUG_GEO_HEADER);
+  if (absent?.debugGeo !== true) headers.delete(DEBUG_GEO_HEADER);
   if (forwarded.clientIp !== undefined) {
     const prior = headers.get("x-forwarded-for");
     headers.set("x-forwarded-for", prior === null || prior.trim() === "" ? forwarded.clientIp : `${prior}, ${forwarded.clientIp}`);
   }
   headers.set("x-forwarded-proto", forwarded.proto);
   headers.set("x-forwarded-host", forwarded.host);
-  const element = forwardedElement(forwarded);
-  const prior = headers.get("forwarded");
-  headers.set("forwarded", prior === null || prior.trim() === "" ? element : `${prior}, ${element}`);
+  if (forwarded.rfc7239 !== false) {
+    const element = forwardedElement(forwarded);
+    const prior = headers.get("forwarded");
+    headers.set("forwarded", prior === null || prior.trim() === "" ? element : `${prior}, ${element}`);
+  }
   if (identity !== undefined) {
     if (!identity.clientRequestId) headers.set(REQUEST_ID_HEADER, identity.requestId);
     if (!identity.continued) headers.delete("tracestate");

@@ -45,6 +45,8 @@ export const clientStage: Stage = {
     const { request } = context;
     context.client = new LazyCfClient(request, request.headers.get("cf-connecting-ip") ?? undefined);
     context.colo = passiveColo(context.client);
+    // Without EDGEWAY_DEBUG_HEADERS the debug geo header is a client's header like any other.
+    context.debugGeoAbsent = true;
     return undefined;
   },
 };
@@ -67,6 +69,7 @@ export function debugClientStage(env: EdgewayEnv): Stage {
       const { request } = context;
       const ip = request.headers.get("cf-connecting-ip") ?? undefined;
       const debug = request.headers.get(DEBUG_GEO_HEADER);
+      context.debugGeoAbsent = debug === null;
       try {
         if (debug !== null) context.client = parseDebugGeo(debug, ip);
         else if (local instanceof DebugGeoError) throw local;

@@ -15,7 +15,7 @@ import type { Selection } from "../steering/select.ts";
 import type { RequestContext, Stage } from "./stage.ts";
 
 export function forwardStage(route: CompiledRoute, env: EdgewayEnv): Stage {
-  const { retries } = route.source;
+  const { retries, forwarded: rfc7239 } = route.source;
   const budget = retryBudget(route.id);
   const retryAllowed = (): boolean => budget.tryAcquire(Date.now(), retries.budgetPercent, retries.minRetriesPerSecond);
   const extras = (selection: Selection): OriginExtras => originExtras(selection.pool, selection.origin, env);
@@ -47,7 +47,13 @@ export function forwardStage(route: CompiledRoute, env: EdgewayEnv): Stage {
         route,
         select: context.select,
         retryAllowed,
-        forwarded: { clientIp: context.client.ip, proto: url.protocol.slice(0, -1), host: url.host },
+        forwarded: {
+          clientIp: context.client.ip,
+          proto: url.protocol.slice(0, -1),
+          host: url.host,
+          rfc7239,
+          absent: { upgrade: context.upgradeAbsent, debugGeo: context.debugGeoAbsent },
+        },
         now: Date.now,
         onTryStart,
         onTry,

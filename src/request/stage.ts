@@ -73,6 +73,10 @@ export class RequestContext {
   latency!: LatencyTracker;
   // websocket
   websocket = false;
+  /** True when a stage read the Upgrade field and found none (its removal from the origin's headers is skipped). */
+  upgradeAbsent = false;
+  /** True when a stage read the debug geo header and found none, or it means nothing here (production): it is not removed. */
+  debugGeoAbsent = false;
   // affinity
   pin: CookiePin | undefined = undefined;
   /** Header or ip affinity's key: every pool hashes on it. */

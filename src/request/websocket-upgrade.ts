@@ -4,14 +4,19 @@
  * any request and relayed (websocket-relay.ts); on a route with `websockets: false` the
  * plan holds the refusal instead: 403, and nothing is proxied.
  */
-import { isWebSocketUpgrade } from "../routing/upgrade.ts";
+import { upgradesToWebSocket } from "../routing/upgrade.ts";
 import { errorFor } from "./errors.ts";
 import type { Stage } from "./stage.ts";
 
 export const websocketUpgradeStage: Stage = {
   name: "websocket",
   run(context) {
-    context.websocket = isWebSocketUpgrade(context.request.method, context.request.headers);
+    const { request } = context;
+    // Only a GET can be a handshake; its Upgrade field, read here, is not looked for again when the origin's headers are made.
+    if (request.method !== "GET") return undefined;
+    const upgrade = request.headers.get("upgrade");
+    context.upgradeAbsent = upgrade === null;
+    context.websocket = upgradesToWebSocket(upgrade);
     return undefined;
   },
 };
@@ -19,7 +24,11 @@ export const websocketUpgradeStage: Stage = {
 export const websocketRefusalStage: Stage = {
   name: "websocket refusal",
   run(context) {
-    if (!isWebSocketUpgrade(context.request.method, context.request.headers)) return undefined;
+    const { request } = context;
+    if (request.method !== "GET") return undefined;
+    const upgrade = request.headers.get("upgrade");
+    context.upgradeAbsent = upgrade === null;
+    if (!upgradesToWebSocket(upgrade)) return undefined;
     return errorFor(
       context,
       403,

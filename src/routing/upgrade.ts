@@ -7,7 +7,11 @@
 /** Whether the request asks to upgrade to a WebSocket. */
 export function isWebSocketUpgrade(method: string, headers: Headers): boolean {
   if (method !== "GET") return false;
-  const upgrade = headers.get("upgrade");
+  return upgradesToWebSocket(headers.get("upgrade"));
+}
+
+/** Whether an Upgrade field's value (null: none) lists the `websocket` protocol. */
+export function upgradesToWebSocket(upgrade: string | null): boolean {
   if (upgrade === null) return false;
   // Almost always exactly "websocket"; a list ("websocket, h2c") is split only when it is not.
   if (upgrade.length === 9) return upgrade.toLowerCase() === "websocket";

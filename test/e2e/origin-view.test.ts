@@ -19,11 +19,11 @@ interface Echo {
   headers: Record<string, string>;
 }
 
-function config(origin: Record<string, unknown> = {}, pool: Record<string, unknown> = {}): unknown {
+function config(origin: Record<string, unknown> = {}, pool: Record<string, unknown> = {}, route: Record<string, unknown> = {}): unknown {
   return {
     origins: [{ id: "p3", url: p3, ...origin }],
     pools: [{ id: "one", origins: ["p3"], ...pool }],
-    routes: [{ id: "view", pools: ["one"] }],
+    routes: [{ id: "view", pools: ["one"], ...route }],
   };
 }
 
@@ -118,7 +118,8 @@ describe("W3C trace context", () => {
 
 describe("forwarding headers", () => {
   it("appends to X-Forwarded-For and Forwarded; replaces X-Forwarded-Proto and -Host", async ({ expect }) => {
-    await useConfig(config());
+    // Forwarded (RFC 7239) is the route's choice (`forwarded: true`); X-Forwarded-* always go.
+    await useConfig(config({}, {}, { forwarded: true }));
     const { echo } = await seen({
       "cf-connecting-ip": "2001:db8::7",
       "x-forwarded-for": "198.51.100.1",
@@ -130,6 +131,17 @@ describe("forwarding headers", () => {
     expect(echo.headers.forwarded).toBe('for=198.51.100.1, for="[2001:db8::7]";host=app.test;proto=http');
     expect(echo.headers["x-forwarded-proto"]).toBe("http");
     expect(echo.headers["x-forwarded-host"]).toBe("app.test");
+  });
+});
+
+describe("Forwarded is the route's choice", () => {
+  it("leaves the client's Forwarded as it came when the route does not ask for it (the default)", async ({ expect }) => {
+    await useConfig(config());
+    const { echo } = await seen({ "cf-connecting-ip": "203.0.113.9", forwarded: "for=198.51.100.1" });
+    expect(echo.headers.forwarded).toBe("for=198.51.100.1");
+    expect(echo.headers["x-forwarded-for"]).toBe("203.0.113.9");
+    const plain = await seen({ "cf-connecting-ip": "203.0.113.9" });
+    expect(plain.echo.headers.forwarded).toBeUndefined();
   });
 });
 

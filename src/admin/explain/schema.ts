@@ -170,5 +170,10 @@ export const Explanation = z
         requestId: z.string().describe("The x-request-id given when valid, else the one Edgeway would make."),
       })
       .describe("The W3C trace and request id the request would carry to its origin."),
+    plan: z
+      .array(z.string())
+      .describe(
+        "The stages the matched route's compiled plan runs for such a request, in order (src/request/plan.ts); empty when no route matches.",
+      ),
   })
   .openapi("Explanation");
