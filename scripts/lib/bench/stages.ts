@@ -12,7 +12,7 @@
  * there, so read the figures to compare stages and commits on one machine; the load test
  * (`npm run loadtest`) gives the cost on workerd.
  */
-import { registerWorkersStub } from "./workers-stub.ts";
+import { registerWorkersStub } from "../workers-stub.ts";
 
 registerWorkersStub();
 
