@@ -4,10 +4,15 @@
  * schemas validate the requests, so `/_edgeway/openapi.json` cannot drift from what the
  * code accepts. A request that fails validation gets the admin API's JSON error: 400,
  * code `invalid_request`, every offending field named.
+ *
+ * A body declared optional (`required` not true, e.g. drain's `{ reason? }`) may be sent
+ * empty whatever its content type: what `curl -X POST -H 'content-type: application/json'`
+ * and many HTTP clients send is a call without a body, not malformed JSON. A non-empty
+ * body is checked as before (JSON content type, then the schema).
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Hook } from "@hono/zod-openapi";
-import type { Env as HonoEnv } from "hono";
+import type { Hook, RouteConfig } from "@hono/zod-openapi";
+import type { Env as HonoEnv, MiddlewareHandler } from "hono";
 import type { EdgewayEnv } from "../env.ts";
 import type { RegisterScope } from "./register-tokens.ts";
 import { formatPath } from "../config/validate.ts";
@@ -39,9 +44,39 @@ export const validationHook: Hook<unknown, HonoEnv, string, unknown> = (result) 
   return jsonError(400, "invalid_request", `${where} rejected: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, { issues });
 };
 
-/** A new admin route module. */
+/**
+ * For a route whose body is optional: a request with an empty body (no bytes, whatever the
+ * content type says) goes on as a request without one, so the route sees `{}`. Only a body
+ * that may be empty is read here (no content-length, or 0); hono caches what it read for the
+ * validator, and a non-empty body goes on unchanged.
+ */
+export const emptyBodyIsNoBody: MiddlewareHandler = async (c, next) => {
+  const raw = c.req.raw;
+  const length = raw.headers.get("content-length");
+  const empty = raw.body === null || ((length === null || Number(length) === 0) && (await c.req.arrayBuffer()).byteLength === 0);
+  if (empty && (raw.body !== null || raw.headers.has("content-type"))) {
+    const headers = new Headers(raw.headers);
+    headers.delete("content-type");
+    headers.delete("content-length");
+    c.req.raw = new Request(raw.url, { method: raw.method, headers, signal: raw.signal });
+  }
+  await next();
+};
+
+/** The route with emptyBodyIsNoBody first when its body is optional. */
+function withOptionalBody<R extends RouteConfig>(route: R): R {
+  const body = route.request?.body;
+  if (body === undefined || body.required === true) return route;
+  const own = route.middleware === undefined ? [] : Array.isArray(route.middleware) ? route.middleware : [route.middleware];
+  return { ...route, middleware: [emptyBodyIsNoBody, ...own] };
+}
+
+/** A new admin route module; every route it declares with an optional body takes an empty one. */
 export function adminRoutes(): OpenAPIHono<AdminEnv> {
-  return new OpenAPIHono<AdminEnv>({ defaultHook: validationHook as Hook<unknown, AdminEnv, string, unknown> });
+  const app = new OpenAPIHono<AdminEnv>({ defaultHook: validationHook as Hook<unknown, AdminEnv, string, unknown> });
+  const declare = app.openapi;
+  app.openapi = ((route: RouteConfig, handler: never, hook?: never) => declare(withOptionalBody(route), handler, hook)) as typeof declare;
+  return app;
 }
 
 /** The admin API's error body. */
@@ -63,6 +98,15 @@ export const errorResponses = {
 /** A JSON body declaration for createRoute. */
 export function jsonBody<T extends z.ZodType>(schema: T, description: string) {
   return { required: true, description, content: { "application/json": { schema } } } as const;
+}
+
+/** An optional JSON body for createRoute: none, or an empty one whatever its content type, is `{}`. */
+export function optionalJsonBody<T extends z.ZodType>(schema: T, description: string) {
+  return {
+    required: false,
+    description: `${description} Optional: no body, or an empty one whatever its content type, is \`{}\`.`,
+    content: { "application/json": { schema } },
+  } as const;
 }
 
 /** A JSON response declaration for createRoute. */

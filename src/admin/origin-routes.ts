@@ -19,7 +19,7 @@ import type { OriginOverrides, OverrideKind } from "../config/overrides.ts";
 import type { LoadedConfig } from "../config/store.ts";
 import { errorMessage } from "../observe/log.ts";
 import { jsonError } from "./errors.ts";
-import { adminRoutes, ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi.ts";
+import { adminRoutes, ErrorSchema, errorResponses, jsonBody, jsonResponse, optionalJsonBody } from "./openapi.ts";
 import type { AdminEnv } from "./openapi.ts";
 import { MAX_REASON_LENGTH } from "./config-routes.ts";
 
@@ -143,7 +143,7 @@ originRoutes.openapi(
 
 /** What an override without a reason records (drain, disable and weight take an optional reason, as every anchor's API does). */
 export const NO_REASON = "no reason given";
-const OptionalReasonBody = { ...jsonBody(z.object({ reason: Reason.optional() }).strict(), "Why, optionally."), required: false } as const;
+const OptionalReasonBody = optionalJsonBody(z.object({ reason: Reason.optional() }).strict(), "Why, optionally.");
 
 for (const state of ["drained", "disabled"] as const) {
   const verb = state === "drained" ? "drain" : "disable";

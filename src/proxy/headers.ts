@@ -85,19 +85,22 @@ const RUNTIME_WRITES_TO_ORIGIN: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Removes the hop-by-hop fields of RFC 9110 §7.6.1, leaving to the runtime the fields it writes itself:
- * one read of Connection plus a delete per field in `left`, instead of a delete per
- * hop-by-hop field (each Headers call crosses into the runtime: the request path's cost).
+ * Removes the hop-by-hop fields of RFC 9110 §7.6.1 from `headers`, leaving to the runtime
+ * the fields it writes itself: one read of Connection plus a look per field in `left`,
+ * instead of a delete per hop-by-hop field (each Headers call crosses into the runtime:
+ * the request path's cost). `source` is what `headers` was copied from, unchanged: reading
+ * the message as it came costs less than editing the fresh copy, so the copy is edited
+ * only for the fields that are there (almost never any).
  */
-function stripLeftToEdgeway(headers: Headers, runtimeWrites: ReadonlySet<string>, left: readonly string[]): void {
-  const connection = headers.get("connection");
+function stripLeftToEdgeway(headers: Headers, runtimeWrites: ReadonlySet<string>, left: readonly string[], source = headers): void {
+  const connection = source.get("connection");
   if (connection !== null && !RUNTIME_CONNECTION_OPTIONS.test(connection)) {
     for (const name of connection.split(",")) {
       const trimmed = name.trim().toLowerCase();
       if (TOKEN.test(trimmed) && !runtimeWrites.has(trimmed)) headers.delete(trimmed);
     }
   }
-  for (const name of left) headers.delete(name);
+  for (const name of left) if (source.has(name)) headers.delete(name);
 }
 
 /**
@@ -110,14 +113,20 @@ const LEFT_TO_EDGEWAY_FOR_ORIGIN = ["proxy-connection", "upgrade"];
 /** LEFT_TO_EDGEWAY_FOR_ORIGIN for a request known to carry no Upgrade field. */
 const LEFT_TO_EDGEWAY_FOR_ORIGIN_NO_UPGRADE = ["proxy-connection"];
 
-/** Hop-by-hop hygiene for the request to the origin (RFC 9110 §7.6.1), the runtime doing its share. */
-export function stripHopByHopForOrigin(headers: Headers, noUpgrade = false): void {
-  stripLeftToEdgeway(headers, RUNTIME_WRITES_TO_ORIGIN, noUpgrade ? LEFT_TO_EDGEWAY_FOR_ORIGIN_NO_UPGRADE : LEFT_TO_EDGEWAY_FOR_ORIGIN);
+/**
+ * Hop-by-hop hygiene for the request to the origin (RFC 9110 §7.6.1), the runtime doing its
+ * share; `source`: the client's headers `headers` was copied from (read instead of the copy).
+ */
+export function stripHopByHopForOrigin(headers: Headers, noUpgrade = false, source = headers): void {
+  stripLeftToEdgeway(headers, RUNTIME_WRITES_TO_ORIGIN, noUpgrade ? LEFT_TO_EDGEWAY_FOR_ORIGIN_NO_UPGRADE : LEFT_TO_EDGEWAY_FOR_ORIGIN, source);
 }
 
-/** Hop-by-hop hygiene for the response to the client (RFC 9110 §7.6.1), the runtime doing its share. */
-export function stripHopByHopForClient(headers: Headers): void {
-  stripLeftToEdgeway(headers, RUNTIME_WRITES_TO_CLIENT, LEFT_TO_EDGEWAY);
+/**
+ * Hop-by-hop hygiene for the response to the client (RFC 9110 §7.6.1), the runtime doing its
+ * share; `source`: the origin's headers `headers` was copied from (read instead of the copy).
+ */
+export function stripHopByHopForClient(headers: Headers, source = headers): void {
+  stripLeftToEdgeway(headers, RUNTIME_WRITES_TO_CLIENT, LEFT_TO_EDGEWAY, source);
 }
 
 /**
@@ -141,9 +150,9 @@ export function hasLoadReport(headers: Headers): boolean {
   return headers.has(LOAD_REPORT_HEADER) || headers.has(LOAD_REPORT_BIN_HEADER);
 }
 
-/** Removes the origin's load report: it tells Edgeway how busy the origin is, which is no client's business. */
-export function stripLoadReport(headers: Headers): void {
-  for (const name of LOAD_REPORT_FIELDS) headers.delete(name);
+/** Removes the origin's load report: it tells Edgeway how busy the origin is, which is no client's business. `source` as for stripHopByHopForClient. */
+export function stripLoadReport(headers: Headers, source = headers): void {
+  for (const name of LOAD_REPORT_FIELDS) if (source.has(name)) headers.delete(name);
 }
 
 /**
@@ -151,26 +160,27 @@ export function stripLoadReport(headers: Headers): void {
  * keeps the Upgrade field of a WebSocket handshake.
  */
 export function originRequestHeaders(incoming: Headers, forwarded: ForwardedFor, identity?: ForwardedIdentity, websocket = false): Headers {
+  // Every read below is of the client's headers as they came (cheaper than the copy's).
   const headers = new Headers(incoming);
   const absent = forwarded.absent;
-  stripHopByHopForOrigin(headers, absent?.upgrade === true);
+  stripHopByHopForOrigin(headers, absent?.upgrade === true, incoming);
   if (websocket) headers.set("upgrade", "websocket");
   headers.delete("host");
   if (absent?.debugGeo !== true) headers.delete(DEBUG_GEO_HEADER);
   if (forwarded.clientIp !== undefined) {
-    const prior = headers.get("x-forwarded-for");
+    const prior = incoming.get("x-forwarded-for");
     headers.set("x-forwarded-for", prior === null || prior.trim() === "" ? forwarded.clientIp : `${prior}, ${forwarded.clientIp}`);
   }
   headers.set("x-forwarded-proto", forwarded.proto);
   headers.set("x-forwarded-host", forwarded.host);
   if (forwarded.rfc7239 !== false) {
     const element = forwardedElement(forwarded);
-    const prior = headers.get("forwarded");
+    const prior = incoming.get("forwarded");
     headers.set("forwarded", prior === null || prior.trim() === "" ? element : `${prior}, ${element}`);
   }
   if (identity !== undefined) {
     if (!identity.clientRequestId) headers.set(REQUEST_ID_HEADER, identity.requestId);
-    if (!identity.continued) headers.delete("tracestate");
+    if (!identity.continued && incoming.has("tracestate")) headers.delete("tracestate");
   }
   return headers;
 }

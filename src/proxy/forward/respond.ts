@@ -39,8 +39,10 @@ export function respond(input: ProxyInput, tries: RequestTries, final: Final, st
   // the copy's headers are this response's own, so they are edited in place.
   const client = new Response(response.body, response);
   const out = client.headers;
-  stripHopByHopForClient(out);
-  stripLoadReport(out);
+  // Read the origin's headers as they came, edit the copy only where something is there.
+  const upstream = response.headers;
+  stripHopByHopForClient(out, upstream);
+  stripLoadReport(out, upstream);
   if (route.source.exposeOrigin) {
     out.set("x-edgeway-origin", origin);
     const timing = `edgeway;dur=${now() - started}, origin;dur=${outcome.durationMs};desc="${origin}"`;
