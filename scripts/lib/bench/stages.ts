@@ -4,8 +4,8 @@
  * timed on its own. The forward stage runs against a canned origin response (the global
  * fetch answers at once), so it prices Edgeway's own work around the fetch: the outgoing
  * headers, the timer, the try's bookkeeping and the client's response. Three routes: `lean`
- * (every optional feature off: the plan's core), `lean-no-forwarded` (the same without the
- * RFC 7239 Forwarded field, to price it) and `full` (header affinity, a hash pool, a
+ * (every optional feature off: the plan's core), `lean-forwarded` (the same with the
+ * route's RFC 7239 Forwarded field on, to price it) and `full` (header affinity, a hash pool, a
  * load-aware pool, latency route steering and the debug geo header).
  *
  * Node is not workerd: the runtime's own calls (Headers, fetch, timers) cost differently
@@ -44,8 +44,8 @@ function config(): unknown {
     ],
     routes: [
       { id: "lean", match: { pathPrefix: "/lean" }, pools: ["weighted"] },
-      // The lean route without the RFC 7239 Forwarded field: the difference is what Forwarded costs.
-      { id: "lean-no-forwarded", match: { pathPrefix: "/lean-no-forwarded" }, pools: ["weighted"], forwarded: false },
+      // The lean route with the RFC 7239 Forwarded field (off by default): the difference is what it costs.
+      { id: "lean-forwarded", match: { pathPrefix: "/lean-forwarded" }, pools: ["weighted"], forwarded: true },
       {
         id: "full",
         match: { pathPrefix: "/full" },
@@ -148,8 +148,8 @@ export async function benchStages(n = 20_000, warmup = 5_000): Promise<StageCost
   try {
     const results: StageCost[] = [];
     results.push(...(await timeStages(env, "lean", n, warmup)), await timeWhole(env, "lean", n, warmup));
-    const bare = await timeStages(env, "lean-no-forwarded", n, warmup);
-    results.push(...bare.filter((c) => c.stage === "forward"), await timeWhole(env, "lean-no-forwarded", n, warmup));
+    const withForwarded = await timeStages(env, "lean-forwarded", n, warmup);
+    results.push(...withForwarded.filter((c) => c.stage === "forward"), await timeWhole(env, "lean-forwarded", n, warmup));
     results.push(...(await timeStages(debugEnv, "full", n, warmup)), await timeWhole(debugEnv, "full", n, warmup));
     return results;
   } finally {
