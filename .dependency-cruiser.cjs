@@ -4,7 +4,7 @@
  * worker, in unit tests and in the steering simulator. The shell (state, proxy, probes,
  * admin, observe and the entry files) touches the runtime: bindings, fetch, the Durable Object,
  * caches, logs. The shell may import the core; the core never imports the shell.
- * See README "Architecture".
+ * See docs/architecture.md.
  */
 const CORE = "^src/(config|routing|steering|health|discovery)/";
 const SHELL = "^src/(state|proxy|request|admin|observe|probes)/|^src/(index|app|data-plane|isolate|scheduled)\\.tsx?$";

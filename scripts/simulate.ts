@@ -7,7 +7,7 @@
  *   npm run simulate                                  # all scenarios, all policies; writes the report
  *   npm run simulate -- --scenario slowdown --policy pool-latency
  *   npm run simulate -- --seed 7 --no-write           # another seed, print only
- *   npm run simulate -- --readme                      # also refresh the README's figures table
+ *   npm run simulate -- --readme                      # also refresh the figures table in docs/performance.md
  *   npm run simulate -- --jobs 2                      # scenarios spread over 2 worker threads (same figures)
  *
  * Writes bench/results/simulate.json, docs/simulator.html and docs/simulator/<scenario>.svg.
@@ -29,6 +29,8 @@ import type { ScenarioOutcome } from "./lib/simulate/run.ts";
 import type { Job } from "./lib/simulate/worker.ts";
 import { colosNamed } from "./lib/simulate/world.ts";
 
+/** The page that carries the simulator's figures table between the markers; `--readme` refreshes it. */
+const FIGURES_PAGE = "docs/performance.md";
 const README_BEGIN = "<!-- simulate:begin -->";
 const README_END = "<!-- simulate:end -->";
 
@@ -129,11 +131,11 @@ if (!values["no-write"]) {
 }
 
 if (values.readme) {
-  const readme = readFileSync("README.md", "utf8");
+  const readme = readFileSync(FIGURES_PAGE, "utf8");
   const begin = readme.indexOf(README_BEGIN);
   const end = readme.indexOf(README_END);
-  if (begin < 0 || end < begin) throw new Error(`README.md has no ${README_BEGIN} … ${README_END} block to refresh`);
+  if (begin < 0 || end < begin) throw new Error(`${FIGURES_PAGE} has no ${README_BEGIN} … ${README_END} block to refresh`);
   const table = `${README_BEGIN}\n${markdownSummary(results)}\n${README_END}`;
-  writeFileSync("README.md", readme.slice(0, begin) + table + readme.slice(end + README_END.length));
-  console.log("Refreshed the figures table in README.md.");
+  writeFileSync(FIGURES_PAGE, readme.slice(0, begin) + table + readme.slice(end + README_END.length));
+  console.log(`Refreshed the figures table in ${FIGURES_PAGE}.`);
 }

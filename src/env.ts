@@ -18,7 +18,7 @@ export interface EdgewayEnv extends Env, LocalColoVars {
   readonly REGISTER_TOKENS?: string;
   /** Lowers the global maximum of registered origins (MAX_REGISTRATIONS, 1,000). */
   readonly EDGEWAY_MAX_REGISTRATIONS?: string;
-  /** Workers rate limiting binding keyed by registration token name, when bound (README, "Registration"). */
+  /** Workers rate limiting binding keyed by registration token name, when bound (docs/registration.md). */
   readonly REGISTER_RATE_LIMITER?: RateLimit;
   /** Workers Analytics Engine dataset: one data point per proxied request when bound (docs/analytics-engine.md). */
   readonly ANALYTICS?: AnalyticsEngineDataset;

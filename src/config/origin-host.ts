@@ -10,7 +10,7 @@
  * An origin URL that is an IP address or `localhost` cannot be a resolveOverride target
  * anywhere (and a deployed Worker cannot fetch an IP address at all), so such an origin
  * keeps its URL and `host` goes in the Host header only: the local runtime drops that
- * header, so locally the origin sees its URL's host (README, "Protocols").
+ * header, so locally the origin sees its URL's host (docs/config.md, "How the origin sees the request").
  */
 
 /** How requests reach one origin: the scheme, host and port to fetch, and what to override. */

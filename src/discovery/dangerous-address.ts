@@ -3,7 +3,7 @@
  * explicitly, because traffic sent there reaches something other than a service: the
  * cloud metadata endpoints (which hand out credentials), link-local and unspecified
  * addresses, and loopback — the worker's own host — which only the local-development
- * switch opens (see README, "Registration").
+ * switch opens (see docs/security.md, "Registration guards").
  */
 import { cidrContains, cidrWithin, parseCidr, parseIp } from "./address.ts";
 import type { Cidr } from "./address.ts";

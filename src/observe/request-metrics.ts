@@ -2,7 +2,7 @@
  * The series the request path counts into, resolved once per compiled route, pool and
  * origin and kept (in a WeakMap on the compiled route, so a new config version starts
  * afresh and the old handles go with it). A request then updates fields: it builds no
- * label strings and sorts nothing. Label sets and names are those of the README's table.
+ * label strings and sorts nothing. Label sets and names are those of docs/observability.md's table.
  */
 import type { CompiledOrigin, CompiledPool, CompiledRoute } from "../config/compile.ts";
 import type { Counter, CounterSeries, Gauge, GaugeSeries, Histogram, HistogramSeries, Metrics } from "./metrics.ts";

@@ -27,7 +27,7 @@ import type { PinState } from "../steering/affinity.ts";
 export type StageResult = Response | undefined | Promise<Response | undefined>;
 
 export interface Stage {
-  /** The stage's name, as the README's request-path paragraph, /_edgeway/explain and `npm run bench` list it. */
+  /** The stage's name, as the README's Architecture section, /_edgeway/explain and `npm run bench` list it. */
   readonly name: string;
   /** Runs even after an earlier stage answered (recording what happened). */
   readonly always?: boolean;

@@ -138,7 +138,7 @@ describe("many colos on real wrangler dev processes", () => {
               [COLO_PATH_HEADER]: "SIN",
               // The runtime's HTTP server consumes the client's Connection header: the Worker never
               // sees it, so a field it names (x-secret-hop here) cannot be told apart and is forwarded
-              // (measured; README "Known gaps"). Keep-Alive, TE and Upgrade do not reach the origin.
+              // (measured; docs/protocols.md, "Known gaps"). Keep-Alive, TE and Upgrade do not reach the origin.
               connection: "keep-alive, x-secret-hop",
               "x-secret-hop": "for this connection only",
               "keep-alive": "timeout=7",

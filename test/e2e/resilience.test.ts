@@ -4,7 +4,7 @@
  * later. Probes run every second from the Durable Object's alarm loop; outlier detection
  * runs on the live traffic. Asserted: no client sees an error, the dead origin is ejected
  * and then gets no tries, and it takes traffic again after it restarts. The figures the
- * run measured are printed (prefixed "[resilience]") for the README.
+ * run measured are printed (prefixed "[resilience]") for docs/health.md.
  */
 import { describe, inject, it } from "vitest";
 import { admin, proxied, useConfig } from "../worker/helpers.ts";

@@ -75,7 +75,7 @@ const KNOWN_LOSSES: Record<string, string> = {
   redirect: "Edgeway does not answer redirects itself",
   corsPolicy: "CORS is the origin's to answer",
   connectionPool: "Workers manage connections to origins themselves",
-  tls: "TLS to origins follows the origin URL's scheme (mTLS: see README)",
+  tls: "TLS to origins follows the origin URL's scheme (mTLS: see docs/config.md)",
   ttl: "a DNS setting: Edgeway serves on the worker's own routes",
   proxied: "a DNS setting: Edgeway serves on the worker's own routes",
 };

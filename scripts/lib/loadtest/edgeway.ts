@@ -2,7 +2,7 @@
  * Edgeway as the load test runs it: the bundle on workerd with its KV namespace, the
  * SQLite-backed OriginState Durable Object, EDGEWAY_DEBUG_HEADERS="true" (so the
  * x-edgeway-debug-geo header stands in for request.cf) and an admin token; configured and
- * observed only through the admin API (README "Admin API").
+ * observed only through the admin API (docs/operating.md, "The admin API").
  */
 import { launchWorker } from "./runtime.ts";
 import type { RunningWorker, RuntimeName, WorkerModule } from "./runtime.ts";

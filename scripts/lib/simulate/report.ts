@@ -1,6 +1,6 @@
 /**
  * The simulator's report: a table per scenario for the terminal, the JSON document
- * (bench/results/simulate.json), and the Markdown summary the README carries.
+ * (bench/results/simulate.json), and the Markdown summary docs/performance.md carries.
  */
 import { renderTable } from "../table.ts";
 import type { Paint } from "../table.ts";

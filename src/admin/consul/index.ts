@@ -1,7 +1,7 @@
 /**
  * The Consul-compatible registration surface: Consul's agent, health and catalog calls
  * over the same registration store and policy as /_edgeway/register, so a service using
- * a Consul client library can register with Edgeway unchanged (README, "Coming from
+ * a Consul client library can register with Edgeway unchanged (docs/registration.md, "Coming from
  * Consul"). Off unless EDGEWAY_CONSUL_API is "true"; when on, it answers only the exact
  * paths below. Every other /v1/ path, and these paths while it is off, stay data-plane
  * traffic to the configured routes: the surface can never shadow a route by accident.
