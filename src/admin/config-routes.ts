@@ -197,7 +197,12 @@ configRoutes.openAPIRegistry.registerPath({
   summary: "Validate a config document and put it in force",
   description:
     "Validated in full first; a rejected document stores nothing. Optional headers: x-edgeway-reason (why, kept in history), x-edgeway-actor (who).",
-  request: { body: jsonBody(ConfigDocument, "The config document.") },
+  request: {
+    body: jsonBody(
+      ConfigDocument,
+      'The config document (a top-level "$schema" string naming its JSON Schema is also accepted, and ignored).',
+    ),
+  },
   responses: {
     200: jsonResponse(z.object({ version: z.number() }), "Stored and in force."),
     ...errorResponses,

@@ -58,7 +58,8 @@ export const emptyBodyIsNoBody: MiddlewareHandler = async (c, next) => {
     const headers = new Headers(raw.headers);
     headers.delete("content-type");
     headers.delete("content-length");
-    c.req.raw = new Request(raw.url, { method: raw.method, headers, signal: raw.signal });
+    // Everything else of the request stays: method, the other headers, the signal, and request.cf.
+    c.req.raw = new Request(raw.url, { method: raw.method, headers, signal: raw.signal, cf: raw.cf });
   }
   await next();
 };

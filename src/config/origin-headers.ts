@@ -62,22 +62,29 @@ export const BindingName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "must be a Worker binding name: letters, digits and '_', not starting with a digit");
 
-export const SecretRefSchema = z.strictObject({
-  /** The name of a Worker secret (`wrangler secret put NAME`) whose value is sent. */
-  secret: BindingName.refine((name) => !RESERVED_SECRETS.has(name), {
-    message: "names one of Edgeway's own secrets or bindings, which are never sent to an origin: use a secret of its own",
-  }),
-});
+export const SecretRefSchema = z
+  .strictObject({
+    /** The name of a Worker secret (`wrangler secret put NAME`) whose value is sent. */
+    secret: BindingName.refine((name) => !RESERVED_SECRETS.has(name), {
+      message: "names one of Edgeway's own secrets or bindings, which are never sent to an origin: use a secret of its own",
+    }).describe(
+      "The name of a Worker secret (wrangler secret put NAME) whose value is sent; not one of Edgeway's own (ADMIN_TOKEN, AFFINITY_KEY, …).",
+    ),
+  })
+  .describe("A header value read from a Worker secret when the request is sent: the document holds only the secret's name.");
 
-export const HeaderValueSchema = z.union([
-  z
-    .string()
-    .max(8_192)
-    .refine((value) => headerValueProblem(value) === undefined, {
-      message: "must not contain a line break, NUL or other control character",
-    }),
-  SecretRefSchema,
-]);
+export const HeaderValueSchema = z
+  .union([
+    z
+      .string()
+      .max(8_192)
+      .refine((value) => headerValueProblem(value) === undefined, {
+        message: "must not contain a line break, NUL or other control character",
+      })
+      .describe("The header's value as text: no line break, NUL or other control character."),
+    SecretRefSchema,
+  ])
+  .describe('The header\'s value: text, or { "secret": "NAME" } for the value of the Worker secret NAME.');
 
 /** Header name → value or secret reference. */
 export const OriginHeadersSchema = z.record(z.string(), HeaderValueSchema).superRefine((headers, ctx) => {

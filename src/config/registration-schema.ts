@@ -53,25 +53,56 @@ export const ServiceName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "must be 1–128 characters of A–Z, a–z, 0–9, '.', '_' or '-'");
 
-export const RegistrationPolicySchema = z.strictObject({
-  /** Where registered origins may point: CIDR ranges for IP literals, host-name patterns for names. */
-  addresses: z.array(AddressPattern).min(1, 'name the addresses this pool accepts, e.g. ["10.0.0.0/8", "*.svc.example.internal"]'),
-  schemes: z
-    .array(z.enum(["http", "https"]))
-    .min(1)
-    .default(["http", "https"]),
-  /** Absent: every port is accepted. */
-  ports: z.array(PortPattern).min(1).optional(),
-  /** Absent: every region, or none, is accepted. Present: the registration must name a region that matches. */
-  regions: z.array(RegionPattern).min(1).optional(),
-  /** Absent: 0 up to the heaviest weight among the pool's configured origins. */
-  weight: z
-    .strictObject({ min: z.number().min(0).max(1_000_000).default(0), max: z.number().min(0).max(1_000_000) })
-    .refine((w) => w.min <= w.max, { message: "min must not exceed max", path: ["min"] })
-    .optional(),
-  maxOrigins: z.number().int().min(1).max(MAX_REGISTRATIONS).default(DEFAULT_MAX_ORIGINS_PER_POOL),
-  /** Consul service names whose registrations join this pool (the Consul-compatible surface); each name maps to one pool. */
-  serviceNames: z.array(ServiceName).default([]),
-});
+export const RegistrationPolicySchema = z
+  .strictObject({
+    /** Where registered origins may point: CIDR ranges for IP literals, host-name patterns for names. */
+    addresses: z
+      .array(AddressPattern)
+      .min(1, 'name the addresses this pool accepts, e.g. ["10.0.0.0/8", "*.svc.example.internal"]')
+      .describe(
+        'Where registered origins may point: CIDR ranges or IP addresses ("10.0.0.0/8", "fd00::/8", "192.0.2.7") for IP literals, host-name patterns ("*.svc.example.internal", or "*") for names.',
+      ),
+    schemes: z
+      .array(z.enum(["http", "https"]))
+      .min(1)
+      .default(["http", "https"])
+      .describe("The URL schemes a registered origin may use."),
+    /** Absent: every port is accepted. */
+    ports: z
+      .array(PortPattern)
+      .min(1)
+      .optional()
+      .describe('The ports (443) or inclusive port ranges ("8000-8999") a registered origin may use. Absent: every port.'),
+    /** Absent: every region, or none, is accepted. Present: the registration must name a region that matches. */
+    regions: z
+      .array(RegionPattern)
+      .min(1)
+      .optional()
+      .describe(
+        'Region names or globs ("aws:*", "aws:eu-*"): a registration must name a region that matches one. Absent: every region, or none.',
+      ),
+    /** Absent: 0 up to the heaviest weight among the pool's configured origins. */
+    weight: z
+      .strictObject({
+        min: z.number().min(0).max(1_000_000).default(0).describe("The lowest weight a registration may ask for."),
+        max: z.number().min(0).max(1_000_000).describe("The highest weight a registration may ask for."),
+      })
+      .refine((w) => w.min <= w.max, { message: "min must not exceed max", path: ["min"] })
+      .optional()
+      .describe("The weights a registered origin may ask for. Absent: 0 up to the heaviest weight among the pool's configured origins."),
+    maxOrigins: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_REGISTRATIONS)
+      .default(DEFAULT_MAX_ORIGINS_PER_POOL)
+      .describe(`The most registered origins the pool holds (Edgeway holds at most ${MAX_REGISTRATIONS} in all).`),
+    /** Consul service names whose registrations join this pool (the Consul-compatible surface); each name maps to one pool. */
+    serviceNames: z
+      .array(ServiceName)
+      .default([])
+      .describe("Consul service names whose registrations join this pool (the Consul-compatible surface); a name joins one pool only."),
+  })
+  .describe("A pool's registration policy: which origins may register themselves into the pool, and what they may register.");
 
 export type RegistrationPolicy = z.output<typeof RegistrationPolicySchema>;

@@ -33,11 +33,29 @@ function zodIssues(error: z.ZodError): ConfigIssue[] {
   return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
 }
 
+/**
+ * The top-level field a document may carry to name its JSON Schema (`"$schema":
+ * "../edgeway.schema.json"`), so editors complete and check it: accepted when it is a string,
+ * and ignored. It is not part of ConfigSchema, so the parsed config never holds it; the
+ * document as stored keeps it as written.
+ */
+export const SCHEMA_FIELD = "$schema";
+
+/** The document without its `$schema` field, and the issue when that field is not a string. */
+function withoutSchemaField(input: unknown): { readonly document: unknown; readonly issues: ConfigIssue[] } {
+  if (typeof input !== "object" || input === null || Array.isArray(input) || !Object.hasOwn(input, SCHEMA_FIELD))
+    return { document: input, issues: [] };
+  const { [SCHEMA_FIELD]: schema, ...document } = input as Record<string, unknown>;
+  if (typeof schema === "string") return { document, issues: [] };
+  return { document, issues: [{ path: SCHEMA_FIELD, message: "must be a string: the path or URL of the document's JSON Schema" }] };
+}
+
 /** Validates a parsed JSON value as a config document. */
 export function validateConfig(input: unknown): ValidationResult {
-  const parsed = ConfigSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
-  const issues = crossReferenceIssues(parsed.data);
+  const { document, issues: schemaField } = withoutSchemaField(input);
+  const parsed = ConfigSchema.safeParse(document);
+  if (!parsed.success) return { ok: false, issues: [...schemaField, ...zodIssues(parsed.error)] };
+  const issues = [...schemaField, ...crossReferenceIssues(parsed.data)];
   return issues.length === 0 ? { ok: true, config: parsed.data } : { ok: false, issues };
 }
 

@@ -118,7 +118,12 @@ const LEFT_TO_EDGEWAY_FOR_ORIGIN_NO_UPGRADE = ["proxy-connection"];
  * share; `source`: the client's headers `headers` was copied from (read instead of the copy).
  */
 export function stripHopByHopForOrigin(headers: Headers, noUpgrade = false, source = headers): void {
-  stripLeftToEdgeway(headers, RUNTIME_WRITES_TO_ORIGIN, noUpgrade ? LEFT_TO_EDGEWAY_FOR_ORIGIN_NO_UPGRADE : LEFT_TO_EDGEWAY_FOR_ORIGIN, source);
+  stripLeftToEdgeway(
+    headers,
+    RUNTIME_WRITES_TO_ORIGIN,
+    noUpgrade ? LEFT_TO_EDGEWAY_FOR_ORIGIN_NO_UPGRADE : LEFT_TO_EDGEWAY_FOR_ORIGIN,
+    source,
+  );
 }
 
 /**

@@ -63,10 +63,14 @@ async function lastAudit(): Promise<string | undefined> {
 
 /** Empty bodies as clients send them: no body at all, or Content-Length: 0, under each content type. */
 const EMPTY_BODIES: readonly { name: string; contentType: string | undefined; body: string | undefined }[] = [
-  { name: "content-type: application/json, no body (curl -X POST -H 'content-type: application/json')", contentType: "application/json", body: undefined },
+  {
+    name: "content-type: application/json, no body (curl -X POST -H 'content-type: application/json')",
+    contentType: "application/json",
+    body: undefined,
+  },
   { name: "content-type: application/json; charset=utf-8, content-length: 0", contentType: "application/json; charset=utf-8", body: "" },
   { name: "application/x-www-form-urlencoded, content-length: 0 (curl -d '')", contentType: "application/x-www-form-urlencoded", body: "" },
-  { name: "text/plain;charset=UTF-8, content-length: 0 (fetch with body \"\")", contentType: "text/plain;charset=UTF-8", body: "" },
+  { name: 'text/plain;charset=UTF-8, content-length: 0 (fetch with body "")', contentType: "text/plain;charset=UTF-8", body: "" },
 ];
 
 const OPERATIONS = [
@@ -84,9 +88,11 @@ for (const { verb, state } of OPERATIONS) {
       try {
         for (const empty of EMPTY_BODIES.filter((e) => e.contentType?.startsWith("application/json"))) {
           await clearAll();
-          const result = await ok<OverrideResult>(call("POST", `/origins/${ID}/${verb}`, empty.contentType, empty.body)).catch((e: unknown) => {
-            throw new Error(`${empty.name}: ${String(e)}`);
-          });
+          const result = await ok<OverrideResult>(call("POST", `/origins/${ID}/${verb}`, empty.contentType, empty.body)).catch(
+            (e: unknown) => {
+              throw new Error(`${empty.name}: ${String(e)}`);
+            },
+          );
           expect(result.overrides.state, empty.name).toMatchObject({ value: state, reason: NO_REASON, actor: "empty-body-test" });
           expect((await overridesOf(ID)).state, empty.name).toMatchObject({ value: state, reason: NO_REASON });
           expect(await lastAudit(), empty.name).toMatch(new RegExp(`^${ID}: ${state} \\(${NO_REASON}\\)`));
@@ -139,9 +145,11 @@ describe("POST /origins/{id}/enable", () => {
     try {
       for (const empty of EMPTY_BODIES.filter((e) => e.contentType?.startsWith("application/json"))) {
         await ok(call("POST", `/origins/${ID}/drain`, "application/json", '{"reason":"before enable"}'));
-        const result = await ok<OverrideResult>(call("POST", `/origins/${ID}/enable`, empty.contentType, empty.body)).catch((e: unknown) => {
-          throw new Error(`${empty.name}: ${String(e)}`);
-        });
+        const result = await ok<OverrideResult>(call("POST", `/origins/${ID}/enable`, empty.contentType, empty.body)).catch(
+          (e: unknown) => {
+            throw new Error(`${empty.name}: ${String(e)}`);
+          },
+        );
         expect(result.overrides.state, empty.name).toBeUndefined();
         expect((await overridesOf(ID)).state, empty.name).toBeUndefined();
         expect(await lastAudit(), empty.name).toMatch(new RegExp(`^${ID}: enabled( \\(token [^)]*\\))?$`));
