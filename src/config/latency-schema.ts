@@ -2,7 +2,7 @@
  * `"latency": { "decaySeconds": 10, "explorePercent": 2, "exploreIntervalSeconds": 5,
  * "failurePenaltyMs": 1000 }` on a pool (its `latency` origin steering) or a route (its
  * `latency` pool steering). Every field is optional; the defaults, and the anchor each
- * follows, are in src/steering/latency.ts and the README's "Latency steering" section.
+ * follows, are in src/steering/latency.ts and docs/steering.md, "Latency steering".
  */
 import { z } from "zod";
 import {

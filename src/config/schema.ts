@@ -637,7 +637,7 @@ export const RouteSchema = z
     /**
      * true appends this hop to the RFC 7239 `Forwarded` field (X-Forwarded-For, -Proto and
      * -Host are always set). Off by default, as in Envoy, nginx and Cloudflare: two more
-     * header calls and a field on every request (README "Performance").
+     * header calls and a field on every request (docs/performance.md).
      */
     forwarded: z
       .boolean()
