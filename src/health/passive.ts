@@ -5,7 +5,7 @@
  * healthy and it is not ejected. Pure: the snapshot and the clock are handed in.
  */
 import type { HealthView } from "../steering/select.ts";
-import { isHealthyIn } from "./snapshot.ts";
+import { isHealthyIn, lapsedIn } from "./snapshot.ts";
 import type { HealthSnapshot } from "./snapshot.ts";
 import type { Ejection, OutlierDetector } from "./outlier.ts";
 import { syncDetector, UNKNOWN_COLO } from "./colo-outliers.ts";
@@ -37,13 +37,17 @@ export function ejectionInForce(
   return snapshot?.coloEjections?.[colo]?.find((e) => e.originId === originId && now < e.until);
 }
 
-/** Probe health and ejections together; `ignoreEjections` gives probe health alone. */
+/**
+ * Probe health and ejections together; `ignoreEjections` gives probe health alone. A
+ * registration whose heartbeat had lapsed when the snapshot was made is gone in both.
+ */
 export function healthView(
   detector: OutlierDetector,
   snapshot: HealthSnapshot | undefined,
   now: () => number,
   ignoreEjections = false,
 ): HealthView {
-  if (ignoreEjections) return { isHealthy: (id) => isHealthyIn(snapshot, id) };
-  return { isHealthy: (id) => isHealthyIn(snapshot, id) && !detector.isEjected(id, now()) };
+  const isGone = (id: string): boolean => lapsedIn(snapshot, id);
+  if (ignoreEjections) return { isHealthy: (id) => isHealthyIn(snapshot, id), isGone };
+  return { isHealthy: (id) => isHealthyIn(snapshot, id) && !detector.isEjected(id, now()), isGone };
 }

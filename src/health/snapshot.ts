@@ -74,6 +74,25 @@ export type OriginStatus = z.infer<typeof OriginStatusSchema>;
 export type Votes = z.infer<typeof VotesSchema>;
 export type HealthSnapshot = z.infer<typeof HealthSnapshotSchema>;
 
+const lapsedBySnapshot = new WeakMap<HealthSnapshot, ReadonlySet<string>>();
+
+/**
+ * Whether the snapshot knows `originId` as a registration whose heartbeat had lapsed when
+ * the snapshot was made: a host that stopped saying it is there. Steering treats it as
+ * gone (not a candidate, not counted for panic or minHealthy), not as an unhealthy host.
+ */
+export function lapsedIn(snapshot: HealthSnapshot | undefined, originId: string): boolean {
+  const registrations = snapshot?.registrations;
+  if (snapshot === undefined || registrations === undefined || registrations.length === 0) return false;
+  let lapsed = lapsedBySnapshot.get(snapshot);
+  if (lapsed === undefined) {
+    const at = snapshot.generatedAt;
+    lapsed = new Set(registrations.filter((r) => r.lastHeartbeat + r.ttlSeconds * 1_000 < at).map((r) => r.id));
+    lapsedBySnapshot.set(snapshot, lapsed);
+  }
+  return lapsed.has(originId);
+}
+
 /** Health as the snapshot tells it; an origin it does not know is healthy (fail open). */
 export function isHealthyIn(snapshot: HealthSnapshot | undefined, originId: string): boolean {
   return snapshot?.origins[originId]?.healthy ?? true;

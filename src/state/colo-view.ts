@@ -14,7 +14,7 @@ import { ColoMap } from "../health/colo-map.ts";
 import { UNKNOWN_COLO } from "../health/colo-outliers.ts";
 import type { OutlierDetector } from "../health/outlier.ts";
 import { healthView } from "../health/passive.ts";
-import { isHealthyIn } from "../health/snapshot.ts";
+import { isHealthyIn, lapsedIn } from "../health/snapshot.ts";
 import type { HealthSnapshot } from "../health/snapshot.ts";
 import { LazyCfClient } from "../routing/client.ts";
 import type { ClientInfo } from "../routing/client.ts";
@@ -79,7 +79,11 @@ export function coloView(colo: string, now: number): ColoView {
 export function probeOnlyView(): { view: HealthView; cache: SelectionCache } {
   const snapshot = isolate.health.current;
   if (probeOnly === undefined || probeOnly.snapshot !== snapshot) {
-    probeOnly = { snapshot, view: { isHealthy: (id) => isHealthyIn(snapshot, id) }, cache: createSelectionCache() };
+    probeOnly = {
+      snapshot,
+      view: { isHealthy: (id) => isHealthyIn(snapshot, id), isGone: (id) => lapsedIn(snapshot, id) },
+      cache: createSelectionCache(),
+    };
   }
   return probeOnly;
 }

@@ -13,6 +13,12 @@ import { hash } from "./pool/hash.ts";
 /** What selection needs to know of origin health. */
 export interface HealthView {
   isHealthy(originId: string): boolean;
+  /**
+   * Whether the origin is gone rather than unhealthy: a registration whose heartbeat lapsed
+   * (a host that stopped saying it is there). A gone origin is never a candidate, panic or
+   * not, and does not count towards a pool's panic share or minHealthy. Absent: none is.
+   */
+  isGone?(originId: string): boolean;
 }
 
 /** Per-pool and per-route scratch memory for the policies, kept by the isolate. */
@@ -123,7 +129,7 @@ export function viewPool(pool: CompiledPool, health: HealthView): PoolView {
   const serving: CompiledOrigin[] = [];
   const all: CompiledOrigin[] = [];
   for (const origin of pool.origins) {
-    if (!origin.enabled) continue;
+    if (!origin.enabled || health.isGone?.(origin.id) === true) continue;
     enabled++;
     const ok = health.isHealthy(origin.id);
     if (ok) healthy++;

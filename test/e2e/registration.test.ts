@@ -23,6 +23,33 @@ async function servedBy(n: number): Promise<Record<string, number>> {
 }
 
 describe("registration", () => {
+  it("a registration whose heartbeat lapsed is gone: no panic over it, every request to the live origin", async ({ expect }) => {
+    const all = inject("origins");
+    await useConfig({
+      origins: [{ id: "o23", url: all.o23 }],
+      pools: [{ id: "web", origins: ["o23"], steering: "round_robin", registration: LOCAL_POLICY }],
+      routes: [{ id: "r", pools: ["web"] }],
+    });
+    try {
+      for (const id of ["gone-1", "gone-2", "gone-3"])
+        expect((await register({ id, url: all.o24, pool: "web", ttlSeconds: 1 })).status).toBe(201);
+      // While they heartbeat they share the pool (round robin over four).
+      const before = await servedBy(8);
+      expect(before.o23, JSON.stringify(before)).toBe(2);
+      // No more heartbeats: within a few snapshot refreshes (2 s each) all 30 go to o23. Before lapsed
+      // registrations left panic, 1 healthy origin of 4 put the pool in panic and 22 of 30 went to the dead ones.
+      const deadline = Date.now() + 12_000;
+      let after = await servedBy(30);
+      while (after.o23 !== 30 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        after = await servedBy(30);
+      }
+      expect(after).toEqual({ o23: 30 });
+    } finally {
+      await removeAll();
+    }
+  }, 20_000);
+
   it("registers into a pool, takes traffic, heartbeats with its secret, deregisters", async ({ expect }) => {
     const all = inject("origins");
     await useConfig({
