@@ -44,7 +44,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    "npm run profile -- [--scenario edgeway-weighted|edgeway-latency|edgeway-geo|edgeway-hash|edgeway-weighted-lean|minimal] [--seconds 8] [--connections 20] [--top 30] [--out FILE.cpuprofile]",
+    "npm run profile -- [--scenario edgeway-weighted|edgeway-latency|edgeway-geo|edgeway-hash|edgeway-full|edgeway-weighted-lean|minimal] [--seconds 8] [--connections 20] [--top 30] [--out FILE.cpuprofile]",
   );
   process.exit(0);
 }

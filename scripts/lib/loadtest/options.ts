@@ -14,6 +14,7 @@ export const THROUGHPUT_SCENARIOS = [
   "edgeway-latency",
   "edgeway-geo",
   "edgeway-hash",
+  "edgeway-full",
   "edgeway-baseline-weighted",
   "edgeway-baseline-latency",
   "nginx",
@@ -24,6 +25,8 @@ export type ThroughputScenario = (typeof THROUGHPUT_SCENARIOS)[number];
  * each piece of the contract against the pass-through in one run.
  */
 export const OPT_IN_SCENARIOS: readonly ThroughputScenario[] = [
+  // Every optional stage on (affinity, hashing, load-awareness, latency): priced against edgeway-weighted.
+  "edgeway-full",
   "minimal-no-forwarding",
   "minimal-no-timeout",
   "minimal-no-response",

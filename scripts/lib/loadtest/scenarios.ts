@@ -41,6 +41,8 @@ export function variantsFor(scenario: ThroughputScenario): RequestVariant[] {
       return GEO_CLIENTS.map((geo) => ({ path: "/geo/item", headers: { "x-edgeway-debug-geo": geo } }));
     case "edgeway-hash":
       return Array.from({ length: HASH_KEYS }, (_, i) => ({ path: "/hash/item", headers: { [HASH_HEADER]: `user-${i.toString(36)}` } }));
+    case "edgeway-full":
+      return Array.from({ length: HASH_KEYS }, (_, i) => ({ path: "/full/item", headers: { [HASH_HEADER]: `user-${i.toString(36)}` } }));
     default:
       return [{ path: "/item" }];
   }
@@ -51,7 +53,7 @@ export interface OriginRef {
   readonly url: string;
 }
 
-/** The throughput config: routes /weighted, /lean, /latency, /geo and /hash over the same origins. */
+/** The throughput config: routes /weighted, /lean, /latency, /geo, /hash and /full over the same origins. */
 export function throughputConfig(origins: readonly OriginRef[], registrations = 0): unknown {
   const ids = origins.map((o) => o.id);
   const at = (i: number): string => ids[i % ids.length] ?? ids[0] ?? "";
@@ -67,6 +69,7 @@ export function throughputConfig(origins: readonly OriginRef[], registrations = 
       },
       { id: "latency", origins: ids, steering: "latency" },
       { id: "hash", origins: ids, steering: "hash", hash: { header: HASH_HEADER } },
+      { id: "loaded", origins: ids, steering: "weighted", loadAware: {} },
       { id: "na", origins: [at(0)] },
       { id: "eu", origins: [at(1)] },
       { id: "apac", origins: [at(2)] },
@@ -78,6 +81,15 @@ export function throughputConfig(origins: readonly OriginRef[], registrations = 
       { id: "lean", match: { pathPrefix: "/lean" }, pools: ["weighted"], exposeOrigin: false },
       { id: "latency", match: { pathPrefix: "/latency" }, pools: ["latency"] },
       { id: "hash", match: { pathPrefix: "/hash" }, pools: ["hash"] },
+      // Every optional stage on: header affinity (every pool hashes on the key), a hash pool,
+      // a load-aware pool and latency route steering; priced against /weighted (all off).
+      {
+        id: "full",
+        match: { pathPrefix: "/full" },
+        pools: ["hash", "loaded"],
+        steering: "latency",
+        affinity: { type: "header", name: HASH_HEADER },
+      },
       {
         id: "geo",
         match: { pathPrefix: "/geo" },
