@@ -6,17 +6,24 @@
  */
 import { upgradesToWebSocket } from "../routing/upgrade.ts";
 import { errorFor } from "./errors.ts";
-import type { Stage } from "./stage.ts";
+import type { RequestContext, Stage } from "./stage.ts";
+
+/**
+ * Whether the request is a WebSocket handshake. Only a GET can be one; its Upgrade field,
+ * read here, is not looked for again when the origin's headers are made.
+ */
+function isHandshake(context: RequestContext): boolean {
+  const { request } = context;
+  if (request.method !== "GET") return false;
+  const upgrade = request.headers.get("upgrade");
+  context.upgradeAbsent = upgrade === null;
+  return upgradesToWebSocket(upgrade);
+}
 
 export const websocketUpgradeStage: Stage = {
   name: "websocket",
   run(context) {
-    const { request } = context;
-    // Only a GET can be a handshake; its Upgrade field, read here, is not looked for again when the origin's headers are made.
-    if (request.method !== "GET") return undefined;
-    const upgrade = request.headers.get("upgrade");
-    context.upgradeAbsent = upgrade === null;
-    context.websocket = upgradesToWebSocket(upgrade);
+    context.websocket = isHandshake(context);
     return undefined;
   },
 };
@@ -24,11 +31,7 @@ export const websocketUpgradeStage: Stage = {
 export const websocketRefusalStage: Stage = {
   name: "websocket refusal",
   run(context) {
-    const { request } = context;
-    if (request.method !== "GET") return undefined;
-    const upgrade = request.headers.get("upgrade");
-    context.upgradeAbsent = upgrade === null;
-    if (!upgradesToWebSocket(upgrade)) return undefined;
+    if (!isHandshake(context)) return undefined;
     return errorFor(
       context,
       403,
