@@ -4,7 +4,7 @@
  * another code version during a deploy), then cached in the isolate.
  */
 import { z } from "zod";
-import { RegistrationSchema } from "../discovery/registration.ts";
+import { lapsesAt, RegistrationSchema } from "../discovery/registration.ts";
 import { EJECTION_KINDS } from "./outlier.ts";
 import { OriginOverridesSchema } from "../config/overrides.ts";
 import type { Ejection } from "./outlier.ts";
@@ -87,7 +87,7 @@ export function lapsedIn(snapshot: HealthSnapshot | undefined, originId: string)
   let lapsed = lapsedBySnapshot.get(snapshot);
   if (lapsed === undefined) {
     const at = snapshot.generatedAt;
-    lapsed = new Set(registrations.filter((r) => r.lastHeartbeat + r.ttlSeconds * 1_000 < at).map((r) => r.id));
+    lapsed = new Set(registrations.filter((r) => lapsesAt(r) < at).map((r) => r.id));
     lapsedBySnapshot.set(snapshot, lapsed);
   }
   return lapsed.has(originId);

@@ -5,8 +5,8 @@
  * handshake keeps `Upgrade: websocket`, RFC 9110 §7.8), and tells the origin about the
  * client the way nginx, Envoy and Cloudflare do:
  *
- * - `X-Forwarded-For` and `Forwarded` (RFC 7239; a route may turn it off with
- *   `forwarded: false`) are appended to: the client's own value
+ * - `X-Forwarded-For` and, on routes with `forwarded: true`, `Forwarded` (RFC 7239) are
+ *   appended to: the client's own value
  *   comes first, then the address Cloudflare saw (cf-connecting-ip). What a client wrote
  *   there is kept for the origin to judge, never trusted by Edgeway: geo steering reads
  *   request.cf and the IP hash reads cf-connecting-ip, which a client cannot set.

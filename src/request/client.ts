@@ -31,10 +31,21 @@ export function clientOf(
   ip: string | undefined = request.headers.get("cf-connecting-ip") ?? undefined,
 ): ClientInfo {
   if (!debugHeadersEnabled(env)) return new LazyCfClient(request, ip);
-  const debug = request.headers.get(DEBUG_GEO_HEADER);
+  return debugClient(request, ip, request.headers.get(DEBUG_GEO_HEADER), localColo(env));
+}
+
+/**
+ * Where debug headers are allowed: the debug geo header (`debug`, null when absent), else
+ * the local colo variables (`local`), else request.cf. Throws DebugGeoError for a bad header.
+ */
+function debugClient(
+  request: Request,
+  ip: string | undefined,
+  debug: string | null,
+  local: Omit<ClientInfo, "ip"> | undefined,
+): ClientInfo {
   if (debug !== null) return parseDebugGeo(debug, ip);
   // A local worker playing a colo (the many-colo harness); the header above still wins.
-  const local = localColo(env);
   return local === undefined ? new LazyCfClient(request, ip) : { ...local, ip };
 }
 
@@ -71,10 +82,8 @@ export function debugClientStage(env: EdgewayEnv): Stage {
       const debug = request.headers.get(DEBUG_GEO_HEADER);
       context.debugGeoAbsent = debug === null;
       try {
-        if (debug !== null) context.client = parseDebugGeo(debug, ip);
-        else if (local instanceof DebugGeoError) throw local;
-        // A local worker playing a colo (the many-colo harness); the header above still wins.
-        else context.client = local === undefined ? new LazyCfClient(request, ip) : { ...local, ip };
+        if (debug === null && local instanceof DebugGeoError) throw local;
+        context.client = debugClient(request, ip, debug, local instanceof DebugGeoError ? undefined : local);
       } catch (error) {
         if (error instanceof DebugGeoError) return errorFor(context, 400, "bad_debug_geo", error.message);
         throw error;

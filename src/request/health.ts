@@ -9,7 +9,6 @@ import { effectiveConfig } from "../discovery/effective-config.ts";
 import { isolate } from "../isolate.ts";
 import { coloView } from "../state/colo-view.ts";
 import { ensureFreshHealth } from "../state/health-refresh.ts";
-import type { LatencyTracker } from "../steering/latency.ts";
 import type { SteeringSignals } from "../steering/types.ts";
 import type { RequestContext, Stage } from "./stage.ts";
 
@@ -19,20 +18,10 @@ const usualOf = (key: string): number => isolate.outstanding.usual(key);
 /** A load-aware pool's live weights from this isolate's load reports (load-tracker.ts). */
 const liveWeightsOf: NonNullable<SteeringSignals["liveWeights"]> = (pool) => isolate.load.weightsFor(pool, Date.now());
 
-/** The colo's latency tracker and signals: in production an isolate serves one colo, so the last one is kept at hand. */
-let held: { colo: string; latency: LatencyTracker; signals: SteeringSignals } | undefined;
-
-function coloHandles(colo: string): { latency: LatencyTracker; signals: SteeringSignals } {
-  const latency = isolate.latency.tracker(colo);
-  if (held !== undefined && held.colo === colo && held.latency === latency) return held;
-  held = { colo, latency, signals: isolate.latency.signals(colo, outstandingOf, Date.now, liveWeightsOf, usualOf) };
-  return held;
-}
-
 function takeView(context: RequestContext): undefined {
-  const handles = coloHandles(context.colo);
-  context.latency = handles.latency;
-  context.signals = handles.signals;
+  // Both made once per colo and kept by ColoLatency (steering/latency-colo.ts).
+  context.latency = isolate.latency.tracker(context.colo);
+  context.signals = isolate.latency.signals(context.colo, outstandingOf, Date.now, liveWeightsOf, usualOf);
   context.live = coloView(context.colo, Date.now());
   return undefined;
 }

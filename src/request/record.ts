@@ -57,16 +57,14 @@ export function recordStage(route: CompiledRoute, env: EdgewayEnv): Stage {
   const series = requestMetrics.route(route);
   const analytics = env.ANALYTICS;
 
-  function fold(context: RequestContext): void {
-    const { tries } = context;
+  /** Folds the tries and counts the request; its response, or undefined when it never reached steering. */
+  function record(context: RequestContext): Response | undefined {
+    if (!context.steered) return undefined;
+    const { tries, last } = context;
     for (let i = 0; i < tries.length; i++) foldTry(route, series, context, tries[i] as TryOutcome);
     if (context.retrySkipped !== undefined) series.retriesSkipped(context.retrySkipped).inc();
     flushTrafficReport(context.env, context.ctx);
-  }
-
-  function count(context: RequestContext): Response {
-    const response = context.response as Response;
-    const last = context.last;
+    const response = context.finalResponse();
     series.path(last?.selection.pool, last?.selection.origin).requests(response.status).inc();
     return response;
   }
@@ -76,9 +74,7 @@ export function recordStage(route: CompiledRoute, env: EdgewayEnv): Stage {
       name: "record",
       always: true,
       run(context) {
-        if (!context.steered) return undefined;
-        fold(context);
-        count(context);
+        record(context);
         return undefined;
       },
     };
@@ -87,9 +83,8 @@ export function recordStage(route: CompiledRoute, env: EdgewayEnv): Stage {
     name: "record (with analytics)",
     always: true,
     run(context) {
-      if (!context.steered) return undefined;
-      fold(context);
-      const response = count(context);
+      const response = record(context);
+      if (response === undefined) return undefined;
       const last = context.last;
       writeRequestDataPoint(analytics, {
         route: route.id,

@@ -94,7 +94,6 @@ export class RequestContext {
   sent = 0;
   retried = false;
   retrySkipped: RetrySkip | undefined = undefined;
-  ejectionOverridden = 0;
   /** Set when a stage answered before the response was the origin's (only `always` stages run after). */
   answered = false;
   // respond

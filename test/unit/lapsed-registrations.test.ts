@@ -34,18 +34,19 @@ function registration(id: string, lastHeartbeat: number): Registration {
   } as Registration;
 }
 
-function setup(registrations: Registration[], configuredHealthy = true) {
+/** `configured`: the configured origins and whether each passes its checks. */
+function setup(registrations: Registration[], configured: Record<string, boolean> = { configured: true }) {
+  const ids = Object.keys(configured);
   const validated = validateConfig({
-    origins: [{ id: "configured", url: "http://127.0.0.1:9100" }],
-    pools: [{ id: "web", origins: ["configured"], steering: "round_robin", registration: { addresses: ["127.0.0.1/32"] } }],
+    origins: ids.map((id, i) => ({ id, url: `http://127.0.0.1:${9100 + i}` })),
+    pools: [{ id: "web", origins: ids, steering: "round_robin", registration: { addresses: ["127.0.0.1/32"] } }],
     routes: [{ id: "r", pools: ["web"] }],
   });
   if (!validated.ok) throw new Error(JSON.stringify(validated.issues));
   const config = compileConfig(withRegistrations(validated.config, registrations), 1);
   // As the Durable Object reports them: a lapsed registration is unhealthy by its heartbeat.
-  const origins: HealthSnapshot["origins"] = {
-    configured: { healthy: configuredHealthy } as HealthSnapshot["origins"][string],
-  };
+  const origins: HealthSnapshot["origins"] = {};
+  for (const [id, healthy] of Object.entries(configured)) origins[id] = { healthy } as HealthSnapshot["origins"][string];
   for (const r of registrations)
     origins[r.id] = { healthy: r.lastHeartbeat + r.ttlSeconds * 1_000 >= NOW } as HealthSnapshot["origins"][string];
   const snapshot: HealthSnapshot = { generatedAt: NOW, origins, registrations };
@@ -53,8 +54,8 @@ function setup(registrations: Registration[], configuredHealthy = true) {
   return { config, snapshot, view };
 }
 
-function served(registrations: Registration[], n: number, configuredHealthy = true): Record<string, number> {
-  const { config, view } = setup(registrations, configuredHealthy);
+function served(registrations: Registration[], n: number, configured?: Record<string, boolean>): Record<string, number> {
+  const { config, view } = setup(registrations, configured);
   const route = config.routes[0];
   if (route === undefined) throw new Error("no route");
   const memory = createMemoryStore();
@@ -101,8 +102,10 @@ describe("lapsed registrations", () => {
     expect(served(lapsed, 30)).toEqual({ configured: 30 });
   });
 
-  it("are not served even when nothing else is: the pool is down, not in panic over hosts that said nothing", () => {
-    expect(served(lapsed, 10, false)).toEqual({ none: 10 });
+  it("are not served even in panic: panic spreads over the configured origins only", () => {
+    // 1 of 3 configured origins passes its checks: the pool is in panic and spreads over the
+    // hosts that are there (failing or not), never over the registrations that said nothing.
+    expect(served(lapsed, 30, { a: true, b: false, c: false })).toEqual({ a: 10, b: 10, c: 10 });
   });
 
   it("while live, share the pool as before", () => {
