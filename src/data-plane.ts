@@ -52,7 +52,9 @@ function route(request: Request, env: EdgewayEnv, ctx: WaitUntil, startedAt: num
   const matched = matchRoute(request, url, loaded.compiled);
   if (matched instanceof Response) return matched;
   const plan = planFor(matched.route, env);
-  return run(new RequestContext(request, env, ctx, startedAt, url, loaded.compiled, matched.compiled, matched.route, plan), 0);
+  const context = new RequestContext(request, env, ctx, startedAt, url, loaded.compiled, matched.compiled, matched.route, plan);
+  context.matchedPath = matched.path;
+  return run(context, 0);
 }
 
 /**

@@ -1,6 +1,8 @@
 /** A route in the config document (config/schema.ts): its match, pools and steering, and how its requests are proxied (timeouts, retries, hedging, affinity). */
 import { z } from "zod";
 import { Id } from "./fields.ts";
+import { FilterSchema, PoolFilterSchema } from "./filter-schema.ts";
+import { RouteMatchesSchema } from "./match-schema.ts";
 import { defaultLatencySettings, LatencySettingsSchema } from "./latency-schema.ts";
 
 export const ROUTE_STEERING = ["failover", "weighted", "geo", "proximity", "latency", "least_outstanding"] as const;
@@ -142,32 +144,24 @@ export const AffinitySchema = z
 export const RouteSchema = z
   .strictObject({
     id: Id.describe("The route's name, unique among routes; it appears in metrics and logs."),
-    match: z
-      .strictObject({
-        /** "api.example.com", "*.example.com" (any subdomain) or "*" (any host). */
-        host: z
-          .string()
-          .regex(
-            /^(\*|(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)$/i,
-            'must be "*", a host name, or "*." followed by a host name',
-          )
-          .default("*")
-          .describe('The request\'s host: "api.example.com", "*.example.com" (any subdomain) or "*" (any host); case-insensitive.'),
-        /** Matches whole path segments: "/api" matches "/api" and "/api/x", not "/apix". */
-        pathPrefix: z
-          .string()
-          .startsWith("/", "must start with '/'")
-          .default("/")
-          .describe('A path prefix, matched on whole segments: "/api" matches "/api" and "/api/x", not "/apix".'),
-      })
-      .default({ host: "*", pathPrefix: "/" })
+    match: RouteMatchesSchema,
+    filters: z
+      .array(FilterSchema)
+      .max(32)
+      .optional()
       .describe(
-        'Which requests the route takes. The most specific route wins: an exact host, then the longest wildcard suffix, then "*"; within a host, the longest pathPrefix.',
+        "What the route does besides forwarding, in order (Gateway API HTTPRouteFilter): header edits, a URL rewrite, a redirect, mirrors, a fixed response. Absent: none.",
       ),
+    poolFilters: z
+      .record(z.string(), z.array(PoolFilterSchema).max(8))
+      .optional()
+      .describe("Pool id → header edits for the requests that pool serves (Gateway API backendRef filters). Absent: none."),
     pools: z
       .array(Id)
-      .min(1, "a route needs at least one pool")
-      .describe("The ids of the route's pools, each listed once, in failover order."),
+      .default([])
+      .describe(
+        "The ids of the route's pools, each listed once, in failover order. Only a route that answers itself (RequestRedirect or FixedResponse) may have none.",
+      ),
     steering: z
       .enum(ROUTE_STEERING)
       .default("failover")

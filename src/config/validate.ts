@@ -8,6 +8,7 @@ import { ConfigSchema } from "./schema.ts";
 import type { Config, Monitor } from "./schema.ts";
 import { lookupRegion, suggestRegions } from "./regions.ts";
 import { parseGeoKey } from "../routing/geo-key.ts";
+import { routeRuleIssues } from "./validate-rules.ts";
 
 /** One problem with a config document: where it is and what is wrong. */
 export interface ConfigIssue {
@@ -169,7 +170,6 @@ function crossReferenceIssues(config: Config): ConfigIssue[] {
     }
   });
 
-  const matches = new Map<string, number>();
   config.routes.forEach((route, i) => {
     const path = `routes[${i}]`;
     checkRefs(route.pools, poolIds, "pool", `${path}.pools`, issues);
@@ -200,12 +200,7 @@ function crossReferenceIssues(config: Config): ConfigIssue[] {
     if (route.steering === "weighted" && route.weights !== undefined && route.pools.every((p) => (route.weights?.[p] ?? 0) === 0)) {
       issues.push({ path: `${path}.weights`, message: "every pool has weight 0: no pool would get traffic" });
     }
-    const key = `${route.match.host.toLowerCase()} ${route.match.pathPrefix}`;
-    const other = matches.get(key);
-    if (other !== undefined) {
-      issues.push({ path: `${path}.match`, message: `same host and pathPrefix as routes[${other}]: the second route could never match` });
-    }
-    matches.set(key, i);
   });
+  issues.push(...routeRuleIssues(config.routes, poolIds));
   return issues;
 }

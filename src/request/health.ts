@@ -30,9 +30,12 @@ function takeView(context: RequestContext): undefined {
 function rematch(context: RequestContext): undefined {
   const compiled = effectiveConfig(context.base, isolate.health.current);
   if (compiled !== context.matchedIn) {
-    const route = compiled.table.match(context.url.host, context.url.pathname);
+    const hit = compiled.table.match(context.url.host, context.url.pathname, context.request, context.url);
     // The conductor moves the request onto this route's plan (data-plane.ts).
-    if (route !== undefined) context.route = route;
+    if (hit !== undefined) {
+      context.route = hit.route;
+      context.matchedPath = hit.path;
+    }
   }
   return takeView(context);
 }

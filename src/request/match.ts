@@ -5,6 +5,7 @@
  * 404 that says no route serves it. The matched route's plan runs next (data-plane.ts).
  */
 import type { CompiledConfig, CompiledRoute } from "../config/compile.ts";
+import type { PathMatch } from "../config/match-schema.ts";
 import { effectiveConfig } from "../discovery/effective-config.ts";
 import { isolate } from "../isolate.ts";
 import { errorBeforePlan } from "./errors.ts";
@@ -12,6 +13,8 @@ import { requestMetrics } from "./series.ts";
 
 export interface Matched {
   readonly route: CompiledRoute;
+  /** The path match that held. */
+  readonly path: PathMatch;
   /** The config the route was found in. */
   readonly compiled: CompiledConfig;
 }
@@ -19,8 +22,9 @@ export interface Matched {
 /** The route for `url` in `base` as the isolate's snapshot completes it, or Edgeway's 404. */
 export function matchRoute(request: Request, url: URL, base: CompiledConfig): Matched | Response {
   const compiled = effectiveConfig(base, isolate.health.current);
-  const route = compiled.table.match(url.host, url.pathname);
-  if (route !== undefined) return { route, compiled };
+  // The request and its URL are read only by a route that matches on a method, header or query parameter.
+  const hit = compiled.table.match(url.host, url.pathname, request, url);
+  if (hit !== undefined) return { route: hit.route, path: hit.path, compiled };
   requestMetrics.unmatched.inc();
   return errorBeforePlan(request, 404, "no_route", `no route for ${url.hostname}${url.pathname}`);
 }

@@ -1,37 +1,58 @@
 /**
- * Route matching: which route serves a request, by host then path prefix. The most
- * specific route wins: an exact host beats "*.suffix" (a longer suffix beats a shorter
- * one), which beats "*"; within a host, the longest pathPrefix wins; a tie keeps the
- * config's order. Compiled once per config version so matching is a few map look-ups.
+ * Route matching: which route serves a request. The most specific host first: an exact
+ * host, then "*.suffix" (a longer suffix before a shorter), then "*"; within the routes of
+ * one host, the first whose match holds in Gateway API HTTPRoute precedence
+ * (routing/route-match.ts: Exact path, RegularExpression, longest PathPrefix, method, most
+ * headers, most query parameters, document order). A route whose `match` is a list has one
+ * entry per match, each ranked on its own. Compiled once per config version, so matching
+ * is a map look-up and a walk down a sorted list that reads a header only for an entry
+ * that tests it.
  */
+import type { PathMatch, RouteMatch } from "../config/match-schema.ts";
+import { matchList } from "../config/match-schema.ts";
+import { CompiledMatch, comparePrecedence, precedenceReasonAndSign } from "./route-match.ts";
+import type { FieldVerdict, PrecedenceReason, QuerySource, RequestFacts } from "./route-match.ts";
+
+export { normalisePrefix, pathMatches } from "./route-match.ts";
+export type { QuerySource, RequestFacts } from "./route-match.ts";
 
 /** What matching needs of a route. */
 export interface MatchableRoute {
   readonly id: string;
-  readonly match: { readonly host: string; readonly pathPrefix: string };
+  readonly match: RouteMatch | readonly RouteMatch[];
 }
 
-/** A compiled route table: call `match` per request. */
+/** The route that serves a request and the match of it that held. */
+export interface RouteHit<R> {
+  readonly route: R;
+  /** The path match that held (ReplacePrefixMatch rewrites replace its prefix). */
+  readonly path: PathMatch;
+  /** The match's index in the route's list of matches. */
+  readonly index: number;
+}
+
+/** A candidate for /_edgeway/explain: one match whose host covers the request's, in the order matching tries them. */
+export interface MatchCandidate<R> {
+  readonly route: R;
+  readonly index: number;
+  readonly host: string;
+  readonly held: boolean;
+  readonly fields: readonly FieldVerdict[];
+}
+
+export interface MatchExplanation<R> {
+  readonly candidates: readonly MatchCandidate<R>[];
+  readonly winner: MatchCandidate<R> | undefined;
+  /** Why the winner beat the next candidate that also held: a host tier, or a rule of precedence. */
+  readonly why: string;
+}
+
+/** A compiled route table. */
 export interface RouteTable<R extends MatchableRoute> {
-  match(host: string, path: string): R | undefined;
-}
-
-/** "/api" matches "/api", "/api/" and "/api/x", but not "/apix"; "/" matches all. */
-export function pathMatches(prefix: string, path: string): boolean {
-  if (prefix === "/" || path === prefix) return true;
-  if (!path.startsWith(prefix)) return false;
-  return prefix.endsWith("/") || path.charCodeAt(prefix.length) === 47; /* "/" */
-}
-
-function byPrefixLength<R extends MatchableRoute>(routes: R[]): R[] {
-  // Array.prototype.sort is stable, so equal prefixes keep config order.
-  return routes.sort((a, b) => b.match.pathPrefix.length - a.match.pathPrefix.length);
-}
-
-function firstByPath<R extends MatchableRoute>(routes: readonly R[] | undefined, path: string): R | undefined {
-  if (routes === undefined) return undefined;
-  for (const route of routes) if (pathMatches(route.match.pathPrefix, path)) return route;
-  return undefined;
+  /** The route for a request; `request` and `query` are read only for matches on the method, headers or query. */
+  match(host: string, path: string, request?: RequestFacts, query?: QuerySource): RouteHit<R> | undefined;
+  /** Every candidate with its field verdicts, the winner and why (what /_edgeway/explain shows). */
+  explain(host: string, path: string, request?: RequestFacts, query?: QuerySource): MatchExplanation<R>;
 }
 
 /** Strips the port and a trailing dot, lower-cases. */
@@ -46,37 +67,116 @@ export function normaliseHost(host: string): string {
   return h.endsWith(".") ? h.slice(0, -1) : h;
 }
 
-/** Builds the table; routes are grouped by host kind and sorted once. */
+/** Whether a host pattern ("*", "*.example.com" or a name) covers a normalised host. */
+export function hostCovers(pattern: string, host: string): boolean {
+  const p = pattern.toLowerCase();
+  if (p === "*") return true;
+  if (p.startsWith("*.")) return host.endsWith(p.slice(1));
+  return host === p;
+}
+
+interface Entry<R> {
+  readonly compiled: CompiledMatch<R>;
+  readonly hit: RouteHit<R>;
+}
+
+function firstHolding<R>(
+  entries: readonly Entry<R>[] | undefined,
+  path: string,
+  request: RequestFacts | undefined,
+  query: QuerySource | undefined,
+): RouteHit<R> | undefined {
+  if (entries === undefined) return undefined;
+  for (const entry of entries) if (entry.compiled.holds(path, request, query)) return entry.hit;
+  return undefined;
+}
+
+/** Builds the table: one entry per (route, match), grouped by host kind and sorted by precedence once. */
 export function compileRouteTable<R extends MatchableRoute>(routes: readonly R[]): RouteTable<R> {
-  const exact = new Map<string, R[]>();
-  const wildcard = new Map<string, R[]>(); // key: ".example.com"
-  const any: R[] = [];
+  const exact = new Map<string, Entry<R>[]>();
+  const wildcard = new Map<string, Entry<R>[]>(); // key: ".example.com"
+  const any: Entry<R>[] = [];
+  let order = 0;
   for (const route of routes) {
-    const host = route.match.host.toLowerCase();
-    if (host === "*") any.push(route);
-    else if (host.startsWith("*.")) pushTo(wildcard, host.slice(1), route);
-    else pushTo(exact, host, route);
+    matchList(route.match).forEach((spec, index) => {
+      const compiled = new CompiledMatch(route, spec, index, order++);
+      const entry: Entry<R> = { compiled, hit: { route, path: compiled.path, index } };
+      const host = compiled.host;
+      if (host === "*") any.push(entry);
+      else if (host.startsWith("*.")) pushTo(wildcard, host.slice(1), entry);
+      else pushTo(exact, host, entry);
+    });
   }
-  for (const list of exact.values()) byPrefixLength(list);
-  for (const list of wildcard.values()) byPrefixLength(list);
-  byPrefixLength(any);
+  const sort = (list: Entry<R>[]): Entry<R>[] => list.sort((a, b) => comparePrecedence(a.compiled, b.compiled));
+  for (const list of exact.values()) sort(list);
+  for (const list of wildcard.values()) sort(list);
+  sort(any);
   const hasWildcards = wildcard.size > 0;
 
+  /** The host tiers a host reads, most specific first. */
+  function tiers(host: string): { readonly label: string; readonly entries: readonly Entry<R>[] }[] {
+    const out: { label: string; entries: readonly Entry<R>[] }[] = [];
+    const own = exact.get(host);
+    if (own !== undefined) out.push({ label: `host ${host}`, entries: own });
+    for (let dot = host.indexOf("."); dot >= 0; dot = host.indexOf(".", dot + 1)) {
+      const found = wildcard.get(host.slice(dot));
+      if (found !== undefined) out.push({ label: `host *${host.slice(dot)}`, entries: found });
+    }
+    if (any.length > 0) out.push({ label: "host *", entries: any });
+    return out;
+  }
+
   return {
-    match(rawHost: string, path: string): R | undefined {
+    match(rawHost, path, request, query) {
       const host = normaliseHost(rawHost);
-      const hit = firstByPath(exact.get(host), path);
+      const hit = firstHolding(exact.get(host), path, request, query);
       if (hit !== undefined) return hit;
       if (hasWildcards) {
         // Longest suffix first: "a.b.example.com" tries ".b.example.com", ".example.com", ".com".
         for (let dot = host.indexOf("."); dot >= 0; dot = host.indexOf(".", dot + 1)) {
-          const found = firstByPath(wildcard.get(host.slice(dot)), path);
+          const found = firstHolding(wildcard.get(host.slice(dot)), path, request, query);
           if (found !== undefined) return found;
         }
       }
-      return firstByPath(any, path);
+      return firstHolding(any, path, request, query);
+    },
+
+    explain(rawHost, path, request, query) {
+      const host = normaliseHost(rawHost);
+      const candidates: (MatchCandidate<R> & { readonly tier: string; readonly compiled: CompiledMatch<R> })[] = [];
+      for (const tier of tiers(host))
+        for (const { compiled } of tier.entries) {
+          const fields = compiled.verdicts(path, request, query);
+          candidates.push({
+            route: compiled.route,
+            index: compiled.index,
+            host: compiled.spec.host,
+            held: fields.every((f) => f.held),
+            fields,
+            tier: tier.label,
+            compiled,
+          });
+        }
+      const holding = candidates.filter((c) => c.held);
+      const [winner, runnerUp] = holding;
+      let why = "no match held: Edgeway answers 404";
+      if (winner !== undefined && runnerUp === undefined) why = "the only match that held";
+      else if (winner !== undefined && runnerUp !== undefined) {
+        const against = `route "${idOf(runnerUp.route)}"`;
+        if (winner.tier !== runnerUp.tier) why = `more specific host (${winner.tier} before ${runnerUp.tier}) than ${against}`;
+        else {
+          const reason: PrecedenceReason = precedenceReasonAndSign(winner.compiled, runnerUp.compiled).reason;
+          why = `${reason} than ${against}`;
+        }
+      }
+      const plain = candidates.map(({ route, index, host: h, held, fields }) => ({ route, index, host: h, held, fields }));
+      return { candidates: plain, winner: winner === undefined ? undefined : plain[candidates.indexOf(winner)], why };
     },
   };
+}
+
+function idOf(route: unknown): string {
+  return (route as MatchableRoute).id;
 }
 
 function pushTo<R>(map: Map<string, R[]>, key: string, value: R): void {

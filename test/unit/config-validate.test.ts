@@ -80,7 +80,7 @@ describe("defaults", () => {
     expect(route.retries.attempts).toBe(1);
     expect(route.retries.on).toEqual(["connect-failure", "timeout", "502", "503", "504"]);
     expect(route.steering).toBe("failover");
-    expect(route.match).toEqual({ host: "*", pathPrefix: "/" });
+    expect(route.match).toEqual({ host: "*" });
     expect(route.exposeOrigin).toBe(true);
     expect(at(result.config.pools, 0).minHealthy).toBe(1);
     expect(at(result.config.pools, 0).steering).toBe("weighted");

@@ -11,7 +11,7 @@ function route(id: string, host: string, pathPrefix = "/"): MatchableRoute {
 
 function matcher(routes: readonly MatchableRoute[]): (host: string, path: string) => string | undefined {
   const table = compileRouteTable(routes);
-  return (host, path) => table.match(host, path)?.id;
+  return (host, path) => table.match(host, path)?.route.id;
 }
 
 describe("host specificity", () => {
@@ -85,10 +85,10 @@ describe("path prefixes", () => {
     expect(pathMatches("/api", "/v1/api")).toBe(false);
   });
 
-  it('a prefix ending in "/" matches below it but not the bare segment', () => {
+  it('a trailing "/" on a prefix is ignored, as the Gateway API says: "/api/" matches "/api" too', () => {
     expect(pathMatches("/api/", "/api/")).toBe(true);
     expect(pathMatches("/api/", "/api/x")).toBe(true);
-    expect(pathMatches("/api/", "/api")).toBe(false);
+    expect(pathMatches("/api/", "/api")).toBe(true);
     expect(pathMatches("/api/", "/apix")).toBe(false);
   });
 
@@ -125,8 +125,8 @@ describe("ties and misses", () => {
       pools: [makePool("p", ["o0"])],
       routes: [makeRoute("all", ["p"]), makeRoute("api", ["p"], { match: { host: "api.example.com", pathPrefix: "/v1" } })],
     });
-    expect(config.table.match("api.example.com", "/v1/x")?.id).toBe("api");
-    expect(config.table.match("api.example.com", "/v10")?.id).toBe("all");
+    expect(config.table.match("api.example.com", "/v1/x")?.route.id).toBe("api");
+    expect(config.table.match("api.example.com", "/v10")?.route.id).toBe("all");
   });
 });
 

@@ -35,6 +35,16 @@ const PlannedTry = z.object({
 });
 
 /** The whole explanation (OpenAPI component Explanation). */
+const ValueMatch = z.object({ name: z.string(), type: z.string(), value: z.string() });
+const ExplainedMatch = z.object({
+  host: z.string(),
+  pathPrefix: z.string().optional(),
+  path: z.object({ type: z.enum(["Exact", "RegularExpression"]), value: z.string() }).optional(),
+  method: z.string().optional(),
+  headers: z.array(ValueMatch).optional(),
+  queryParams: z.array(ValueMatch).optional(),
+});
+
 export const Explanation = z
   .object({
     configVersion: z.number().int(),
@@ -66,17 +76,32 @@ export const Explanation = z
         "The health snapshot explained with: this isolate's, a fresh one from the Durable Object, or none (every origin counts as healthy).",
       ),
     route: z
-      .object({ id: z.string(), match: z.object({ host: z.string(), pathPrefix: z.string() }), steering: z.enum(ROUTE_STEERING) })
+      .object({ id: z.string(), match: ExplainedMatch.describe("The route's match that held."), steering: z.enum(ROUTE_STEERING) })
       .nullable(),
     routesConsidered: z.array(
       z.object({
         id: z.string(),
-        match: z.object({ host: z.string(), pathPrefix: z.string() }),
+        match: ExplainedMatch.describe("The route's match that held, else its first."),
         hostMatches: z.boolean(),
         pathMatches: z.boolean(),
         chosen: z.boolean(),
       }),
     ),
+    matching: z
+      .object({
+        candidates: z.array(
+          z.object({
+            route: z.string(),
+            match: z.number().describe("The match's index in the route's list of matches."),
+            host: z.string(),
+            held: z.boolean(),
+            fields: z.array(z.object({ field: z.string(), want: z.string(), got: z.string().nullable(), held: z.boolean() })),
+          }),
+        ),
+        winner: z.object({ route: z.string(), match: z.number() }).nullable(),
+        why: z.string().describe("Why the winner beat the next match that held: a more specific host, or a rule of HTTPRoute precedence."),
+      })
+      .describe("Every match whose host covers the request's, in the order the route table tries them, with each field's verdict."),
     client: z.object({
       ip: ClientString,
       country: ClientString,

@@ -1,30 +1,8 @@
-/** The routes considered for a request and the client as steering sees it. */
-import type { CompiledConfig, CompiledRoute } from "../../config/compile.ts";
+/** The client as steering sees it. */
 import type { ClientInfo } from "../../routing/client.ts";
 import { locateClient } from "../../routing/centroids/index.ts";
-import { normaliseHost, pathMatches } from "../../routing/match.ts";
 import type { ExplainRequest } from "./input.ts";
-import type { ClientValue, ConsideredRoute, ExplainedClient } from "./trace.ts";
-
-/** Whether a route's host pattern covers `host` ("*", "*.example.com" or an exact name), as the route table reads it. */
-function hostCovers(pattern: string, host: string): boolean {
-  const p = pattern.toLowerCase();
-  if (p === "*") return true;
-  if (p.startsWith("*.")) return host.endsWith(p.slice(1));
-  return host === p;
-}
-
-/** Every route with its host and path verdicts, the chosen one marked. */
-export function consideredRoutes(config: CompiledConfig, url: URL, chosen: CompiledRoute | undefined): ConsideredRoute[] {
-  const host = normaliseHost(url.host);
-  return config.routes.map((route) => ({
-    id: route.id,
-    match: { host: route.match.host, pathPrefix: route.match.pathPrefix },
-    hostMatches: hostCovers(route.match.host, host),
-    pathMatches: pathMatches(route.match.pathPrefix, url.pathname),
-    chosen: route === chosen,
-  }));
-}
+import type { ClientValue, ExplainedClient } from "./trace.ts";
 
 function clientValue<T>(value: T | undefined, source: string | undefined): ClientValue<T> | null {
   return value === undefined ? null : { value, source: source ?? "unknown" };

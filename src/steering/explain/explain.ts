@@ -21,7 +21,9 @@ import { createMemoryStore, pickForTry, routeOrder, selectInOrder, selectOrigin,
 import type { HealthView, SelectInput, TryPick } from "../select.ts";
 import type { ExplainInput } from "./input.ts";
 import type { Basis, ExplainedPoolSteering, Explanation, Outcome } from "./trace.ts";
-import { consideredRoutes, explainClient } from "./client.ts";
+import { explainClient } from "./client.ts";
+import { consideredRoutes, explainMatching, shownMatch } from "./matching.ts";
+import { matchList } from "../../config/match-schema.ts";
 import { explainAffinity } from "./affinity.ts";
 import { explainRouteSteering } from "./route-steering.ts";
 import { explainPools } from "./pools.ts";
@@ -39,7 +41,9 @@ function combine(a: Basis, b: Basis): Basis {
 export async function explain(input: ExplainInput): Promise<Explanation> {
   const { config, request, health } = input;
   const { url, client } = request;
-  const route = config.table.match(url.host, url.pathname);
+  const facts = { method: request.method, headers: request.headers };
+  const hit = config.table.match(url.host, url.pathname, facts, url);
+  const route = hit?.route;
   // Key order is reading order: the answer first, then how it came about.
   const head = (outcome: Outcome) => ({
     configVersion: config.version,
@@ -49,8 +53,9 @@ export async function explain(input: ExplainInput): Promise<Explanation> {
     route:
       route === undefined
         ? null
-        : { id: route.id, match: { host: route.match.host, pathPrefix: route.match.pathPrefix }, steering: route.source.steering },
-    routesConsidered: consideredRoutes(config, url, route),
+        : { id: route.id, match: shownMatch(matchList(route.match)[hit?.index ?? 0] ?? { host: "*" }), steering: route.source.steering },
+    routesConsidered: consideredRoutes(config, url, hit),
+    matching: explainMatching(config, url, facts),
     client: explainClient(client, request.clientSources),
   });
   if (route === undefined) {

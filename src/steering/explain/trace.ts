@@ -33,10 +33,33 @@ export interface ExplainedClient {
   readonly location: { readonly lat: number; readonly lon: number; readonly from: ClientLocation["source"] } | null;
 }
 
+/** A route match as explain shows it (config/match-schema.ts RouteMatch, the path as written). */
+export interface ExplainedMatch {
+  readonly host: string;
+  readonly pathPrefix?: string;
+  readonly path?: { readonly type: "Exact" | "RegularExpression"; readonly value: string };
+  readonly method?: string;
+  readonly headers?: { readonly name: string; readonly type: string; readonly value: string }[];
+  readonly queryParams?: { readonly name: string; readonly type: string; readonly value: string }[];
+}
+
+/** Route matching for the request: every candidate match in the order tried, with its field verdicts, the winner and why. */
+export interface ExplainedMatching {
+  readonly candidates: {
+    readonly route: string;
+    readonly match: number;
+    readonly host: string;
+    readonly held: boolean;
+    readonly fields: { readonly field: string; readonly want: string; readonly got: string | null; readonly held: boolean }[];
+  }[];
+  readonly winner: { readonly route: string; readonly match: number } | null;
+  readonly why: string;
+}
+
 /** One route of the config with its host and path verdicts for the request. */
 export interface ConsideredRoute {
   readonly id: string;
-  readonly match: { readonly host: string; readonly pathPrefix: string };
+  readonly match: ExplainedMatch;
   readonly hostMatches: boolean;
   readonly pathMatches: boolean;
   readonly chosen: boolean;
@@ -249,10 +272,11 @@ export interface Explanation {
   readonly health: HealthSource;
   readonly route: {
     readonly id: string;
-    readonly match: { readonly host: string; readonly pathPrefix: string };
+    readonly match: ExplainedMatch;
     readonly steering: Route["steering"];
   } | null;
   readonly routesConsidered: ConsideredRoute[];
+  readonly matching: ExplainedMatching;
   readonly client: ExplainedClient;
   readonly affinity: ExplainedAffinity | null;
   readonly routeSteering: ExplainedRouteSteering | null;
