@@ -188,6 +188,7 @@ async function main(): Promise<void> {
           throughputConfig(
             throughputIds.map((id) => ({ id, url: originUrls.get(id) ?? "" })),
             options.registrations,
+            true,
           ),
         );
         log(`Edgeway: ${ew.url.href} (workerd pid ${ew.pid ?? "?"}), config version ${version}`);

@@ -15,6 +15,7 @@ export const THROUGHPUT_SCENARIOS = [
   "edgeway-geo",
   "edgeway-hash",
   "edgeway-full",
+  "edgeway-rules",
   "edgeway-baseline-weighted",
   "edgeway-baseline-latency",
   "nginx",
@@ -27,6 +28,8 @@ export type ThroughputScenario = (typeof THROUGHPUT_SCENARIOS)[number];
 export const OPT_IN_SCENARIOS: readonly ThroughputScenario[] = [
   // Every optional stage on (affinity, hashing, load-awareness, latency): priced against edgeway-weighted.
   "edgeway-full",
+  // Three request header edits and a prefix rewrite: priced against edgeway-weighted.
+  "edgeway-rules",
   "minimal-no-forwarding",
   "minimal-no-timeout",
   "minimal-no-response",

@@ -41,6 +41,8 @@ export function variantsFor(scenario: ThroughputScenario): RequestVariant[] {
       return GEO_CLIENTS.map((geo) => ({ path: "/geo/item", headers: { "x-edgeway-debug-geo": geo } }));
     case "edgeway-hash":
       return Array.from({ length: HASH_KEYS }, (_, i) => ({ path: "/hash/item", headers: { [HASH_HEADER]: `user-${i.toString(36)}` } }));
+    case "edgeway-rules":
+      return [{ path: "/rules/item", headers: { "x-remove-me": "1" } }];
     case "edgeway-full":
       return Array.from({ length: HASH_KEYS }, (_, i) => ({ path: "/full/item", headers: { [HASH_HEADER]: `user-${i.toString(36)}` } }));
     default:
@@ -53,8 +55,26 @@ export interface OriginRef {
   readonly url: string;
 }
 
-/** The throughput config: routes /weighted, /lean, /latency, /geo, /hash and /full over the same origins. */
-export function throughputConfig(origins: readonly OriginRef[], registrations = 0): unknown {
+/**
+ * A route with three request header edits and a prefix rewrite, priced against /weighted
+ * (same pool, no filters). Only this checkout's config has it (`rules`): a baseline build
+ * from before routing rules would refuse the document.
+ */
+const RULES_ROUTE = {
+  id: "rules",
+  match: { pathPrefix: "/rules" },
+  pools: ["weighted"],
+  filters: [
+    {
+      type: "RequestHeaderModifier",
+      requestHeaderModifier: { set: [{ name: "x-tenant", value: "edge" }], add: [{ name: "x-via-rule", value: "rules" }], remove: ["x-remove-me"] },
+    },
+    { type: "URLRewrite", urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/v2" } } },
+  ],
+};
+
+/** The throughput config: routes /weighted, /lean, /latency, /geo, /hash, /full (and /rules) over the same origins. */
+export function throughputConfig(origins: readonly OriginRef[], registrations = 0, rules = false): unknown {
   const ids = origins.map((o) => o.id);
   const at = (i: number): string => ids[i % ids.length] ?? ids[0] ?? "";
   return {
@@ -90,6 +110,7 @@ export function throughputConfig(origins: readonly OriginRef[], registrations = 
         steering: "latency",
         affinity: { type: "header", name: HASH_HEADER },
       },
+      ...(rules ? [RULES_ROUTE] : []),
       {
         id: "geo",
         match: { pathPrefix: "/geo" },
