@@ -19,6 +19,8 @@
  *                                  503 to requests whose x-edgeway-probe-region names one of
  *                                  these regions (a probe region's network trouble); set= clears
  *   GET /__origin/stats            { id, requests, mode, latencyMs, loadReport, failRegions, probesByRegion, websockets }
+ *   GET /__origin/received         the echoes of the last RECEIVED_KEPT requests answered with an echo, oldest first
+ *                                  (what a mirror's copies looked like when they arrived)
  *   GET /redirect                  302 to /elsewhere (for pass-through tests)
  *   GET /hop-headers               200 with connection-specific fields (Connection names x-hop)
  *   GET /sse?stream=S&events=N     server-sent events: event 0 at once, then holds until
@@ -39,6 +41,9 @@ import { handleStreamControl, serveEvents } from "./origin-streams.ts";
 import type { Streams } from "./origin-streams.ts";
 
 export type OriginMode = "ok" | "fail" | "hang";
+
+/** How many echoed requests an origin keeps for /__origin/received. */
+export const RECEIVED_KEPT = 100;
 
 /**
  * The header the many-colo harness's clients send with the colo they come through, so an
@@ -105,6 +110,8 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
   /** Requests that named a probe region, by region. */
   const probesByRegion: Record<string, number> = {};
   const hanging = new Set<ServerResponse>();
+  /** The last RECEIVED_KEPT echoes sent, oldest first. */
+  const received: unknown[] = [];
   const streams: Streams = new Map();
   const sockets = new WebSocketServer({ noServer: true });
 
@@ -158,6 +165,10 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
         if (!/^[a-z,]*$/.test(list)) return send(res, 400, "set must be a comma-separated list of probe regions, e.g. weur,enam\n");
         failRegions = new Set(list.split(",").filter((r) => r !== ""));
         return send(res, 200, `${id} fails for regions: ${[...failRegions].join(",") || "none"}\n`);
+      }
+      if (url.pathname === "/__origin/received") {
+        res.writeHead(200, { "content-type": "application/json" });
+        return res.end(JSON.stringify(received));
       }
       if (url.pathname === "/__origin/stats") {
         res.writeHead(200, { "content-type": "application/json" });
@@ -217,17 +228,18 @@ export async function startOrigin(options: OriginOptions): Promise<OriginServer>
         return res.end(zipped);
       }
       res.writeHead(200, { "content-type": "application/json", "x-origin-id": id, connection: "keep-alive", "keep-alive": "timeout=5" });
-      res.end(
-        JSON.stringify({
-          origin: id,
-          method: req.method,
-          path: url.pathname,
-          query: url.search,
-          headers: req.headers,
-          bodyLength: body.length,
-          body: body.toString("utf8").slice(0, 1024),
-        }),
-      );
+      const echo = {
+        origin: id,
+        method: req.method,
+        path: url.pathname,
+        query: url.search,
+        headers: req.headers,
+        bodyLength: body.length,
+        body: body.toString("utf8").slice(0, 1024),
+      };
+      received.push(echo);
+      if (received.length > RECEIVED_KEPT) received.shift();
+      res.end(JSON.stringify(echo));
     })().catch((error: unknown) => send(res, 500, `${id} error: ${String(error)}\n`));
   });
   server.keepAliveTimeout = 5_000;

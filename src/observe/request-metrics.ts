@@ -18,6 +18,9 @@ export const ORIGIN_LATENCY_BUCKETS_SECONDS: readonly number[] = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15,
 ];
 
+/** How a copy of a request for a mirror pool ended (edgeway_mirror_requests_total's `outcome`). */
+export type MirrorOutcome = "sent" | "failed" | "skipped_body" | "skipped_no_origin";
+
 /** `2xx` for 200…299; indexed by Math.floor(status / 100). */
 const STATUS_CLASSES = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "7xx", "8xx", "9xx"] as const;
 
@@ -41,6 +44,8 @@ interface Families {
   readonly websocketsOpen: Gauge;
   readonly websockets: Counter;
   readonly websocketFailures: Counter;
+  readonly mirrors: Counter;
+  readonly answered: Counter;
 }
 
 function families(metrics: Metrics): Families {
@@ -76,6 +81,14 @@ function families(metrics: Metrics): Families {
     websocketFailures: metrics.counter(
       "edgeway_websocket_failures_total",
       "WebSockets that failed: stage handshake (no 101 reached the client) or connection (ended by an error, not a close).",
+    ),
+    answered: metrics.counter(
+      "edgeway_edge_answers_total",
+      "Requests a route answered itself, with no origin contacted (a RequestRedirect or FixedResponse filter), by route and status.",
+    ),
+    mirrors: metrics.counter(
+      "edgeway_mirror_requests_total",
+      "Copies of requests for a route's RequestMirror pool, by outcome: sent (the mirror answered below 500), failed (5xx, connect failure or timeout), skipped_body (the body was not buffered), skipped_no_origin (no healthy origin in the pool).",
     ),
   };
 }
@@ -172,6 +185,10 @@ export class PathSeries {
 export class RouteSeries {
   /** `edgeway_retries_skipped_total{route,reason}` by reason. */
   readonly retriesSkipped: (reason: string) => CounterSeries;
+  /** `edgeway_mirror_requests_total{route,pool,outcome}` for one mirror pool, by outcome. */
+  readonly mirrors: (pool: string) => (outcome: MirrorOutcome) => CounterSeries;
+  /** `edgeway_edge_answers_total{route,status}`: requests the route answered itself. */
+  readonly answered: (status: number) => CounterSeries;
   readonly #families: Families;
   readonly #id: string;
   readonly #paths = new Map<CompiledPool, Map<CompiledOrigin, PathSeries>>();
@@ -183,6 +200,8 @@ export class RouteSeries {
     this.#families = f;
     this.#id = route.id;
     this.retriesSkipped = lazy((reason) => f.retriesSkipped.series({ route: route.id, reason }));
+    this.mirrors = lazy((pool) => lazy((outcome) => f.mirrors.series({ route: route.id, pool, outcome })));
+    this.answered = lazy((status) => f.answered.series({ route: route.id, status: String(status) }));
     this.#unserved = new PathSeries(f, route.id, "none", "none");
   }
 

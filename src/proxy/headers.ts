@@ -17,6 +17,8 @@
  * The Host header is the origin's (Workers send the URL's host; see the origin's `host`).
  */
 import { HOP_BY_HOP } from "../config/origin-headers.ts";
+import { applyHeaderEdits } from "./header-edits.ts";
+import type { HeaderEdits } from "./header-edits.ts";
 import { DEBUG_GEO_HEADER } from "../routing/client.ts";
 import { LOAD_REPORT_BIN_HEADER, LOAD_REPORT_HEADER } from "../steering/load-report.ts";
 import { REQUEST_ID_HEADER } from "../routing/request-id.ts";
@@ -162,9 +164,16 @@ export function stripLoadReport(headers: Headers, source = headers): void {
 
 /**
  * Headers for the request to the origin (without the per-try traceparent). `websocket`
- * keeps the Upgrade field of a WebSocket handshake.
+ * keeps the Upgrade field of a WebSocket handshake; `edits` (the route's
+ * RequestHeaderModifier) are made on the same copy, last: they never name a field set above.
  */
-export function originRequestHeaders(incoming: Headers, forwarded: ForwardedFor, identity?: ForwardedIdentity, websocket = false): Headers {
+export function originRequestHeaders(
+  incoming: Headers,
+  forwarded: ForwardedFor,
+  identity?: ForwardedIdentity,
+  websocket = false,
+  edits?: HeaderEdits,
+): Headers {
   // Every read below is of the client's headers as they came (cheaper than the copy's).
   const headers = new Headers(incoming);
   const absent = forwarded.absent;
@@ -187,5 +196,6 @@ export function originRequestHeaders(incoming: Headers, forwarded: ForwardedFor,
     if (!identity.clientRequestId) headers.set(REQUEST_ID_HEADER, identity.requestId);
     if (!identity.continued && incoming.has("tracestate")) headers.delete("tracestate");
   }
+  if (edits !== undefined) applyHeaderEdits(headers, edits);
   return headers;
 }

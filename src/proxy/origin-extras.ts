@@ -10,6 +10,7 @@ import { headerValueProblem, mergedHeaders } from "../config/origin-headers.ts";
 import { originTarget } from "../config/origin-host.ts";
 import type { OriginTarget } from "../config/origin-host.ts";
 import { log } from "../observe/log.ts";
+import type { HeaderEdits } from "./header-edits.ts";
 
 /** A fetch function: the global one, or an mTLS certificate binding's. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -20,6 +21,8 @@ export interface OriginExtras {
   readonly target: OriginTarget;
   /** The mTLS binding's fetch, or undefined for the global fetch. */
   readonly fetcher: FetchLike | undefined;
+  /** Header edits for this pool's tries (the route's `poolFilters`, route-extras.ts), made before `headers` are set. Absent: none. */
+  readonly edits?: HeaderEdits | undefined;
 }
 
 const cache = new WeakMap<CompiledPool, Map<string, OriginExtras>>();

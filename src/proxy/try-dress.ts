@@ -1,13 +1,15 @@
 /**
  * What makes one try different from the others of the same request: its span of the trace
  * (a new traceparent parent id), and what its origin adds (configured headers, the `host`
- * option's target, an mTLS fetcher). The request's headers are one Headers object for all
- * tries: fetch copies them when it is called, so a try sets its own fields just before the
- * call and `undo` puts back what was there just after, with no copy per try.
+ * option's target, an mTLS fetcher, the header edits of the route's `poolFilters` for its
+ * pool). The request's headers are one Headers object for all tries: fetch copies them when
+ * it is called, so a try sets its own fields just before the call and `undo` puts back what
+ * was there just after, with no copy per try.
  */
 import type { OriginBase } from "../config/origin-url.ts";
 import { formatTraceparent } from "../routing/trace-context.ts";
 import type { TraceContext } from "../routing/trace-context.ts";
+import { applyHeaderEditsUndoably } from "./header-edits.ts";
 import type { FetchLike, OriginExtras } from "./origin-extras.ts";
 import { spanId } from "./request-identity.ts";
 
@@ -21,25 +23,32 @@ export interface DressedTry {
   readonly undo: (() => void) | undefined;
 }
 
-/** Sets the try's fields on the shared `headers` and returns where and how to send it. */
+/**
+ * Sets the try's fields on the shared `headers` and returns where and how to send it.
+ * `path`: the path and query to send (a URLRewrite's); absent, the request's own.
+ */
 export function dressTry(
   headers: Headers,
   base: OriginBase,
   request: URL,
   extras: OriginExtras | undefined,
   trace: TraceContext | undefined,
+  path: string = request.pathname + request.search,
 ): DressedTry {
   let span: string | undefined;
   if (trace !== undefined) {
     span = spanId();
     headers.set("traceparent", formatTraceparent(trace, span));
   }
-  const path = base.pathPrefix + request.pathname + request.search;
-  if (extras === undefined || (extras.headers.length === 0 && extras.target.hostHeader === undefined && extras.fetcher === undefined)) {
+  const full = base.pathPrefix + path;
+  if (
+    extras === undefined ||
+    (extras.headers.length === 0 && extras.target.hostHeader === undefined && extras.fetcher === undefined && extras.edits === undefined)
+  ) {
     const origin = extras?.target.origin ?? base.origin;
     const resolveOverride = extras?.target.resolveOverride;
     return {
-      url: origin + path,
+      url: origin + full,
       fetcher: undefined,
       cf: resolveOverride === undefined ? undefined : { resolveOverride },
       spanId: span,
@@ -51,11 +60,13 @@ export function dressTry(
     saved.push([name, headers.get(name)]);
     headers.set(name, value);
   };
+  // The pool's edits first: the origin's own configured headers are what it requires, and win.
+  if (extras.edits !== undefined) applyHeaderEditsUndoably(headers, extras.edits, saved);
   for (const [name, value] of extras.headers) set(name, value);
   if (extras.target.hostHeader !== undefined) set("host", extras.target.hostHeader);
   const { resolveOverride } = extras.target;
   return {
-    url: extras.target.origin + path,
+    url: extras.target.origin + full,
     fetcher: extras.fetcher,
     cf: resolveOverride === undefined ? undefined : { resolveOverride },
     spanId: span,

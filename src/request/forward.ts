@@ -3,14 +3,16 @@
  * as the route allows (proxy/forward/), and keeps every try's outcome for the record
  * stage. Requests in flight are counted from a try's start to its end, at once, because
  * the next pick reads them; everything else a try teaches is folded in after the response.
+ * What the filter stages before it prepared goes with every try: the rewritten path and
+ * host, the route's request header edits, the pool's edits (proxy/route-extras.ts); on a
+ * route that mirrors, the body is buffered (up to the replay limit) so the mirror can send it too.
  */
 import type { CompiledRoute } from "../config/compile.ts";
 import type { EdgewayEnv } from "../env.ts";
 import { isolate, retryBudget } from "../isolate.ts";
 import { proxyRequest } from "../proxy/forward/index.ts";
 import type { ProxyResult, TryOutcome } from "../proxy/forward/index.ts";
-import { originExtras } from "../proxy/origin-extras.ts";
-import type { OriginExtras } from "../proxy/origin-extras.ts";
+import { routeExtras } from "../proxy/route-extras.ts";
 import type { Selection } from "../steering/select.ts";
 import type { RequestContext, Stage } from "./stage.ts";
 
@@ -18,7 +20,8 @@ export function forwardStage(route: CompiledRoute, env: EdgewayEnv): Stage {
   const { retries, forwarded: rfc7239 } = route.source;
   const budget = retryBudget(route.id);
   const retryAllowed = (): boolean => budget.tryAcquire(Date.now(), retries.budgetPercent, retries.minRetriesPerSecond);
-  const extras = (selection: Selection): OriginExtras => originExtras(selection.pool, selection.origin, env);
+  const extras = routeExtras(route, env);
+  const mirrors = route.source.filters?.some((f) => f.type === "RequestMirror") === true;
   const onTryStart = (selection: Selection): void => isolate.outstanding.startTry(selection.origin.id, selection.pool.key);
   // Affinity with onFailure "none" never moves a session to another origin, not even to retry.
   const strictAffinity = route.source.affinity?.onFailure === "none";
@@ -29,6 +32,8 @@ export function forwardStage(route: CompiledRoute, env: EdgewayEnv): Stage {
     context.last = proxied.last;
     context.sent = proxied.tries;
     context.retrySkipped = proxied.retrySkipped;
+    context.sentHeaders = proxied.headers;
+    context.sentBody = proxied.body;
     return undefined;
   }
 
@@ -60,6 +65,9 @@ export function forwardStage(route: CompiledRoute, env: EdgewayEnv): Stage {
         identity,
         websocket: context.websocket,
         extras,
+        path: context.originPath,
+        requestEdits: context.requestEdits,
+        bufferBody: mirrors,
         mayRetry: !(strictAffinity && (context.pin?.state.kind === "usable" || context.affinityKey !== undefined)),
       }).then((proxied) => settled(context, proxied));
     },

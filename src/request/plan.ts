@@ -2,28 +2,42 @@
  * A route's request plan: the stages its requests run, in order, and nothing else. The
  * plan is compiled once per compiled route (so once per config version) and per set of
  * bindings; a stage the route does not use — affinity, a hash key, the WebSocket relay,
- * the debug geo header, the Analytics Engine data point — is absent, not skipped by a
- * test on every request. Each stage holds what it needs of the route, prepared here.
+ * the debug geo header, the Analytics Engine data point, each filter — is absent, not
+ * skipped by a test on every request. Each stage holds what it needs of the route,
+ * prepared here.
  *
  * The order, as a request meets it:
  *
  *   identity → client → health → websocket → [affinity cookie | affinity key] → steer
- *   → forward → [websocket relay] → [pin cookie] → respond → record
+ *   → [rewrite] → [request headers] → forward → [mirror] → [websocket relay]
+ *   → [pin cookie] → [response headers] → respond → record
  *
- * identity, client and health come first in every plan (the health stage may move a
- * request onto the plan of the same route with registered origins and goes on from there).
+ * identity, client and health come first in every plan that forwards (the health stage
+ * may move a request onto the plan of the same route with registered origins and goes on
+ * from there). rewrite and request headers only prepare what the forward stage sends; the
+ * mirror's copy goes once the client's response is in hand.
+ *
+ * A route that answers itself (a RequestRedirect or FixedResponse filter) needs no
+ * client, health, steering or origin: its plan is identity → redirect | fixed response,
+ * the answer carrying the request's id and the route's response header edits.
  */
 import type { CompiledRoute } from "../config/compile.ts";
 import type { EdgewayEnv } from "../env.ts";
 import { affinityCookieStage } from "./affinity-cookie.ts";
 import { affinityKeyStage } from "./affinity-key.ts";
 import { clientStage, debugClientStage, debugHeadersEnabled } from "./client.ts";
+import { fixedResponseStage } from "./fixed-response.ts";
 import { forwardStage } from "./forward.ts";
 import { healthStage } from "./health.ts";
 import { identityStage } from "./identity.ts";
+import { mirrorStage } from "./mirror.ts";
 import { pinCookieStage } from "./pin-cookie.ts";
 import { recordStage } from "./record.ts";
+import { redirectStage } from "./redirect.ts";
+import { requestHeadersStage } from "./request-headers.ts";
 import { respondStage } from "./respond.ts";
+import { responseHeadersStage } from "./response-headers.ts";
+import { rewriteStage } from "./rewrite.ts";
 import type { RequestPlan, Stage } from "./stage.ts";
 
 export type { RequestPlan };
@@ -33,6 +47,8 @@ import { websocketRelayStage } from "./websocket-relay.ts";
 
 /** Compiles the plan of `route` for a worker with these bindings. */
 export function compilePlan(route: CompiledRoute, env: EdgewayEnv): RequestPlan {
+  const answer = redirectStage(route) ?? fixedResponseStage(route);
+  if (answer !== undefined) return { route, stages: [identityStage, answer] };
   const websockets = route.source.websockets;
   const stages: (Stage | undefined)[] = [
     identityStage,
@@ -42,9 +58,13 @@ export function compilePlan(route: CompiledRoute, env: EdgewayEnv): RequestPlan 
     affinityCookieStage(route, env),
     affinityKeyStage(route),
     steerStage(route),
+    rewriteStage(route),
+    requestHeadersStage(route),
     forwardStage(route, env),
+    mirrorStage(route, env),
     websockets ? websocketRelayStage(route) : undefined,
     pinCookieStage(route),
+    responseHeadersStage(route),
     respondStage,
     recordStage(route, env),
   ];

@@ -15,6 +15,7 @@
 import type { CompiledConfig, CompiledRoute } from "../config/compile.ts";
 import type { EdgewayEnv, WaitUntil } from "../env.ts";
 import type { RetrySkip, TryOutcome } from "../proxy/forward/index.ts";
+import type { HeaderEdits } from "../proxy/header-edits.ts";
 import type { RequestIdentity } from "../proxy/request-identity.ts";
 import type { ClientInfo } from "../routing/client.ts";
 import type { ColoView } from "../state/colo-view.ts";
@@ -23,6 +24,9 @@ import type { Selection } from "../steering/select.ts";
 import type { SteeringSignals } from "../steering/types.ts";
 
 import type { PinState } from "../steering/affinity.ts";
+import type { PathMatch } from "../config/match-schema.ts";
+
+const ANY_PATH: PathMatch = { type: "PathPrefix", value: "/" };
 
 export type StageResult = Response | undefined | Promise<Response | undefined>;
 
@@ -60,6 +64,8 @@ export class RequestContext {
   /** The route that serves the request and the plan compiled for it (the health stage may move both to the route with registered origins). */
   route: CompiledRoute;
   plan: RequestPlan;
+  /** The path match of the route that held (a ReplacePrefixMatch rewrite replaces its prefix). */
+  matchedPath: PathMatch = ANY_PATH;
 
   // identity
   identity!: RequestIdentity;
@@ -87,6 +93,11 @@ export class RequestContext {
   select: (exclude: ReadonlySet<string>) => Selection | undefined = () => undefined;
   /** Whether the request reached steering (then it is counted in edgeway_requests_total). */
   steered = false;
+  // rewrite, request headers
+  /** The path and query the origin sees (a URLRewrite's); undefined: the request's own. */
+  originPath: string | undefined = undefined;
+  /** The route's request header edits, made as the forward stage builds the origin's headers. */
+  requestEdits: HeaderEdits | undefined = undefined;
   // forward
   /** Every try sent, in the order they ended: folded into metrics, latency, outlier detection and the traffic report by the record stage. */
   readonly tries: TryOutcome[] = [];
@@ -94,6 +105,10 @@ export class RequestContext {
   sent = 0;
   retried = false;
   retrySkipped: RetrySkip | undefined = undefined;
+  /** The headers the tries were sent with (before each try's own fields), for a mirror. */
+  sentHeaders: Headers | undefined = undefined;
+  /** The body as buffered in memory (null: none); undefined when it streamed, so no mirror can send it. */
+  sentBody: ArrayBuffer | null | undefined = undefined;
   /** Set when a stage answered before the response was the origin's (only `always` stages run after). */
   answered = false;
   // respond

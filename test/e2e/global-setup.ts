@@ -8,7 +8,7 @@
  *   o16–o18 resilience (killed and restarted), o19–o21 alarms and heartbeats, o22 passive ejection (with o21 failing),
  *   o23–o24 registration and fail-static, o25–o26 hedging and retry limits, o27–o28 metrics,
  *   o29–o30 explain, o31–o34 admin operations, o35–o38 passive health per colo, o41–o44 probe regions,
- *   o45–o46 the Consul-compatible registration surface.
+ *   o45–o46 the Consul-compatible registration surface; f1–f3 route filters, f4–f5 mirrors.
  *
  * A control server (`inject("control")`) kills an origin (closes its listener and every
  * open connection, so connects are refused) and restarts it on the same port:
@@ -28,6 +28,8 @@ export const LOAD_ORIGIN_IDS = ["load1", "load2"];
 export const LATENCY_REGISTRATION_ORIGIN_IDS = ["lreg1", "lreg2"];
 /** Origins of the per-colo latency test (latency per colo path), named apart likewise. */
 export const LATENCY_COLO_ORIGIN_IDS = ["lcolo1", "lcolo2"];
+/** Origins of the route filters test (header edits, rewrites, redirects, mirrors), named apart likewise. */
+export const FILTER_ORIGIN_IDS = ["f1", "f2", "f3", "f4", "f5"];
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -42,7 +44,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   /** Requests served by earlier incarnations of a restarted origin. */
   const earlier = new Map<string, number>();
   for (const server of await Promise.all(
-    [...ORIGIN_IDS, ...LOAD_ORIGIN_IDS, ...LATENCY_REGISTRATION_ORIGIN_IDS, ...LATENCY_COLO_ORIGIN_IDS].map((id) => startOrigin({ id })),
+    [...ORIGIN_IDS, ...LOAD_ORIGIN_IDS, ...LATENCY_REGISTRATION_ORIGIN_IDS, ...LATENCY_COLO_ORIGIN_IDS, ...FILTER_ORIGIN_IDS].map((id) =>
+      startOrigin({ id }),
+    ),
   )) {
     servers.set(server.id, server);
     ports.set(server.id, server.port);

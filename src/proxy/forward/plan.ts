@@ -22,8 +22,8 @@ export function plan(input: ProxyInput, policy: RetryPolicy, method: string): Pl
   const retries = route.source.retries;
   const retriesOn = input.mayRetry && retries.attempts > 0;
   const methodAllowed = policy.methods.has(method);
-  // A retry needs the body twice: buffer it only when a retry could happen at all.
-  if (!(retriesOn && methodAllowed))
+  // A retry (or a mirror) needs the body twice: buffer it only when one could happen at all.
+  if (!(retriesOn && methodAllowed) && input.bufferBody !== true)
     return planFor(input, method, retriesOn, methodAllowed, undefined, request.body as ReadableStream<Uint8Array> | null);
   if (request.body === null) return planFor(input, method, retriesOn, methodAllowed, NO_BODY, null);
   return prepareBody(request, retries.maxBodyBytes).then((prepared) =>
@@ -43,7 +43,8 @@ function planFor(
 ): Plan {
   const { route } = input;
   const retries = route.source.retries;
-  const replayable = prepared?.replayable === true;
+  // A body buffered only for a mirror does not make a request retryable.
+  const replayable = retriesOn && methodAllowed && prepared?.replayable === true;
   const hedge = route.source.hedge;
   return {
     body,

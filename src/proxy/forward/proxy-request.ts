@@ -40,6 +40,8 @@ function tryAll(input: ProxyInput, policy: RetryPolicy, method: string, planned:
       hedged: false,
       retrySkipped: undefined,
       untouched: false,
+      headers: tries.headers,
+      body: tries.buffered,
     });
   }
   tries.launch(first, false);

@@ -25,9 +25,20 @@ export class RequestTries {
     this.#url = input.url;
     this.#request = {
       method,
-      headers: originRequestHeaders(input.request.headers, input.forwarded, input.identity, input.websocket === true),
+      headers: originRequestHeaders(input.request.headers, input.forwarded, input.identity, input.websocket === true, input.requestEdits),
       body,
     };
+  }
+
+  /** The request's headers every try starts from. */
+  get headers(): Headers {
+    return this.#request.headers;
+  }
+
+  /** The body as buffered in memory (null: none); undefined when it streamed. */
+  get buffered(): ArrayBuffer | null | undefined {
+    const { body } = this.#request;
+    return body === null || body instanceof ArrayBuffer ? body : undefined;
   }
 
   remaining(): number {
@@ -50,6 +61,7 @@ export class RequestTries {
       this.#url,
       this.#input.extras?.(selection),
       this.#input.identity?.trace,
+      this.#input.path,
     );
     this.running.push(startTry(selection, hedge, now, request, dressed.url, dressed.fetcher, dressed.cf, perTry));
     dressed.undo?.();

@@ -1,6 +1,7 @@
 /** What forwarding is given (the request, its route, steering and the hooks that hear each try) and what it returns. */
 import type { CompiledRoute } from "../../config/compile.ts";
 import type { Selection } from "../../steering/select.ts";
+import type { HeaderEdits } from "../header-edits.ts";
 import type { ForwardedFor } from "../headers.ts";
 import type { OriginExtras } from "../origin-extras.ts";
 import type { RequestIdentity } from "../request-identity.ts";
@@ -46,6 +47,12 @@ export interface ProxyInput {
   readonly websocket?: boolean | undefined;
   /** What an origin adds to its tries (configured headers, `host`, mTLS). Absent: nothing. */
   readonly extras?: ((selection: Selection) => OriginExtras) | undefined;
+  /** The path and query every try sends (a URLRewrite's), after the origin URL's path. Absent: the request's. */
+  readonly path?: string | undefined;
+  /** The route's request header edits (RequestHeaderModifier), made as the origin's headers are built. Absent: none. */
+  readonly requestEdits?: HeaderEdits | undefined;
+  /** Buffer a body up to `retries.maxBodyBytes` even when no retry could send it again (a mirror sends it too). */
+  readonly bufferBody?: boolean | undefined;
 }
 
 /** Why a retryable failure reached the client without a retry. */
@@ -67,4 +74,8 @@ export interface ProxyResult {
    * that adds one makes a copy first.
    */
   readonly untouched: boolean;
+  /** The request's headers as the tries sent them (before each try's own fields): a mirror sends them too. */
+  readonly headers: Headers;
+  /** The request body as buffered in memory (null: none); undefined when it streamed to the origin instead. */
+  readonly body: ArrayBuffer | null | undefined;
 }
