@@ -7,6 +7,7 @@
  *   npm run bench -- --json bench.json   # and writes the results as JSON
  *   npm run bench -- --only "pool latency"   # only the rows whose "group policy" contains it
  *   npm run bench -- --stages             # only the request path, stage by stage (first in every run)
+ *   npm run bench -- --only rules         # only routing rules: selection over 10–1,000 rules, worst regexes (scripts/lib/bench/rules.ts)
  *
  * One decision is one `selectOrigin` call (src/steering/select.ts), exactly as the data
  * plane makes it for the first try of a request: route steering orders the pools, the
@@ -331,6 +332,9 @@ async function main(): Promise<void> {
     if (values.stages === true) return;
   }
 
+  // Routing rules (scripts/lib/bench/rules.ts): route selection with Gateway API matches, and the worst regexes on 8 KB.
+  const rules =
+    values.only === undefined || "rules".includes(values.only) ? await (await import("./lib/bench/rules.ts")).benchRules() : undefined;
   const scenarios: Scenario[] = [
     ...POOL_POLICIES.flatMap((p) => SIZES.map((n) => poolScenario(p, n))),
     ...ROUTE_POLICIES.flatMap((p) => SIZES.map((n) => routeScenario(p, n))),
@@ -343,24 +347,27 @@ async function main(): Promise<void> {
     process.stderr.write(`[${i + 1}/${scenarios.length}] ${result.task} N=${result.n}: ${ns(result.meanNs)} ns/op\n`);
   }
 
-  console.log(table(results));
-  console.log("");
-  console.log("One decision = one selectOrigin call (pool and route rows) or one RouteTable.match call (route matching).");
-  console.log("N = origins in the pool (pool rows), single-origin pools in the route (route rows), routes in the table (matching).");
-  console.log(
-    `ns/op is the mean over every decision; p75/p99 are of per-sample means over \`batch\` consecutive decisions (~${SAMPLE_NS / 1_000} µs a sample).`,
-  );
-  console.log(`TARGET at N = ${TARGET_N}: < ${TARGET_NS / 1_000} µs, < ${SLOW_TARGET_NS / 1_000} µs for latency and hash.`);
-  for (const [count, share] of lookupHitShare)
+  // With --only rules no steering row runs: no steering table.
+  if (results.length > 0) {
+    console.log(table(results));
+    console.log("");
+    console.log("One decision = one selectOrigin call (pool and route rows) or one RouteTable.match call (route matching).");
+    console.log("N = origins in the pool (pool rows), single-origin pools in the route (route rows), routes in the table (matching).");
     console.log(
-      `Route matching at ${integer.format(count)} routes: ${Math.round(share * 100)}% of the ${integer.format(LOOKUP_COUNT)} lookups match a route.`,
+      `ns/op is the mean over every decision; p75/p99 are of per-sample means over \`batch\` consecutive decisions (~${SAMPLE_NS / 1_000} µs a sample).`,
     );
-  const over = results.filter((r) => r.verdict === "OVER");
-  console.log(
-    over.length === 0
-      ? "Every policy is within its target."
-      : `Over target: ${over.map((r) => `${r.task} (${ns(r.meanNs)} ns)`).join(", ")}.`,
-  );
+    console.log(`TARGET at N = ${TARGET_N}: < ${TARGET_NS / 1_000} µs, < ${SLOW_TARGET_NS / 1_000} µs for latency and hash.`);
+    for (const [count, share] of lookupHitShare)
+      console.log(
+        `Route matching at ${integer.format(count)} routes: ${Math.round(share * 100)}% of the ${integer.format(LOOKUP_COUNT)} lookups match a route.`,
+      );
+    const over = results.filter((r) => r.verdict === "OVER");
+    console.log(
+      over.length === 0
+        ? "Every policy is within its target."
+        : `Over target: ${over.map((r) => `${r.task} (${ns(r.meanNs)} ns)`).join(", ")}.`,
+    );
+  }
   console.log(`Took ${((Date.now() - started) / 1_000).toFixed(0)} s.`);
 
   if (values.json !== undefined) {
@@ -370,6 +377,7 @@ async function main(): Promise<void> {
       targets: { n: TARGET_N, ns: TARGET_NS, slowNs: SLOW_TARGET_NS, slowPolicies: [...SLOW_POLICIES] },
       results,
       stages: stageCosts,
+      rules,
     };
     writeFileSync(values.json, `${JSON.stringify(document, null, 2)}\n`);
     console.log(`Wrote ${values.json}`);
