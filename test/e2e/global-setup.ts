@@ -8,6 +8,7 @@
  *   o16–o18 resilience (killed and restarted), o19–o21 alarms and heartbeats, o22 passive ejection (with o21 failing),
  *   o23–o24 registration and fail-static, o25–o26 hedging and retry limits, o27–o28 metrics,
  *   o29–o30 explain, o31–o34 admin operations, o35–o38 passive health per colo, o41–o44 probe regions,
+ *   o39–o40 the HTTPRoute mirror conformance cases (request counts only),
  *   o45–o46 the Consul-compatible registration surface; f1–f3 route filters, f4–f5 mirrors.
  *
  * A control server (`inject("control")`) kills an origin (closes its listener and every
