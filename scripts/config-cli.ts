@@ -277,7 +277,7 @@ const BY_NAME = new Map<string, Command>(
   ]),
 );
 
-const flagLine = (flag: Flag): string => `      --${flag.name}${flag.arg === undefined ? "" : ` ${flag.arg}`}`.padEnd(28) + flag.help;
+const flagLine = (flag: Flag): string => `${`      --${flag.name}${flag.arg === undefined ? "" : ` ${flag.arg}`}`.padEnd(27)} ${flag.help}`;
 
 function usage(): string {
   const lines = ["Usage: npm run config -- <command> [flags]", "", "Commands (* = talks to a running worker's admin API):"];

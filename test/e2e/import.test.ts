@@ -52,8 +52,9 @@ services:
     expect((api["reviews-v1-a"] ?? 0) + (api["reviews-v1-b"] ?? 0)).toBe(200 - v2);
     const other = await counts(20, "http://reviews.example.com/static/logo.png");
     expect(Object.keys(other).sort()).toEqual(["reviews-v1-a", "reviews-v1-b"]);
-    // The header-matched v3 route was left out (reported), not widened to catch all traffic.
-    expect(await counts(10, "http://reviews.example.com/", { "end-user": "jason" })).not.toHaveProperty("reviews-v3-a");
+    // The testers' entry (header end-user: jason) is carried, and keeps Istio's first-match order over /api.
+    expect(await counts(10, "http://reviews.example.com/", { "end-user": "jason" })).toEqual({ "reviews-v3-a": 10 });
+    expect(await counts(10, "http://reviews.example.com/api/books", { "end-user": "jason" })).toEqual({ "reviews-v3-a": 10 });
   });
 
   it("Cloudflare: geo steering by continent, country and colo, and the weighted host", async ({ expect }) => {
@@ -81,5 +82,12 @@ services:
     const us = (statics["use1-a"] ?? 0) + (statics["use1-b"] ?? 0);
     expect(us).toBeGreaterThanOrEqual(65);
     expect(us + (statics["euw1-a"] ?? 0)).toBe(100);
+    // www.example.com's rules: a maintenance fixed_response, a path override, a header override; a disabled rule left out.
+    const checkout = await exports.default.fetch(new Request("http://www.example.com/checkout/cart"));
+    expect(checkout.status).toBe(503);
+    expect(await checkout.text()).toContain("Checkout is closed for maintenance");
+    expect(["euw1-a", "euw1-b"]).toContain(await originOf("http://www.example.com/blog/post-1"));
+    expect(await originOf("http://www.example.com/", { "x-tester": "yes" })).toBe("sea-a");
+    expect(["use1-a", "use1-b", "euw1-a", "euw1-b"]).toContain(await originOf("http://www.example.com/v1/users"));
   });
 });

@@ -1,6 +1,8 @@
 /** `edgeway import --from cloudflare` and `export --to cloudflare`: API objects ↔ config, losses reported, round trip. */
 import { readFileSync } from "node:fs";
 import { describe, it } from "vitest";
+import { matchList } from "../../src/config/match-schema.ts";
+import type { Config } from "../../src/config/schema.ts";
 import { validateConfig } from "../../src/config/validate.ts";
 import { exportCloudflare } from "../../scripts/lib/import/cloudflare-export.ts";
 import { importCloudflare } from "../../scripts/lib/import/cloudflare.ts";
@@ -9,6 +11,11 @@ import type { SourceDocument } from "../../scripts/lib/import/model.ts";
 
 const FILES = ["monitors", "pools", "load-balancers"].map((f) => `examples/import/cloudflare/${f}.json`);
 const example = (): SourceDocument[] => FILES.flatMap((f) => parseDocuments(readFileSync(f, "utf8"), f));
+
+/** The route whose matches are all on `host`, taking every path. */
+function routeOn(config: Config, host: string) {
+  return config.routes.find((r) => matchList(r.match).every((m) => m.host === host && m.path === undefined && m.pathPrefix === "/"));
+}
 
 function validated(docs: SourceDocument[]) {
   const result = importCloudflare(docs);
@@ -20,7 +27,7 @@ function validated(docs: SourceDocument[]) {
 describe("import from Cloudflare Load Balancing", () => {
   it("maps the example export: pools, origins, monitor, geo steering, affinity and weighted pools", ({ expect }) => {
     const { result, config } = validated(example());
-    const api = config.routes.find((r) => r.match.host === "api.example.com");
+    const api = routeOn(config, "api.example.com");
     expect(api).toMatchObject({
       pools: ["us-east", "eu-west", "apac"],
       steering: "geo",
@@ -34,7 +41,7 @@ describe("import from Cloudflare Load Balancing", () => {
       "country:GB": ["eu-west", "us-east"],
       "colo:SIN": ["apac"],
     });
-    const statics = config.routes.find((r) => r.match.host === "static.example.com");
+    const statics = routeOn(config, "static.example.com");
     expect(statics).toMatchObject({ steering: "weighted", weights: { "us-east": 0.8, "eu-west": 0.2 } });
     const pools = Object.fromEntries(config.pools.map((p) => [p.id, p]));
     expect(pools["us-east"]).toMatchObject({
@@ -60,11 +67,31 @@ describe("import from Cloudflare Load Balancing", () => {
     expect(result.dropped.map((d) => d.path)).toEqual(expect.arrayContaining(["result[0].retries", "result[0].adaptive_routing"]));
   });
 
-  it("round-trips: import → export → import gives the same config", ({ expect }) => {
+  it("maps the example's load balancing rules on www.example.com: a maintenance page, a path and a header rule", ({ expect }) => {
+    const { result, config } = validated(example());
+    const www = config.routes.filter((r) => matchList(r.match).some((m) => m.host === "www.example.com"));
+    expect(www.map((r) => [r.id, r.pools])).toEqual([
+      ["checkout-maintenance", []],
+      ["blog", ["eu-west"]],
+      ["testers", ["apac"]],
+      ["www.example.com", ["us-east", "eu-west"]],
+    ]);
+    expect(www[0]?.filters).toEqual([{ type: "FixedResponse", fixedResponse: expect.objectContaining({ statusCode: 503 }) }]);
+    // The disabled rule and the one on the client's address (ip.src) are reported, not imported.
+    expect(result.dropped.filter((d) => d.path.includes(".rules")).map((d) => d.path)).toEqual([
+      "result[2].rules[3].disabled",
+      "result[2].rules[4].condition",
+    ]);
+  });
+
+  it("round-trips: import → export → import gives the same config, load balancing rules included", ({ expect }) => {
     const first = validated(example()).config;
     const exported = exportCloudflare(first);
-    const second = validated([{ source: "exported.json", value: exported.document }]).config;
-    expect(second).toEqual(first);
+    expect(exported.dropped).toEqual([]);
+    const second = validated([{ source: "exported.json", value: exported.document }]);
+    expect(second.config).toEqual(first);
+    expect(second.result.dropped).toEqual([]);
+    expect(second.config.routes.map((r) => r.id)).toContain("checkout-maintenance");
   });
 
   it("export reports a pool's registration policy as not carried over", ({ expect }) => {

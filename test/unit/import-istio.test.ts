@@ -38,15 +38,13 @@ describe("import from Istio", () => {
     expect(result.dropped.map((d) => d.path)).toContain("spec.gateways");
   });
 
-  it("maps a canary: weighted subsets, retries, timeout, hash and outlier detection; header matches are left out and reported", ({
-    expect,
-  }) => {
+  it("maps a canary: weighted subsets, retries, timeout, hash and outlier detection; the testers' header route is kept", ({ expect }) => {
     const result = importIstio([...read(REVIEWS), ...read(REVIEWS_MAP)]);
     const valid = validateConfig(result.config);
     expect(valid.ok).toBe(true);
-    const api = result.config.routes.find((r) => r.match?.pathPrefix === "/api");
+    const api = result.config.routes.find((r) => r.id === "reviews-api");
     expect(api).toMatchObject({
-      match: { host: "reviews.example.com" },
+      match: { host: "reviews.example.com", pathPrefix: "/api" },
       pools: ["reviews-v1", "reviews-v2"],
       steering: "weighted",
       weights: { "reviews-v1": 90, "reviews-v2": 10 },
@@ -62,12 +60,19 @@ describe("import from Istio", () => {
       baseEjectionSeconds: 15,
       maxEjectionPercent: 50,
     });
-    // The header-matched v3 route is not widened into a catch-all, and its pool is not created.
-    expect(pools["reviews-v3"]).toBeUndefined();
+    // The header-matched v3 route is carried with its header match, not widened and not left out.
+    expect(pools["reviews-v3"]).toMatchObject({ origins: ["reviews-v3-a"] });
+    const testers = result.config.routes.find((r) => r.id === "reviews-test-users");
+    expect(testers?.pools).toEqual(["reviews-v3"]);
+    expect(testers?.match).toContainEqual({
+      host: "reviews.example.com",
+      pathPrefix: "/",
+      headers: [{ name: "end-user", type: "Exact", value: "jason" }],
+    });
     const paths = result.dropped.map((d) => d.path);
-    expect(paths).toEqual(
-      expect.arrayContaining(["spec.http[0].match[0]", "spec.http[2].mirror", "spec.http[2].fault", "spec.trafficPolicy.connectionPool"]),
-    );
+    expect(paths).toEqual(expect.arrayContaining(["spec.http[2].fault", "spec.trafficPolicy.connectionPool"]));
+    expect(paths).not.toContain("spec.http[0].match[0]");
+    expect(paths).not.toContain("spec.http[2].mirror");
   });
 
   it("defaults a pool with no DestinationRule to Istio's LEAST_REQUEST", ({ expect }) => {

@@ -47,7 +47,7 @@ const CASES: readonly Case[] = [
   { name: "two counted repetitions, repeated", pattern: "(?:a{1,1000}a{1,1000})+", value: aThenBang },
   { name: "optional repeated 1,000 times", pattern: "(?:a?){1000}a{1000}", value: aThenBang },
   { name: "repeated group with .*", pattern: "(.*a){1,1000}!", value: allA },
-  { name: "the worst measured at the program-size bound (200)", pattern: "(?:a?){66}a{66}", value: aThenBang },
+  { name: "the worst measured at the program-size bound (200)", pattern: "(?:a?){66}a{66}", value: allA },
   { name: "repeated group with .* at the bound", pattern: "(.*a){1,33}!", value: allA },
   { name: "a rule's usual pattern (for scale)", pattern: "/api/v[0-9]+/items/[0-9]+", value: allA },
 ];

@@ -11,7 +11,7 @@ import type { ImportSource } from "../import/command.ts";
 import { ACTOR_FLAG, MAX_REASON, URL_FLAG, UsageError, adminClient, fileLabel, readJson, reasonFlag, reasonOf } from "./common.ts";
 import type { Command, Values } from "./common.ts";
 
-/** `import --from istio|cloudflare FILE…`: print, diff or apply the imported config; exit 3 when fields were dropped. */
+/** `import --from istio|gateway|cloudflare FILE…`: print, diff or apply the imported config; exit 3 when fields were dropped. */
 async function runImport(files: readonly string[], values: Values): Promise<number> {
   const from = values["from"];
   if (typeof from !== "string" || !(IMPORT_SOURCES as readonly string[]).includes(from))
@@ -46,11 +46,12 @@ export const IMPORT_COMMANDS: Record<string, Command> = {
   import: {
     args: ["FILE..."],
     summary:
-      "Read Istio (VirtualService, DestinationRule, plus an EdgewayServiceMap of endpoint URLs) or\n" +
-      "Cloudflare Load Balancing (load balancers, pools, monitors as the API returns them) documents,\n" +
-      "YAML or JSON, and print the Edgeway config (or --diff it against the config in force, or --apply\n" +
-      "it through the admin API: same validation, history and rollback as any push). Every field not\n" +
-      `carried over is listed on stderr; exit ${EXIT_DROPPED} when any was.`,
+      "Read Istio (VirtualService, DestinationRule) or Gateway API (HTTPRoute v1, v1beta1) documents,\n" +
+      "each with an EdgewayServiceMap of endpoint URLs, or Cloudflare Load Balancing documents (load\n" +
+      "balancers, pools, monitors as the API returns them), YAML or JSON, and print the Edgeway config\n" +
+      "(or --diff it against the config in force, or --apply it through the admin API: same validation,\n" +
+      "history and rollback as any push). Every field not carried over is listed on stderr; exit " +
+      `${EXIT_DROPPED} when any was.`,
     flags: [
       { name: "from", type: "string", arg: IMPORT_SOURCES.join("|"), help: "what the files are", required: true },
       { name: "out", type: "string", arg: "FILE", help: "write the config to FILE instead of stdout" },

@@ -2,28 +2,19 @@
  * `edgeway export --to cloudflare`: an Edgeway config as Cloudflare Load Balancing API
  * objects, `{ monitors, pools, load_balancers }`, so a user can go back. Ids are Edgeway's
  * ids (the API assigns its own on create; the importer reads names, so import → export →
- * import gives back the same Edgeway config for the fields both sides have). What
+ * import gives back the same Edgeway config for the fields both sides have). Routes that
+ * share a host become one load balancer with `rules` (cloudflare-rules/export.ts). What
  * Cloudflare cannot express is reported like an import's losses.
  */
 import type { Config } from "../../../src/config/schema.ts";
-import { parseGeoKey } from "../../../src/routing/geo-key.ts";
+import { exportLoadBalancers } from "./cloudflare-rules/export.ts";
 import { DropLog } from "./model.ts";
 import type { Dropped } from "./model.ts";
-import { REGION_CONTINENT } from "./cloudflare.ts";
 
 export interface CloudflareExport {
   readonly document: { monitors: unknown[]; pools: unknown[]; load_balancers: unknown[] };
   readonly dropped: readonly Dropped[];
 }
-
-const ROUTE_POLICY: Record<Config["routes"][number]["steering"], string> = {
-  failover: "off",
-  weighted: "random",
-  geo: "geo",
-  proximity: "proximity",
-  latency: "dynamic_latency",
-  least_outstanding: "least_outstanding_requests",
-};
 
 const POOL_POLICY: Partial<Record<Config["pools"][number]["steering"], string>> = {
   random: "random",
@@ -107,45 +98,6 @@ export function exportCloudflare(config: Config, source = "config"): CloudflareE
     return out;
   });
 
-  const loadBalancers = config.routes.map((r, i) => {
-    const path = `routes[${i}]`;
-    if (r.match.pathPrefix !== "/") log.drop(source, `${path}.match.pathPrefix`, "Cloudflare load balancers match a host name only");
-    const out: Record<string, unknown> = {
-      id: r.id,
-      name: r.match.host,
-      enabled: true,
-      default_pools: r.pools,
-      fallback_pool: r.fallbackPool ?? r.pools[r.pools.length - 1],
-      steering_policy: ROUTE_POLICY[r.steering],
-    };
-    if (r.weights !== undefined) out["random_steering"] = { pool_weights: r.weights, default_weight: 1 };
-    if (r.geo !== undefined) {
-      const regionPools: Record<string, string[]> = {};
-      const countryPools: Record<string, string[]> = {};
-      const popPools: Record<string, string[]> = {};
-      for (const [key, pools] of Object.entries(r.geo)) {
-        const parsed = parseGeoKey(key);
-        if (parsed === undefined) continue;
-        if (parsed.kind === "country") countryPools[parsed.code] = pools;
-        else if (parsed.kind === "colo") popPools[parsed.code] = pools;
-        else {
-          const regions = Object.entries(REGION_CONTINENT).filter(([, c]) => c === parsed.code);
-          if (regions.length === 0) log.drop(source, `${path}.geo.${key}`, "no Cloudflare region lies in this continent");
-          for (const [region] of regions) regionPools[region] = pools;
-        }
-      }
-      Object.assign(out, { region_pools: regionPools, country_pools: countryPools, pop_pools: popPools });
-    }
-    if (r.affinity !== undefined) {
-      out["session_affinity"] = r.affinity.type === "header" ? "header" : "cookie";
-      if (r.affinity.type === "ip") log.drop(source, `${path}.affinity.type`, "Cloudflare has no IP-hash affinity: cookie");
-      out["session_affinity_ttl"] = r.affinity.ttlSeconds;
-      const attrs: Record<string, unknown> = { zero_downtime_failover: r.affinity.onFailure };
-      if (r.affinity.type === "header" && r.affinity.name !== undefined) attrs["headers"] = [r.affinity.name];
-      out["session_affinity_attributes"] = attrs;
-    }
-    if (r.hedge !== undefined) log.drop(source, `${path}.hedge`, "no Cloudflare equivalent");
-    return out;
-  });
+  const loadBalancers = exportLoadBalancers(config, source, log);
   return { document: { monitors, pools, load_balancers: loadBalancers }, dropped: log.items };
 }

@@ -9,6 +9,7 @@ import { exportCloudflare } from "./cloudflare-export.ts";
 import { importCloudflare } from "./cloudflare.ts";
 import { readFileSync } from "node:fs";
 import { parseDocuments } from "./documents.ts";
+import { importGateway } from "./gateway.ts";
 import { importIstio } from "./istio.ts";
 import { ImportError } from "./model.ts";
 import type { Dropped, ImportResult, SourceDocument } from "./model.ts";
@@ -26,15 +27,21 @@ export function readDocuments(files: readonly string[]): SourceDocument[] {
   });
 }
 
-export const IMPORT_SOURCES = ["istio", "cloudflare"] as const;
+export const IMPORT_SOURCES = ["istio", "gateway", "cloudflare"] as const;
 export type ImportSource = (typeof IMPORT_SOURCES)[number];
 
 /** Exit code of an import that worked but could not carry every field over. */
 export const EXIT_DROPPED = 3;
 
+const IMPORTERS: Record<ImportSource, (docs: readonly SourceDocument[]) => ImportResult> = {
+  istio: importIstio,
+  gateway: importGateway,
+  cloudflare: importCloudflare,
+};
+
 /** Runs the importer for `from` over parsed documents. */
 export function importDocuments(from: ImportSource, docs: readonly SourceDocument[]): ImportResult {
-  return from === "istio" ? importIstio(docs) : importCloudflare(docs);
+  return IMPORTERS[from](docs);
 }
 
 export interface ImportOutcome {

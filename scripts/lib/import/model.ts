@@ -68,11 +68,7 @@ export function num(value: unknown): number | undefined {
 
 /** Why a well-known field of another system has no place in Edgeway's config. */
 const KNOWN_LOSSES: Record<string, string> = {
-  mirror: "Edgeway does not mirror requests",
-  mirrorPercentage: "Edgeway does not mirror requests",
   fault: "fault injection is not supported",
-  rewrite: "Edgeway forwards the path as it came",
-  redirect: "Edgeway does not answer redirects itself",
   corsPolicy: "CORS is the origin's to answer",
   connectionPool: "Workers manage connections to origins themselves",
   tls: "TLS to origins follows the origin URL's scheme (mTLS: see docs/config.md)",
