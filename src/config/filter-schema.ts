@@ -72,7 +72,7 @@ export const HeaderModifierSchema = z
 const PathModifier = z
   .discriminatedUnion("type", [
     z.strictObject({
-      type: z.literal("ReplaceFullPath"),
+      type: z.literal("ReplaceFullPath").describe("ReplaceFullPath: replaceFullPath is the whole new path."),
       replaceFullPath: z
         .string()
         .startsWith("/", "must start with '/'")
@@ -80,7 +80,7 @@ const PathModifier = z
         .describe("The path sent instead (the query string is kept)."),
     }),
     z.strictObject({
-      type: z.literal("ReplacePrefixMatch"),
+      type: z.literal("ReplacePrefixMatch").describe("ReplacePrefixMatch: replacePrefixMatch replaces the matched PathPrefix."),
       replacePrefixMatch: z
         .string()
         .startsWith("/", "must start with '/'")
@@ -144,8 +144,8 @@ export const RequestMirrorSchema = z
       .describe("The share of requests mirrored, 0–100. Absent (and no fraction): every request."),
     fraction: z
       .strictObject({
-        numerator: z.number().int().min(0),
-        denominator: z.number().int().min(1).default(100),
+        numerator: z.number().int().min(0).describe("Requests mirrored out of every denominator."),
+        denominator: z.number().int().min(1).default(100).describe("The fraction's denominator (default 100)."),
       })
       .refine((f) => f.numerator <= f.denominator, { message: "numerator must not exceed denominator" })
       .optional()
@@ -205,20 +205,44 @@ export const FILTER_TYPES = [
 
 export const FilterSchema = z
   .discriminatedUnion("type", [
-    z.strictObject({ type: z.literal("RequestHeaderModifier"), requestHeaderModifier: HeaderModifierSchema }),
-    z.strictObject({ type: z.literal("ResponseHeaderModifier"), responseHeaderModifier: HeaderModifierSchema }),
-    z.strictObject({ type: z.literal("URLRewrite"), urlRewrite: URLRewriteSchema }),
-    z.strictObject({ type: z.literal("RequestRedirect"), requestRedirect: RequestRedirectSchema }),
-    z.strictObject({ type: z.literal("RequestMirror"), requestMirror: RequestMirrorSchema }),
-    z.strictObject({ type: z.literal("FixedResponse"), fixedResponse: FixedResponseSchema }),
+    z.strictObject({
+      type: z.literal("RequestHeaderModifier").describe("RequestHeaderModifier: the field requestHeaderModifier holds the filter."),
+      requestHeaderModifier: HeaderModifierSchema,
+    }),
+    z.strictObject({
+      type: z.literal("ResponseHeaderModifier").describe("ResponseHeaderModifier: the field responseHeaderModifier holds the filter."),
+      responseHeaderModifier: HeaderModifierSchema,
+    }),
+    z.strictObject({
+      type: z.literal("URLRewrite").describe("URLRewrite: the field urlRewrite holds the filter."),
+      urlRewrite: URLRewriteSchema,
+    }),
+    z.strictObject({
+      type: z.literal("RequestRedirect").describe("RequestRedirect: the field requestRedirect holds the filter."),
+      requestRedirect: RequestRedirectSchema,
+    }),
+    z.strictObject({
+      type: z.literal("RequestMirror").describe("RequestMirror: the field requestMirror holds the filter."),
+      requestMirror: RequestMirrorSchema,
+    }),
+    z.strictObject({
+      type: z.literal("FixedResponse").describe("FixedResponse: the field fixedResponse holds the filter."),
+      fixedResponse: FixedResponseSchema,
+    }),
   ])
   .describe("A filter (Gateway API HTTPRouteFilter, plus FixedResponse): type names the one field that holds it.");
 
 /** Filters allowed on one pool of a route (Gateway API backendRef filters). */
 export const PoolFilterSchema = z
   .discriminatedUnion("type", [
-    z.strictObject({ type: z.literal("RequestHeaderModifier"), requestHeaderModifier: HeaderModifierSchema }),
-    z.strictObject({ type: z.literal("ResponseHeaderModifier"), responseHeaderModifier: HeaderModifierSchema }),
+    z.strictObject({
+      type: z.literal("RequestHeaderModifier").describe("RequestHeaderModifier: the field requestHeaderModifier holds the filter."),
+      requestHeaderModifier: HeaderModifierSchema,
+    }),
+    z.strictObject({
+      type: z.literal("ResponseHeaderModifier").describe("ResponseHeaderModifier: the field responseHeaderModifier holds the filter."),
+      responseHeaderModifier: HeaderModifierSchema,
+    }),
   ])
   .describe("A filter for the requests one pool serves: header edits only.");
 
