@@ -203,16 +203,19 @@ export const FILTER_TYPES = [
   "FixedResponse",
 ] as const;
 
+const RequestHeaderFilter = z.strictObject({
+  type: z.literal("RequestHeaderModifier").describe("RequestHeaderModifier: the field requestHeaderModifier holds the filter."),
+  requestHeaderModifier: HeaderModifierSchema,
+});
+const ResponseHeaderFilter = z.strictObject({
+  type: z.literal("ResponseHeaderModifier").describe("ResponseHeaderModifier: the field responseHeaderModifier holds the filter."),
+  responseHeaderModifier: HeaderModifierSchema,
+});
+
 export const FilterSchema = z
   .discriminatedUnion("type", [
-    z.strictObject({
-      type: z.literal("RequestHeaderModifier").describe("RequestHeaderModifier: the field requestHeaderModifier holds the filter."),
-      requestHeaderModifier: HeaderModifierSchema,
-    }),
-    z.strictObject({
-      type: z.literal("ResponseHeaderModifier").describe("ResponseHeaderModifier: the field responseHeaderModifier holds the filter."),
-      responseHeaderModifier: HeaderModifierSchema,
-    }),
+    RequestHeaderFilter,
+    ResponseHeaderFilter,
     z.strictObject({
       type: z.literal("URLRewrite").describe("URLRewrite: the field urlRewrite holds the filter."),
       urlRewrite: URLRewriteSchema,
@@ -234,16 +237,7 @@ export const FilterSchema = z
 
 /** Filters allowed on one pool of a route (Gateway API backendRef filters). */
 export const PoolFilterSchema = z
-  .discriminatedUnion("type", [
-    z.strictObject({
-      type: z.literal("RequestHeaderModifier").describe("RequestHeaderModifier: the field requestHeaderModifier holds the filter."),
-      requestHeaderModifier: HeaderModifierSchema,
-    }),
-    z.strictObject({
-      type: z.literal("ResponseHeaderModifier").describe("ResponseHeaderModifier: the field responseHeaderModifier holds the filter."),
-      responseHeaderModifier: HeaderModifierSchema,
-    }),
-  ])
+  .discriminatedUnion("type", [RequestHeaderFilter, ResponseHeaderFilter])
   .describe("A filter for the requests one pool serves: header edits only.");
 
 export type Filter = z.output<typeof FilterSchema>;
@@ -253,3 +247,12 @@ export type URLRewrite = z.output<typeof URLRewriteSchema>;
 export type RequestRedirect = z.output<typeof RequestRedirectSchema>;
 export type RequestMirror = z.output<typeof RequestMirrorSchema>;
 export type FixedResponse = z.output<typeof FixedResponseSchema>;
+
+/** The first filter of `type` in a route's filters, if any. */
+export function filterOf<T extends Filter["type"]>(
+  filters: readonly Filter[] | undefined,
+  type: T,
+): Extract<Filter, { type: T }> | undefined {
+  for (const filter of filters ?? []) if (filter.type === type) return filter as Extract<Filter, { type: T }>;
+  return undefined;
+}

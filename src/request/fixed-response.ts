@@ -7,6 +7,7 @@
  */
 import type { CompiledRoute } from "../config/compile.ts";
 import type { FixedResponse } from "../config/filter-schema.ts";
+import { filterOf } from "../config/filter-schema.ts";
 import { applyHeaderEdits } from "../proxy/header-edits.ts";
 import type { HeaderEdits } from "../proxy/header-edits.ts";
 import { REQUEST_ID_HEADER } from "../routing/request-id.ts";
@@ -47,8 +48,7 @@ export function prepareFixedResponse(fixed: FixedResponse, edits: HeaderEdits | 
 
 /** The route's FixedResponse filter, if any. */
 export function fixedResponseOf(route: CompiledRoute): FixedResponse | undefined {
-  for (const filter of route.source.filters ?? []) if (filter.type === "FixedResponse") return filter.fixedResponse;
-  return undefined;
+  return filterOf(route.source.filters, "FixedResponse")?.fixedResponse;
 }
 
 /** The stage, or undefined when the route does not answer with a fixed response. */

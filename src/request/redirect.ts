@@ -14,6 +14,7 @@
  */
 import type { CompiledRoute } from "../config/compile.ts";
 import type { RequestRedirect } from "../config/filter-schema.ts";
+import { filterOf } from "../config/filter-schema.ts";
 import type { PathMatch } from "../config/match-schema.ts";
 import { applyHeaderEdits } from "../proxy/header-edits.ts";
 import { REQUEST_ID_HEADER } from "../routing/request-id.ts";
@@ -60,8 +61,7 @@ export function redirectLocation(redirect: PreparedRedirect, url: URL, matched: 
 
 /** The route's RequestRedirect filter, if any. */
 export function requestRedirectOf(route: CompiledRoute): RequestRedirect | undefined {
-  for (const filter of route.source.filters ?? []) if (filter.type === "RequestRedirect") return filter.requestRedirect;
-  return undefined;
+  return filterOf(route.source.filters, "RequestRedirect")?.requestRedirect;
 }
 
 /** The stage, or undefined when the route does not redirect. */

@@ -10,6 +10,7 @@
  */
 import type { CompiledRoute } from "../config/compile.ts";
 import type { URLRewrite } from "../config/filter-schema.ts";
+import { filterOf } from "../config/filter-schema.ts";
 import type { PathMatch } from "../config/match-schema.ts";
 import type { Stage } from "./stage.ts";
 
@@ -59,8 +60,7 @@ export function modifyPath(modifier: PathModifier, path: string, matched: PathMa
 
 /** The route's URLRewrite filter, if any. */
 export function urlRewriteOf(route: CompiledRoute): URLRewrite | undefined {
-  for (const filter of route.source.filters ?? []) if (filter.type === "URLRewrite") return filter.urlRewrite;
-  return undefined;
+  return filterOf(route.source.filters, "URLRewrite")?.urlRewrite;
 }
 
 /** The stage, or undefined when the route rewrites nothing. */

@@ -17,6 +17,16 @@ export function respond(input: ProxyInput, tries: RequestTries, final: Final, st
   const { outcome, response, retrySkipped } = final;
   const { sent, hedged } = tries;
   const origin = outcome.selection.origin.id;
+  const result = (client: Response, untouched: boolean): ProxyResult => ({
+    response: client,
+    last: outcome,
+    tries: sent,
+    hedged,
+    retrySkipped,
+    untouched,
+    headers: tries.headers,
+    body: tries.buffered,
+  });
   if (response === undefined) {
     const why = retrySkipped === undefined ? "" : ` (not retried: ${SKIP_REASONS[retrySkipped](input.request.method)})`;
     const error =
@@ -24,16 +34,7 @@ export function respond(input: ProxyInput, tries: RequestTries, final: Final, st
         ? edgewayError(504, "origin_timeout", `origin "${origin}" did not answer in time${why}`, route.id, origin)
         : edgewayError(502, "origin_unreachable", `could not connect to origin "${origin}"${why}`, route.id, origin);
     if (retrySkipped !== undefined) error.headers.set("x-edgeway-retry-skipped", retrySkipped);
-    return {
-      response: error,
-      last: outcome,
-      tries: sent,
-      hedged,
-      retrySkipped,
-      untouched: false,
-      headers: tries.headers,
-      body: tries.buffered,
-    };
+    return result(error, false);
   }
   // With nothing to add and nothing to strip, the origin's response goes out as it came:
   // a copy to edit costs more than the rest of the request path (bench/README.md).
@@ -42,7 +43,7 @@ export function respond(input: ProxyInput, tries: RequestTries, final: Final, st
     response.status === 101 ||
     (!route.source.exposeOrigin && retrySkipped === undefined && !hasHopByHopToStrip(response.headers) && !hasLoadReport(response.headers))
   ) {
-    return { response, last: outcome, tries: sent, hedged, retrySkipped, untouched: true, headers: tries.headers, body: tries.buffered };
+    return result(response, true);
   }
   // The upstream response as init copies its status, status text and headers in one call;
   // the copy's headers are this response's own, so they are edited in place.
@@ -60,14 +61,5 @@ export function respond(input: ProxyInput, tries: RequestTries, final: Final, st
     if (sent > 1) out.set("x-edgeway-tries", String(sent));
   }
   if (retrySkipped !== undefined) out.set("x-edgeway-retry-skipped", retrySkipped);
-  return {
-    response: client,
-    last: outcome,
-    tries: sent,
-    hedged,
-    retrySkipped,
-    untouched: false,
-    headers: tries.headers,
-    body: tries.buffered,
-  };
+  return result(client, false);
 }
