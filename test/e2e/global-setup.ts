@@ -3,13 +3,14 @@
  * hands their URLs to the tests through `inject("origins")`. Each test file that needs
  * origins controls them through their /__origin/* paths. Test files run in parallel, so
  * a file that changes an origin's mode uses origins no other file uses:
- *   o1–o4 balancing (modes never changed), o5–o6 failover, o7–o8 scheduled probes,
+ *   o1–o4 balancing and the real-export import (modes never changed; import-real counts their region probes), o5–o6 failover, o7–o8 scheduled probes,
  *   o9–o10 proxy behaviour, o11–o13 latency steering, o14–o15 session affinity,
  *   o16–o18 resilience (killed and restarted), o19–o21 alarms and heartbeats, o22 passive ejection (with o21 failing),
  *   o23–o24 registration and fail-static, o25–o26 hedging and retry limits, o27–o28 metrics,
  *   o29–o30 explain, o31–o34 admin operations, o35–o38 passive health per colo, o41–o44 probe regions,
  *   o39–o40 the HTTPRoute mirror conformance cases (request counts only),
- *   o45–o46 the Consul-compatible registration surface; f1–f3 route filters, f4–f5 mirrors.
+ *   o45–o46 the Consul-compatible registration surface; f1–f3 route filters, f4–f5 mirrors;
+ *   ro1–ro2 a failing canary (ro2 fails), ro3–ro4 good canaries and the rollout API, ro5 rollout webhooks.
  *
  * A control server (`inject("control")`) kills an origin (closes its listener and every
  * open connection, so connects are refused) and restarts it on the same port:
@@ -31,6 +32,8 @@ export const LATENCY_REGISTRATION_ORIGIN_IDS = ["lreg1", "lreg2"];
 export const LATENCY_COLO_ORIGIN_IDS = ["lcolo1", "lcolo2"];
 /** Origins of the route filters test (header edits, rewrites, redirects, mirrors), named apart likewise. */
 export const FILTER_ORIGIN_IDS = ["f1", "f2", "f3", "f4", "f5"];
+/** Origins of the rollout tests (stable and canary pools, a webhook), named apart likewise. */
+export const ROLLOUT_ORIGIN_IDS = ["ro1", "ro2", "ro3", "ro4", "ro5"];
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -45,9 +48,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   /** Requests served by earlier incarnations of a restarted origin. */
   const earlier = new Map<string, number>();
   for (const server of await Promise.all(
-    [...ORIGIN_IDS, ...LOAD_ORIGIN_IDS, ...LATENCY_REGISTRATION_ORIGIN_IDS, ...LATENCY_COLO_ORIGIN_IDS, ...FILTER_ORIGIN_IDS].map((id) =>
-      startOrigin({ id }),
-    ),
+    [
+      ...ORIGIN_IDS,
+      ...LOAD_ORIGIN_IDS,
+      ...LATENCY_REGISTRATION_ORIGIN_IDS,
+      ...LATENCY_COLO_ORIGIN_IDS,
+      ...FILTER_ORIGIN_IDS,
+      ...ROLLOUT_ORIGIN_IDS,
+    ].map((id) => startOrigin({ id })),
   )) {
     servers.set(server.id, server);
     ports.set(server.id, server.port);

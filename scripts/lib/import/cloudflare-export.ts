@@ -7,6 +7,8 @@
  * Cloudflare cannot express is reported like an import's losses.
  */
 import type { Config } from "../../../src/config/schema.ts";
+import { majority } from "../../../src/health/region-quorum.ts";
+import { checkRegionsOf } from "./cloudflare-regions.ts";
 import { exportLoadBalancers } from "./cloudflare-rules/export.ts";
 import { DropLog } from "./model.ts";
 import type { Dropped } from "./model.ts";
@@ -27,23 +29,32 @@ export function exportCloudflare(config: Config, source = "config"): CloudflareE
   const log = new DropLog();
   const monitors = config.monitors.map((m, i) => {
     const path = `monitors[${i}]`;
+    // A TCP check sends no HTTP request: its method is Cloudflare's "connection_established", without HTTP fields.
+    const http =
+      m.type === "tcp"
+        ? { method: "connection_established" }
+        : {
+            method: m.method,
+            path: m.path,
+            header: Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, [v]])),
+            expected_codes: m.expectedCodes,
+            follow_redirects: m.followRedirects,
+            ...(m.expectedBody === undefined ? {} : { expected_body: m.expectedBody }),
+          };
     const out: Record<string, unknown> = {
       id: m.id,
       description: m.id,
       type: m.type,
-      method: m.method,
-      path: m.path,
-      header: Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, [v]])),
+      ...http,
       timeout: Math.max(1, Math.round(m.timeoutMs / 1000)),
       interval: m.intervalSeconds,
-      expected_codes: m.expectedCodes,
-      follow_redirects: m.followRedirects,
       consecutive_down: m.unhealthyThreshold,
       consecutive_up: m.healthyThreshold,
     };
     if (m.port !== undefined) out["port"] = m.port;
-    if (m.expectedBody !== undefined) out["expected_body"] = m.expectedBody;
     if (m.timeoutMs % 1000 !== 0) log.drop(source, `${path}.timeoutMs`, "Cloudflare monitor timeouts are whole seconds: rounded");
+    if (m.regionQuorum !== undefined && m.regions !== undefined && m.regionQuorum !== majority(m.regions.length))
+      log.drop(source, `${path}.regionQuorum`, "Cloudflare takes an origin down when most regions see it down");
     return out;
   });
 
@@ -67,11 +78,12 @@ export function exportCloudflare(config: Config, source = "config"): CloudflareE
             `origins.${id}.url`,
             `Cloudflare origins speak the pool monitor's scheme (${wanted.slice(0, -1)}): ${url.protocol.slice(0, -1)} lost`,
           );
-        if (url.port !== "") log.drop(source, `origins.${id}.url`, "Cloudflare origins take the request's port: port lost");
         if (url.pathname !== "/") log.drop(source, `origins.${id}.url`, "Cloudflare origins are addresses: path lost");
+        // port 0 is the scheme's default, as the API reads it.
         const origin: Record<string, unknown> = {
           name: o.id,
           address: url.hostname.replace(/^\[|\]$/g, ""),
+          port: url.port === "" ? 0 : Number(url.port),
           weight: o.weight,
           enabled: o.enabled,
         };
@@ -83,6 +95,8 @@ export function exportCloudflare(config: Config, source = "config"): CloudflareE
       }),
     };
     if (p.monitor !== undefined) out["monitor"] = p.monitor;
+    // Cloudflare sets probe regions on the pool, Edgeway on the monitor: each pool carries its monitor's.
+    if (monitor?.regions !== undefined) out["check_regions"] = checkRegionsOf(monitor.regions, source, `${path}.check_regions`, log);
     if (p.lat !== undefined && p.lon !== undefined) Object.assign(out, { latitude: p.lat, longitude: p.lon });
     // Edgeway's default, weighted, is left to Cloudflare's default (random ∝ weight), so it imports back as weighted.
     const policy = POOL_POLICY[p.steering];

@@ -6,7 +6,8 @@
  * fields, so an override means what the field means on the load balancer.
  */
 import type { ConfigInput } from "../../../src/config/schema.ts";
-import { dropUnhandled, ImportError, list, num, record, text } from "./model.ts";
+import { dropUnset } from "./cloudflare-fields.ts";
+import { ImportError, list, num, record, text } from "./model.ts";
 import type { DropLog } from "./model.ts";
 
 type RouteIn = ConfigInput["routes"][number];
@@ -39,6 +40,12 @@ const ROUTE_STEERING: Record<string, RouteIn["steering"]> = {
   least_outstanding_requests: "least_outstanding",
   least_connections: "least_outstanding",
 };
+
+/** Session affinity attribute values that are what Edgeway's pin cookie does anyway. */
+const EDGEWAY_COOKIE: Record<string, readonly unknown[]> = { samesite: ["Auto", "Lax"], secure: ["Auto"], drain_duration: [0] };
+
+/** Cloudflare steering policies that read `random_steering`'s pool weights. */
+export const WEIGHTED_POLICIES = ["random", "least_outstanding_requests", "least_connections"];
 
 /** Why a load balancer's (or a rule override's) location_strategy is not carried. */
 export const LOCATION_STRATEGY_LOSS =
@@ -114,12 +121,18 @@ function affinityOf(lb: Record<string, unknown>, ctx: SettingsContext): Record<s
   if (ttl !== undefined) affinity["ttlSeconds"] = ttl;
   const failover = text(attrs["zero_downtime_failover"]);
   if (failover !== undefined) affinity["onFailure"] = failover;
-  dropUnhandled(
+  // require_all_headers decides between several headers; Edgeway keys on one. The
+  // attributes Edgeway's own pin cookie has (SameSite=Lax, Secure over HTTPS: Cloudflare's
+  // "Auto") and no drain duration say nothing to carry.
+  const own = Object.entries(EDGEWAY_COOKIE)
+    .filter(([field, values]) => values.includes(attrs[field]))
+    .map(([field]) => field);
+  dropUnset(
     ctx.log,
     ctx.source,
     attrsPath,
     attrs,
-    ["headers", "zero_downtime_failover"],
+    ["headers", "zero_downtime_failover", "require_all_headers", ...own],
     "cookie attributes and drain duration are Edgeway's own",
   );
   return affinity;
@@ -151,17 +164,22 @@ export function lbSettings(lb: Record<string, unknown>, ctx: SettingsContext): R
       );
   }
   const random = record(lb["random_steering"]);
-  if (random !== undefined) {
+  // Pool weights count where Cloudflare reads them (random and the least-* policies), among
+  // default_pools: elsewhere they change nothing there, and nothing here.
+  if (random !== undefined && WEIGHTED_POLICIES.includes(policyName)) {
     const weights: Record<string, number> = {};
     const fallbackWeight = num(random["default_weight"]) ?? 1;
     for (const pool of defaults) weights[pool] = fallbackWeight;
-    for (const [ref, w] of Object.entries(record(random["pool_weights"]) ?? {}))
-      weights[ctx.poolRef(ref, `${ctx.pathOf("random_steering")}.pool_weights`)] = num(w) ?? fallbackWeight;
+    for (const [ref, w] of Object.entries(record(random["pool_weights"]) ?? {})) {
+      const pool = ctx.poolRef(ref, `${ctx.pathOf("random_steering")}.pool_weights`);
+      if (defaults.includes(pool)) weights[pool] = num(w) ?? fallbackWeight;
+    }
     out["weights"] = weights;
   }
   const affinity = affinityOf(lb, ctx);
   if (affinity !== undefined) out["affinity"] = affinity;
-  if (lb["adaptive_routing"] !== undefined && lb["adaptive_routing"] !== null)
+  // failover_across_pools: false (the default) retries once within the pool, as Edgeway's default retry does.
+  if (record(lb["adaptive_routing"])?.["failover_across_pools"] === true)
     ctx.log.drop(
       ctx.source,
       ctx.pathOf("adaptive_routing"),

@@ -12,12 +12,13 @@
 import type { ConfigInput } from "../../../src/config/schema.ts";
 import { LOCATION_STRATEGY_LOSS, lbSettings, STEERING_FIELDS } from "./cloudflare-lb.ts";
 import type { SettingsContext } from "./cloudflare-lb.ts";
-import { BOOKKEEPING, importMonitors } from "./cloudflare-monitors.ts";
-import type { CloudflareItem } from "./cloudflare-monitors.ts";
+import { BOOKKEEPING, dropUnset, present } from "./cloudflare-fields.ts";
+import type { CloudflareItem } from "./cloudflare-fields.ts";
+import { MonitorSet } from "./cloudflare-monitors.ts";
 import { importPools } from "./cloudflare-pools.ts";
 import { importRules } from "./cloudflare-rules/import.ts";
 import { IdAllocator } from "./ids.ts";
-import { DropLog, dropUnhandled, ImportError, record, text } from "./model.ts";
+import { DropLog, ImportError, list, num, record, text } from "./model.ts";
 import type { ImportResult, SourceDocument } from "./model.ts";
 
 export { REGION_CONTINENT } from "./cloudflare-lb.ts";
@@ -35,8 +36,33 @@ function kindOf(value: Record<string, unknown>): Kind | undefined {
   return undefined;
 }
 
+/** The API's answer to a failed call, saved in place of an export: its errors, for the message. */
+function apiErrors(envelope: Record<string, unknown>): string {
+  const errors = list(envelope["errors"]).map((e) => {
+    const error = record(e) ?? {};
+    return [num(error["code"]), text(error["message"])].filter((x) => x !== undefined).join(" ");
+  });
+  return errors.length === 0 ? "no errors listed" : errors.join("; ");
+}
+
+/** A list envelope whose `result_info` says more pages exist than the one given. */
+function reportPartialPage(envelope: Record<string, unknown>, source: string, path: string, log: DropLog): void {
+  const info = record(envelope["result_info"]);
+  if (info === undefined) return;
+  const page = num(info["page"]) ?? 1;
+  const pages = num(info["total_pages"]);
+  const count = num(info["count"]) ?? list(envelope["result"]).length;
+  const total = num(info["total_count"]);
+  if ((pages !== undefined && page < pages) || (total !== undefined && total > count))
+    log.drop(
+      source,
+      path === "" ? "result_info" : `${path}.result_info`,
+      `page ${page}${pages === undefined ? "" : ` of ${pages}`} (${count} of ${total ?? "more"} objects): the objects on the other pages are not in this import; fetch every page (?page=N)`,
+    );
+}
+
 /** Every load balancer, pool and monitor in the documents, whatever envelope they came in. */
-function collect(docs: readonly SourceDocument[]): Item[] {
+function collect(docs: readonly SourceDocument[], log: DropLog): Item[] {
   const items: Item[] = [];
   const add = (value: unknown, source: string, path: string, expected?: Kind): void => {
     if (Array.isArray(value)) {
@@ -46,6 +72,11 @@ function collect(docs: readonly SourceDocument[]): Item[] {
     const object = record(value);
     if (object === undefined) throw new ImportError(`${source}: ${path || "the document"} is not a JSON object or array`);
     if ("result" in object && !("origins" in object)) {
+      if (object["success"] === false || object["result"] === null)
+        throw new ImportError(
+          `${source}: ${path || "the document"} is the Cloudflare API's answer to a failed call (${apiErrors(object)}), not an export`,
+        );
+      reportPartialPage(object, source, path, log);
       add(object["result"], source, path === "" ? "result" : `${path}.result`, expected);
       return;
     }
@@ -68,21 +99,49 @@ function collect(docs: readonly SourceDocument[]): Item[] {
   return items;
 }
 
-/** Load balancer fields read elsewhere or with nothing to carry (zone_name: the zone it serves, which its name already says). */
-const LB_FIELDS = [...BOOKKEEPING, ...STEERING_FIELDS, "enabled", "rules", "zone_name", "location_strategy"];
+/**
+ * Load balancer fields read elsewhere or with nothing to carry: zone_name (the zone it
+ * serves, which its name already says); ttl and location_strategy, which only a DNS-only
+ * (`proxied: false`) load balancer uses (reported there); networks, reported unless only
+ * the public network.
+ */
+const LB_FIELDS = [...BOOKKEEPING, ...STEERING_FIELDS, "enabled", "rules", "zone_name", "location_strategy", "proxied", "ttl", "networks"];
+
+/** Reports the load balancer fields that hold a value Edgeway cannot carry. */
+function reportLbLosses(lb: Record<string, unknown>, item: Item, log: DropLog): void {
+  if (lb["proxied"] === false) {
+    log.drop(
+      item.source,
+      `${item.path}.proxied`,
+      "a DNS-only load balancer answers DNS queries with an origin's address; Edgeway proxies requests on the Worker's routes",
+    );
+    if (num(lb["ttl"]) !== undefined) log.drop(item.source, `${item.path}.ttl`, "the TTL of a DNS-only load balancer's answers");
+    if (!isEmptyStrategy(lb["location_strategy"])) log.drop(item.source, `${item.path}.location_strategy`, LOCATION_STRATEGY_LOSS);
+  }
+  if (list(lb["networks"]).some((n) => n !== "cloudflare"))
+    log.drop(item.source, `${item.path}.networks`, "a load balancer on a private network (Cloudflare One) has no Edgeway equivalent");
+  if (list(lb["pool_sets"]).length > 0)
+    log.drop(item.source, `${item.path}.pool_sets`, "pool sets are not imported: the load balancer's own pools and rules are");
+  if (lb["enabled"] === false) log.drop(item.source, `${item.path}.enabled`, "a disabled load balancer was imported as an active route");
+}
+
+/** Whether a location_strategy sets nothing (absent, null, or only unset fields). */
+function isEmptyStrategy(value: unknown): boolean {
+  return Object.keys(present(value)).length === 0;
+}
 
 /** Imports Cloudflare Load Balancing documents. */
 export function importCloudflare(docs: readonly SourceDocument[]): ImportResult {
   const log = new DropLog();
-  const items = collect(docs);
+  const items = collect(docs, log);
   const routeIds = new IdAllocator();
-  const { monitors, monitorById } = importMonitors(
+  const monitorSet = new MonitorSet(
     items.filter((i) => i.kind === "monitor"),
     log,
   );
   const { origins, pools, poolById } = importPools(
     items.filter((i) => i.kind === "pool"),
-    monitorById,
+    monitorSet,
     log,
   );
 
@@ -130,10 +189,9 @@ export function importCloudflare(docs: readonly SourceDocument[]): ImportResult 
     });
     routes.push(...ruleRoutes);
     if (defaultReached) routes.push({ id, match: { host: name, pathPrefix: "/" }, ...own } as RouteIn);
-    if (record(lb["location_strategy"]) !== undefined) log.drop(item.source, `${item.path}.location_strategy`, LOCATION_STRATEGY_LOSS);
-    if (lb["enabled"] === false) log.drop(item.source, `${item.path}.enabled`, "a disabled load balancer was imported as an active route");
-    dropUnhandled(log, item.source, item.path, lb, LB_FIELDS);
+    reportLbLosses(lb, item, log);
+    dropUnset(log, item.source, item.path, lb, [...LB_FIELDS, "pool_sets"]);
   }
   if (routes.length === 0) throw new ImportError("nothing to import: no load balancer (an object with default_pools) was given");
-  return { config: { origins, monitors, pools, routes }, dropped: log.items };
+  return { config: { origins, monitors: monitorSet.monitors(), pools, routes }, dropped: log.items };
 }

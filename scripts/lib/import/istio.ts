@@ -29,7 +29,7 @@ import { checkedFilter } from "./istio/filter-check.ts";
 import type { FilterIn } from "./istio/filter-check.ts";
 import { firstMatchWins } from "./istio/first-match.ts";
 import type { Placed } from "./istio/first-match.ts";
-import { kindOf, nameOf, unwrapLists } from "./istio/kubernetes.ts";
+import { kindOf, namespaceOf, nameOf, reportExportTo, unwrapLists } from "./istio/kubernetes.ts";
 import { mirrorsApart, OriginPools } from "./istio/pools.ts";
 import { rewritePath } from "./istio/rewrite.ts";
 import { readServiceMap, SERVICE_MAP_KIND } from "./istio/service-map.ts";
@@ -97,15 +97,17 @@ export function importIstio(input: readonly SourceDocument[]): ImportResult {
     const name = nameOf(value, "virtualservice");
     const spec = record(value["spec"]);
     if (spec === undefined) throw new ImportError(`${doc.source}: VirtualService ${name} has no spec`);
-    dropUnhandled(log, doc.source, "spec", spec, ["hosts", "gateways", "http"]);
+    dropUnhandled(log, doc.source, "spec", spec, ["hosts", "gateways", "http", "exportTo"]);
+    reportExportTo(spec, doc.source, log);
     if (spec["gateways"] !== undefined) log.drop(doc.source, "spec.gateways", "Edgeway is itself the gateway: routes match hosts directly");
     const hosts = list(spec["hosts"]).map((h) => String(h));
+    const resolveIn = resolve(namespaceOf(value));
     if (hosts.length === 0) throw new ImportError(`${doc.source}: VirtualService ${name} lists no spec.hosts`);
 
     const plans: EntryPlan[] = [];
     list(spec["http"]).forEach((entry, i) => {
       const http = record(entry);
-      const plan = http === undefined ? undefined : planEntry(http, doc.source, `spec.http[${i}]`, log, resolve);
+      const plan = http === undefined ? undefined : planEntry(http, doc.source, `spec.http[${i}]`, log, resolveIn);
       if (plan !== undefined) plans.push(plan);
     });
     const placement = firstMatchWins(plans.map((p) => p.conds));

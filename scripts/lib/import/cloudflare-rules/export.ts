@@ -21,6 +21,7 @@ import type { Config } from "../../../../src/config/schema.ts";
 import { answersItself } from "../../../../src/config/validate-rules.ts";
 import { CompiledMatch, comparePrecedence, normalisePrefix } from "../../../../src/routing/route-match.ts";
 import { routeLbFields } from "../cloudflare-export-lb.ts";
+import { WEIGHTED_POLICIES } from "../cloudflare-lb.ts";
 import type { DropLog } from "../model.ts";
 import { mayOverlap } from "./overlap.ts";
 import { canonical } from "./precedence.ts";
@@ -124,6 +125,8 @@ function overrides(
   for (const [k, v] of Object.entries(fields)) if (canonical(v) !== canonical(lb[k])) out[k] = v;
   for (const k of Object.keys(lb)) {
     if (k in fields || k === "session_affinity_ttl" || k === "session_affinity_attributes") continue;
+    // Inherited pool weights matter only to a policy that reads them.
+    if (k === "random_steering" && !WEIGHTED_POLICIES.includes(String(fields["steering_policy"]))) continue;
     if (k === "session_affinity") out[k] = "none";
     else
       log.drop(

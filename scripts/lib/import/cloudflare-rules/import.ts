@@ -17,6 +17,7 @@ import { matchKey } from "../../../../src/config/validate-rules.ts";
 import type { IdAllocator } from "../ids.ts";
 import { dropUnhandled, ImportError, num, record, text } from "../model.ts";
 import type { DropLog } from "../model.ts";
+import { present } from "../cloudflare-fields.ts";
 import { LOCATION_STRATEGY_LOSS, STEERING_FIELDS } from "../cloudflare-lb.ts";
 import { reportPrecedence } from "./precedence.ts";
 import type { RuleEntry } from "./precedence.ts";
@@ -44,18 +45,6 @@ const RULE_FIELDS = ["name", "condition", "disabled", "overrides", "fixed_respon
 
 /** Override fields with no place in Edgeway, and why. */
 const OVERRIDE_LOSSES: Record<string, string> = { location_strategy: LOCATION_STRATEGY_LOSS };
-
-function isEmpty(value: unknown): boolean {
-  if (value === null || value === undefined || value === "") return true;
-  if (Array.isArray(value)) return value.length === 0;
-  const object = record(value);
-  return object !== undefined && Object.values(object).every(isEmpty);
-}
-
-/** An object's fields that say something: null, "", [] and {} are left out, as Cloudflare reads them. */
-function present(value: unknown): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record(value) ?? {}).filter(([, v]) => !isEmpty(v)));
-}
 
 function fixedResponseOf(fixed: Record<string, unknown>, at: string, ctx: RulesContext): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -7,14 +7,18 @@
 import { durationMs } from "../duration.ts";
 import { type DropLog, dropUnhandled, ImportError, list, num, record, text } from "../model.ts";
 import type { SourceDocument } from "../model.ts";
-import { kindOf } from "./kubernetes.ts";
+import { kindOf, namespaceOf, reportExportTo } from "./kubernetes.ts";
 import type { PoolIn } from "./pools.ts";
-import { shortName } from "./service-map.ts";
+import { qualify, serviceKey, shortName } from "./service-map.ts";
 
 export interface DestinationRule {
   readonly source: string;
   readonly name: string;
   readonly spec: Record<string, unknown>;
+  /** The service it configures (service-map.ts serviceKey of its host, read in its namespace). */
+  readonly key: string;
+  /** The service's short name. */
+  readonly short: string;
 }
 
 /** Istio's `simple` load balancers as Edgeway pool steering. */
@@ -25,7 +29,11 @@ const SIMPLE_LB: Record<string, PoolIn["steering"]> = {
   RANDOM: "random",
 };
 
-/** Every DestinationRule by the service it configures; two rules for one service are refused. */
+/**
+ * Every DestinationRule by the service it configures, its host read in its own namespace
+ * (so the rules of `reviews` in two namespaces stay apart); two rules for one service are
+ * refused.
+ */
 export function readDestinationRules(docs: readonly SourceDocument[]): Map<string, DestinationRule> {
   const rules = new Map<string, DestinationRule>();
   for (const doc of docs.filter((d) => kindOf(d) === "DestinationRule")) {
@@ -34,13 +42,37 @@ export function readDestinationRules(docs: readonly SourceDocument[]): Map<strin
     const host = text(spec?.["host"]);
     const name = text(record(value["metadata"])?.["name"]) ?? host ?? "?";
     if (spec === undefined || host === undefined) throw new ImportError(`${doc.source}: DestinationRule ${name} has no spec.host`);
-    const key = shortName(host);
+    const qualified = qualify(host, namespaceOf(value));
+    const key = serviceKey(qualified);
     const earlier = rules.get(key);
     if (earlier !== undefined)
       throw new ImportError(`${doc.source}: DestinationRule ${name} and ${earlier.name} (${earlier.source}) both configure host ${host}`);
-    rules.set(key, { source: doc.source, name, spec });
+    rules.set(key, { source: doc.source, name, spec, key, short: shortName(qualified) });
   }
   return rules;
+}
+
+/**
+ * The rule for a destination's (qualified) host: the rule of its service, else one written
+ * without a namespace for a service of that name, or, for a host without a namespace, the
+ * one rule of a service of that name in any namespace (two are ambiguous: refused).
+ */
+export function ruleFor(
+  rules: ReadonlyMap<string, DestinationRule>,
+  host: string,
+  source: string,
+  path: string,
+): DestinationRule | undefined {
+  const key = serviceKey(host);
+  const exact = rules.get(key);
+  if (exact !== undefined) return exact;
+  const short = shortName(host);
+  const candidates = [...rules.values()].filter((r) => r.short === short && (r.key === short || key === short));
+  if (candidates.length > 1)
+    throw new ImportError(
+      `${source}: ${path}.host ${host} could be ${candidates.map((r) => r.key).join(" or ")}: give the VirtualService its namespace, or the host in full`,
+    );
+  return candidates[0];
 }
 
 /** The pool settings for a destination (service, subset) and the endpoints its subset selects. */
@@ -56,7 +88,8 @@ export function destinationPolicy(
     if (subset !== undefined) throw new ImportError(`${source}: ${path}.subset ${subset} of ${host} is defined by no DestinationRule`);
     return { policy: { steering: "least_outstanding" }, labels: undefined };
   }
-  dropUnhandled(log, rule.source, "spec", rule.spec, ["host", "trafficPolicy", "subsets"]);
+  dropUnhandled(log, rule.source, "spec", rule.spec, ["host", "trafficPolicy", "subsets", "exportTo"]);
+  reportExportTo(rule.spec, rule.source, log);
   let policy: Partial<PoolIn> = {
     steering: "least_outstanding",
     ...poolPolicy(record(rule.spec["trafficPolicy"]), rule.source, "spec.trafficPolicy", log),

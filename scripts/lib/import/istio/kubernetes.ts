@@ -4,7 +4,7 @@
  * object's kind, name and namespace.
  */
 import { list, record, text } from "../model.ts";
-import type { SourceDocument } from "../model.ts";
+import type { DropLog, SourceDocument } from "../model.ts";
 
 /** The document's `kind`, or "" when it has none. */
 export function kindOf(doc: SourceDocument): string {
@@ -33,4 +33,15 @@ export function unwrapLists(docs: readonly SourceDocument[]): SourceDocument[] {
     if (value === undefined || !(kind === "List" || kind.endsWith("List")) || !Array.isArray(value["items"])) return [doc];
     return list(value["items"]).map((item, i) => ({ source: `${doc.source}#items[${i}]`, value: item }));
   });
+}
+
+/**
+ * An Istio object's `exportTo` (which namespaces' proxies see it): Edgeway applies every
+ * object to every request it serves, which is what the default, `["*"]`, says; any other
+ * value is reported.
+ */
+export function reportExportTo(spec: Record<string, unknown>, source: string, log: DropLog): void {
+  const to = list(spec["exportTo"]);
+  if (to.length > 0 && !(to.length === 1 && to[0] === "*"))
+    log.drop(source, "spec.exportTo", "which namespaces' Istio proxies see this object: Edgeway applies it to every request it serves");
 }

@@ -31,6 +31,20 @@ function namespacedName(host: string): string | undefined {
   return m === null ? undefined : `${m[1]}.${m[2]}`;
 }
 
+/**
+ * A host as Istio reads it in an object of `namespace`: a short name (no dot) is a
+ * service of that namespace, `reviews` in bookinfo being
+ * `reviews.bookinfo.svc.cluster.local`; other names stand as written.
+ */
+export function qualify(host: string, namespace: string | undefined): string {
+  return namespace === undefined || host.includes(".") ? host : `${host}.${namespace}.svc.cluster.local`;
+}
+
+/** Which service a (qualified) host names: `reviews.bookinfo` for a cluster name, else its short name. */
+export function serviceKey(host: string): string {
+  return namespacedName(host) ?? shortName(host);
+}
+
 /** The services of every service map given, by name. */
 export class ServiceMap {
   readonly #services = new Map<string, Endpoint[]>();
