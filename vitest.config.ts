@@ -6,6 +6,7 @@
  */
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { DOH_TEST_PORT } from "./test/e2e/doh-server.ts";
 
 export const TEST_ADMIN_TOKEN = "test-admin-token";
 
@@ -37,6 +38,8 @@ export default defineConfig({
                 EDGEWAY_ALLOW_LOOPBACK_REGISTRATION: "true",
                 // A Worker secret that origin headers name in test/e2e/origin-view.test.ts.
                 ORIGIN_KEY: "test-origin-key-7f3a",
+                // DNS discovery resolves through the real DoH server test/e2e/doh-server.ts starts.
+                EDGEWAY_DOH_URL: `http://127.0.0.1:${DOH_TEST_PORT}/dns-query`,
               },
             },
           }),
@@ -44,7 +47,7 @@ export default defineConfig({
         test: {
           name: "worker",
           include: ["test/worker/**/*.test.ts", "test/e2e/**/*.test.ts"],
-          globalSetup: ["test/e2e/global-setup.ts", "test/e2e/protocol-origins.ts"],
+          globalSetup: ["test/e2e/global-setup.ts", "test/e2e/protocol-origins.ts", "test/e2e/doh-server.ts"],
           ...propertySetup,
           testTimeout: 30_000,
           hookTimeout: 30_000,

@@ -8,6 +8,7 @@
  *   npm run bench -- --only "pool latency"   # only the rows whose "group policy" contains it
  *   npm run bench -- --stages             # only the request path, stage by stage (first in every run)
  *   npm run bench -- --only rules         # only routing rules: selection over 10–1,000 rules, worst regexes (scripts/lib/bench/rules.ts)
+ *   npm run bench -- --only dns           # only DNS discovery: refreshes per second at 1,000 names (scripts/lib/bench/dns.ts)
  *
  * One decision is one `selectOrigin` call (src/steering/select.ts), exactly as the data
  * plane makes it for the first try of a request: route steering orders the pools, the
@@ -332,6 +333,8 @@ async function main(): Promise<void> {
     if (values.stages === true) return;
   }
 
+  // DNS discovery (scripts/lib/bench/dns.ts): refreshes per second at 1,000 names, over a DoH server on loopback.
+  const dns = values.only === undefined || "dns".includes(values.only) ? await (await import("./lib/bench/dns.ts")).benchDns() : undefined;
   // Routing rules (scripts/lib/bench/rules.ts): route selection with Gateway API matches, and the worst regexes on 8 KB.
   const rules =
     values.only === undefined || "rules".includes(values.only) ? await (await import("./lib/bench/rules.ts")).benchRules() : undefined;
@@ -378,6 +381,7 @@ async function main(): Promise<void> {
       results,
       stages: stageCosts,
       rules,
+      dns,
     };
     writeFileSync(values.json, `${JSON.stringify(document, null, 2)}\n`);
     console.log(`Wrote ${values.json}`);

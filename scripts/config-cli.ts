@@ -9,6 +9,7 @@
  *   npm run config -- diff FILE                                        # against the config in force
  *   npm run config -- history | rollback N | status
  *   npm run config -- drain aws-use1 --reason "kernel upgrade"  …  enable aws-use1
+ *   npm run config -- rollout start api --to api-v2 --steps 5,25,50,100 --interval 60s  …  rollout status
  *
  * Validation is the worker's own (src/config/validate.ts), so a file this CLI accepts is
  * exactly a file `PUT /_edgeway/config` accepts. Commands live in one table (COMMANDS):
@@ -46,6 +47,7 @@ import {
 } from "./lib/cli/common.ts";
 import type { Command, Flag, Values } from "./lib/cli/common.ts";
 import { IMPORT_COMMANDS } from "./lib/cli/import.ts";
+import { ROLLOUT_COMMANDS } from "./lib/cli/rollout.ts";
 import { pushToKv, pushToUrl } from "./lib/cli/push.ts";
 
 /** One origin operation (POST or DELETE under /origins/:id), then the overrides it holds afterwards. */
@@ -267,6 +269,7 @@ const COMMANDS: Record<string, Command> = {
     flags: [],
     run: async ([origin = ""], values) => operate("clear", values, origin, "DELETE", "/overrides", undefined, "all overrides cleared"),
   },
+  ...ROLLOUT_COMMANDS,
 };
 
 /** Every name a command answers to, aliases included. */

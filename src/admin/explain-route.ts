@@ -19,7 +19,8 @@ import { latencyColo } from "../data-plane.ts";
 import { planFor, stageNames } from "../request/plan.ts";
 import { DebugGeoError } from "../routing/client.ts";
 import { effectiveConfig } from "../discovery/effective-config.ts";
-import { explain, explainHealth } from "../steering/explain/index.ts";
+import { explain, explainHealth, explainRollout } from "../steering/explain/index.ts";
+import { rolloutOn } from "../discovery/effective-rollouts.ts";
 import type { ExplainRequest } from "../steering/explain/index.ts";
 import { jsonError } from "./errors.ts";
 import { adminRoutes, ErrorSchema, errorResponses, jsonResponse } from "./openapi.ts";
@@ -87,6 +88,9 @@ explainRoutes.openapi(
     // The stages the data plane would run for it: the matched route's plan, as compiled for this worker.
     const matched = explanation.route === null ? undefined : config.routes.find((r) => r.id === explanation.route?.id);
     const plan = matched === undefined ? [] : stageNames(planFor(matched, c.env));
-    return c.json({ ...explanation, trace, plan }, 200);
+    // A rollout on the route: the share of first tries its target takes (the `rollout` stage's rule).
+    const affinity = matched?.source.affinity?.type === "header" || matched?.source.affinity?.type === "ip";
+    const rollout = explainRollout(matched === undefined ? undefined : rolloutOn(matched), headers, affinity);
+    return c.json({ ...explanation, trace, plan, rollout }, 200);
   },
 );

@@ -1,7 +1,7 @@
 /**
  * GET /_edgeway/metrics: this isolate's counters and latency histograms, then gauges made
  * for this scrape (config version, health, ejection and effective weight per origin,
- * snapshot age) and the probe counters the Durable Object keeps, in the Prometheus text
+ * snapshot age), the probe counters and rollouts the Durable Object keeps, in the Prometheus text
  * format. Probes run in the Durable Object's alarm and in cron isolates, rarely the one
  * scraped, so their counts — and the health snapshot the gauges describe — are read from
  * the object for each scrape, without touching this isolate's cached snapshot (a scrape
@@ -25,6 +25,8 @@ import type { CompiledConfig } from "../config/compile.ts";
 import { Metrics } from "../observe/metrics.ts";
 import { errorMessage } from "../observe/log.ts";
 import { loadAwarePools } from "../observe/load-view.ts";
+import { rolloutMetrics } from "../observe/rollout-metrics.ts";
+import type { RolloutListing } from "../state/rollout-runner.ts";
 import { adminRoutes, errorResponses } from "./openapi.ts";
 import type { EdgewayEnv } from "../env.ts";
 
@@ -41,7 +43,7 @@ const route = createRoute({
   tags: ["Observability"],
   summary: "Metrics in the Prometheus text format",
   description:
-    "Requests by route, pool, origin and status class; tries, retries, hedges, ejections; origin latency histograms; probe results; health, ejection and effective weight per origin; config version; fail-static events. Counters and histograms count the traffic of the isolate that answers the scrape; probe counts, health and effective weight come from the Durable Object (this isolate's snapshot when it cannot be reached).",
+    "Requests by route, pool, origin and status class; tries, retries, hedges, ejections; origin latency histograms; probe results; health, ejection and effective weight per origin; config version; fail-static events; rollouts' weight, state and verdicts. Counters and histograms count the traffic of the isolate that answers the scrape; probe counts, health and effective weight come from the Durable Object (this isolate's snapshot when it cannot be reached).",
   responses: {
     200: { description: "Prometheus text exposition format 0.0.4.", content: { [PROMETHEUS_CONTENT_TYPE]: { schema: z.string() } } },
     ...errorResponses,
@@ -52,19 +54,26 @@ interface DurableObjectView {
   readonly snapshot: HealthSnapshot;
   readonly probes: readonly ProbeCount[];
   readonly regionProbes: readonly RegionProbeCount[];
+  readonly rollouts: RolloutListing;
 }
 
 /** The Durable Object's health snapshot and probe counters, or undefined (a fail-static event) when it fails or is slow. */
 async function fromDurableObject(env: EdgewayEnv, colos: readonly string[]): Promise<DurableObjectView | undefined> {
   try {
     const stub = originStateStub(env);
-    const [snapshot, probes, regionProbes] = await withDeadline(
-      Promise.all([stub.snapshot(colos[0], colos), stub.probeCounts(), stub.regionProbeCounts()]),
+    const [snapshot, probes, regionProbes, rollouts] = await withDeadline(
+      Promise.all([
+        stub.snapshot(colos[0], colos),
+        stub.probeCounts(),
+        stub.regionProbeCounts(),
+        // An object of an older version during a deploy has no rollouts: none are shown rather than no state at all.
+        stub.rollouts().catch((): RolloutListing => ({ rollouts: [], verdicts: [] })),
+      ]),
       DURABLE_OBJECT_TIMEOUT_MS,
       "the Durable Object",
     );
     // Parse, don't cast: the object may run another code version during a deploy.
-    return { snapshot: HealthSnapshotSchema.parse(snapshot), probes, regionProbes };
+    return { snapshot: HealthSnapshotSchema.parse(snapshot), probes, regionProbes, rollouts };
   } catch (error) {
     failStatic("durable_object", "metrics_state_unavailable", { message: errorMessage(error) });
     return undefined;
@@ -135,6 +144,7 @@ function scrapeMetrics(
       "Health probe results from each probe region, by origin, region and result, for origins whose monitors name regions; every isolate reports the same totals.",
     );
     for (const p of state.regionProbes) byRegion.series({ origin: p.origin, region: p.region, result: p.result }).inc(p.count);
+    rolloutMetrics(m, state.rollouts.rollouts, state.rollouts.verdicts);
   }
   return m;
 }

@@ -30,6 +30,7 @@ import { isLoadAware, SEED_EXPIRY_MS } from "../steering/load-tracker.ts";
 import { plansByOrigin } from "../health/monitoring.ts";
 import type { ProbePlan } from "../health/probe-runner.ts";
 import { reasonToShow, regionView } from "./region-view.ts";
+import type { RolloutStatus } from "../rollout/types.ts";
 
 /** Probes, transitions and traffic buckets read per origin: 10 minutes of 10 s buckets. */
 export const STATUS_HISTORY_LIMIT = 60;
@@ -56,7 +57,7 @@ const route = createRoute({
   tags: ["Observability"],
   summary: "Status page (HTML)",
   description:
-    "Every pool and origin: health and why, ejections (which colos eject it, since when and why, and the global quorum's votes), admin overrides, effective and configured weight, probe latency and error-rate sparklines, and the last transitions.",
+    "A panel per rollout (its steps, the target's weight now, each interval's verdict with its figures and the colo that failed it); every pool and origin: health and why, ejections (which colos eject it, since when and why, and the global quorum's votes), admin overrides, effective and configured weight, probe latency and error-rate sparklines, and the last transitions.",
   request: { query: StatusQuery },
   responses: {
     200: { description: "The status page.", content: { "text/html": { schema: z.string() } } },
@@ -70,16 +71,19 @@ interface Gathered {
   readonly details: Record<string, OriginDetails> | undefined;
   readonly snapshot: HealthSnapshot | undefined;
   readonly error: string | undefined;
+  /** The rollouts the object keeps (undefined when it could not say). */
+  readonly rollouts?: readonly RolloutStatus[] | undefined;
 }
 
 /** Details and a fresh snapshot from the Durable Object at once; the isolate's snapshot when it fails. */
 async function gather(env: EdgewayEnv): Promise<Gathered> {
   const stub = originStateStub(env);
-  const [details, fresh] = await Promise.allSettled([stub.details(STATUS_HISTORY_LIMIT), stub.snapshot()]);
+  const [details, fresh, rollouts] = await Promise.allSettled([stub.details(STATUS_HISTORY_LIMIT), stub.snapshot(), stub.rollouts()]);
   if (details.status === "fulfilled" && fresh.status === "fulfilled") {
     // Parse, don't cast: the object may run another code version during a deploy.
     const parsed = HealthSnapshotSchema.safeParse(fresh.value);
-    if (parsed.success) return { details: details.value, snapshot: parsed.data, error: undefined };
+    const kept = rollouts.status === "fulfilled" ? rollouts.value.rollouts : undefined;
+    if (parsed.success) return { details: details.value, snapshot: parsed.data, error: undefined, rollouts: kept };
   }
   const failure =
     details.status === "rejected"
@@ -218,6 +222,7 @@ export async function statusProps(
     unpooled,
     refreshSeconds,
     trafficBucketMs: TRAFFIC_BUCKET_MS,
+    rollouts: gathered.rollouts,
   };
 }
 

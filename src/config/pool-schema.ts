@@ -1,5 +1,6 @@
 /** A pool in the config document (config/schema.ts): its origins, steering, outlier detection, load-awareness and registration policy. */
 import { z } from "zod";
+import { DiscoverySchema } from "./discovery-schema.ts";
 import { Id, Latitude, Longitude } from "./fields.ts";
 import { defaultLatencySettings, LatencySettingsSchema } from "./latency-schema.ts";
 import { OriginHeadersSchema } from "./origin-headers.ts";
@@ -227,6 +228,10 @@ export const PoolSchema = z
     /** Whether origins may register themselves into this pool, and what they may register; absent: none may. */
     registration: RegistrationPolicySchema.optional().describe(
       "Whether origins may register themselves into this pool (POST /_edgeway/register, or the Consul-compatible surface), and what they may register. Absent: the pool refuses every registration.",
+    ),
+    /** Origins from DNS, kept current as the records change (discovery-schema.ts); absent: none. */
+    discovery: DiscoverySchema.optional().describe(
+      "Origins from DNS: each entry's answers become origins of the pool, refreshed as their TTLs run out. Absent: the pool's origins are the configured (and registered) ones.",
     ),
     /** Knobs of `latency` steering among the pool's origins (latency-schema.ts). */
     latency: LatencySettingsSchema.default(defaultLatencySettings).describe("Knobs of latency steering among the pool's origins."),

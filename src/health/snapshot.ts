@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { lapsesAt, RegistrationSchema } from "../discovery/registration.ts";
+import { DiscoveredOriginSchema } from "../discovery/dns-merge.ts";
 import { EJECTION_KINDS } from "./outlier.ts";
 import { OriginOverridesSchema } from "../config/overrides.ts";
 import type { Ejection } from "./outlier.ts";
@@ -43,6 +44,19 @@ export const VotesSchema = z.object({
   ejected: z.boolean(),
 });
 
+const RolloutMatchSchema = z.object({ name: z.string(), value: z.string() });
+
+/** A rollout steering traffic now (src/rollout/types.ts ActiveRollout), as the snapshot carries it to isolates. */
+export const SnapshotRolloutSchema = z.object({
+  id: z.string(),
+  route: z.string(),
+  to: z.string(),
+  weight: z.number().min(0).max(100),
+  abTest: z.object({ header: RolloutMatchSchema.optional(), cookie: RolloutMatchSchema.optional(), intervals: z.number() }).optional(),
+  /** A promoted rollout: the config version its promotion wrote; a config at or past it makes the rollout moot. */
+  retiredBy: z.number().optional(),
+});
+
 export const HealthSnapshotSchema = z.object({
   generatedAt: z.number(),
   /** `ejection` here is a global verdict: an ejection every colo applies. */
@@ -65,29 +79,43 @@ export const HealthSnapshotSchema = z.object({
   /** Self-registered origins, and a number that changes whenever their set or routing fields do. */
   registrations: z.array(RegistrationSchema).optional(),
   registrationsVersion: z.number().optional(),
+  /** Origins discovered through DNS with their states (active, standby, draining), and a number that changes whenever their set or routing fields do. */
+  discovered: z.array(DiscoveredOriginSchema).optional(),
+  discoveryVersion: z.number().optional(),
   /** Admin overrides by origin id (health ones are already applied to `origins`), and their change counter. */
   overrides: z.record(z.string(), OriginOverridesSchema).optional(),
   overridesVersion: z.number().optional(),
+  /** Rollouts steering traffic now (docs/rollouts.md), and a number that changes whenever their set, weights or stages do. */
+  rollouts: z.array(SnapshotRolloutSchema).optional(),
+  rolloutsVersion: z.number().optional(),
 });
 
 export type OriginStatus = z.infer<typeof OriginStatusSchema>;
 export type Votes = z.infer<typeof VotesSchema>;
 export type HealthSnapshot = z.infer<typeof HealthSnapshotSchema>;
+export type SnapshotRollout = z.infer<typeof SnapshotRolloutSchema>;
 
 const lapsedBySnapshot = new WeakMap<HealthSnapshot, ReadonlySet<string>>();
 
 /**
- * Whether the snapshot knows `originId` as a registration whose heartbeat had lapsed when
- * the snapshot was made: a host that stopped saying it is there. Steering treats it as
- * gone (not a candidate, not counted for panic or minHealthy), not as an unhealthy host.
+ * Whether the snapshot knows `originId` as gone when it was made: a registration whose
+ * heartbeat had lapsed (a host that stopped saying it is there), or a discovered origin that
+ * is not active (its address left the DNS answer and drains, or an SRV target standing by
+ * for a lower priority). Steering treats it as gone (not a candidate, not counted for panic
+ * or minHealthy), not as an unhealthy host.
  */
 export function lapsedIn(snapshot: HealthSnapshot | undefined, originId: string): boolean {
-  const registrations = snapshot?.registrations;
-  if (snapshot === undefined || registrations === undefined || registrations.length === 0) return false;
+  if (snapshot === undefined) return false;
+  const registrations = snapshot.registrations ?? [];
+  const discovered = snapshot.discovered ?? [];
+  if (registrations.length === 0 && discovered.length === 0) return false;
   let lapsed = lapsedBySnapshot.get(snapshot);
   if (lapsed === undefined) {
     const at = snapshot.generatedAt;
-    lapsed = new Set(registrations.filter((r) => lapsesAt(r) < at).map((r) => r.id));
+    lapsed = new Set([
+      ...registrations.filter((r) => lapsesAt(r) < at).map((r) => r.id),
+      ...discovered.filter((d) => d.state !== "active").map((d) => d.id),
+    ]);
     lapsedBySnapshot.set(snapshot, lapsed);
   }
   return lapsed.has(originId);

@@ -9,7 +9,7 @@
  * The order, as a request meets it:
  *
  *   identity → client → health → websocket → [affinity cookie | affinity key] → steer
- *   → [rewrite] → [request headers] → forward → [mirror] → [websocket relay]
+ *   → [rollout] → [rewrite] → [request headers] → forward → [mirror] → [websocket relay]
  *   → [pin cookie] → [response headers] → respond → record
  *
  * identity, client and health come first in every plan that forwards (the health stage
@@ -38,6 +38,7 @@ import { requestHeadersStage } from "./request-headers.ts";
 import { respondStage } from "./respond.ts";
 import { responseHeadersStage } from "./response-headers.ts";
 import { rewriteStage } from "./rewrite.ts";
+import { rolloutStage } from "./rollout.ts";
 import type { RequestPlan, Stage } from "./stage.ts";
 
 export type { RequestPlan };
@@ -58,6 +59,7 @@ export function compilePlan(route: CompiledRoute, env: EdgewayEnv): RequestPlan 
     affinityCookieStage(route, env),
     affinityKeyStage(route),
     steerStage(route),
+    rolloutStage(route),
     rewriteStage(route),
     requestHeadersStage(route),
     forwardStage(route, env),

@@ -34,7 +34,7 @@ function foldTry(route: CompiledRoute, series: RouteSeries, context: RequestCont
   if (outcome.selection.panic) path.panic.inc();
   const { detector, reporter, colo } = context.live;
   const skippedBefore = detector.skipped;
-  const ejection = observeTry(detector, reporter, pool, origin.id, outcome.kind, outcome.status, outcome.endedAt);
+  const ejection = observeTry(detector, reporter, pool, origin.id, outcome.kind, outcome.status, outcome.endedAt, outcome.durationMs);
   if (ejection !== undefined) {
     path.ejections(ejection.kind).inc();
     log("warn", "origin_ejected", {

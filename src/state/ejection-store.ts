@@ -35,6 +35,9 @@ export interface ReportedEjection extends Ejection {
 /** One colo's ejection as the object holds it. */
 export interface HeldEjection extends ReportedEjection, ColoEjection {}
 
+/** One origin's counts in a report: [origin id, tries, failures, latency sum ms?, latency sum of squares?, latency count?]. */
+export type CountEntry = readonly [string, number, number, number?, number?, number?];
+
 /** A latency estimate as reported: [key, ms, sampled at] (no sample time from older isolate versions: counts as now). */
 export type LatencyReportEntry = readonly [string, number, number?];
 
@@ -46,8 +49,12 @@ export type LatencyReportEntry = readonly [string, number, number?];
 export interface TrafficReport {
   readonly colo: string;
   readonly ejections: readonly ReportedEjection[];
-  /** [origin id, tries, failed tries] */
-  readonly counts: readonly (readonly [string, number, number])[];
+  /**
+   * [origin id, tries, failed tries, and of the tries that got a response: latency sum (ms),
+   * sum of squares (ms²), count] — the last three feed rollouts' analysis (rollout-store.ts);
+   * isolates of older versions send the first three only.
+   */
+  readonly counts: readonly CountEntry[];
   /** The colo's latency estimates (latency-store.ts), at most MAX_LATENCY_ENTRIES read. */
   readonly latency?: readonly LatencyReportEntry[];
   /** Origins' load reports the isolate heard since its last report: [origin id, OriginLoad] (load-store.ts). */

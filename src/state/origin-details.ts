@@ -1,7 +1,7 @@
 /**
  * Everything the Durable Object knows of each origin, for the health API and the status
  * page: probe health and history, ejections per colo and the global verdict, traffic,
- * registration, overrides, load reports and probe regions.
+ * registration or DNS discovery, overrides, load reports and probe regions.
  */
 import type { OriginHealth, Transition } from "../health/state-machine.ts";
 import type { Ejection } from "../health/outlier.ts";
@@ -17,6 +17,7 @@ import type { RegistrationStore } from "./registration-store.ts";
 import type { OverrideStore } from "./override-store.ts";
 import type { LoadStore } from "./load-store.ts";
 import type { RegionHealth, RegionHealthStore } from "./region-health-store.ts";
+import type { DiscoveredOrigin } from "../discovery/dns-merge.ts";
 
 export interface OriginDetails extends OriginHealth {
   readonly lastProbeAt: number | null;
@@ -31,6 +32,8 @@ export interface OriginDetails extends OriginHealth {
   readonly ejections: readonly EjectionLogEntry[];
   readonly traffic: readonly TrafficBucket[];
   readonly registration: Registration | undefined;
+  /** For an origin discovered through DNS: its source (`dns:<name>`), state (active, standby, draining) and since when. */
+  readonly discovered?: DiscoveredOrigin;
   readonly overrides?: OriginOverrides;
   /** The newest load report any colo has passed on (load-aware pools). */
   readonly load?: OriginLoad;
@@ -46,6 +49,8 @@ export interface DetailStores {
   readonly overrides: OverrideStore;
   readonly load: LoadStore;
   readonly regions: RegionHealthStore;
+  /** DNS discovery's origins, their SRV tiers decided by the health given. */
+  readonly dns?: { discovered(isHealthy: (id: string) => boolean): DiscoveredOrigin[] };
 }
 
 /** An operator's forced health, as the origin's health. */
@@ -71,6 +76,13 @@ export function originDetails(stores: DetailStores, historyLimit: number, now: n
   for (const [id, h] of stores.health.entries()) out[id] = detail(id, h, h.lastProbeAt);
   for (const reg of stores.registrations.all()) {
     out[reg.id] = detail(reg.id, { ...registrationHealth(reg, now), consecutiveSuccesses: 0, consecutiveFailures: 0 }, null, reg);
+  }
+  // Origins discovered through DNS: probed like configured ones (health above), or not yet.
+  for (const d of stores.dns?.discovered((id) => out[id]?.healthy ?? true) ?? []) {
+    const held =
+      out[d.id] ??
+      detail(d.id, { healthy: true, since: d.since, reason: "not probed yet", consecutiveSuccesses: 0, consecutiveFailures: 0 }, null);
+    out[d.id] = { ...held, discovered: d };
   }
   // Origins no probe reaches (no monitor) that live traffic has reported on.
   for (const id of stores.ejections.originIds()) {

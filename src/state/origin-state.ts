@@ -1,14 +1,16 @@
 /**
  * OriginState, the Durable Object that holds origin health: probe-driven health with its
  * history and transitions, ejections and traffic counts reported by isolates, self-
- * registered origins, the config version counter and per-colo latency. Its alarm runs
- * the sub-minute monitors and watches registrations' heartbeats.
+ * registered origins, origins discovered through DNS, the config version counter and
+ * per-colo latency, and rollouts (rollout-runner.ts). Its alarm runs the sub-minute
+ * monitors, watches registrations' heartbeats, resolves the pools' DNS names
+ * (dns-discovery.ts) and judges rollouts' intervals.
  *
  * Reached by name (`originStateStub`), so state can be split by pool later without a
  * rewrite. Every table is bounded; every method is safe to call twice (at-least-once
  * delivery of alarms and retried RPCs).
  */
-import { forcedHealth, originDetails } from "./origin-details.ts";
+import { originDetails } from "./origin-details.ts";
 import type { OriginDetails } from "./origin-details.ts";
 import { LatencyStore } from "./latency-store.ts";
 import { DurableObject } from "cloudflare:workers";
@@ -18,7 +20,8 @@ import { HealthStore } from "./health-store.ts";
 import type { ProbeCount } from "./health-store.ts";
 import { EjectionStore } from "./ejection-store.ts";
 import type { LatencyReportEntry, TrafficReport } from "./ejection-store.ts";
-import { coloSnapshotParts, plainEjection } from "./colo-health.ts";
+import { coloSnapshotParts } from "./colo-health.ts";
+import { originStatuses } from "./snapshot-origins.ts";
 import { RegistrationStore } from "./registration-store.ts";
 import type { RegisterClaim, RegisterOutcome, Remover } from "./registration-store.ts";
 import { rateRefusal, takeCall } from "../discovery/rate-limit.ts";
@@ -33,7 +36,6 @@ import type { OriginOverrides, OverrideKind, OverridesById } from "../config/ove
 import type { ProbeRound } from "../probes/probe-round.ts";
 import { monitorsInUse, probeRound } from "../probes/probe-round.ts";
 import { dueMonitors, earliest, isSubMinute, nextDueAfter } from "../health/monitor-schedule.ts";
-import { registrationHealth } from "../discovery/registration.ts";
 import type { Registration, RegistrationRequest } from "../discovery/registration.ts";
 import { isolate, reportConfigProblem } from "../isolate.ts";
 import { RegionHealthStore } from "./region-health-store.ts";
@@ -47,15 +49,19 @@ import type { ProbeResult } from "../health/probe-result.ts";
 import { GLOBAL_SHARD } from "./shards.ts";
 import type { ProbeRegion } from "../config/probe-regions.ts";
 import { errorMessage, log } from "../observe/log.ts";
+import { DnsDiscovery } from "./dns-discovery.ts";
+import type { NameStatus } from "../discovery/dns-table.ts";
+import { nextConfigVersion } from "./counters.ts";
+import { Rollouts } from "./rollout-runner.ts";
+import type { RolloutListing, RolloutOutcome, RolloutRequestCall } from "./rollout-runner.ts";
+import { MIN_ALARM_DELAY_MS, sleepUntil, wakeBy } from "./alarm-at.ts";
 
 export { HISTORY_PER_ORIGIN, TRANSITIONS_PER_ORIGIN } from "./health-store.ts";
 export type { HistoryEntry } from "./health-store.ts";
 export type { ProbeRound } from "../probes/probe-round.ts";
 export type { OriginDetails } from "./origin-details.ts";
 export { COLO_LATENCY_MAX_AGE_MS, MAX_LATENCY_ENTRIES } from "./latency-store.ts";
-
-/** The alarm is never set closer than this (an alarm in the past may never fire locally). */
-export const MIN_ALARM_DELAY_MS = 100;
+export { MIN_ALARM_DELAY_MS } from "./alarm-at.ts";
 
 export class OriginState extends DurableObject<Env> {
   #health!: HealthStore;
@@ -69,6 +75,8 @@ export class OriginState extends DurableObject<Env> {
   #load!: LoadStore;
   #latency!: LatencyStore;
   #regions!: RegionHealthStore;
+  #dns!: DnsDiscovery;
+  #rollouts!: Rollouts;
   /** Sub-minute monitors in the config the last alarm saw, to know when to wake next. */
   #subMinute = new Set<string>();
 
@@ -86,12 +94,15 @@ export class OriginState extends DurableObject<Env> {
       this.#load = new LoadStore(sql);
       this.#latency = new LatencyStore(sql);
       this.#regions = new RegionHealthStore(sql);
+      this.#dns = new DnsDiscovery(sql);
+      this.#rollouts = new Rollouts(sql, () => this.snapshot());
     });
   }
 
   /** Applies a round of probe results and returns the new snapshot. A duplicate round changes nothing. */
   recordProbes(round: ProbeRound): HealthSnapshot {
-    const known = new Set(round.origins);
+    // Discovered origins are probed (registrations are not): their health is kept too.
+    const known = new Set([...round.origins, ...this.#dns.ids()]);
     this.#health.retain(known);
     this.#regions.retain(known);
     for (const reg of this.#registrations.all()) known.add(reg.id);
@@ -115,33 +126,9 @@ export class OriginState extends DurableObject<Env> {
    */
   snapshot(colo?: string, colos: readonly string[] = colo === undefined ? [] : [colo]): HealthSnapshot {
     const now = Date.now();
-    const origins: HealthSnapshot["origins"] = {};
-    for (const [id, h] of this.#health.entries()) {
-      const ejection = this.#ejections.active(id, now);
-      origins[id] = {
-        healthy: h.healthy,
-        since: h.since,
-        reason: h.reason,
-        lastProbeAt: h.lastProbeAt,
-        ...(h.lastProbeOk === undefined ? {} : { lastProbeOk: h.lastProbeOk }),
-        ...(ejection === undefined ? {} : { ejection: withoutFlag(ejection) }),
-      };
-    }
     const registrations = this.#registrations.all();
-    for (const reg of registrations) {
-      const ejection = this.#ejections.active(reg.id, now);
-      origins[reg.id] = { ...registrationHealth(reg, now), ...(ejection === undefined ? {} : { ejection: withoutFlag(ejection) }) };
-    }
-    // Global ejections of origins no probe has reached yet.
-    for (const id of this.#ejections.ejectedOrigins(now)) {
-      const ejection = origins[id] === undefined ? this.#ejections.active(id, now) : undefined;
-      if (ejection !== undefined)
-        origins[id] = { healthy: true, since: ejection.at, reason: "not probed yet", ejection: withoutFlag(ejection) };
-    }
     const overrides = this.#overrides.all();
-    for (const [id, o] of Object.entries(overrides)) {
-      if (o.health !== undefined) origins[id] = { ...origins[id], ...forcedHealth(o.health) };
-    }
+    const origins = originStatuses(this.#health, this.#ejections, registrations, overrides, now);
     const snapshot: HealthSnapshot = {
       generatedAt: now,
       origins,
@@ -149,6 +136,8 @@ export class OriginState extends DurableObject<Env> {
       registrationsVersion: this.#registrations.version,
       overrides,
       overridesVersion: this.#overrides.version,
+      ...this.#dns.snapshotPart((id) => origins[id]?.healthy ?? true),
+      ...this.#rollouts.snapshotPart(now),
       ...coloSnapshotParts(this.#ejections, colos, now),
     };
     if (colo === undefined) return snapshot;
@@ -178,6 +167,7 @@ export class OriginState extends DurableObject<Env> {
     this.#ejections.record(report, now);
     if (report.latency !== undefined) this.#latency.record(report.colo, report.latency, now);
     if (report.load !== undefined) this.#load.record(report.colo, report.load, now);
+    this.#rollouts.record(report);
     return this.snapshot(report.colo, colos);
   }
 
@@ -195,11 +185,8 @@ export class OriginState extends DurableObject<Env> {
    */
   async register(request: RegistrationRequest, claim: RegisterClaim, rate?: { readonly perMinute: number }): Promise<RegisterOutcome> {
     const now = Date.now();
-    if (rate !== undefined) {
-      const take = takeCall(this.#callBuckets.get(claim.registrant), rate.perMinute, now);
-      this.#callBuckets.set(claim.registrant, take.bucket);
-      if (!take.allowed) return { ok: false, refusal: rateRefusal(claim.registrant, rate.perMinute, take.retryAfterSeconds) };
-    }
+    const over = rate === undefined ? undefined : this.#overRate(claim.registrant, rate.perMinute, now);
+    if (over !== undefined) return { ok: false, refusal: over };
     const outcome = this.#registrations.register(request, claim, now, (id, t) => this.#health.recordTransition(id, t));
     if (outcome.ok) await this.#wakeBy(this.#registrations.nextDeadline(Date.now()));
     return outcome;
@@ -210,11 +197,8 @@ export class OriginState extends DurableObject<Env> {
    * its own, with its secret; within the token's call rate.
    */
   deregister(id: string, by?: Remover, rate?: { readonly perMinute: number }): "removed" | "not_found" | Refusal {
-    if (by !== undefined && rate !== undefined) {
-      const take = takeCall(this.#callBuckets.get(by.registrant), rate.perMinute, Date.now());
-      this.#callBuckets.set(by.registrant, take.bucket);
-      if (!take.allowed) return rateRefusal(by.registrant, rate.perMinute, take.retryAfterSeconds);
-    }
+    const over = by === undefined || rate === undefined ? undefined : this.#overRate(by.registrant, rate.perMinute, Date.now());
+    if (over !== undefined) return over;
     const result = this.#registrations.remove(
       id,
       `deregistered through the admin API${by === undefined ? "" : ` by ${by.registrant}`}`,
@@ -227,18 +211,27 @@ export class OriginState extends DurableObject<Env> {
   /** Turns a registration unhealthy at once (Consul's check/fail); same ownership and call rate as a removal. */
   async failRegistration(id: string, by?: Remover, rate?: { readonly perMinute: number }): Promise<"failed" | "not_found" | Refusal> {
     const now = Date.now();
-    if (by !== undefined && rate !== undefined) {
-      const take = takeCall(this.#callBuckets.get(by.registrant), rate.perMinute, now);
-      this.#callBuckets.set(by.registrant, take.bucket);
-      if (!take.allowed) return rateRefusal(by.registrant, rate.perMinute, take.retryAfterSeconds);
-    }
+    const over = by === undefined || rate === undefined ? undefined : this.#overRate(by.registrant, rate.perMinute, now);
+    if (over !== undefined) return over;
     const result = this.#registrations.fail(id, now, by, (origin, t) => this.#health.recordTransition(origin, t));
     if (result === "failed") await this.#wakeBy(this.#registrations.nextDeadline(now));
     return result;
   }
 
+  /** Takes a call from `registrant`'s bucket; the refusal when it is over its rate. */
+  #overRate(registrant: string, perMinute: number, now: number): Refusal | undefined {
+    const take = takeCall(this.#callBuckets.get(registrant), perMinute, now);
+    this.#callBuckets.set(registrant, take.bucket);
+    return take.allowed ? undefined : rateRefusal(registrant, perMinute, take.retryAfterSeconds);
+  }
+
   registrations(): Registration[] {
     return this.#registrations.all();
+  }
+
+  /** Each DNS name's resolution: answer, TTL, failures, refused addresses, counts (dns-discovery.ts). */
+  discovery(): NameStatus[] {
+    return this.#dns.status();
   }
 
   /** Probe results applied per origin and result (alarm and cron alike), for the metrics route. */
@@ -266,6 +259,7 @@ export class OriginState extends DurableObject<Env> {
         overrides: this.#overrides,
         load: this.#load,
         regions: this.#regions,
+        dns: this.#dns,
       },
       historyLimit,
       Date.now(),
@@ -308,29 +302,38 @@ export class OriginState extends DurableObject<Env> {
     return this.#audit.recent(limit);
   }
 
+  /** Every kept rollout, newest first, and the verdicts counted (rollout-runner.ts). */
+  rollouts(): RolloutListing {
+    return this.#rollouts.list();
+  }
+
+  /** Starts a rollout or runs a command on one (rollout-runner.ts); the alarm wakes for its next interval. */
+  async rollout(call: RolloutRequestCall): Promise<RolloutOutcome> {
+    const outcome = await this.#rollouts.call(call, this.env, Date.now());
+    await wakeBy(this.ctx.storage, this.#rollouts.nextDue(Date.now()));
+    return outcome;
+  }
+
   /** The next config version: one past both this counter and `atLeast` (the version in KV). */
   allocateConfigVersion(atLeast: number): number {
-    const sql = this.ctx.storage.sql;
-    const row = sql.exec<{ value: number }>("SELECT value FROM counters WHERE name = 'config_version'").toArray()[0];
-    const next = Math.max(row?.value ?? 0, atLeast) + 1;
-    sql.exec(
-      "INSERT INTO counters (name, value) VALUES ('config_version', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-      next,
-    );
-    return next;
+    return nextConfigVersion(this.ctx.storage.sql, atLeast);
   }
 
   /**
    * Starts the alarm loop if it is not running: called when a config is stored and on
    * every cron tick, so a lost alarm is restarted within a minute. Cheap when it runs.
+   * A config with DNS names the object has not taken yet brings the alarm forward.
    */
   async ensureAlarm(): Promise<void> {
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + MIN_ALARM_DELAY_MS);
+    await isolate.config.refresh(this.env.CONFIG, Date.now(), reportConfigProblem);
+    this.#rollouts.configChanged(Date.now());
+    if ((await this.ctx.storage.getAlarm()) === null || this.#dns.pending(isolate.config.current?.compiled))
+      await this.ctx.storage.setAlarm(Date.now() + MIN_ALARM_DELAY_MS);
   }
 
   /**
-   * The loop: probe the sub-minute monitors that are due, mark lapsed heartbeats, then
-   * sleep until the next thing is due. A duplicate or early alarm finds nothing due and
+   * The loop: probe the sub-minute monitors that are due, resolve the DNS names that are
+   * due and probe what they gave, mark lapsed heartbeats, then sleep until the next thing is due. A duplicate or early alarm finds nothing due and
    * only reschedules; an error is logged and the loop goes on.
    */
   override async alarm(): Promise<void> {
@@ -349,11 +352,16 @@ export class OriginState extends DurableObject<Env> {
         const round = await probeRound(config, (m) => dueIds.has(m.id), true, Math.random, regionProber(this.env));
         this.recordProbes(round);
       }
+      await this.#dns.refresh(config, this.env);
+      const dnsRound = config === undefined ? undefined : await this.#dns.probe(config, regionProber(this.env));
+      if (dnsRound !== undefined) this.recordProbes(dnsRound);
       this.#registrations.sweep(Date.now(), (id, t) => this.#health.recordTransition(id, t));
       this.#ejections.sweep(Date.now());
     } catch (error) {
       log("error", "alarm_failed", { message: errorMessage(error) });
     } finally {
+      // Rollouts' looks and intervals run whatever failed above (the tick catches its own errors).
+      await this.#rollouts.tick(this.env, Date.now());
       await this.#scheduleNext();
     }
   }
@@ -363,25 +371,17 @@ export class OriginState extends DurableObject<Env> {
     const next = earliest([
       ...[...this.#subMinute].map((id) => this.#schedule.nextDue.get(id) ?? now),
       this.#registrations.nextDeadline(now),
+      this.#dns.nextDue(),
+      this.#rollouts.nextDue(now),
     ]);
-    if (next === undefined) {
-      await this.ctx.storage.deleteAlarm();
-      return;
-    }
-    await this.ctx.storage.setAlarm(Math.max(next, now + MIN_ALARM_DELAY_MS));
+    await sleepUntil(this.ctx.storage, next, now);
   }
 
   /** Moves the alarm earlier when `at` comes before it. */
-  async #wakeBy(at: number | undefined): Promise<void> {
-    if (at === undefined) return;
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(Math.max(at, Date.now() + MIN_ALARM_DELAY_MS));
+  #wakeBy(at: number | undefined): Promise<void> {
+    return wakeBy(this.ctx.storage, at);
   }
 }
-
-/** An origin's health as an operator forced it. */
-
-const withoutFlag = plainEjection;
 
 /** The object holding health for `shard` (src/state/shards.ts: one object today; one per pool is a name change), its calls counted. */
 export function originStateStub(env: Env, shard = GLOBAL_SHARD): DurableObjectStub<OriginState> {

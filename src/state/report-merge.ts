@@ -4,7 +4,8 @@
  * passed in. The rules keep what the global object would have recorded had every report
  * reached it on its own:
  *
- * - counts add up per origin (tries and failures), as the object's traffic buckets add them;
+ * - counts add up per origin (tries and failures, and the latency sums rollouts read), as the
+ *   object's traffic buckets add them;
  * - latency keeps, per key, the most recently sampled estimate, the object's own rule
  *   (latency-store.ts), so one merged entry records what several would have;
  * - load keeps, per origin, the newest report, its blackout running from the earliest
@@ -17,7 +18,7 @@
  * ejections, MAX_LATENCY_ENTRIES latency keys and MAX_LOAD_ENTRIES origins' load, however
  * many reports are merged.
  */
-import type { LatencyReportEntry, ReportedEjection, TrafficReport } from "./ejection-store.ts";
+import type { CountEntry, LatencyReportEntry, ReportedEjection, TrafficReport } from "./ejection-store.ts";
 import { MAX_REPORT_ENTRIES } from "./ejection-store.ts";
 import { MAX_LATENCY_ENTRIES } from "./latency-store.ts";
 import { MAX_LOAD_ENTRIES } from "./load-store.ts";
@@ -28,7 +29,7 @@ import { SEED_EXPIRY_MS } from "../steering/load-tracker.ts";
 /** One colo's reports taken in so far. */
 export class PendingReport {
   readonly colo: string;
-  readonly #counts = new Map<string, { tries: number; failures: number }>();
+  readonly #counts = new Map<string, { tries: number; failures: number; sum: number; sumSq: number; n: number }>();
   readonly #latency = new Map<string, { ms: number; at: number }>();
   readonly #load = new Map<string, OriginLoad>();
   #ejections: ReportedEjection[] = [];
@@ -49,17 +50,23 @@ export class PendingReport {
       if (this.#ejections.length >= MAX_REPORT_ENTRIES) this.#ejections.shift();
       this.#ejections.push(e);
     }
-    for (const [originId, tries, failures] of report.counts.slice(0, MAX_REPORT_ENTRIES)) {
+    for (const [originId, tries, failures, sum = 0, sumSq = 0, n = 0] of report.counts.slice(0, MAX_REPORT_ENTRIES)) {
       // What the object would skip is skipped here, so a bad entry cannot poison a sum.
       if (!(tries > 0) || !(failures >= 0) || !Number.isFinite(tries) || !Number.isFinite(failures)) continue;
       let c = this.#counts.get(originId);
       if (c === undefined) {
         if (this.#counts.size >= MAX_REPORT_ENTRIES) continue;
-        c = { tries: 0, failures: 0 };
+        c = { tries: 0, failures: 0, sum: 0, sumSq: 0, n: 0 };
         this.#counts.set(originId, c);
       }
       c.tries += Math.floor(tries);
       c.failures += Math.floor(Math.min(failures, tries));
+      // Latency sums that do not add up (negative, not finite, more samples than tries) are left out whole.
+      if (n > 0 && n <= tries && sum >= 0 && sumSq >= 0 && Number.isFinite(sum) && Number.isFinite(sumSq)) {
+        c.sum += sum;
+        c.sumSq += sumSq;
+        c.n += Math.floor(n);
+      }
     }
     for (const [key, ms, sampledAt] of (report.latency ?? []).slice(0, MAX_LATENCY_ENTRIES)) {
       if (typeof key !== "string" || !Number.isFinite(ms) || ms < 0) continue;
@@ -90,7 +97,7 @@ export class PendingReport {
     return {
       colo: this.colo,
       ejections: [...this.#ejections],
-      counts: [...this.#counts].map(([id, c]) => [id, c.tries, c.failures] as const),
+      counts: [...this.#counts].map(([id, c]): CountEntry => (c.n === 0 ? [id, c.tries, c.failures] : [id, c.tries, c.failures, c.sum, c.sumSq, c.n])),
       ...(latency.length === 0 ? {} : { latency }),
       ...(this.#load.size === 0 ? {} : { load: [...this.#load] }),
     };

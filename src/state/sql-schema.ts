@@ -112,6 +112,30 @@ CREATE TABLE IF NOT EXISTS origin_overrides (
   body TEXT NOT NULL,
   PRIMARY KEY (origin_id, kind)
 );
+-- DNS discovery (dns-store.ts): each name's answer in force, and the discovered origins with their states.
+CREATE TABLE IF NOT EXISTS dns_names (key TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS dns_origins (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+-- Rollouts (rollout-store.ts): each rollout's status as JSON, the counts of the interval in
+-- progress per colo and side (target, stable), and verdicts counted per route and target.
+CREATE TABLE IF NOT EXISTS rollouts (id TEXT PRIMARY KEY, route TEXT NOT NULL, created_at INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rollout_counts (
+  rollout_id TEXT NOT NULL,
+  colo TEXT NOT NULL,
+  side TEXT NOT NULL,
+  requests INTEGER NOT NULL,
+  failures INTEGER NOT NULL,
+  latency_sum REAL NOT NULL,
+  latency_sum_sq REAL NOT NULL,
+  latency_count INTEGER NOT NULL,
+  PRIMARY KEY (rollout_id, colo, side)
+);
+CREATE TABLE IF NOT EXISTS rollout_verdicts (
+  route TEXT NOT NULL,
+  target TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (route, target, verdict)
+);
 CREATE TABLE IF NOT EXISTS admin_audit (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   at INTEGER NOT NULL,

@@ -1,13 +1,15 @@
 /**
  * What an isolate tells the Durable Object about live traffic, in one call: new
- * ejections (sent at once, in waitUntil), per-origin try and failure counts and the
- * colo's latency estimates sampled since the last report (every REPORT_INTERVAL_MS).
+ * ejections (sent at once, in waitUntil), per-origin try and failure counts with the sum,
+ * sum of squares and count of the latency of tries that got a response (what a rollout's
+ * analysis compares, docs/rollouts.md) and the colo's latency estimates sampled since the
+ * last report (every REPORT_INTERVAL_MS).
  * Never per request, never awaited by a request. A report's size is bounded whatever the
  * number of origins, colos or requests: at most MAX_REPORT_ENTRIES origins' counts and
  * ejections and MAX_LATENCY_ENTRIES latency estimates (the object reads no more), about
  * 200 KB at the most.
  */
-import type { LatencyReportEntry, ReportedEjection, TrafficReport } from "./ejection-store.ts";
+import type { CountEntry, LatencyReportEntry, ReportedEjection, TrafficReport } from "./ejection-store.ts";
 import { MAX_REPORT_ENTRIES } from "./ejection-store.ts";
 import { COLO_LATENCY_MAX_AGE_MS, MAX_LATENCY_ENTRIES } from "./latency-store.ts";
 import type { LatencyTracker } from "../steering/latency.ts";
@@ -22,24 +24,43 @@ export interface LatencySource {
   peek(colo: string): LatencyTracker | undefined;
 }
 
+/** One origin's counts since the last report. */
+interface OriginCounts {
+  tries: number;
+  failures: number;
+  latencySum: number;
+  latencySumSq: number;
+  latencyCount: number;
+}
+
+/** The report's entry for one origin: the latency figures only when some try got a response. */
+function countEntry([id, c]: readonly [string, OriginCounts]): CountEntry {
+  return c.latencyCount === 0 ? [id, c.tries, c.failures] : [id, c.tries, c.failures, c.latencySum, c.latencySumSq, c.latencyCount];
+}
+
 export class TrafficReporter {
   #ejections: ReportedEjection[] = [];
-  #counts = new Map<string, { tries: number; failures: number }>();
+  #counts = new Map<string, OriginCounts>();
   #lastSent = Number.NEGATIVE_INFINITY;
   /** Latency estimates sampled from this time on have not been sent yet. */
   #latencyFrom = Number.NEGATIVE_INFINITY;
 
-  /** Counts one try of an origin. */
-  count(originId: string, failed: boolean): void {
+  /** Counts one try of an origin; `latencyMs` when it got a response. */
+  count(originId: string, failed: boolean, latencyMs?: number): void {
     let c = this.#counts.get(originId);
     if (c === undefined) {
       // Origins come from the config and registrations, so this never bites in practice; it bounds the report if they do not.
       if (this.#counts.size >= MAX_REPORT_ENTRIES) return;
-      c = { tries: 0, failures: 0 };
+      c = { tries: 0, failures: 0, latencySum: 0, latencySumSq: 0, latencyCount: 0 };
       this.#counts.set(originId, c);
     }
     c.tries++;
     if (failed) c.failures++;
+    if (latencyMs !== undefined && latencyMs >= 0) {
+      c.latencySum += latencyMs;
+      c.latencySumSq += latencyMs * latencyMs;
+      c.latencyCount++;
+    }
   }
 
   /** Queues an ejection; the next `take` sends it whatever the interval. */
@@ -63,7 +84,7 @@ export class TrafficReporter {
     const report: TrafficReport = {
       colo,
       ejections: this.#ejections,
-      counts: [...this.#counts].map(([id, c]) => [id, c.tries, c.failures] as const),
+      counts: [...this.#counts].map(countEntry),
       ...(estimates.length === 0 ? {} : { latency: estimates }),
     };
     this.#ejections = [];

@@ -12,7 +12,8 @@ import type { TryKind } from "../health/try-kind.ts";
 
 /**
  * Records one try. Returns the ejection it caused, if any (already queued for the
- * Durable Object). A lost hedge ("cancelled") says nothing about the origin.
+ * Durable Object). A lost hedge ("cancelled") says nothing about the origin. `durationMs`,
+ * for a try that got a response, joins the report's latency sums (rollouts compare them).
  */
 export function observeTry(
   detector: OutlierDetector,
@@ -22,10 +23,11 @@ export function observeTry(
   kind: TryKind,
   status: number | undefined,
   now: number,
+  durationMs?: number,
 ): Ejection | undefined {
   const result = classifyTry(kind, status);
   if (result === undefined) return undefined;
-  reporter.count(originId, result !== "success");
+  reporter.count(originId, result !== "success", kind === "response" ? durationMs : undefined);
   const ejection = detector.observe(originId, outlierPool(pool), result, now, kind === "response" ? `HTTP ${status}` : kind);
   const settings = pool.source.outlierDetection;
   if (ejection !== undefined)

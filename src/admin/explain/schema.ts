@@ -200,5 +200,18 @@ export const Explanation = z
       .describe(
         "The stages the matched route's compiled plan runs for such a request, in order (src/request/plan.ts); empty when no route matches.",
       ),
+    rollout: z
+      .object({
+        id: z.string(),
+        target: z.string().describe("The target pool."),
+        weight: z.number().describe("Percent of the route's first tries to the target."),
+        stage: z.enum(["ab-test", "weighted"]),
+        matchesAbTest: z.boolean().nullable().describe("During the A/B stage: whether this request carries the header or cookie."),
+        targetShare: z.number().describe("The share of first tries the target pool takes (for this request during the A/B stage)."),
+        routeShare: z.number().describe("The share the route's own steering keeps, the target pool left out of its first choice."),
+        why: z.string(),
+      })
+      .nullable()
+      .describe("The rollout on the matched route and its share in the route's split (docs/rollouts.md); null when none."),
   })
   .openapi("Explanation");

@@ -1,6 +1,6 @@
 /**
  * The status page (`GET /_edgeway/status`), as components: props in, HTML out, no
- * bindings, no clock (the time is a prop). A table per pool with every origin's health
+ * bindings, no clock (the time is a prop). A panel per rollout (rollouts.tsx), a table per pool with every origin's health
  * and why, its ejection, the admin overrides on it, its effective weight beside the
  * configured one, sparklines of probe latency and error rate, and its last transitions.
  * Charts are inline SVG drawn here; the page needs no script and refreshes itself with
@@ -8,6 +8,7 @@
  */
 import type { Child } from "hono/jsx";
 import { Pool } from "./pool.tsx";
+import { Rollouts } from "./rollouts.tsx";
 import { OriginTable } from "./origin-table.tsx";
 import { CSS } from "./styles.ts";
 import { Summary } from "./summary.tsx";
@@ -61,6 +62,7 @@ export function StatusPage(props: StatusPageProps): Child {
           </p>
         )}
         <Summary rows={rows} now={now} />
+        {props.rollouts !== undefined && <Rollouts rollouts={props.rollouts} now={now} />}
         {props.pools.map((pool) => (
           <Pool pool={pool} now={now} windows={windows} bucketMs={props.trafficBucketMs} />
         ))}

@@ -44,6 +44,13 @@ svg.latency .line{stroke:#0969da} svg.latency .area{fill:#0969da22}
 svg.errors .line{stroke:var(--bad)} svg.errors .area{fill:#c6282833}
 svg.spark .fail{fill:var(--bad);opacity:.7}
 .legend{color:var(--muted);font-size:12px;margin-top:16px}
+.badge.rollout-progressing{background:#0969da} .badge.rollout-paused{background:var(--warn)} .badge.rollout-promoted{background:var(--ok)}
+.badge.rollout-rolled_back,.badge.rollout-aborted{background:var(--bad)}
+.badge.verdict.pass{background:var(--ok)} .badge.verdict.fail{background:var(--bad)} .badge.verdict.inconclusive{background:var(--off)}
+ol.steps{list-style:none;display:flex;gap:4px;margin:4px 0;padding:0}
+ol.steps li{padding:1px 8px;border:1px solid var(--line);border-radius:9px;font-size:12px;color:var(--muted)}
+ol.steps li.done{background:var(--ok-bg);color:var(--ok);border-color:var(--ok)} ol.steps li.current{background:#0969da;color:#fff;border-color:#0969da}
+tr.verdict-fail{background:var(--bad-bg)}
 @media (max-width:760px){
   body{padding:8px}
   table,tbody,tr,td{display:block;width:100%}

@@ -4,6 +4,7 @@ import type { LiveWeight } from "../../steering/load-weights.ts";
 import type { Transition } from "../../health/state-machine.ts";
 import type { TrafficBucket } from "../../state/ejection-store.ts";
 import type { HistoryEntry } from "../../state/health-store.ts";
+import type { RolloutStatus } from "../../rollout/types.ts";
 
 /** One origin in one pool, as the page shows it. */
 export interface OriginRow {
@@ -84,4 +85,6 @@ export interface StatusPageProps {
   readonly refreshSeconds: number;
   /** The length of one traffic bucket, so a missing bucket shows as a gap. */
   readonly trafficBucketMs: number;
+  /** Rollouts the Durable Object keeps (a panel each for those in progress and the newest ended ones). */
+  readonly rollouts?: readonly RolloutStatus[] | undefined;
 }

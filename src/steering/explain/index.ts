@@ -5,6 +5,8 @@
  */
 export { explain } from "./explain.ts";
 export { explainHealth } from "./health.ts";
+export { explainRollout } from "./rollout.ts";
+export type { ExplainedRollout } from "./rollout.ts";
 export type { ClientField, ExplainHealth, ExplainInput, ExplainRequest, HealthSource, OriginHealthFacts, OverrideFact } from "./input.ts";
 export type {
   Basis,
