@@ -1,12 +1,12 @@
 /**
  * Edgeway's layers, checked by `npm run lint` (dependency-cruiser). The core (config,
- * routing, steering, health, discovery) is pure TypeScript that runs anywhere: in the
+ * routing, steering, health, discovery, rollout) is pure TypeScript that runs anywhere: in the
  * worker, in unit tests and in the steering simulator. The shell (state, proxy, probes,
  * admin, observe and the entry files) touches the runtime: bindings, fetch, the Durable Object,
  * caches, logs. The shell may import the core; the core never imports the shell.
  * See docs/architecture.md.
  */
-const CORE = "^src/(config|routing|steering|health|discovery)/";
+const CORE = "^src/(config|routing|steering|health|discovery|rollout)/";
 const SHELL = "^src/(state|proxy|request|admin|observe|probes)/|^src/(index|app|data-plane|isolate|scheduled)\\.tsx?$";
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -16,7 +16,7 @@ module.exports = {
       name: "core-imports-shell",
       severity: "error",
       comment:
-        "The pure core (config, routing, steering, health, discovery) must not import the runtime shell (state, proxy, admin, observe, entry files). Move the shared piece down into the core, or pass it in (a function or a tiny interface).",
+        "The pure core (config, routing, steering, health, discovery, rollout) must not import the runtime shell (state, proxy, admin, observe, entry files). Move the shared piece down into the core, or pass it in (a function or a tiny interface).",
       from: { path: CORE },
       to: { path: SHELL },
     },

@@ -163,6 +163,24 @@ healthRoutes.get("/health", async (c) => {
       ...view(id, d),
     };
   }
+  // Origins discovered through DNS: their source (dns:<name>), state (active, standby, draining) and address.
+  const discovered = Object.values(details ?? {}).flatMap((d) => (d.discovered === undefined ? [] : [d.discovered]));
+  for (const d of details === undefined ? (snapshot?.discovered ?? []) : discovered) {
+    if (origins[d.id] !== undefined) continue;
+    origins[d.id] = {
+      enabled: true,
+      weight: d.weight,
+      pools: [d.pool],
+      discovered: { source: d.source, state: d.state, since: d.since, address: d.address, url: d.url, tier: d.tier ?? null },
+      ...view(d.id, details?.[d.id]),
+    };
+  }
+  let dns: unknown[] | undefined;
+  try {
+    dns = details === undefined ? undefined : await originStateStub(c.env).discovery();
+  } catch {
+    dns = undefined;
+  }
   const registrations = {
     total: registered.length,
     offset,
@@ -174,6 +192,7 @@ healthRoutes.get("/health", async (c) => {
     source,
     ...(error === undefined ? {} : { error }),
     registrations,
+    ...(dns === undefined || dns.length === 0 ? {} : { dns }),
     colo,
     origins,
   });

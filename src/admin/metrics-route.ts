@@ -27,6 +27,7 @@ import { errorMessage } from "../observe/log.ts";
 import { loadAwarePools } from "../observe/load-view.ts";
 import { rolloutMetrics } from "../observe/rollout-metrics.ts";
 import type { RolloutListing } from "../state/rollout-runner.ts";
+import type { NameStatus } from "../discovery/dns-table.ts";
 import { adminRoutes, errorResponses } from "./openapi.ts";
 import type { EdgewayEnv } from "../env.ts";
 
@@ -55,25 +56,28 @@ interface DurableObjectView {
   readonly probes: readonly ProbeCount[];
   readonly regionProbes: readonly RegionProbeCount[];
   readonly rollouts: RolloutListing;
+  readonly dns: readonly NameStatus[];
 }
 
 /** The Durable Object's health snapshot and probe counters, or undefined (a fail-static event) when it fails or is slow. */
 async function fromDurableObject(env: EdgewayEnv, colos: readonly string[]): Promise<DurableObjectView | undefined> {
   try {
     const stub = originStateStub(env);
-    const [snapshot, probes, regionProbes, rollouts] = await withDeadline(
+    const [snapshot, probes, regionProbes, rollouts, dns] = await withDeadline(
       Promise.all([
         stub.snapshot(colos[0], colos),
         stub.probeCounts(),
         stub.regionProbeCounts(),
         // An object of an older version during a deploy has no rollouts: none are shown rather than no state at all.
         stub.rollouts().catch((): RolloutListing => ({ rollouts: [], verdicts: [] })),
+        // Likewise DNS discovery's names.
+        stub.discovery().catch((): NameStatus[] => []),
       ]),
       DURABLE_OBJECT_TIMEOUT_MS,
       "the Durable Object",
     );
     // Parse, don't cast: the object may run another code version during a deploy.
-    return { snapshot: HealthSnapshotSchema.parse(snapshot), probes, regionProbes, rollouts };
+    return { snapshot: HealthSnapshotSchema.parse(snapshot), probes, regionProbes, rollouts, dns };
   } catch (error) {
     failStatic("durable_object", "metrics_state_unavailable", { message: errorMessage(error) });
     return undefined;
@@ -122,6 +126,11 @@ function scrapeMetrics(
     everywhere.series(labels).set(snapshot?.origins[origin.id]?.ejection === undefined ? 0 : 1);
     weight.series(labels).set(origin.enabled ? origin.weight : 0);
   }
+  const discovered = m.gauge(
+    "edgeway_origin_discovered",
+    "1 for an origin discovered through DNS, by pool, source (dns:<name>) and state (active, standby, draining).",
+  );
+  for (const d of snapshot?.discovered ?? []) discovered.series({ origin: d.id, pool: d.pool, source: d.source, state: d.state }).set(1);
   const live = m.gauge(
     "edgeway_origin_live_weight",
     "The weight a load-aware pool gives the origin in this isolate: from its load reports once past the blackout, else its configured weight on the same scale.",
@@ -144,9 +153,34 @@ function scrapeMetrics(
       "Health probe results from each probe region, by origin, region and result, for origins whose monitors name regions; every isolate reports the same totals.",
     );
     for (const p of state.regionProbes) byRegion.series({ origin: p.origin, region: p.region, result: p.result }).inc(p.count);
+    dnsMetrics(m, state.dns);
     rolloutMetrics(m, state.rollouts.rollouts, state.rollouts.verdicts);
   }
   return m;
+}
+
+/** Each DNS name's resolution, as the Durable Object counts it (docs/discovery.md). */
+function dnsMetrics(m: Metrics, names: readonly NameStatus[]): void {
+  const queries = m.counter(
+    "edgeway_dns_queries_total",
+    "DNS over HTTPS queries answered or failed, by name, since the Durable Object started.",
+  );
+  const failures = m.counter("edgeway_dns_failures_total", "Failed resolutions (the last good answer kept), by name.");
+  const empty = m.counter("edgeway_dns_empty_answers_total", "NXDOMAIN or empty answers, by name.");
+  const addresses = m.gauge("edgeway_dns_addresses", "Addresses in the answer in force, by name.");
+  const failing = m.gauge("edgeway_dns_failing", "Failures in a row, by name (0: the last resolution answered).");
+  const refused = m.gauge("edgeway_dns_refused_addresses", "Addresses of the answer the address policy refused, by name and reason.");
+  for (const n of names) {
+    const labels = { name: n.name, type: n.type };
+    queries.series(labels).inc(n.counts.queries);
+    failures.series(labels).inc(n.counts.failures);
+    empty.series(labels).inc(n.counts.empty);
+    addresses.series(labels).set(n.addresses);
+    failing.series(labels).set(n.failures);
+    const byReason = new Map<string, number>();
+    for (const r of n.refused) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1);
+    for (const [reason, count] of byReason) refused.series({ ...labels, reason }).set(count);
+  }
 }
 
 metricsRoute.openapi(route, async (c) => {

@@ -136,6 +136,7 @@ function rowOf(
   const d = gathered.details?.[id];
   const fromSnapshot = gathered.snapshot?.origins[id];
   const registration = d?.registration ?? gathered.snapshot?.registrations?.find((r) => r.id === id);
+  const discovered = d?.discovered ?? gathered.snapshot?.discovered?.find((o) => o.id === id);
   const configured = ctx.base?.origins.get(id);
   const overrides = d?.overrides ?? gathered.snapshot?.overrides?.[id] ?? {};
   const effective = ctx.effective;
@@ -152,6 +153,10 @@ function rowOf(
             matched: registration.policy?.matched,
           }
         : undefined,
+    discovered:
+      configured === undefined && discovered !== undefined
+        ? { source: discovered.source, state: discovered.state, since: discovered.since }
+        : undefined,
     // A forced health state is already applied to both, as GET /_edgeway/health reports it.
     healthy: d?.healthy ?? isHealthyIn(gathered.snapshot, id),
     reason: reasonToShow(ctx.plan, d, fromSnapshot),
@@ -161,7 +166,7 @@ function rowOf(
     ejection: ejectionOf(id, d, gathered.snapshot, now),
     ...coloRows(d),
     overrides,
-    configuredWeight: configured?.weight ?? registration?.weight ?? 0,
+    configuredWeight: configured?.weight ?? registration?.weight ?? discovered?.weight ?? 0,
     configuredEnabled: configured?.enabled ?? true,
     effectiveWeight: effective === undefined ? 0 : effective.enabled ? effective.weight : 0,
     history: d?.history ?? [],
@@ -192,7 +197,7 @@ export async function statusProps(
     const live = isLoadAware(p) ? poolLiveWeights(p, loadOf, now) : undefined;
     const rows = p.origins.map((o) => (live === undefined ? row(o.id) : { ...row(o.id), liveWeight: live.get(o.id) }));
     // However many origins register, a pool's panel lists its configured ones and a bounded number of registered ones.
-    const hidden = rows.filter((r) => r.registered !== undefined).slice(REGISTERED_PER_POOL);
+    const hidden = rows.filter((r) => r.registered !== undefined || r.discovered !== undefined).slice(REGISTERED_PER_POOL);
     const hiddenIds = new Set(hidden.map((r) => r.id));
     return {
       id: p.id,

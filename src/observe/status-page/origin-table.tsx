@@ -40,6 +40,8 @@ function OriginTr({
       <td data-label="Origin">
         <b class="id">{o.id}</b>
         {o.registered !== undefined && <span class="chip reg">registered</span>}
+        {o.discovered !== undefined && <span class="chip reg">{o.discovered.source}</span>}
+        {o.discovered !== undefined && o.discovered.state !== "active" && <span class="chip">{o.discovered.state}</span>}
         <div class="sub url">{o.url}</div>
         {o.region !== undefined && <div class="sub">{o.region}</div>}
         {o.registered !== undefined && (

@@ -20,6 +20,8 @@ export interface OriginRow {
         readonly matched?: string | undefined;
       }
     | undefined;
+  /** Set for an origin discovered through DNS: its source (dns:<name>), state and address. */
+  readonly discovered?: { readonly source: string; readonly state: string; readonly since: number } | undefined;
   /** The health steering uses: what probes (or heartbeats) say, or what an operator forced. */
   readonly healthy: boolean;
   readonly reason: string;
