@@ -56,5 +56,12 @@ describe("DNS discovery, seen", () => {
     const page = await (await admin("/status", { headers: { accept: "text/html" } })).text();
     expect(page).toContain(`data-origin="${id}"`);
     expect(page).toContain("dns:seen.dns.test");
+    // Explain names the source too, and the configured anchor as a document origin.
+    const explained = (await (await admin(`/explain?url=${encodeURIComponent("http://app.test/seen")}`)).json()) as {
+      pools: { origins: { id: string; source: string; registered: boolean }[] }[];
+    };
+    const origins = explained.pools.flatMap((p) => p.origins);
+    expect(origins.find((o) => o.id === id)).toMatchObject({ source: "dns:seen.dns.test", registered: false });
+    expect(origins.find((o) => o.id === "anchor")).toMatchObject({ source: "config", registered: false });
   });
 });

@@ -15,6 +15,9 @@ export const ExplainedOrigin = z
     id: z.string(),
     url: z.string(),
     registered: z.boolean().describe("Joined by registration rather than the config document."),
+    source: z
+      .string()
+      .describe('Where the origin comes from: "config" (the document), "registration", or "dns:<name>" (discovered through DNS).'),
     enabled: z.boolean(),
     configuredWeight: z.number().nullable().describe("The weight in the config document (null for a registered origin)."),
     weight: z.number().describe("The effective weight steering uses, after overrides (disabled > drained > weight override > document)."),
@@ -49,9 +52,11 @@ export const ExplainedOrigin = z
         "May take the first try when steering reaches its pool: enabled, weight > 0, healthy (or any while the pool is in panic), and the pool up.",
       ),
     excluded: z
-      .enum(["disabled", "weight-zero", "unhealthy", "ejected", "pool-down"])
+      .enum(["disabled", "gone", "weight-zero", "unhealthy", "ejected", "pool-down"])
       .nullable()
-      .describe("Why it is not a candidate: its own state first, else its pool being down."),
+      .describe(
+        'Why it is not a candidate: its own state first ("gone": a registration whose heartbeat lapsed, or a discovered address that left its DNS answer or stands by in a higher SRV tier), else its pool being down.',
+      ),
     share: z.number().describe("Its share of the pool's requests under the pool's steering, 0–1."),
     latencyMs: z.number().nullable().describe("This isolate's peak-EWMA latency estimate from this colo, decayed to now."),
     latencyAgeMs: z.number().nullable().describe("Milliseconds since its last latency sample."),

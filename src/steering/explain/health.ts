@@ -43,6 +43,8 @@ export function explainHealth(
   detector.expire(now);
   const clock = (): number => now;
   const ejections = new Map(detector.ejections(now).map((e) => [e.originId, e] as const));
+  const discovered = new Map((snapshot?.discovered ?? []).map((d) => [d.id, d.source] as const));
+  const registered = new Set((snapshot?.registrations ?? []).map((r) => r.id));
   return {
     view: healthView(detector, snapshot, clock),
     probeOnly: healthView(detector, snapshot, clock, true),
@@ -50,7 +52,8 @@ export function explainHealth(
     source,
     origin(id) {
       const status = snapshot?.origins[id];
-      return { status, ejection: ejections.get(id), overrides: overrideFacts(snapshot?.overrides?.[id]) };
+      const source = discovered.get(id) ?? (registered.has(id) ? "registration" : "config");
+      return { status, ejection: ejections.get(id), overrides: overrideFacts(snapshot?.overrides?.[id]), source };
     },
   };
 }

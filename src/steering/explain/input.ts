@@ -41,6 +41,8 @@ export interface OriginHealthFacts {
   /** An outlier ejection in force. */
   readonly ejection: Ejection | undefined;
   readonly overrides: OverrideFact[];
+  /** "config", "registration" or "dns:<name>" (a discovered origin). */
+  readonly source: string;
 }
 
 /** Where the health snapshot came from. */

@@ -8,6 +8,7 @@ import { candidateShares } from "./shares.ts";
 
 function exclusionOf(origin: CompiledOrigin, facts: OriginHealthFacts, health: ExplainHealth): OriginExclusion {
   if (!origin.enabled) return "disabled";
+  if (health.view.isGone?.(origin.id) === true) return "gone";
   if (!(origin.weight > 0)) return "weight-zero";
   if (!health.view.isHealthy(origin.id))
     return facts.ejection !== undefined && health.probeOnly.isHealthy(origin.id) ? "ejected" : "unhealthy";
@@ -27,7 +28,8 @@ function explainOrigins(pool: CompiledPool, view: PoolView, input: ExplainInput,
     return {
       id: origin.id,
       url: origin.url,
-      registered: stored === undefined,
+      registered: facts.source === "registration" || (stored === undefined && facts.source === "config"),
+      source: facts.source === "config" && stored === undefined ? "registration" : facts.source,
       enabled: origin.enabled,
       configuredWeight: stored?.weight ?? null,
       weight: origin.weight,

@@ -123,7 +123,7 @@ export interface ExplainedRouteSteering {
 }
 
 /** Why an origin cannot take the first try: its own state, else its pool being down. */
-export type OriginExclusion = "disabled" | "weight-zero" | "unhealthy" | "ejected" | "pool-down";
+export type OriginExclusion = "disabled" | "gone" | "weight-zero" | "unhealthy" | "ejected" | "pool-down";
 
 /** One origin of a pool: its weight, health, ejection, overrides and share. */
 export interface ExplainedOrigin {
@@ -131,6 +131,8 @@ export interface ExplainedOrigin {
   readonly url: string;
   /** Joined by registration rather than the config document. */
   readonly registered: boolean;
+  /** "config", "registration" or "dns:<name>". */
+  readonly source: string;
   readonly enabled: boolean;
   /** The weight in the config document (null for a registered origin). */
   readonly configuredWeight: number | null;
