@@ -183,7 +183,9 @@ export const LoadAwareSchema = z
 export const PoolSchema = z
   .strictObject({
     id: Id.describe("The pool's name, unique among pools: routes name pools by it."),
-    origins: z.array(Id).min(1, "a pool needs at least one origin").describe("The ids of the pool's origins, each listed once."),
+    origins: z
+      .array(Id)
+      .describe("The ids of the pool's origins, each listed once; empty only for a pool that takes its origins from DNS (discovery)."),
     steering: z
       .enum(POOL_STEERING)
       .default("weighted")

@@ -43,13 +43,11 @@ export const ConfigSchema = z
   .strictObject({
     origins: z
       .array(OriginSchema)
-      .min(1, "at least one origin is needed")
-      .describe("The origins: every endpoint a pool may send requests to."),
+      .describe("The origins: every endpoint a pool may send requests to (a pool may also take origins from DNS)."),
     monitors: z.array(MonitorSchema).default([]).describe("The health monitors pools name."),
     pools: z
       .array(PoolSchema)
-      .min(1, "at least one pool is needed")
-      .describe("The pools: sets of origins, each with its own steering and health."),
+      .describe("The pools: sets of origins, each with its own steering and health (none when every route answers itself)."),
     routes: z
       .array(RouteSchema)
       .min(1, "at least one route is needed")

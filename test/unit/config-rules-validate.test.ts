@@ -254,6 +254,29 @@ describe("routing rules validation", () => {
     });
   });
 
+  it("a config whose every route answers itself needs no origin or pool", () => {
+    const result = validateConfig({
+      origins: [],
+      pools: [],
+      routes: [{ id: "moved", filters: [{ type: "RequestRedirect", requestRedirect: { hostname: "new.example.com", statusCode: 308 } }] }],
+    });
+    expect(result.ok ? [] : result.issues).toEqual([]);
+  });
+
+  it("a pool with no origins is refused unless it takes them from DNS", () => {
+    const found = validateConfig({ origins: [], pools: [{ id: "p", origins: [] }], routes: [{ id: "r", pools: ["p"] }] });
+    expect(found.ok ? [] : found.issues).toContainEqual({
+      path: "pools[0].origins",
+      message: "a pool needs at least one origin, unless it takes its origins from DNS (discovery)",
+    });
+    const dnsOnly = validateConfig({
+      origins: [],
+      pools: [{ id: "p", origins: [], minHealthy: 2, discovery: [{ dns: { name: "api.internal.example", port: 8080, addresses: ["10.0.0.0/8"] } }] }],
+      routes: [{ id: "r", pools: ["p"] }],
+    });
+    expect(dnsOnly.ok ? [] : dnsOnly.issues).toEqual([]);
+  });
+
   it("keeps two routes that differ only in their method", () => {
     const found = issues([
       { id: "a", pools: ["p"], match: { pathPrefix: "/x", method: "GET" } },
