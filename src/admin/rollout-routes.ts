@@ -79,7 +79,9 @@ rolloutRoutes.openapi(
     summary: "Start a rollout: move a route's traffic to a target pool in steps, each judged on live traffic per colo",
     description:
       "At most one rollout per route. Each interval compares the target with the route's other pools in the same colos: error rate and latency, absolute and relative limits, one-sided tests at the stated confidence; too few requests make an interval inconclusive. A failing interval rolls back at once; the last passing one promotes, writing the route's final pools as a new config version.",
-    request: { body: jsonBody(RolloutRequestSchema, "The route, the target pool, and optionally steps, interval, analysis, A/B stage and webhooks.") },
+    request: {
+      body: jsonBody(RolloutRequestSchema, "The route, the target pool, and optionally steps, interval, analysis, A/B stage and webhooks."),
+    },
     responses: {
       201: jsonResponse(RolloutView, "Started: the target takes its first step's share now."),
       ...errorResponses,

@@ -123,6 +123,8 @@ export function rolloutView(s: RolloutStatus): RolloutViewShape {
       onInconclusive: a.onInconclusive,
     },
     abTest:
-      spec.abTest === undefined ? null : { header: spec.abTest.header ?? null, cookie: spec.abTest.cookie ?? null, intervals: spec.abTest.intervals },
+      spec.abTest === undefined
+        ? null
+        : { header: spec.abTest.header ?? null, cookie: spec.abTest.cookie ?? null, intervals: spec.abTest.intervals },
   };
 }

@@ -160,7 +160,10 @@ function crossReferenceIssues(config: Config): ConfigIssue[] {
     });
     const discovers = (pool.discovery?.length ?? 0) > 0;
     if (pool.origins.length === 0 && !discovers)
-      issues.push({ path: `${path}.origins`, message: "a pool needs at least one origin, unless it takes its origins from DNS (discovery)" });
+      issues.push({
+        path: `${path}.origins`,
+        message: "a pool needs at least one origin, unless it takes its origins from DNS (discovery)",
+      });
     else if (pool.minHealthy > pool.origins.length && !discovers) {
       issues.push({ path: `${path}.minHealthy`, message: `is ${pool.minHealthy} but the pool has only ${pool.origins.length} origin(s)` });
     }

@@ -34,7 +34,10 @@ export function rolloutMetrics(m: Metrics, rollouts: readonly RolloutGaugeSource
     "Percent of the route's traffic a rollout sends to its target pool now (the newest rollout per route and target; 0 after a rollback, 100 once promoted).",
   );
   const state = m.gauge("edgeway_rollout_state", "1 for the state the newest rollout per route and target is in, 0 for the other states.");
-  const counted = m.counter("edgeway_rollout_verdicts_total", "Rollout intervals judged, by route, target pool and verdict (pass, fail, inconclusive).");
+  const counted = m.counter(
+    "edgeway_rollout_verdicts_total",
+    "Rollout intervals judged, by route, target pool and verdict (pass, fail, inconclusive).",
+  );
   const newest = new Map<string, RolloutGaugeSource>();
   for (const r of rollouts) {
     const key = `${r.route}\u0000${r.to}`;

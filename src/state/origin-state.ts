@@ -95,7 +95,11 @@ export class OriginState extends DurableObject<Env> {
       this.#latency = new LatencyStore(sql);
       this.#regions = new RegionHealthStore(sql);
       this.#dns = new DnsDiscovery(sql);
-      this.#rollouts = new Rollouts(sql, () => this.snapshot());
+      this.#rollouts = new Rollouts(
+        sql,
+        () => this.snapshot(),
+        (entry) => this.#audit.record(entry),
+      );
     });
   }
 

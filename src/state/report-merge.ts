@@ -97,7 +97,9 @@ export class PendingReport {
     return {
       colo: this.colo,
       ejections: [...this.#ejections],
-      counts: [...this.#counts].map(([id, c]): CountEntry => (c.n === 0 ? [id, c.tries, c.failures] : [id, c.tries, c.failures, c.sum, c.sumSq, c.n])),
+      counts: [...this.#counts].map(
+        ([id, c]): CountEntry => (c.n === 0 ? [id, c.tries, c.failures] : [id, c.tries, c.failures, c.sum, c.sumSq, c.n]),
+      ),
       ...(latency.length === 0 ? {} : { latency }),
       ...(this.#load.size === 0 ? {} : { load: [...this.#load] }),
     };

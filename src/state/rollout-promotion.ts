@@ -57,8 +57,11 @@ export function promotedDocument(document: unknown, routeId: string, to: string)
     if (Object.keys(poolFilters).length === 0) delete route["poolFilters"];
   }
   const filters = route["filters"];
-  if (Array.isArray(filters))
-    route["filters"] = filters.filter((f) => !(isObject(f) && isObject(f["requestMirror"]) && f["requestMirror"]["pool"] === to));
+  if (Array.isArray(filters)) {
+    const kept = filters.filter((f) => !(isObject(f) && isObject(f["requestMirror"]) && f["requestMirror"]["pool"] === to));
+    if (kept.length === 0) delete route["filters"];
+    else route["filters"] = kept;
+  }
   return copy;
 }
 
@@ -77,7 +80,8 @@ export async function writePromotion(env: Env, sql: SqlStorage, status: RolloutS
   const document = promotedDocument(inForce.document, status.route, status.to);
   if (document === undefined) return { error: `route "${status.route}" is no longer in the config` };
   const result = validateConfig(document);
-  if (!result.ok) return { error: `the promoted config does not validate: ${result.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}` };
+  if (!result.ok)
+    return { error: `the promoted config does not validate: ${result.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}` };
   const version = nextConfigVersion(sql, inForce.version);
   const changes = countChanges(diffConfigs(inForce.document, document));
   const envelope: ConfigEnvelope = {

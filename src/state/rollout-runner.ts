@@ -31,12 +31,13 @@ import {
   startRollout,
 } from "../rollout/controller.ts";
 import type { HistoryEntry, RolloutSpec, RolloutStatus } from "../rollout/types.ts";
-import { writePromotion } from "./rollout-promotion.ts";
+import { PROMOTION_ACTOR, writePromotion } from "./rollout-promotion.ts";
 import { isEnded, RolloutStore } from "./rollout-store.ts";
 import type { HeldRollout, Sides, VerdictCount } from "./rollout-store.ts";
 import { callWebhook, payloadOf } from "./rollout-webhook.ts";
 import { REPORT_INTERVAL_MS } from "./traffic-report.ts";
 import type { TrafficReport } from "./ejection-store.ts";
+import type { AuditEntry } from "./audit-store.ts";
 
 /** How often the counts of an interval in progress are looked at: as often as colos report. */
 export const LOOK_EVERY_MS = REPORT_INTERVAL_MS;
@@ -114,12 +115,16 @@ export class Rollouts {
   readonly #store: RolloutStore;
   readonly #sql: SqlStorage;
   readonly #snapshot: () => HealthSnapshot;
+  readonly #audit: (entry: AuditEntry) => void;
+  /** Rollouts whose promotion is being written now. */
+  readonly #promoting = new Set<string>();
 
-  /** `snapshot` is the object's own, for the config with registered and discovered origins. */
-  constructor(sql: SqlStorage, snapshot: () => HealthSnapshot) {
+  /** `snapshot` is the object's own (for the config with registered and discovered origins); `audit` records a promotion's config version. */
+  constructor(sql: SqlStorage, snapshot: () => HealthSnapshot, audit: (entry: AuditEntry) => void) {
     this.#sql = sql;
     this.#store = new RolloutStore(sql);
     this.#snapshot = snapshot;
+    this.#audit = audit;
   }
 
   /** The rollouts isolates steer by, for the health snapshot. */
@@ -166,6 +171,7 @@ export class Rollouts {
   async tick(env: Env, now: number): Promise<void> {
     try {
       this.configChanged(now);
+      this.#refreshSides();
       for (const held of this.#store.progressing()) if (dueAt(held.status) <= now) await this.#judge(held, env, now);
       for (const held of this.#store.all())
         if (held.status.state === "promoted" && held.status.promotedVersion === undefined) await this.#promote(held, env, now);
@@ -184,6 +190,18 @@ export class Rollouts {
       const next = onConfigChanged(held.status, problem.message, now);
       this.#save(held, next);
       log("warn", "rollout_paused", { rollout: next.id, route: next.route, target: next.to, weight: next.weight, reason: next.reason });
+    }
+  }
+
+  /** Origins that joined or left the pools (registrations, DNS, a config push) join or leave the sides of rollouts in progress. */
+  #refreshSides(): void {
+    const progressing = this.#store.progressing();
+    const base = isolate.config.current?.compiled;
+    if (progressing.length === 0 || base === undefined) return;
+    const config = effectiveConfig(base, this.#snapshot());
+    for (const held of progressing) {
+      const sides = sidesOf(config, held.status.route, held.status.to);
+      if (JSON.stringify(sides) !== JSON.stringify(held.sides)) this.#store.save({ ...held, sides }, false);
     }
   }
 
@@ -206,21 +224,33 @@ export class Rollouts {
     if (refusal !== undefined) status = onWebhookRefused(status, refusal, now);
     // Another start may have come in while the webhook answered.
     const raced = this.#store.holding(spec.route);
-    if (raced !== undefined) return refuse(409, "rollout_in_progress", `route: route "${spec.route}" has rollout ${raced.status.id} (${raced.status.state})`);
-    const held: HeldRollout = { status, sides: sidesOf(config, spec.route, spec.to), fingerprint: fingerprintOf(config, spec.route), endedAt: undefined };
+    if (raced !== undefined)
+      return refuse(409, "rollout_in_progress", `route: route "${spec.route}" has rollout ${raced.status.id} (${raced.status.state})`);
+    const held: HeldRollout = {
+      status,
+      sides: sidesOf(config, spec.route, spec.to),
+      fingerprint: fingerprintOf(config, spec.route),
+      endedAt: undefined,
+    };
     this.#store.save(held, true);
-    log("info", "rollout_started", { rollout: status.id, route: status.route, target: status.to, weight: status.weight, steps: spec.steps });
+    log("info", "rollout_started", {
+      rollout: status.id,
+      route: status.route,
+      target: status.to,
+      weight: status.weight,
+      steps: spec.steps,
+    });
     return { ok: true, rollout: status };
   }
 
   /** A command; an ended rollout refuses every command (409), and resume needs the route and pool still there. */
   async #command(id: string, command: RolloutCommand, env: Env, now: number): Promise<RolloutOutcome> {
+    // Resuming takes the route as the config has it now (read before the rollout, which may change meanwhile).
+    const config = command === "resume" ? await this.#effective(env) : undefined;
     const held = this.#store.get(id);
     if (held === undefined) return refuse(404, "unknown_rollout", `no rollout "${id}"`);
     let base = held;
     if (command === "resume" && held.status.state === "paused") {
-      // Resuming takes the route as the config has it now.
-      const config = await this.#effective(env);
       const problem = config === undefined ? { gone: true, message: "no config is stored" } : configProblem(config, held);
       if (config === undefined || problem?.gone === true)
         return refuse(409, "config_changed", `rollout ${id} cannot resume: ${problem?.message ?? "no config is stored"}`);
@@ -236,9 +266,13 @@ export class Rollouts {
   async #judge(held: HeldRollout, env: Env, now: number): Promise<void> {
     const before = held.status;
     const ended = intervalDue(before, now);
-    let next = ended ? onInterval(before, this.#store.takeCounts(before.id), now) : onReport(before, this.#store.peekCounts(before.id), now);
+    let next = ended
+      ? onInterval(before, this.#store.takeCounts(before.id), now)
+      : onReport(before, this.#store.peekCounts(before.id), now);
     if (next.state === "progressing" && next.step > before.step) {
       const refusal = await this.#preStep(next, env);
+      // A command that came in while the webhook answered wins: this verdict is dropped.
+      if (this.#store.get(before.id)?.status !== before) return;
       if (refusal !== undefined) next = onWebhookRefused(next, refusal, now);
     }
     await this.#settle(held, next, env, now, "analysis");
@@ -249,7 +283,8 @@ export class Rollouts {
     const hooks = next.spec.webhooks;
     if (hooks?.preStep === undefined) return undefined;
     const refusal = await callWebhook(hooks.preStep, payloadOf("pre-step", next, next.weight), hooks.timeoutMs, allowLoopback(env));
-    if (refusal !== undefined) log("warn", "rollout_webhook_refused", { rollout: next.id, route: next.route, step: next.step, detail: refusal });
+    if (refusal !== undefined)
+      log("warn", "rollout_webhook_refused", { rollout: next.id, route: next.route, step: next.step, detail: refusal });
     return refusal;
   }
 
@@ -285,13 +320,31 @@ export class Rollouts {
 
   /** Writes a promoted rollout's config version; on failure the rollout keeps steering at 100 % and the alarm tries again. */
   async #promote(held: HeldRollout, env: Env, now: number): Promise<HeldRollout> {
-    const outcome = await writePromotion(env, this.#sql, held.status);
+    // One write at a time per rollout: the alarm's retry and a promote command may meet.
+    if (this.#promoting.has(held.status.id)) return held;
+    this.#promoting.add(held.status.id);
+    let outcome: Awaited<ReturnType<typeof writePromotion>>;
+    try {
+      outcome = await writePromotion(env, this.#sql, held.status);
+    } finally {
+      this.#promoting.delete(held.status.id);
+    }
     if ("error" in outcome) {
       log("error", "rollout_promotion_failed", { rollout: held.status.id, route: held.status.route, message: outcome.error });
       return held;
     }
     const saved: HeldRollout = { ...held, status: markPromoted(held.status, outcome.version), endedAt: now };
     this.#store.save(saved, true);
+    if (outcome.written)
+      this.#audit({
+        at: now,
+        actor: PROMOTION_ACTOR,
+        // Not an admin call: the object wrote it (after the last passing interval, or a promote command).
+        method: "ALARM",
+        path: `/_edgeway/rollouts/${held.status.id}`,
+        status: 200,
+        summary: `config version ${outcome.version} stored: rollout ${held.status.id} promoted (route ${held.status.route} → pool ${held.status.to})`,
+      });
     log("info", "rollout_promoted", {
       rollout: held.status.id,
       route: held.status.route,

@@ -36,7 +36,17 @@ export interface HeldRollout {
 
 /** What a stored row's body is. Parse, don't cast: an older object version may have written it. */
 const HeldSchema = z.object({
-  status: z.custom<RolloutStatus>((v) => typeof v === "object" && v !== null && typeof (v as { id?: unknown }).id === "string"),
+  status: z.custom<RolloutStatus>((v) => {
+    const s = v as Partial<Record<keyof RolloutStatus, unknown>> | null;
+    return (
+      typeof s === "object" &&
+      s !== null &&
+      typeof s.id === "string" &&
+      typeof s.state === "string" &&
+      Array.isArray(s.history) &&
+      typeof s.spec === "object"
+    );
+  }),
   sides: z.object({ target: z.array(z.string()), stable: z.array(z.string()) }),
   fingerprint: z.string(),
   endedAt: z.number().optional(),

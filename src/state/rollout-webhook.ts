@@ -53,7 +53,12 @@ export function payloadOf(phase: WebhookPayload["phase"], next: RolloutStatus, w
  * POSTs the payload as JSON; undefined when the webhook answered 2xx in time, otherwise
  * why not ("HTTP 503", "no answer within 2000 ms", the refused address).
  */
-export async function callWebhook(url: string, payload: WebhookPayload, timeoutMs: number, allowLoopback: boolean): Promise<string | undefined> {
+export async function callWebhook(
+  url: string,
+  payload: WebhookPayload,
+  timeoutMs: number,
+  allowLoopback: boolean,
+): Promise<string | undefined> {
   const problem = webhookUrlProblem(url, allowLoopback);
   if (problem !== undefined) return problem;
   const limit = Math.min(Math.max(timeoutMs, 1), MAX_WEBHOOK_TIMEOUT_MS);

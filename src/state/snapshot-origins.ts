@@ -40,7 +40,8 @@ export function originStatuses(
   // Global ejections of origins no probe has reached yet.
   for (const id of ejections.ejectedOrigins(now)) {
     const ejection = origins[id] === undefined ? ejections.active(id, now) : undefined;
-    if (ejection !== undefined) origins[id] = { healthy: true, since: ejection.at, reason: "not probed yet", ejection: plainEjection(ejection) };
+    if (ejection !== undefined)
+      origins[id] = { healthy: true, since: ejection.at, reason: "not probed yet", ejection: plainEjection(ejection) };
   }
   for (const [id, o] of Object.entries(overrides)) {
     if (o.health !== undefined) origins[id] = { ...origins[id], ...forcedHealth(o.health) };

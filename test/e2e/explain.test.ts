@@ -65,7 +65,11 @@ describe("explain shows route matching", () => {
       ],
       routes: [
         { id: "api", match: { host: "app.test", pathPrefix: "/api" }, pools: ["stable"] },
-        { id: "testers", match: { host: "app.test", pathPrefix: "/api", headers: [{ name: "x-tester", value: "yes" }] }, pools: ["testing"] },
+        {
+          id: "testers",
+          match: { host: "app.test", pathPrefix: "/api", headers: [{ name: "x-tester", value: "yes" }] },
+          pools: ["testing"],
+        },
         { id: "ping", match: { host: "app.test", path: { type: "Exact", value: "/api/ping" }, method: "HEAD" }, pools: ["testing"] },
       ],
     });

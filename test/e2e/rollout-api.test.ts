@@ -61,7 +61,14 @@ describe("the rollout API", () => {
 
     const listed = (await (await admin("/rollouts")).json()) as { rollouts: RolloutBody[] };
     expect(listed.rollouts.map((r) => r.id)).toContain(started.id);
-    expect(await getRollout(started.id)).toMatchObject({ id: started.id, route: "web", to: "canary", state: "progressing", weight: 5, step: 0 });
+    expect(await getRollout(started.id)).toMatchObject({
+      id: started.id,
+      route: "web",
+      to: "canary",
+      state: "progressing",
+      weight: 5,
+      step: 0,
+    });
     const paused = await post(`/rollouts/${started.id}/pause`);
     expect(await paused.json()).toMatchObject({ state: "paused", weight: 5 });
     expect((await post(`/rollouts/${started.id}/pause`)).status).toBe(409);
@@ -69,12 +76,16 @@ describe("the rollout API", () => {
 
   it("during the A/B stage only requests with the header go to the target; a pass moves on to the first step", async ({ expect }) => {
     await canaryConfig("ro3", "ro4");
+    // Without a rollout the route's plan has no rollout stage, and explain shows none.
+    const before = (await (await admin("/explain?url=http://app.test/web")).json()) as { plan: string[]; rollout: unknown };
+    expect(before.plan.some((s) => s.startsWith("rollout"))).toBe(false);
+    expect(before.rollout).toBeNull();
     const rollout = await startRollout({
       route: "web",
       to: "canary",
       steps: [50, 100],
       intervalSeconds: 5,
-      analysis: { minRequests: 10 },
+      analysis: { minRequests: 10, maxLatencyRatio: 100 },
       abTest: { header: { name: "x-canary", value: "yes" } },
     });
     expect(rollout).toMatchObject({ step: -1, weight: 0 });
@@ -103,7 +114,7 @@ describe("the rollout API", () => {
         to: "canary",
         steps: [50, 100],
         intervalSeconds: 5,
-        analysis: { minRequests: 10 },
+        analysis: { minRequests: 10, maxLatencyRatio: 100 },
         webhooks: { preStep: `${all.ro5}/hooks/pre-step`, timeoutMs: 2_000 },
       });
       // Asked before the first step too: a refusal holds it.

@@ -87,11 +87,13 @@ export async function send(n: number, headers: Record<string, string> = {}): Pro
 /** The reporter's clock as the tests move it: a report interval ahead of the last one handed over. */
 let reportClock = 0;
 
-/** Hands this isolate's pending traffic report for colo "local" to the object now, as the next report would. */
-export async function deliverReport(): Promise<void> {
+/** Hands this isolate's pending traffic reports (colo "local" unless told) to the object now, as the next reports would. */
+export async function deliverReport(colos: readonly string[] = ["local"]): Promise<void> {
   reportClock = Math.max(reportClock, Date.now()) + REPORT_INTERVAL_MS;
-  const report = isolate.traffic.get("local").take("local", reportClock);
-  if (report !== undefined) await originStateStub(env).reportTraffic(report);
+  for (const colo of colos) {
+    const report = isolate.traffic.get(colo).take(colo, reportClock);
+    if (report !== undefined) await originStateStub(env).reportTraffic(report);
+  }
 }
 
 /** Waits until the rollout's interval has ended, then runs the object's alarm (which judges it). */

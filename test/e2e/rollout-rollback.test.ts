@@ -15,6 +15,7 @@ describe("a failing canary", () => {
     const all = inject("origins");
     await canaryConfig("ro1", "ro2");
     await setOriginMode(all.ro2 ?? "", "fail");
+    const canaryBefore = await originRequests(all.ro2 ?? "");
     try {
       const rollout = await startRollout({
         route: "web",
@@ -28,7 +29,7 @@ describe("a failing canary", () => {
       const during = await send(80);
       // The canary's 503s are retried on the stable pool: every client gets a 200.
       expect(during.every((r) => r.status === 200)).toBe(true);
-      const canaryTries = (await originRequests(all.ro2 ?? "")) - 0;
+      const canaryTries = (await originRequests(all.ro2 ?? "")) - canaryBefore;
       // About half the first tries went to the canary (50 %, 80 requests: well inside 20–60).
       expect(canaryTries).toBeGreaterThanOrEqual(20);
       expect(canaryTries).toBeLessThanOrEqual(60);
@@ -49,6 +50,35 @@ describe("a failing canary", () => {
       const stable = await send(40);
       expect(stable.every((r) => r.origin === "ro1" && r.status === 200)).toBe(true);
       expect(await originRequests(all.ro2 ?? "")).toBe(before);
+    } finally {
+      await setOriginMode(all.ro2 ?? "", "ok");
+    }
+  });
+
+  it("a canary that fails from one colo only is rolled back, naming the colo", async ({ expect }) => {
+    const all = inject("origins");
+    await canaryConfig("ro1", "ro2");
+    // ro2 fails the requests that come through SIN (their x-colo-path), and serves FRA's.
+    const res = await fetch(`${all.ro2}/__origin/mode?set=fail&colo=SIN`);
+    expect(res.status).toBe(200);
+    try {
+      const rollout = await startRollout({
+        route: "web",
+        to: "canary",
+        steps: [50, 100],
+        intervalSeconds: 5,
+        analysis: { minRequests: 10 },
+      });
+      const from = (colo: string) => ({ "x-edgeway-debug-geo": `colo=${colo}`, "x-colo-path": colo });
+      const fra = await send(60, from("FRA"));
+      const sin = await send(60, from("SIN"));
+      expect(fra.every((r) => r.status === 200) && sin.every((r) => r.status === 200)).toBe(true);
+      await deliverReport(["FRA", "SIN"]);
+      await judgeInterval(rollout);
+      const after = await getRollout(rollout.id);
+      expect(after).toMatchObject({ state: "rolled_back", weight: 0 });
+      expect(after.history.at(-1)).toMatchObject({ verdict: "fail", colo: "SIN" });
+      expect(after.reason).toMatch(/^SIN: error rate/);
     } finally {
       await setOriginMode(all.ro2 ?? "", "ok");
     }

@@ -271,7 +271,14 @@ describe("routing rules validation", () => {
     });
     const dnsOnly = validateConfig({
       origins: [],
-      pools: [{ id: "p", origins: [], minHealthy: 2, discovery: [{ dns: { name: "api.internal.example", port: 8080, addresses: ["10.0.0.0/8"] } }] }],
+      pools: [
+        {
+          id: "p",
+          origins: [],
+          minHealthy: 2,
+          discovery: [{ dns: { name: "api.internal.example", port: 8080, addresses: ["10.0.0.0/8"] } }],
+        },
+      ],
       routes: [{ id: "r", pools: ["p"] }],
     });
     expect(dnsOnly.ok ? [] : dnsOnly.issues).toEqual([]);

@@ -28,7 +28,12 @@ const FLAGS: readonly Flag[] = [
   { name: "max-latency-ms", type: "string", arg: "MS", help: "start: an absolute bound on the target's latency" },
   { name: "min-requests", type: "string", arg: "50", help: "start: target requests a colo needs in an interval to be judged" },
   { name: "confidence", type: "string", arg: "0.95", help: "start: the confidence of each verdict" },
-  { name: "ab-header", type: "string", arg: "NAME=VALUE", help: "start: an A/B stage first: only requests with this header go to the target" },
+  {
+    name: "ab-header",
+    type: "string",
+    arg: "NAME=VALUE",
+    help: "start: an A/B stage first: only requests with this header go to the target",
+  },
   { name: "ab-cookie", type: "string", arg: "NAME=VALUE", help: "start: the A/B stage on a cookie instead" },
   { name: "ab-intervals", type: "string", arg: "N", help: "start: intervals the A/B stage lasts (default 1)" },
   { name: "pre-step-webhook", type: "string", arg: "URL", help: "start: called before each step; a non-2xx holds the step" },
@@ -146,4 +151,3 @@ export const ROLLOUT_COMMANDS: Record<string, Command> = {
     run,
   },
 };
-

@@ -67,7 +67,11 @@ const RULES_ROUTE = {
   filters: [
     {
       type: "RequestHeaderModifier",
-      requestHeaderModifier: { set: [{ name: "x-tenant", value: "edge" }], add: [{ name: "x-via-rule", value: "rules" }], remove: ["x-remove-me"] },
+      requestHeaderModifier: {
+        set: [{ name: "x-tenant", value: "edge" }],
+        add: [{ name: "x-via-rule", value: "rules" }],
+        remove: ["x-remove-me"],
+      },
     },
     { type: "URLRewrite", urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/v2" } } },
   ],

@@ -56,11 +56,16 @@ function Entry({ entry, now }: { entry: HistoryEntry; now: number }) {
 
 function Steps({ rollout }: { rollout: RolloutStatus }) {
   const { spec, step } = rollout;
-  const stages = [...(spec.abTest === undefined ? [] : [{ at: -1, label: "A/B" }]), ...spec.steps.map((w, i) => ({ at: i, label: `${w} %` }))];
+  const stages = [
+    ...(spec.abTest === undefined ? [] : [{ at: -1, label: "A/B" }]),
+    ...spec.steps.map((w, i) => ({ at: i, label: `${w} %` })),
+  ];
   return (
     <ol class="steps">
       {stages.map((s) => (
-        <li class={s.at < step || rollout.state === "promoted" ? "done" : s.at === step && !ENDED.has(rollout.state) ? "current" : ""}>{s.label}</li>
+        <li class={s.at < step || rollout.state === "promoted" ? "done" : s.at === step && !ENDED.has(rollout.state) ? "current" : ""}>
+          {s.label}
+        </li>
       ))}
     </ol>
   );

@@ -31,7 +31,10 @@ export function explainRollout(bound: RouteRollout | undefined, headers: Headers
   const ab = rollout.abTest;
   if (ab !== undefined) {
     const matches = matchesAbTest(rollout, headers);
-    const what = ab.header !== undefined ? `header ${ab.header.name}: ${ab.header.value}` : `cookie ${ab.cookie?.name ?? ""}=${ab.cookie?.value ?? ""}`;
+    const what =
+      ab.header !== undefined
+        ? `header ${ab.header.name}: ${ab.header.value}`
+        : `cookie ${ab.cookie?.name ?? ""}=${ab.cookie?.value ?? ""}`;
     return {
       ...base,
       stage: "ab-test",
