@@ -36,6 +36,7 @@ import { parseArgs } from "node:util";
 import { measure, SAMPLE_NS, SLOW_POLICIES, SLOW_TARGET_NS, TARGET_N, TARGET_NS } from "./lib/bench/measure.ts";
 import type { Result, Scenario } from "./lib/bench/measure.ts";
 import type { StageCost } from "./lib/bench/stages.ts";
+import { stageTable } from "./lib/bench/stages.ts";
 import { integer, ns, table } from "./lib/bench/table.ts";
 import { compileConfig } from "../src/config/compile.ts";
 import type { CompiledConfig, CompiledPool } from "../src/config/compile.ts";
@@ -386,18 +387,6 @@ async function main(): Promise<void> {
     writeFileSync(values.json, `${JSON.stringify(document, null, 2)}\n`);
     console.log(`Wrote ${values.json}`);
   }
-}
-
-/** The per-stage table: µs per request for each stage of each route's plan. */
-function stageTable(costs: readonly StageCost[]): string {
-  const rows = costs.map((c) => `| ${c.route} | ${c.stage} | ${(c.meanNs / 1_000).toFixed(2)} |`);
-  return [
-    "Request path per stage (Node, canned origin response; the lean route is the plan's core):",
-    "",
-    "| route | stage | µs per request |",
-    "| --- | --- | ---: |",
-    ...rows,
-  ].join("\n");
 }
 
 await main();

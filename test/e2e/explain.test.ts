@@ -55,53 +55,6 @@ function bothOrigins(): { id: string; url: string }[] {
   ];
 }
 
-describe("explain shows route matching", () => {
-  it("each candidate's field verdicts, the winner and why; the data plane serves the same route", async ({ expect }) => {
-    await useConfig({
-      origins: bothOrigins(),
-      pools: [
-        { id: "stable", origins: ["o29"] },
-        { id: "testing", origins: ["o30"] },
-      ],
-      routes: [
-        { id: "api", match: { host: "app.test", pathPrefix: "/api" }, pools: ["stable"] },
-        {
-          id: "testers",
-          match: { host: "app.test", pathPrefix: "/api", headers: [{ name: "x-tester", value: "yes" }] },
-          pools: ["testing"],
-        },
-        { id: "ping", match: { host: "app.test", path: { type: "Exact", value: "/api/ping" }, method: "HEAD" }, pools: ["testing"] },
-      ],
-    });
-    const tester = await explainOf({ url: "http://app.test/api/users", header: "x-tester: yes" });
-    expect(tester.route?.id).toBe("testers");
-    expect(tester.matching.winner).toEqual({ route: "testers", match: 0 });
-    expect(tester.matching.why).toBe('more header matches than route "api"');
-    expect(tester.matching.candidates.map((c) => [c.route, c.held])).toEqual([
-      ["ping", false],
-      ["testers", true],
-      ["api", true],
-    ]);
-    const ping = tester.matching.candidates.find((c) => c.route === "ping");
-    expect(ping?.fields).toEqual([
-      { field: "path", want: "Exact /api/ping", got: "/api/users", held: false },
-      { field: "method", want: "HEAD", got: "GET", held: false },
-    ]);
-    expect((await servedBy("/api/users", { "x-tester": "yes" })).origin).toBe("o30");
-
-    const other = await explainOf({ url: "http://app.test/api/users", header: "x-tester: no" });
-    expect(other.route?.id).toBe("api");
-    expect(other.matching.why).toBe("the only match that held");
-    expect(other.matching.candidates.find((c) => c.route === "testers")?.fields).toContainEqual({
-      field: "headers.x-tester",
-      want: "Exact yes",
-      got: "no",
-      held: false,
-    });
-    expect((await servedBy("/api/users", { "x-tester": "no" })).origin).toBe("o29");
-  });
-});
-
 describe("explain agrees with the data plane", () => {
   it("geo: colo, then country, then continent, else the route's order", async ({ expect }) => {
     await useConfig({

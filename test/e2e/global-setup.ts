@@ -9,7 +9,8 @@
  *   o23–o24 registration and fail-static, o25–o26 hedging and retry limits, o27–o28 metrics,
  *   o29–o30 explain, o31–o34 admin operations, o35–o38 passive health per colo, o41–o44 probe regions,
  *   o39–o40 the HTTPRoute mirror conformance cases (request counts only),
- *   o45–o46 the Consul-compatible registration surface; f1–f3 route filters, f4–f5 mirrors;
+ *   o45–o46 the Consul-compatible registration surface; f1–f3 route filters, f4–f5 mirrors,
+ *   f6–f7 explain's route matching (modes never changed);
  *   ro1–ro2 a failing canary (ro2 fails), ro3–ro4 good canaries and the rollout API, ro5 rollout webhooks.
  *
  * A control server (`inject("control")`) kills an origin (closes its listener and every
@@ -31,7 +32,7 @@ export const LATENCY_REGISTRATION_ORIGIN_IDS = ["lreg1", "lreg2"];
 /** Origins of the per-colo latency test (latency per colo path), named apart likewise. */
 export const LATENCY_COLO_ORIGIN_IDS = ["lcolo1", "lcolo2"];
 /** Origins of the route filters test (header edits, rewrites, redirects, mirrors), named apart likewise. */
-export const FILTER_ORIGIN_IDS = ["f1", "f2", "f3", "f4", "f5"];
+export const FILTER_ORIGIN_IDS = ["f1", "f2", "f3", "f4", "f5", "f6", "f7"];
 /** Origins of the rollout tests (stable and canary pools, a webhook), named apart likewise. */
 export const ROLLOUT_ORIGIN_IDS = ["ro1", "ro2", "ro3", "ro4", "ro5"];
 

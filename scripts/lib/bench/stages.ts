@@ -156,3 +156,15 @@ export async function benchStages(n = 20_000, warmup = 5_000): Promise<StageCost
     globalThis.fetch = realFetch;
   }
 }
+
+/** The per-stage table: µs per request for each stage of each route's plan. */
+export function stageTable(costs: readonly StageCost[]): string {
+  const rows = costs.map((c) => `| ${c.route} | ${c.stage} | ${(c.meanNs / 1_000).toFixed(2)} |`);
+  return [
+    "Request path per stage (Node, canned origin response; the lean route is the plan's core):",
+    "",
+    "| route | stage | µs per request |",
+    "| --- | --- | ---: |",
+    ...rows,
+  ].join("\n");
+}
