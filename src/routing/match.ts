@@ -10,6 +10,8 @@
  */
 import type { PathMatch, RouteMatch } from "../config/match-schema.ts";
 import { matchList } from "../config/match-schema.ts";
+import { hostList, INDEX_AT } from "./host-list.ts";
+import type { HostList } from "./host-list.ts";
 import { CompiledMatch, comparePrecedence, precedenceReasonAndSign } from "./route-match.ts";
 import type { FieldVerdict, PrecedenceReason, QuerySource, RequestFacts } from "./route-match.ts";
 
@@ -80,65 +82,61 @@ interface Entry<R> {
   readonly hit: RouteHit<R>;
 }
 
-function firstHolding<R>(
-  entries: readonly Entry<R>[] | undefined,
-  path: string,
-  request: RequestFacts | undefined,
-  query: QuerySource | undefined,
-): RouteHit<R> | undefined {
-  if (entries === undefined) return undefined;
-  for (const entry of entries) if (entry.compiled.holds(path, request, query)) return entry.hit;
-  return undefined;
-}
-
-/** Builds the table: one entry per (route, match), grouped by host kind and sorted by precedence once. */
-export function compileRouteTable<R extends MatchableRoute>(routes: readonly R[]): RouteTable<R> {
-  const exact = new Map<string, Entry<R>[]>();
-  const wildcard = new Map<string, Entry<R>[]>(); // key: ".example.com"
-  const any: Entry<R>[] = [];
+/**
+ * Builds the table: one entry per (route, match), grouped by host kind and sorted by
+ * precedence once; a host with `indexAt` entries or more is indexed by path (host-list.ts).
+ */
+export function compileRouteTable<R extends MatchableRoute>(routes: readonly R[], indexAt = INDEX_AT): RouteTable<R> {
+  const exactEntries = new Map<string, Entry<R>[]>();
+  const wildcardEntries = new Map<string, Entry<R>[]>(); // key: ".example.com"
+  const anyEntries: Entry<R>[] = [];
   let order = 0;
   for (const route of routes) {
     matchList(route.match).forEach((spec, index) => {
       const compiled = new CompiledMatch(route, spec, index, order++);
       const entry: Entry<R> = { compiled, hit: { route, path: compiled.path, index } };
       const host = compiled.host;
-      if (host === "*") any.push(entry);
-      else if (host.startsWith("*.")) pushTo(wildcard, host.slice(1), entry);
-      else pushTo(exact, host, entry);
+      if (host === "*") anyEntries.push(entry);
+      else if (host.startsWith("*.")) pushTo(wildcardEntries, host.slice(1), entry);
+      else pushTo(exactEntries, host, entry);
     });
   }
-  const sort = (list: Entry<R>[]): Entry<R>[] => list.sort((a, b) => comparePrecedence(a.compiled, b.compiled));
-  for (const list of exact.values()) sort(list);
-  for (const list of wildcard.values()) sort(list);
-  sort(any);
+  const list = (entries: Entry<R>[]): HostList<Entry<R>> =>
+    hostList(
+      entries.sort((a, b) => comparePrecedence(a.compiled, b.compiled)),
+      indexAt,
+    );
+  const exact = new Map([...exactEntries].map(([host, entries]) => [host, list(entries)] as const));
+  const wildcard = new Map([...wildcardEntries].map(([suffix, entries]) => [suffix, list(entries)] as const));
+  const any = anyEntries.length === 0 ? undefined : list(anyEntries);
   const hasWildcards = wildcard.size > 0;
 
   /** The host tiers a host reads, most specific first. */
   function tiers(host: string): { readonly label: string; readonly entries: readonly Entry<R>[] }[] {
     const out: { label: string; entries: readonly Entry<R>[] }[] = [];
     const own = exact.get(host);
-    if (own !== undefined) out.push({ label: `host ${host}`, entries: own });
+    if (own !== undefined) out.push({ label: `host ${host}`, entries: own.entries });
     for (let dot = host.indexOf("."); dot >= 0; dot = host.indexOf(".", dot + 1)) {
       const found = wildcard.get(host.slice(dot));
-      if (found !== undefined) out.push({ label: `host *${host.slice(dot)}`, entries: found });
+      if (found !== undefined) out.push({ label: `host *${host.slice(dot)}`, entries: found.entries });
     }
-    if (any.length > 0) out.push({ label: "host *", entries: any });
+    if (any !== undefined) out.push({ label: "host *", entries: any.entries });
     return out;
   }
 
   return {
     match(rawHost, path, request, query) {
       const host = normaliseHost(rawHost);
-      const hit = firstHolding(exact.get(host), path, request, query);
+      const hit = exact.get(host)?.first(path, request, query);
       if (hit !== undefined) return hit;
       if (hasWildcards) {
         // Longest suffix first: "a.b.example.com" tries ".b.example.com", ".example.com", ".com".
         for (let dot = host.indexOf("."); dot >= 0; dot = host.indexOf(".", dot + 1)) {
-          const found = firstHolding(wildcard.get(host.slice(dot)), path, request, query);
+          const found = wildcard.get(host.slice(dot))?.first(path, request, query);
           if (found !== undefined) return found;
         }
       }
-      return firstHolding(any, path, request, query);
+      return any?.first(path, request, query);
     },
 
     explain(rawHost, path, request, query) {

@@ -91,6 +91,8 @@ export class CompiledMatch<R = unknown> {
   readonly spec: RouteMatch;
   readonly #kind: number;
   readonly #value: string;
+  /** The path value as matching reads it: a PathPrefix without its trailing "/", else as written. */
+  readonly pathKey: string;
   readonly #regex: SafeRegex | undefined;
   readonly #method: string | undefined;
   readonly #headers: readonly ValueTest[];
@@ -107,6 +109,7 @@ export class CompiledMatch<R = unknown> {
     this.path = pathOf(spec);
     this.#kind = this.path.type === "Exact" ? EXACT : this.path.type === "RegularExpression" ? REGEX : PREFIX;
     this.#value = this.#kind === PREFIX ? normalisePrefix(this.path.value) : this.path.value;
+    this.pathKey = this.#value;
     this.#regex = this.#kind === REGEX ? compileRegex(this.path.value) : undefined;
     this.#method = spec.method;
     this.#headers = (spec.headers ?? []).map((h) => valueTest(h, true));

@@ -3,7 +3,8 @@
  * (each row: the routes, a request, the route that must serve it), field matching, and
  * the explanation of why a route won.
  */
-import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { RouteMatch } from "../../src/config/match-schema.ts";
 import { RouteMatchesSchema } from "../../src/config/match-schema.ts";
 import { compileRouteTable } from "../../src/routing/match.ts";
@@ -26,8 +27,11 @@ interface Req {
   readonly query?: string;
 }
 
+/** Host lists are walked when short and indexed by path when long: every row runs both ways. */
+let indexAt = Number.POSITIVE_INFINITY;
+
 function serve(routes: readonly TestRoute[], req: Req): string | undefined {
-  const table = compileRouteTable(routes);
+  const table = compileRouteTable(routes, indexAt);
   const facts = { method: req.method ?? "GET", headers: new Headers(req.headers ?? {}) };
   return table.match(req.host ?? "example.com", req.path, facts, { searchParams: new URLSearchParams(req.query ?? "") })?.route.id;
 }
@@ -37,7 +41,13 @@ const prefix = (value: string) => ({ type: "PathPrefix", value });
 const regex = (value: string) => ({ type: "RegularExpression", value });
 const header = (name: string, value: string, type = "Exact") => ({ name, value, type });
 
-describe("precedence (Gateway API HTTPRoute: path exact > regex > longest prefix > method > headers > query > order)", () => {
+describe.each([
+  ["walked", Number.POSITIVE_INFINITY],
+  ["indexed", 1],
+])("precedence (Gateway API HTTPRoute: path exact > regex > longest prefix > method > headers > query > order), %s", (_, at) => {
+  beforeEach(() => {
+    indexAt = at;
+  });
   const rows: { name: string; routes: TestRoute[]; req: Req; want: string | undefined }[] = [
     {
       name: "Exact beats a prefix of the same path",
@@ -240,5 +250,52 @@ describe("explaining the choice", () => {
     expect(exactCandidate?.fields[0]).toEqual({ field: "path", want: "Exact /api/ping", got: "/api/users", held: false });
     const testers = e.candidates.find((c) => c.route.id === "testers");
     expect(testers?.fields).toContainEqual({ field: "headers.x-tester", want: "Exact yes", got: "yes", held: true });
+  });
+});
+
+describe("an indexed host list picks what the walk picks", () => {
+  it("on random rule sets and requests", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            kind: fc.constantFrom("Exact", "PathPrefix", "RegularExpression"),
+            segments: fc.array(fc.constantFrom("a", "b", "c"), { minLength: 0, maxLength: 3 }),
+            slash: fc.boolean(),
+            method: fc.option(fc.constantFrom("GET", "POST"), { nil: undefined }),
+            header: fc.option(fc.constantFrom("1", "2"), { nil: undefined }),
+          }),
+          { minLength: 1, maxLength: 40 },
+        ),
+        fc.array(
+          fc.record({
+            segments: fc.array(fc.constantFrom("a", "b", "c", "d"), { minLength: 0, maxLength: 4 }),
+            slash: fc.boolean(),
+            method: fc.constantFrom("GET", "POST"),
+            header: fc.constantFrom("1", "2", "3"),
+          }),
+          { minLength: 1, maxLength: 20 },
+        ),
+        (rules, requests) => {
+          const routes = rules.map((rule, i) => {
+            const base = `/${rule.segments.join("/")}`;
+            const value =
+              rule.kind === "RegularExpression" ? `${base === "/" ? "" : base}/.*` : rule.slash && base !== "/" ? `${base}/` : base;
+            return r(`r${i}`, {
+              path: { type: rule.kind, value },
+              ...(rule.method === undefined ? {} : { method: rule.method }),
+              ...(rule.header === undefined ? {} : { headers: [header("x-h", rule.header)] }),
+            });
+          });
+          const walked = compileRouteTable(routes, Number.POSITIVE_INFINITY);
+          const indexed = compileRouteTable(routes, 1);
+          for (const req of requests) {
+            const path = `/${req.segments.join("/")}${req.slash && req.segments.length > 0 ? "/" : ""}`;
+            const facts = { method: req.method, headers: new Headers({ "x-h": req.header }) };
+            expect(indexed.match("example.com", path, facts)?.route.id).toBe(walked.match("example.com", path, facts)?.route.id);
+          }
+        },
+      ),
+    );
   });
 });
