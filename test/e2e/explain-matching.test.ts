@@ -1,7 +1,7 @@
 /**
  * GET /_edgeway/explain's route matching, end to end against real origins f6 and f7:
  * every candidate match with its field verdicts, the winner and why, and the data plane
- * serving the same route. 
+ * serving the same route.
  */
 import { describe, inject, it } from "vitest";
 import type { Explanation } from "../../src/steering/explain/index.ts";
