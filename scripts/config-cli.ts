@@ -10,6 +10,7 @@
  *   npm run config -- history | rollback N | status
  *   npm run config -- drain aws-use1 --reason "kernel upgrade"  …  enable aws-use1
  *   npm run config -- rollout start api --to api-v2 --steps 5,25,50,100 --interval 60s  …  rollout status
+ *   npm run config -- push FILE --url URL --staged --stages 1,10,100 --interval 60s  …  staged status|promote|abort
  *
  * Validation is the worker's own (src/config/validate.ts), so a file this CLI accepts is
  * exactly a file `PUT /_edgeway/config` accepts. Commands live in one table (COMMANDS):
@@ -49,6 +50,7 @@ import type { Command, Flag, Values } from "./lib/cli/common.ts";
 import { IMPORT_COMMANDS } from "./lib/cli/import.ts";
 import { ROLLOUT_COMMANDS } from "./lib/cli/rollout.ts";
 import { pushToKv, pushToUrl } from "./lib/cli/push.ts";
+import { STAGED_COMMANDS, STAGED_PUSH_FLAGS, strayStagedFlag } from "./lib/cli/staged.ts";
 
 /** One origin operation (POST or DELETE under /origins/:id), then the overrides it holds afterwards. */
 async function operate(
@@ -88,7 +90,9 @@ const COMMANDS: Record<string, Command> = {
       "Validate, then store FILE as the next config version (nothing is written when it is invalid).\n" +
       "Without --url it writes KV through wrangler (config:v:N, then config); a running\n" +
       "`wrangler dev` picks the change up within a few seconds (its isolate re-reads KV every 5 s).\n" +
-      "With --url it goes through the admin API (PUT /_edgeway/config), which records who and why.",
+      "With --url it goes through the admin API (PUT /_edgeway/config), which records who and why;\n" +
+      "with --url --staged the version goes into force in one colo, then a share of colos, then all,\n" +
+      "each stage judged on live traffic and promoted or rolled back by itself (`staged status`).",
     flags: [
       { name: "local", type: "boolean", help: "write wrangler dev's local KV (the default)" },
       { name: "remote", type: "boolean", help: "write the deployed namespace (needs `wrangler login`)" },
@@ -106,6 +110,7 @@ const COMMANDS: Record<string, Command> = {
       },
       reasonFlag("with --url: why, recorded in the config history (x-edgeway-reason)"),
       { ...ACTOR_FLAG, help: "with --url: who, recorded in the config history (default user@host)" },
+      ...STAGED_PUSH_FLAGS,
     ],
     run: async ([file], values) => {
       const url = values["url"];
@@ -114,6 +119,10 @@ const COMMANDS: Record<string, Command> = {
       if (typeof url !== "string" && (values["reason"] !== undefined || values["actor"] !== undefined)) {
         throw new UsageError("push: --reason and --actor go with --url (the admin API records them; a KV write does not)");
       }
+      const stray = strayStagedFlag(values);
+      if (stray !== undefined) throw new UsageError(`push: --${stray} goes with --staged`);
+      if (values["staged"] === true && typeof url !== "string")
+        throw new UsageError("push: --staged goes with --url (the worker runs the stages)");
       const client = typeof url === "string" ? adminClient("push --url", values) : undefined;
       const { text, document } = loadValid(file ?? "");
       return client !== undefined ? pushToUrl(client, values, text) : pushToKv(document, values);
@@ -270,6 +279,7 @@ const COMMANDS: Record<string, Command> = {
     run: async ([origin = ""], values) => operate("clear", values, origin, "DELETE", "/overrides", undefined, "all overrides cleared"),
   },
   ...ROLLOUT_COMMANDS,
+  ...STAGED_COMMANDS,
 };
 
 /** Every name a command answers to, aliases included. */

@@ -34,6 +34,8 @@ import { colosNamed } from "./lib/simulate/world.ts";
 import { renderRolloutText, rolloutHtml, rolloutJson, rolloutMarkdown, rolloutSvg } from "./lib/simulate/rollout/report.ts";
 import { simulateRollout } from "./lib/simulate/rollout/run.ts";
 import { ROLLOUT_SCENARIOS } from "./lib/simulate/rollout/scenarios/index.ts";
+import { renderStagedText, simulateStaged } from "./lib/simulate/rollout/staged-run.ts";
+import { STAGED_SCENARIOS } from "./lib/simulate/rollout/staged-scenarios.ts";
 
 /** The page that carries the simulator's figures table between the markers; `--readme` refreshes it. */
 const FIGURES_PAGE = "docs/performance.md";
@@ -59,7 +61,10 @@ const seed = Number(values.seed);
 if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${values.seed}`);
 // Names of rollout scenarios pick those; the rest pick steering scenarios (all of each kind when none is named).
 const rolloutScenarios = ROLLOUT_SCENARIOS.filter((s) => values.scenario.length === 0 || values.scenario.includes(s.name));
-const steeringNames = values.scenario.filter((name) => !ROLLOUT_SCENARIOS.some((s) => s.name === name));
+const stagedScenarios = STAGED_SCENARIOS.filter((s) => values.scenario.length === 0 || values.scenario.includes(s.name));
+const steeringNames = values.scenario.filter(
+  (name) => !ROLLOUT_SCENARIOS.some((s) => s.name === name) && !STAGED_SCENARIOS.some((s) => s.name === name),
+);
 const scenarios = values.scenario.length > 0 && steeringNames.length === 0 ? [] : scenariosNamed(steeringNames);
 const policies = policiesNamed(values.policy);
 const jobs = Number(values.jobs);
@@ -134,6 +139,8 @@ if (rollouts.length > 0) {
     `\n${rollouts.length * (rollouts[0]?.seeds.length ?? 0)} rollouts (${rolloutRequests.toLocaleString("en")} requests in their windows) in ${((performance.now() - rolloutStarted) / 1_000).toFixed(1)} s of wall time.`,
   );
 }
+const staged = stagedScenarios.map((scenario) => simulateStaged(scenario, seed));
+if (staged.length > 0) console.log(`\n${renderStagedText(staged)}`);
 
 if (!values["no-write"]) {
   const first = scenarios[0];

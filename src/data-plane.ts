@@ -14,6 +14,8 @@ import { errorBeforePlan } from "./request/errors.ts";
 import { matchRoute } from "./request/match.ts";
 import { planFor } from "./request/plan.ts";
 import { passiveColo } from "./state/colo-view.ts";
+import { clientOf } from "./request/client.ts";
+import { DebugGeoError } from "./routing/client.ts";
 
 export { clientOf, debugHeadersEnabled } from "./request/client.ts";
 
@@ -29,11 +31,13 @@ export function handleDataPlane(request: Request, env: EdgewayEnv, ctx: WaitUnti
   const startedAt = Date.now();
   // A warm isolate has its config already: a stale one is refreshed in the background.
   const loaded = isolate.config.peek(env.CONFIG, startedAt, ctx, reportConfigProblem);
-  if (loaded !== undefined) return route(request, env, ctx, startedAt, loaded);
+  // Nothing staged (the usual case) costs one property read.
+  if (loaded !== undefined)
+    return route(request, env, ctx, startedAt, loaded.staged === undefined ? loaded : forColo(loaded, request, env));
   return isolate.config
     .get(env.CONFIG, startedAt, (p) => ctx.waitUntil(p), reportConfigProblem)
     .then((cold) => {
-      if (cold !== undefined) return route(request, env, ctx, startedAt, cold);
+      if (cold !== undefined) return route(request, env, ctx, startedAt, cold.staged === undefined ? cold : forColo(cold, request, env));
       const problem = isolate.config.lastProblem;
       if (problem !== undefined)
         return errorBeforePlan(
@@ -44,6 +48,23 @@ export function handleDataPlane(request: Request, env: EdgewayEnv, ctx: WaitUnti
         );
       return errorBeforePlan(request, 503, "no_config", "Edgeway has no configuration: PUT a config document to /_edgeway/config");
     });
+}
+
+/**
+ * With a staged change in flight, the version the request's colo serves: the candidate where
+ * the stage puts it in force (config/staged.ts), else the version in force. The colo is the
+ * one passive health counts the request under; a bad debug geo header serves the version in
+ * force (the client stage answers it with its 400).
+ */
+function forColo(loaded: LoadedConfig, request: Request, env: EdgewayEnv): LoadedConfig {
+  const staged = loaded.staged;
+  if (staged === undefined) return loaded;
+  try {
+    return staged.inForceIn(latencyColo(clientOf(request, env))) ? staged.candidate : loaded;
+  } catch (error) {
+    if (error instanceof DebugGeoError) return loaded;
+    throw error;
+  }
 }
 
 /** The route for the request (stage `match`), then its plan. */

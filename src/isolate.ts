@@ -49,7 +49,8 @@ export const isolate: Isolate = {
   outstanding: new OutstandingTracker(),
   load: new LoadTracker(),
   outliers: new ColoOutliers(),
-  traffic: new ColoMap(() => new TrafficReporter()),
+  // Each report says which config version its colo serves (a staged change's candidate, or the one in force).
+  traffic: new ColoMap((colo) => new TrafficReporter(() => isolate.config.versionFor(colo))),
   retryBudgets: new Map(),
 };
 

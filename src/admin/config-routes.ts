@@ -30,6 +30,7 @@ import { errorMessage, log } from "../observe/log.ts";
 import { jsonError } from "./errors.ts";
 import { adminRoutes, ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi.ts";
 import type { AdminEnv } from "./openapi.ts";
+import { putStaged, refuseWhileStaged, StagedQueryDoc, StagedView } from "./staged-routes.ts";
 
 /** Config documents larger than this are refused with 413. */
 export const MAX_CONFIG_BYTES = 1_048_576;
@@ -137,6 +138,8 @@ async function storeVersion(
   config: Config,
   provenance: { reason?: string | undefined; rollbackOf?: number },
 ): Promise<Response> {
+  const staged = await refuseWhileStaged(c);
+  if (staged !== undefined) return staged;
   await isolate.config.refresh(c.env.CONFIG, Date.now(), reportConfigProblem);
   const inForce = isolate.config.current?.envelope;
   let version: number;
@@ -196,16 +199,18 @@ configRoutes.openAPIRegistry.registerPath({
   tags: ["Config"],
   summary: "Validate a config document and put it in force",
   description:
-    "Validated in full first; a rejected document stores nothing. Optional headers: x-edgeway-reason (why, kept in history), x-edgeway-actor (who).",
+    "Validated in full first; a rejected document stores nothing. Optional headers: x-edgeway-reason (why, kept in history), x-edgeway-actor (who). With staged=true the version goes into force in a share of colos first and is promoted or rolled back by itself (GET /config/staged); while a staged change is in flight any other push is a 409.",
   request: {
+    query: StagedQueryDoc,
     body: jsonBody(
       ConfigDocument,
       'The config document (a top-level "$schema" string naming its JSON Schema is also accepted, and ignored).',
     ),
   },
   responses: {
-    200: jsonResponse(z.object({ version: z.number() }), "Stored and in force."),
+    200: jsonResponse(z.union([z.object({ version: z.number() }), StagedView]), "In force; staged=true: the staged change."),
     ...errorResponses,
+    409: jsonResponse(ErrorSchema, "A staged change is in flight (promote or abort it first)."),
     ...tooLarge,
     ...unavailable,
   },
@@ -215,6 +220,7 @@ configRoutes.put("/config", limitBody, async (c) => {
   if (reason instanceof Response) return reason;
   const read = await readDocument(c);
   if ("error" in read) return read.error;
+  if (c.req.query("staged") === "true") return putStaged(c, read.document, reason);
   return storeVersion(c, read.document, read.config, { reason });
 });
 

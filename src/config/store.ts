@@ -5,39 +5,25 @@
  * once it has a config; KV failing or holding an invalid document keeps the last-known-good
  * config in force (DESIGN.md principle 3), logged and counted.
  */
-import { z } from "zod";
 import { validateConfig } from "./validate.ts";
 import type { ConfigIssue } from "./validate.ts";
 import { compileConfig } from "./compile.ts";
-import type { CompiledConfig } from "./compile.ts";
 import { errorMessage } from "../util/error-message.ts";
+import { readStaged } from "./staged-read.ts";
+import type { StagedView } from "./staged-read.ts";
+import { CONFIG_KEY, EnvelopeSchema, versionKey } from "./envelope.ts";
+import type { CompiledVersion, ConfigEnvelope } from "./envelope.ts";
 
-export const CONFIG_KEY = "config";
-export const versionKey = (version: number): string => `config:v:${version}`;
+export { CONFIG_KEY, EnvelopeSchema, versionKey } from "./envelope.ts";
+export type { CompiledVersion, ConfigEnvelope } from "./envelope.ts";
 
 /** How long an isolate trusts its copy before re-reading KV (KV itself may be up to 60 s stale). */
 export const CONFIG_TTL_MS = 5_000;
 
-export const EnvelopeSchema = z.object({
-  version: z.number().int().positive(),
-  updatedAt: z.string(),
-  document: z.unknown(),
-  /** Who stored it (x-edgeway-actor, or the token's name); absent on versions stored before history existed. */
-  actor: z.string().optional(),
-  /** Why, as the operator said (x-edgeway-reason, or the rollback's reason). */
-  reason: z.string().optional(),
-  /** The version this one restored, for a rollback. */
-  rollbackOf: z.number().int().positive().optional(),
-  /** How it differs from the version before it. */
-  changes: z.object({ added: z.number(), removed: z.number(), changed: z.number() }).optional(),
-});
-
-export type ConfigEnvelope = z.infer<typeof EnvelopeSchema>;
-
 /** A config ready for the request path, with the document it came from. */
-export interface LoadedConfig {
-  readonly compiled: CompiledConfig;
-  readonly envelope: ConfigEnvelope;
+export interface LoadedConfig extends CompiledVersion {
+  /** A staged change in flight: its candidate serves the colos it is in force in (absent: none). */
+  readonly staged?: StagedView | undefined;
 }
 
 /** Why a KV read did not produce a usable config. */
@@ -45,8 +31,16 @@ export type LoadProblem =
   | { readonly kind: "kv_error"; readonly message: string }
   | { readonly kind: "invalid_document"; readonly message: string; readonly issues?: readonly ConfigIssue[] };
 
-/** Reads and checks the envelope in KV; undefined when no config was ever stored. */
-export async function readConfig(kv: KVNamespace): Promise<{ loaded: LoadedConfig } | { problem: LoadProblem } | undefined> {
+/**
+ * Reads and checks the envelope in KV; undefined when no config was ever stored. With a
+ * staged change in flight, also where its candidate is in force (`held`: the view so far,
+ * whose compiled candidate is kept); a staged part that cannot be read is left out.
+ */
+export async function readConfig(
+  kv: KVNamespace,
+  held?: StagedView,
+  onStagedProblem?: (message: string) => void,
+): Promise<{ loaded: LoadedConfig } | { problem: LoadProblem } | undefined> {
   let text: string | null;
   try {
     text = await kv.get(CONFIG_KEY, "text");
@@ -65,14 +59,18 @@ export async function readConfig(kv: KVNamespace): Promise<{ loaded: LoadedConfi
   const result = validateConfig(envelope.data.document);
   if (!result.ok)
     return { problem: { kind: "invalid_document", message: `config version ${envelope.data.version} is invalid`, issues: result.issues } };
-  return { loaded: { compiled: compileConfig(result.config, envelope.data.version), envelope: envelope.data } };
+  const loaded: LoadedConfig = { compiled: compileConfig(result.config, envelope.data.version), envelope: envelope.data };
+  if (envelope.data.staged === undefined) return { loaded };
+  const staged = await readStaged(kv, envelope.data, held);
+  if (staged !== undefined && "problem" in staged) onStagedProblem?.(staged.problem);
+  return { loaded: staged !== undefined && "view" in staged ? { ...loaded, staged: staged.view } : loaded };
 }
 
 /** What a history listing shows of a version, kept as the versioned key's KV metadata (≤ 1 KiB). */
 export type VersionMetadata = Omit<ConfigEnvelope, "document">;
 
 export function metadataOf(envelope: ConfigEnvelope): VersionMetadata {
-  const { document: _, ...meta } = envelope;
+  const { document: _, staged: __, ...meta } = envelope;
   return {
     ...meta,
     ...(meta.reason === undefined ? {} : { reason: meta.reason.slice(0, 300) }),
@@ -109,6 +107,16 @@ export class ConfigCache {
   /** Why the last KV read gave no usable config; undefined after a good read. */
   get lastProblem(): LoadProblem | undefined {
     return this.#lastProblem;
+  }
+
+  /**
+   * The config version `colo`'s requests are served with (for its traffic reports): the
+   * candidate where a staged change puts it in force.
+   */
+  versionFor(colo: string): number | undefined {
+    const current = this.#current;
+    if (current?.staged?.inForceIn(colo) === true) return current.staged.candidate.envelope.version;
+    return current?.envelope.version;
   }
 
   /** Puts a config in force in this isolate at once (after an admin PUT here). */
@@ -154,7 +162,7 @@ export class ConfigCache {
   /** Re-reads KV (one read in flight per isolate). */
   refresh(kv: KVNamespace, now: number, onProblem: (p: LoadProblem) => void): Promise<void> {
     if (this.#inflight !== undefined) return this.#inflight;
-    this.#inflight = readConfig(kv)
+    this.#inflight = readConfig(kv, this.#current?.staged, (message) => onProblem({ kind: "kv_error", message }))
       .then((outcome) => {
         this.#fetchedAt = now;
         this.#lastProblem = outcome !== undefined && "problem" in outcome ? outcome.problem : undefined;
@@ -164,7 +172,20 @@ export class ConfigCache {
           return;
         }
         // Compiling again for the same version would only throw away steering memory.
-        if (this.#current?.envelope.version === outcome.loaded.envelope.version) return;
+        const current = this.#current;
+        if (current?.envelope.version === outcome.loaded.envelope.version) {
+          const staged = outcome.loaded.staged;
+          // A staged change that began, moved a stage or ended: the same compiled config, its new staged part.
+          if (staged === undefined ? current.staged !== undefined : !staged.sameAs(current.staged))
+            this.#current = { compiled: current.compiled, envelope: outcome.loaded.envelope, staged };
+          return;
+        }
+        // A promoted candidate was compiled already: keep it, and the steering memory its colos built.
+        const promoted = current?.staged?.candidate;
+        if (promoted?.envelope.version === outcome.loaded.envelope.version && outcome.loaded.staged === undefined) {
+          this.install({ compiled: promoted.compiled, envelope: outcome.loaded.envelope }, now);
+          return;
+        }
         this.install(outcome.loaded, now);
       })
       .finally(() => {

@@ -48,6 +48,8 @@ export type LatencyReportEntry = readonly [string, number, number?];
  */
 export interface TrafficReport {
   readonly colo: string;
+  /** The config version the colo's requests were served with (a staged change's sides; older isolates send none). */
+  readonly version?: number;
   readonly ejections: readonly ReportedEjection[];
   /**
    * [origin id, tries, failed tries, and of the tries that got a response: latency sum (ms),

@@ -2,9 +2,9 @@
  * OriginState, the Durable Object that holds origin health: probe-driven health with its
  * history and transitions, ejections and traffic counts reported by isolates, self-
  * registered origins, origins discovered through DNS, the config version counter and
- * per-colo latency, and rollouts (rollout-runner.ts). Its alarm runs the sub-minute
- * monitors, watches registrations' heartbeats, resolves the pools' DNS names
- * (dns-discovery.ts) and judges rollouts' intervals.
+ * per-colo latency, rollouts (rollout-runner.ts) and staged config changes (staged-runner.ts).
+ * Its alarm runs the sub-minute monitors, watches registrations' heartbeats, resolves the
+ * pools' DNS names (dns-discovery.ts) and judges rollouts' and staged changes' intervals.
  *
  * Reached by name (`originStateStub`), so state can be split by pool later without a
  * rewrite. Every table is bounded; every method is safe to call twice (at-least-once
@@ -55,6 +55,7 @@ import { nextConfigVersion } from "./counters.ts";
 import { Rollouts } from "./rollout-runner.ts";
 import type { RolloutListing, RolloutOutcome, RolloutRequestCall } from "./rollout-runner.ts";
 import { MIN_ALARM_DELAY_MS, sleepUntil, wakeBy } from "./alarm-at.ts";
+import { type StagedAnswer, type StagedCall, StagedChanges, stagedCall } from "./staged-runner.ts";
 
 export { HISTORY_PER_ORIGIN, TRANSITIONS_PER_ORIGIN } from "./health-store.ts";
 export type { HistoryEntry } from "./health-store.ts";
@@ -77,6 +78,7 @@ export class OriginState extends DurableObject<Env> {
   #regions!: RegionHealthStore;
   #dns!: DnsDiscovery;
   #rollouts!: Rollouts;
+  #staged!: StagedChanges;
   /** Sub-minute monitors in the config the last alarm saw, to know when to wake next. */
   #subMinute = new Set<string>();
 
@@ -100,6 +102,7 @@ export class OriginState extends DurableObject<Env> {
         () => this.snapshot(),
         (entry) => this.#audit.record(entry),
       );
+      this.#staged = new StagedChanges(sql);
     });
   }
 
@@ -172,6 +175,7 @@ export class OriginState extends DurableObject<Env> {
     if (report.latency !== undefined) this.#latency.record(report.colo, report.latency, now);
     if (report.load !== undefined) this.#load.record(report.colo, report.load, now);
     this.#rollouts.record(report);
+    this.#staged.record(report);
     return this.snapshot(report.colo, colos);
   }
 
@@ -192,7 +196,7 @@ export class OriginState extends DurableObject<Env> {
     const over = rate === undefined ? undefined : this.#overRate(claim.registrant, rate.perMinute, now);
     if (over !== undefined) return { ok: false, refusal: over };
     const outcome = this.#registrations.register(request, claim, now, (id, t) => this.#health.recordTransition(id, t));
-    if (outcome.ok) await this.#wakeBy(this.#registrations.nextDeadline(Date.now()));
+    if (outcome.ok) await wakeBy(this.ctx.storage, this.#registrations.nextDeadline(Date.now()));
     return outcome;
   }
 
@@ -218,7 +222,7 @@ export class OriginState extends DurableObject<Env> {
     const over = by === undefined || rate === undefined ? undefined : this.#overRate(by.registrant, rate.perMinute, now);
     if (over !== undefined) return over;
     const result = this.#registrations.fail(id, now, by, (origin, t) => this.#health.recordTransition(origin, t));
-    if (result === "failed") await this.#wakeBy(this.#registrations.nextDeadline(now));
+    if (result === "failed") await wakeBy(this.ctx.storage, this.#registrations.nextDeadline(now));
     return result;
   }
 
@@ -318,6 +322,11 @@ export class OriginState extends DurableObject<Env> {
     return outcome;
   }
 
+  /** A staged config change's admin call (staged-runner.ts); the alarm wakes for its next look. */
+  staged(call: StagedCall): Promise<StagedAnswer> {
+    return stagedCall(this.#staged, call, this.env.CONFIG, this.ctx.storage);
+  }
+
   /** The next config version: one past both this counter and `atLeast` (the version in KV). */
   allocateConfigVersion(atLeast: number): number {
     return nextConfigVersion(this.ctx.storage.sql, atLeast);
@@ -366,6 +375,7 @@ export class OriginState extends DurableObject<Env> {
     } finally {
       // Rollouts' looks and intervals run whatever failed above (the tick catches its own errors).
       await this.#rollouts.tick(this.env, Date.now());
+      await this.#staged.tick(this.env.CONFIG, Date.now());
       await this.#scheduleNext();
     }
   }
@@ -377,13 +387,9 @@ export class OriginState extends DurableObject<Env> {
       this.#registrations.nextDeadline(now),
       this.#dns.nextDue(),
       this.#rollouts.nextDue(now),
+      this.#staged.nextDue(now),
     ]);
     await sleepUntil(this.ctx.storage, next, now);
-  }
-
-  /** Moves the alarm earlier when `at` comes before it. */
-  #wakeBy(at: number | undefined): Promise<void> {
-    return wakeBy(this.ctx.storage, at);
   }
 }
 

@@ -10,6 +10,8 @@
  *   (latency-store.ts), so one merged entry records what several would have;
  * - load keeps, per origin, the newest report, its blackout running from the earliest
  *   start of touching runs: the object's own merge (steering/load-weights.ts mergeLoad);
+ * - the config version is the last report's (a colo changes version only when a staged
+ *   config change moves, so at most one merge straddles it);
  * - ejections are kept in arrival order (the object keeps, per colo and origin, the one
  *   that ends last, whatever the order).
  *
@@ -33,6 +35,7 @@ export class PendingReport {
   readonly #latency = new Map<string, { ms: number; at: number }>();
   readonly #load = new Map<string, OriginLoad>();
   #ejections: ReportedEjection[] = [];
+  #version: number | undefined;
 
   constructor(colo: string) {
     this.colo = colo;
@@ -45,6 +48,7 @@ export class PendingReport {
 
   /** Takes in one report of this colo; `now` stamps latency entries that carry no sample time. */
   add(report: TrafficReport, now: number): void {
+    if (report.version !== undefined) this.#version = report.version;
     for (const e of report.ejections.slice(0, MAX_REPORT_ENTRIES)) {
       // The oldest pending ejection gives way, as in the isolate's reporter.
       if (this.#ejections.length >= MAX_REPORT_ENTRIES) this.#ejections.shift();
@@ -96,6 +100,7 @@ export class PendingReport {
     const latency: LatencyReportEntry[] = [...this.#latency].map(([key, l]) => [key, l.ms, l.at] as const);
     return {
       colo: this.colo,
+      ...(this.#version === undefined ? {} : { version: this.#version }),
       ejections: [...this.#ejections],
       counts: [...this.#counts].map(
         ([id, c]): CountEntry => (c.n === 0 ? [id, c.tries, c.failures] : [id, c.tries, c.failures, c.sum, c.sumSq, c.n]),

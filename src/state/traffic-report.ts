@@ -3,7 +3,8 @@
  * ejections (sent at once, in waitUntil), per-origin try and failure counts with the sum,
  * sum of squares and count of the latency of tries that got a response (what a rollout's
  * analysis compares, docs/rollouts.md) and the colo's latency estimates sampled since the
- * last report (every REPORT_INTERVAL_MS).
+ * last report (every REPORT_INTERVAL_MS), and the config version the colo serves with (how a
+ * staged config change tells the colos on its candidate from the others, staged-runner.ts).
  * Never per request, never awaited by a request. A report's size is bounded whatever the
  * number of origins, colos or requests: at most MAX_REPORT_ENTRIES origins' counts and
  * ejections and MAX_LATENCY_ENTRIES latency estimates (the object reads no more), about
@@ -44,6 +45,12 @@ export class TrafficReporter {
   #lastSent = Number.NEGATIVE_INFINITY;
   /** Latency estimates sampled from this time on have not been sent yet. */
   #latencyFrom = Number.NEGATIVE_INFINITY;
+  /** The config version the colo serves with, asked when a report is built (never per request). */
+  readonly #version: (() => number | undefined) | undefined;
+
+  constructor(version?: () => number | undefined) {
+    this.#version = version;
+  }
 
   /** Counts one try of an origin; `latencyMs` when it got a response. */
   count(originId: string, failed: boolean, latencyMs?: number): void {
@@ -81,8 +88,10 @@ export class TrafficReporter {
     if (!urgent && (now - this.#lastSent < REPORT_INTERVAL_MS || this.#counts.size === 0)) return undefined;
     const tracker = latency?.peek(colo);
     const estimates = tracker === undefined ? [] : this.#latencySince(tracker, now);
+    const version = this.#version?.();
     const report: TrafficReport = {
       colo,
+      ...(version === undefined ? {} : { version }),
       ejections: this.#ejections,
       counts: [...this.#counts].map(countEntry),
       ...(estimates.length === 0 ? {} : { latency: estimates }),

@@ -11,7 +11,8 @@
  *   o39–o40 the HTTPRoute mirror conformance cases (request counts only),
  *   o45–o46 the Consul-compatible registration surface; f1–f3 route filters, f4–f5 mirrors,
  *   f6–f7 explain's route matching (modes never changed);
- *   ro1–ro2 a failing canary (ro2 fails), ro3–ro4 good canaries and the rollout API, ro5 rollout webhooks.
+ *   ro1–ro2 a failing canary (ro2 fails), ro3–ro4 good canaries, the rollout API and staged config changes (no counts read),
+ *   ro5 rollout webhooks.
  *
  * A control server (`inject("control")`) kills an origin (closes its listener and every
  * open connection, so connects are refused) and restarts it on the same port:

@@ -1,6 +1,7 @@
 /**
- * Putting a config in force: through the admin API (`push --url`), or straight into KV
- * through wrangler (`push`, the local namespace `wrangler dev` reads, or --remote).
+ * Putting a config in force: through the admin API (`push --url`, or `push --url --staged`
+ * for a staged change, cli/staged.ts), or straight into KV through wrangler (`push`, the
+ * local namespace `wrangler dev` reads, or --remote).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -12,6 +13,7 @@ import { defaultActor } from "../admin-client.ts";
 import { PushAnswer } from "../admin-answers.ts";
 import { Failure, UsageError, reasonOf } from "./common.ts";
 import type { Values } from "./common.ts";
+import { pushStaged } from "./staged.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
@@ -36,6 +38,7 @@ export async function pushToUrl(client: AdminClient, values: Values, text: strin
   // The reason travels in a header, and header values are bytes: keep it to printable ASCII.
   if (reason !== undefined && /[^\x20-\x7e]/.test(reason))
     throw new UsageError("push: --reason is sent as the x-edgeway-reason header; use printable ASCII only");
+  if (values["staged"] === true) return pushStaged(client, values, text, reason === undefined ? {} : { "x-edgeway-reason": reason });
   const { body } = await client.send(
     { method: "PUT", path: "/config", text, headers: reason === undefined ? {} : { "x-edgeway-reason": reason } },
     PushAnswer,
