@@ -11,7 +11,8 @@ import type { Figures, HistoryEntry, RolloutStatus } from "../rollout/types.ts";
 
 const STATES = ["progressing", "paused", "promoted", "rolled_back", "aborted"] as const;
 
-const FiguresView = z
+/** An interval's figures as the API shows them (rollouts and staged config changes). */
+export const FiguresView = z
   .object({
     targetRequests: z.number(),
     stableRequests: z.number(),

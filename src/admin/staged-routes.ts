@@ -20,18 +20,9 @@ import type { StagedAnswer, StagedCall, StagedOutcome, StagedStatusView } from "
 import { jsonError } from "./errors.ts";
 import { adminRoutes, ErrorSchema, errorResponses, jsonResponse } from "./openapi.ts";
 import type { AdminEnv } from "./openapi.ts";
+import { FiguresView } from "./rollout-view.ts";
 
 export const stagedRoutes = adminRoutes();
-
-const FiguresView = z.object({
-  targetRequests: z.number(),
-  stableRequests: z.number(),
-  targetErrorRate: z.number(),
-  stableErrorRate: z.number(),
-  targetLatencyMs: z.number().nullable(),
-  stableLatencyMs: z.number().nullable(),
-  failed: z.string().nullable(),
-});
 
 export const StagedView = z
   .object({
