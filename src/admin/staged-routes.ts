@@ -74,7 +74,6 @@ export const StagedQueryDoc = z.object({
 function viewOf(s: StagedStatusView): z.infer<typeof StagedView> {
   return {
     ...s,
-    state: s.state as z.infer<typeof StagedView>["state"],
     stages: [...s.stages],
     colos: [...s.colos],
     history: s.history.map((h) => ({

@@ -125,7 +125,7 @@ export const RequestRedirectSchema = z
       .describe("The Location's port. Absent: the scheme's default when scheme is given, else the request's port."),
     path: PathModifier.optional().describe("The Location's path. Absent: the request's."),
     statusCode: z
-      .union(REDIRECT_CODES.map((c) => z.literal(c)) as unknown as [z.ZodLiteral<301>, z.ZodLiteral<302>])
+      .union([z.literal(301), z.literal(302), z.literal(303), z.literal(307), z.literal(308)])
       .default(302)
       .describe("301, 302 (default, as the Gateway API), 303, 307 or 308."),
   })

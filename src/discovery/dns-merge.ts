@@ -18,7 +18,8 @@ import type { DnsOrigin } from "./dns-origins.ts";
 export const DISCOVERED_STATES = ["active", "standby", "draining"] as const;
 export type DiscoveredState = (typeof DISCOVERED_STATES)[number];
 
-export const DiscoveredOriginSchema = z.object({
+/** An origin a DNS answer gave (dns-origins.ts DnsOrigin), as stored and carried. */
+export const DnsOriginSchema = z.object({
   id: z.string(),
   pool: z.string(),
   url: z.string(),
@@ -27,6 +28,9 @@ export const DiscoveredOriginSchema = z.object({
   source: z.string(),
   address: z.string(),
   tier: z.number().optional(),
+});
+
+export const DiscoveredOriginSchema = DnsOriginSchema.extend({
   state: z.enum(DISCOVERED_STATES),
   /** Since when it has been in this state (ms since the epoch). */
   since: z.number(),

@@ -60,9 +60,9 @@ export class ColoOutliers {
 
   /** Ends an origin's ejection in every colo's detector; returns true if any held one. */
   release(originId: string, now: number): boolean {
-    let any = false;
-    for (const [, d] of this.#detectors.entries()) any = d.release(originId, now) || any;
-    return any;
+    let released = false;
+    for (const [, d] of this.#detectors.entries()) released = d.release(originId, now) || released;
+    return released;
   }
 
   /** Drops state for origins not in `known`, in every colo. */

@@ -108,7 +108,7 @@ export function compileRouteTable<R extends MatchableRoute>(routes: readonly R[]
     );
   const exact = new Map([...exactEntries].map(([host, entries]) => [host, list(entries)] as const));
   const wildcard = new Map([...wildcardEntries].map(([suffix, entries]) => [suffix, list(entries)] as const));
-  const any = anyEntries.length === 0 ? undefined : list(anyEntries);
+  const catchAll = anyEntries.length === 0 ? undefined : list(anyEntries);
   const hasWildcards = wildcard.size > 0;
 
   /** The host tiers a host reads, most specific first. */
@@ -120,7 +120,7 @@ export function compileRouteTable<R extends MatchableRoute>(routes: readonly R[]
       const found = wildcard.get(host.slice(dot));
       if (found !== undefined) out.push({ label: `host *${host.slice(dot)}`, entries: found.entries });
     }
-    if (any !== undefined) out.push({ label: "host *", entries: any.entries });
+    if (catchAll !== undefined) out.push({ label: "host *", entries: catchAll.entries });
     return out;
   }
 
@@ -136,7 +136,7 @@ export function compileRouteTable<R extends MatchableRoute>(routes: readonly R[]
           if (found !== undefined) return found;
         }
       }
-      return any?.first(path, request, query);
+      return catchAll?.first(path, request, query);
     },
 
     explain(rawHost, path, request, query) {

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { DnsTable } from "../discovery/dns-table.ts";
+import { DnsOriginSchema } from "../discovery/dns-merge.ts";
 import type { HeldOrigin } from "../discovery/dns-table.ts";
 import type { DnsNameState } from "../discovery/dns-name-state.ts";
 import { MIN_TTL_SECONDS } from "../discovery/dns-name-state.ts";
@@ -32,16 +33,7 @@ const StoredNameSchema = z.object({
 });
 
 const HeldOriginSchema = z.object({
-  origin: z.object({
-    id: z.string(),
-    pool: z.string(),
-    url: z.string(),
-    weight: z.number(),
-    region: z.string().optional(),
-    source: z.string(),
-    address: z.string(),
-    tier: z.number().optional(),
-  }),
+  origin: DnsOriginSchema,
   state: z.enum(["active", "draining"]),
   since: z.number(),
 });

@@ -11,6 +11,7 @@
  * Safe to run twice (alarms are delivered at least once): an interval or look that is not
  * due changes nothing; a KV write that failed is written again at the next alarm.
  */
+import type { RolloutState } from "../rollout/types.ts";
 import { coloChoice, firstColos } from "../config/staged.ts";
 import {
   historyOf,
@@ -57,7 +58,7 @@ export interface StagedStart {
 export interface StagedStatusView {
   readonly version: number;
   readonly from: number;
-  readonly state: string;
+  readonly state: RolloutState;
   readonly stage: number;
   readonly stages: readonly number[];
   /** Colos the candidate is in force in now: the first stage's, and of the colos heard from, those the stage's share takes in. */

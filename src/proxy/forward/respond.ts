@@ -17,16 +17,6 @@ export function respond(input: ProxyInput, tries: RequestTries, final: Final, st
   const { outcome, response, retrySkipped } = final;
   const { sent, hedged } = tries;
   const origin = outcome.selection.origin.id;
-  const result = (client: Response, untouched: boolean): ProxyResult => ({
-    response: client,
-    last: outcome,
-    tries: sent,
-    hedged,
-    retrySkipped,
-    untouched,
-    headers: tries.headers,
-    body: tries.buffered,
-  });
   if (response === undefined) {
     const why = retrySkipped === undefined ? "" : ` (not retried: ${SKIP_REASONS[retrySkipped](input.request.method)})`;
     const error =
@@ -34,7 +24,7 @@ export function respond(input: ProxyInput, tries: RequestTries, final: Final, st
         ? edgewayError(504, "origin_timeout", `origin "${origin}" did not answer in time${why}`, route.id, origin)
         : edgewayError(502, "origin_unreachable", `could not connect to origin "${origin}"${why}`, route.id, origin);
     if (retrySkipped !== undefined) error.headers.set("x-edgeway-retry-skipped", retrySkipped);
-    return result(error, false);
+    return result(tries, final, error, false);
   }
   // With nothing to add and nothing to strip, the origin's response goes out as it came:
   // a copy to edit costs more than the rest of the request path (bench/README.md).
@@ -43,7 +33,7 @@ export function respond(input: ProxyInput, tries: RequestTries, final: Final, st
     response.status === 101 ||
     (!route.source.exposeOrigin && retrySkipped === undefined && !hasHopByHopToStrip(response.headers) && !hasLoadReport(response.headers))
   ) {
-    return result(response, true);
+    return result(tries, final, response, true);
   }
   // The upstream response as init copies its status, status text and headers in one call;
   // the copy's headers are this response's own, so they are edited in place.
@@ -61,5 +51,19 @@ export function respond(input: ProxyInput, tries: RequestTries, final: Final, st
     if (sent > 1) out.set("x-edgeway-tries", String(sent));
   }
   if (retrySkipped !== undefined) out.set("x-edgeway-retry-skipped", retrySkipped);
-  return result(client, false);
+  return result(tries, final, client, false);
+}
+
+/** The result for the client's response and the try that decided it. */
+function result(tries: RequestTries, final: Final, response: Response, untouched: boolean): ProxyResult {
+  return {
+    response,
+    last: final.outcome,
+    tries: tries.sent,
+    hedged: tries.hedged,
+    retrySkipped: final.retrySkipped,
+    untouched,
+    headers: tries.headers,
+    body: tries.buffered,
+  };
 }

@@ -5,6 +5,7 @@
  * as request mirrors, `redirect` as a redirect answered at the edge, `directResponse` as a
  * fixed response. What cannot be carried is reported.
  */
+import { REDIRECT_CODES } from "../../../../src/config/filter-schema.ts";
 import { dropUnhandled, list, num, record, text } from "../model.ts";
 import type { DropLog } from "../model.ts";
 import { checkedFilter } from "./filter-check.ts";
@@ -69,8 +70,6 @@ export function istioMirrors(http: Record<string, unknown>, source: string, path
   return out;
 }
 
-const REDIRECT_CODES = [301, 302, 303, 307, 308];
-
 /** `redirect` as a redirect answered at the edge (Istio's default code is 301, and its `uri` replaces the whole path). */
 export function istioRedirect(redirect: Record<string, unknown>, source: string, path: string, log: DropLog): FilterIn | undefined {
   dropUnhandled(log, source, path, redirect, ["uri", "authority", "port", "derivePort", "scheme", "redirectCode"]);
@@ -93,7 +92,7 @@ export function istioRedirect(redirect: Record<string, unknown>, source: string,
   if (derive === "FROM_REQUEST_PORT" && scheme !== undefined && port === undefined)
     log.drop(source, `${path}.derivePort`, "with a scheme given, Edgeway's redirect uses the scheme's default port");
   const code = num(redirect["redirectCode"]) ?? 301;
-  if (REDIRECT_CODES.includes(code)) out["statusCode"] = code;
+  if (REDIRECT_CODES.some((c) => c === code)) out["statusCode"] = code;
   else {
     log.drop(source, `${path}.redirectCode`, `${code} is not a redirect code Edgeway answers (301, 302, 303, 307, 308): 301 is used`);
     out["statusCode"] = 301;
