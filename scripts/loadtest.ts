@@ -44,6 +44,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS = join(ROOT, "bench", "results");
 const PASSTHROUGH = join(ROOT, "bench", "loadtest", "passthrough-worker.js");
 const MINIMAL = join(ROOT, "bench", "loadtest", "minimal-worker.js");
+const MINIMAL_HEADERS = join(ROOT, "bench", "loadtest", "minimal-headers-worker.js");
 process.env["WRANGLER_SEND_METRICS"] = "false";
 
 const t0 = Date.now();
@@ -134,7 +135,7 @@ async function main(): Promise<void> {
       targets.push({ scenario, url: first, variants, proxyPids: () => [] });
     } else if (scenario === "passthrough" || isMinimalScenario(scenario)) {
       const compat = compatibility(ROOT);
-      const file = scenario === "passthrough" ? PASSTHROUGH : MINIMAL;
+      const file = scenario === "passthrough" ? PASSTHROUGH : scenario === "minimal-headers" ? MINIMAL_HEADERS : MINIMAL;
       const piece = leftOutPiece(scenario);
       const leaveOut: Record<string, string> = piece === undefined ? {} : { LEAVE_OUT: piece };
       const pt = await launchWorker(
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
           modules: moduleFile(file),
           compatibilityDate: compat.date,
           compatibilityFlags: compat.flags,
-          vars: { ORIGIN: first, ...leaveOut },
+          vars: { ORIGIN: first, ORIGINS: throughputIds.map((id) => originUrls.get(id) ?? "").join(","), ...leaveOut },
         },
         join(scratch, scenario),
       );

@@ -10,8 +10,9 @@ import { admin, ADMIN_PREFIX } from "./admin/index.ts";
 import { handleDataPlane } from "./data-plane.ts";
 import { consul, consulSurfaceOn, isConsulPath } from "./admin/consul/index.ts";
 import { CONSUL_PREFIX } from "./admin/auth.ts";
-import { edgewayError } from "./proxy/errors.ts";
-import { log } from "./observe/log.ts";
+import { internalError } from "./request/errors.ts";
+
+export { internalError };
 
 export const app = new Hono<{ Bindings: EdgewayEnv }>();
 
@@ -22,12 +23,6 @@ app.use(`${CONSUL_PREFIX}*`, async (c, next) => {
   await next();
 });
 app.all("*", (c) => handleDataPlane(c.req.raw, c.env, c.executionCtx));
-
-/** The JSON 500 for an error nothing else handled, logged with the request's path. */
-export function internalError(error: Error, request: Request): Response {
-  log("error", "internal_error", { path: new URL(request.url).pathname, message: error.message, stack: error.stack });
-  return edgewayError(500, "internal_error", `Edgeway failed to handle this request: ${error.message}`);
-}
 
 app.onError((error, c) => internalError(error, c.req.raw));
 
@@ -41,9 +36,8 @@ const LOWER_V = 118;
  * it is not a HEAD (which Hono serves as a GET without the body). Every path whose first
  * character after "/" is "_", "%" or "v" (the Consul surface under /v1/) goes through the router.
  */
-export function isDataPlaneFastPath(request: Request): boolean {
+export function isDataPlaneFastPath(request: Request, url = request.url): boolean {
   if (request.method === "HEAD") return false;
-  const url = request.url;
   const start = url.indexOf("/", url.indexOf(":") + 3);
   if (start < 0) return false;
   const first = url.charCodeAt(start + 1);

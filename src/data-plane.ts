@@ -10,7 +10,7 @@ import type { EdgewayEnv, WaitUntil } from "./env.ts";
 import { isolate, reportConfigProblem } from "./isolate.ts";
 import type { LoadedConfig } from "./config/store.ts";
 import { RequestContext } from "./request/stage.ts";
-import { errorBeforePlan } from "./request/errors.ts";
+import { errorBeforePlan, internalError } from "./request/errors.ts";
 import { matchRoute } from "./request/match.ts";
 import { planFor } from "./request/plan.ts";
 import { passiveColo } from "./state/colo-view.ts";
@@ -26,18 +26,23 @@ export { clientOf, debugHeadersEnabled } from "./request/client.ts";
  */
 export const latencyColo = passiveColo;
 
-/** Serves one proxied request; every response Edgeway makes carries the request's id. */
-export function handleDataPlane(request: Request, env: EdgewayEnv, ctx: WaitUntil): Response | Promise<Response> {
+/**
+ * Serves one proxied request; every response Edgeway makes carries the request's id. A
+ * returned promise never rejects for an Error (it becomes the JSON 500), so the caller adds
+ * no promise of its own to catch one; an Error thrown before the first wait is thrown.
+ */
+export function handleDataPlane(request: Request, env: EdgewayEnv, ctx: WaitUntil, href = request.url): Response | Promise<Response> {
   const startedAt = Date.now();
   // A warm isolate has its config already: a stale one is refreshed in the background.
   const loaded = isolate.config.peek(env.CONFIG, startedAt, ctx, reportConfigProblem);
   // Nothing staged (the usual case) costs one property read.
   if (loaded !== undefined)
-    return route(request, env, ctx, startedAt, loaded.staged === undefined ? loaded : forColo(loaded, request, env));
+    return route(request, href, env, ctx, startedAt, loaded.staged === undefined ? loaded : forColo(loaded, request, env));
   return isolate.config
     .get(env.CONFIG, startedAt, (p) => ctx.waitUntil(p), reportConfigProblem)
     .then((cold) => {
-      if (cold !== undefined) return route(request, env, ctx, startedAt, cold.staged === undefined ? cold : forColo(cold, request, env));
+      if (cold !== undefined)
+        return route(request, href, env, ctx, startedAt, cold.staged === undefined ? cold : forColo(cold, request, env));
       const problem = isolate.config.lastProblem;
       if (problem !== undefined)
         return errorBeforePlan(
@@ -47,7 +52,14 @@ export function handleDataPlane(request: Request, env: EdgewayEnv, ctx: WaitUnti
           `Edgeway could not load its configuration (${problem.kind}: ${problem.message}) and has no earlier one to serve with`,
         );
       return errorBeforePlan(request, 503, "no_config", "Edgeway has no configuration: PUT a config document to /_edgeway/config");
-    });
+    })
+    .catch((error: unknown) => failed(error, request));
+}
+
+/** An Error becomes the JSON 500 that says it came from Edgeway; anything else is thrown on. */
+function failed(error: unknown, request: Request): Response {
+  if (error instanceof Error) return internalError(error, request);
+  throw error;
 }
 
 /**
@@ -67,14 +79,27 @@ function forColo(loaded: LoadedConfig, request: Request, env: EdgewayEnv): Loade
   }
 }
 
+const COLON = 58;
+
 /** The route for the request (stage `match`), then its plan. */
-function route(request: Request, env: EdgewayEnv, ctx: WaitUntil, startedAt: number, loaded: LoadedConfig): Response | Promise<Response> {
-  const url = new URL(request.url);
-  const matched = matchRoute(request, url, loaded.compiled);
+function route(
+  request: Request,
+  href: string,
+  env: EdgewayEnv,
+  ctx: WaitUntil,
+  startedAt: number,
+  loaded: LoadedConfig,
+): Response | Promise<Response> {
+  const url = new URL(href);
+  const host = url.host;
+  const matched = matchRoute(request, url, host, loaded.compiled);
   if (matched instanceof Response) return matched;
   const plan = planFor(matched.route, env);
   const context = new RequestContext(request, env, ctx, startedAt, url, loaded.compiled, matched.compiled, matched.route, plan);
   context.matchedPath = matched.path;
+  context.host = host;
+  // "https://…" or "http://…": the scheme without a URL getter.
+  context.proto = href.charCodeAt(4) === COLON ? "http" : "https";
   return run(context, 0);
 }
 
@@ -89,15 +114,24 @@ function run(context: RequestContext, from: number): Response | Promise<Response
     if (stage === undefined || (context.answered && stage.always !== true)) continue;
     const result = stage.run(context);
     if (result === undefined) continue;
-    if (result instanceof Promise) return result.then((answer) => resume(context, answer, i + 1));
+    // One promise for the wait, settled into the rest of the plan or the JSON 500.
+    if (result instanceof Promise)
+      return result.then(
+        (answer) => resume(context, answer, i + 1),
+        (error: unknown) => failed(error, context.request),
+      );
     context.answer(result);
   }
   return context.finalResponse();
 }
 
 function resume(context: RequestContext, answer: Response | undefined, next: number): Response | Promise<Response> {
-  if (answer !== undefined) context.answer(answer);
-  // A cold isolate's health stage may have matched the route again with registered origins.
-  if (context.route !== context.plan.route) context.plan = planFor(context.route, context.env);
-  return run(context, next);
+  try {
+    if (answer !== undefined) context.answer(answer);
+    // A cold isolate's health stage may have matched the route again with registered origins.
+    if (context.route !== context.plan.route) context.plan = planFor(context.route, context.env);
+    return run(context, next);
+  } catch (error) {
+    return failed(error, context.request);
+  }
 }

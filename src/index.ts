@@ -9,17 +9,15 @@ export { ColoAggregator } from "./state/colo-aggregator.ts";
 
 export default {
   fetch(request: Request, env: EdgewayEnv, ctx: ExecutionContext): Promise<Response> | Response {
-    if (!isDataPlaneFastPath(request)) return app.fetch(request, env, ctx);
-    // An error the data plane throws becomes the same JSON 500 the app answers with.
-    const failed = (error: unknown): Response => {
+    const href = request.url;
+    if (!isDataPlaneFastPath(request, href)) return app.fetch(request, env, ctx);
+    // An error the data plane throws becomes the same JSON 500 the app answers with (its
+    // promise already settles an Error that way: nothing to add to it).
+    try {
+      return handleDataPlane(request, env, ctx, href);
+    } catch (error) {
       if (error instanceof Error) return internalError(error, request);
       throw error;
-    };
-    try {
-      const served = handleDataPlane(request, env, ctx);
-      return served instanceof Promise ? served.catch(failed) : served;
-    } catch (error) {
-      return failed(error);
     }
   },
   async scheduled(controller, env, _ctx) {

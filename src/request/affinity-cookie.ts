@@ -29,7 +29,7 @@ export function affinityCookieStage(route: CompiledRoute, env: EdgewayEnv): Stag
 
   async function read(context: RequestContext): Promise<Response | undefined> {
     const key = await signingKey;
-    const value = parseCookies(context.request.headers.get("cookie")).get(name);
+    const value = parseCookies(context.headers.get("cookie")).get(name);
     const pinned = value === undefined ? undefined : await verifyPin(key, route.id, value, Date.now());
     const state = pinState(context.route, pinned, context.live.view);
     context.pin = { key: key, name, pinned, state };

@@ -24,7 +24,7 @@ export function affinityKeyStage(route: CompiledRoute): Stage | undefined {
     return {
       name: "affinity key (header)",
       run(context) {
-        context.affinityKey = context.request.headers.get(header) ?? undefined;
+        context.affinityKey = context.headers.get(header) ?? undefined;
         return undefined;
       },
     };

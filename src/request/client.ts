@@ -53,8 +53,7 @@ function debugClient(
 export const clientStage: Stage = {
   name: "client",
   run(context) {
-    const { request } = context;
-    context.client = new LazyCfClient(request, request.headers.get("cf-connecting-ip") ?? undefined);
+    context.client = new LazyCfClient(context.request, context.headers.get("cf-connecting-ip") ?? undefined);
     context.colo = passiveColo(context.client);
     // Without EDGEWAY_DEBUG_HEADERS the debug geo header is a client's header like any other.
     context.debugGeoAbsent = true;
@@ -77,9 +76,9 @@ export function debugClientStage(env: EdgewayEnv): Stage {
   return {
     name: "client (debug geo)",
     run(context) {
-      const { request } = context;
-      const ip = request.headers.get("cf-connecting-ip") ?? undefined;
-      const debug = request.headers.get(DEBUG_GEO_HEADER);
+      const { request, headers } = context;
+      const ip = headers.get("cf-connecting-ip") ?? undefined;
+      const debug = headers.get(DEBUG_GEO_HEADER);
       context.debugGeoAbsent = debug === null;
       try {
         if (debug === null && local instanceof DebugGeoError) throw local;

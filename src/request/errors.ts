@@ -1,4 +1,5 @@
 /** The errors Edgeway answers a request with itself: the JSON body of proxy/errors.ts, with the request's id. */
+import { log } from "../observe/log.ts";
 import { edgewayError } from "../proxy/errors.ts";
 import { requestIdentity } from "../proxy/request-identity.ts";
 import { REQUEST_ID_HEADER } from "../routing/request-id.ts";
@@ -19,4 +20,10 @@ export function errorBeforePlan(request: Request, status: number, code: string, 
 /** An error for a request on its route's plan. */
 export function errorFor(context: RequestContext, status: number, code: string, message: string, origin?: string): Response {
   return errorWithId(context.identity.requestId, status, code, message, context.route.id, origin);
+}
+
+/** The JSON 500 for an error nothing else handled, logged with the request's path. */
+export function internalError(error: Error, request: Request): Response {
+  log("error", "internal_error", { path: new URL(request.url).pathname, message: error.message, stack: error.stack });
+  return edgewayError(500, "internal_error", `Edgeway failed to handle this request: ${error.message}`);
 }

@@ -10,7 +10,7 @@
 import type { CompiledRoute } from "../config/compile.ts";
 import type { EdgewayEnv } from "../env.ts";
 import { isolate, retryBudget } from "../isolate.ts";
-import { proxyRequest } from "../proxy/forward/index.ts";
+import { proxyRequestThen } from "../proxy/forward/index.ts";
 import type { ProxyResult, TryOutcome } from "../proxy/forward/index.ts";
 import { routeExtras } from "../proxy/route-extras.ts";
 import type { Selection } from "../steering/select.ts";
@@ -40,36 +40,41 @@ export function forwardStage(route: CompiledRoute, env: EdgewayEnv): Stage {
   return {
     name: "forward",
     run(context) {
-      const { request, url, identity, tries } = context;
+      const { request, identity, tries } = context;
       const onTry = (outcome: TryOutcome): void => {
         isolate.outstanding.finishTry(outcome.selection.origin.id, outcome.selection.pool.key);
         if (outcome.retried) context.retried = true;
         tries.push(outcome);
       };
-      return proxyRequest({
-        request,
-        url,
-        route,
-        select: context.select,
-        retryAllowed,
-        forwarded: {
-          clientIp: context.client.ip,
-          proto: url.protocol.slice(0, -1),
-          host: url.host,
-          rfc7239,
-          absent: { upgrade: context.upgradeAbsent, debugGeo: context.debugGeoAbsent },
+      return proxyRequestThen(
+        {
+          request,
+          method: context.method,
+          headers: context.headers,
+          url: context.url,
+          route,
+          select: context.select,
+          retryAllowed,
+          forwarded: {
+            clientIp: context.client.ip,
+            proto: context.proto,
+            host: context.host,
+            rfc7239,
+            absent: { upgrade: context.upgradeAbsent, debugGeo: context.debugGeoAbsent },
+          },
+          now: Date.now,
+          onTryStart,
+          onTry,
+          identity,
+          websocket: context.websocket,
+          extras,
+          path: context.originPath,
+          requestEdits: context.requestEdits,
+          bufferBody: mirrors,
+          mayRetry: !(strictAffinity && (context.pin?.state.kind === "usable" || context.affinityKey !== undefined)),
         },
-        now: Date.now,
-        onTryStart,
-        onTry,
-        identity,
-        websocket: context.websocket,
-        extras,
-        path: context.originPath,
-        requestEdits: context.requestEdits,
-        bufferBody: mirrors,
-        mayRetry: !(strictAffinity && (context.pin?.state.kind === "usable" || context.affinityKey !== undefined)),
-      }).then((proxied) => settled(context, proxied));
+        (proxied) => settled(context, proxied),
+      );
     },
   };
 }

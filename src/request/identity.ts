@@ -5,7 +5,7 @@ import type { Stage } from "./stage.ts";
 export const identityStage: Stage = {
   name: "identity",
   run(context) {
-    context.identity = requestIdentity(context.request.headers);
+    context.identity = requestIdentity(context.headers);
     return undefined;
   },
 };

@@ -20,10 +20,10 @@ export interface Matched {
 }
 
 /** The route for `url` in `base` as the isolate's snapshot completes it, or Edgeway's 404. */
-export function matchRoute(request: Request, url: URL, base: CompiledConfig): Matched | Response {
+export function matchRoute(request: Request, url: URL, host: string, base: CompiledConfig): Matched | Response {
   const compiled = effectiveConfig(base, isolate.health.current);
   // The request and its URL are read only by a route that matches on a method, header or query parameter.
-  const hit = compiled.table.match(url.host, url.pathname, request, url);
+  const hit = compiled.table.match(host, url.pathname, request, url);
   if (hit !== undefined) return { route: hit.route, path: hit.path, compiled };
   requestMetrics.unmatched.inc();
   return errorBeforePlan(request, 404, "no_route", `no route for ${url.hostname}${url.pathname}`);

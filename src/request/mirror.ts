@@ -99,7 +99,7 @@ export function mirrorStage(route: CompiledRoute, env: EdgewayEnv): Stage | unde
       selection,
       false,
       Date.now(),
-      { method: context.request.method, headers, body },
+      { method: context.method, headers, body },
       dressed.url,
       dressed.fetcher,
       dressed.cf,

@@ -63,7 +63,8 @@ export function recordStage(route: CompiledRoute, env: EdgewayEnv): Stage {
     const { tries, last } = context;
     for (let i = 0; i < tries.length; i++) foldTry(route, series, context, tries[i] as TryOutcome);
     if (context.retrySkipped !== undefined) series.retriesSkipped(context.retrySkipped).inc();
-    flushTrafficReport(context.env, context.ctx);
+    // The colo's reporter says when one is due (every few seconds, or an ejection): only then are the isolate's reporters walked.
+    if (context.live.reporter.due(Date.now())) flushTrafficReport(context.env, context.ctx);
     const response = context.finalResponse();
     series.path(last?.selection.pool, last?.selection.origin).requests(response.status).inc();
     return response;

@@ -71,7 +71,7 @@ export function rolloutStage(route: CompiledRoute): Stage | undefined {
       // The affinity cookie's pin takes the first try: a pinned session stays where it is.
       if (context.pinned !== undefined) return undefined;
       const usual = context.select;
-      const drawn = takesTarget(rollout, context.request.headers, context.affinityKey, Math.random);
+      const drawn = takesTarget(rollout, context.headers, context.affinityKey, Math.random);
       context.select = (exclude) => {
         if (exclude.size > 0) return usual(exclude);
         // The target when drawn and it can serve; otherwise the usual order, first without the target.

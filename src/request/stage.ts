@@ -54,6 +54,9 @@ export interface CookiePin {
 
 export class RequestContext {
   readonly request: Request;
+  /** The request's method and headers, read once (each read of a Request's property crosses into the runtime). */
+  readonly method: string;
+  readonly headers: Headers;
   readonly env: EdgewayEnv;
   readonly ctx: WaitUntil;
   readonly startedAt: number;
@@ -64,6 +67,9 @@ export class RequestContext {
   /** The route that serves the request and the plan compiled for it (the health stage may move both to the route with registered origins). */
   route: CompiledRoute;
   plan: RequestPlan;
+  /** The URL's host and scheme ("http" or "https"), read once when the route was matched. */
+  host = "";
+  proto = "http";
   /** The path match of the route that held (a ReplacePrefixMatch rewrite replaces its prefix). */
   matchedPath: PathMatch = ANY_PATH;
 
@@ -128,6 +134,8 @@ export class RequestContext {
     plan: RequestPlan,
   ) {
     this.request = request;
+    this.method = request.method;
+    this.headers = request.headers;
     this.env = env;
     this.ctx = ctx;
     this.startedAt = startedAt;

@@ -13,9 +13,8 @@ import type { RequestContext, Stage } from "./stage.ts";
  * read here, is not looked for again when the origin's headers are made.
  */
 function isHandshake(context: RequestContext): boolean {
-  const { request } = context;
-  if (request.method !== "GET") return false;
-  const upgrade = request.headers.get("upgrade");
+  if (context.method !== "GET") return false;
+  const upgrade = context.headers.get("upgrade");
   context.upgradeAbsent = upgrade === null;
   return upgradesToWebSocket(upgrade);
 }

@@ -77,6 +77,11 @@ export class TrafficReporter {
     this.#ejections.push(ejection);
   }
 
+  /** Whether a report is due: an ejection waits, or counts are in and REPORT_INTERVAL_MS has passed since the last. */
+  due(now: number): boolean {
+    return this.#ejections.length > 0 || (now - this.#lastSent >= REPORT_INTERVAL_MS && this.#counts.size > 0);
+  }
+
   /**
    * The report to send now, or undefined when there is nothing due. Hands over what it
    * returns. With the isolate's latency trackers, the report carries the colo's estimates sampled
@@ -84,8 +89,7 @@ export class TrafficReporter {
    * none new). Cheap when nothing is due: called after every request.
    */
   take(colo: string, now: number, latency?: LatencySource): TrafficReport | undefined {
-    const urgent = this.#ejections.length > 0;
-    if (!urgent && (now - this.#lastSent < REPORT_INTERVAL_MS || this.#counts.size === 0)) return undefined;
+    if (!this.due(now)) return undefined;
     const tracker = latency?.peek(colo);
     const estimates = tracker === undefined ? [] : this.#latencySince(tracker, now);
     const version = this.#version?.();

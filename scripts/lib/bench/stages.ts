@@ -102,7 +102,10 @@ async function timeStages(env: Env, routeId: string, n: number, warmup: number):
   const totals = new Float64Array(plan.stages.length);
   for (let i = 0; i < warmup + n; i++) {
     const req = request(`/${routeId}`, i);
-    const context = new RequestContext(req, env, waitUntil, Date.now(), new URL(req.url), loaded.compiled, loaded.compiled, route, plan);
+    const url = new URL(req.url);
+    const context = new RequestContext(req, env, waitUntil, Date.now(), url, loaded.compiled, loaded.compiled, route, plan);
+    context.host = url.host;
+    context.proto = url.protocol.slice(0, -1);
     for (let s = 0; s < plan.stages.length; s++) {
       const stage = plan.stages[s];
       if (stage === undefined || (context.answered && stage.always !== true)) continue;

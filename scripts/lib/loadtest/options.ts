@@ -9,6 +9,7 @@ export const THROUGHPUT_SCENARIOS = [
   "minimal-no-forwarding",
   "minimal-no-timeout",
   "minimal-no-response",
+  "minimal-headers",
   "edgeway-weighted",
   "edgeway-weighted-lean",
   "edgeway-latency",
@@ -33,6 +34,8 @@ export const OPT_IN_SCENARIOS: readonly ThroughputScenario[] = [
   "minimal-no-forwarding",
   "minimal-no-timeout",
   "minimal-no-response",
+  // The minimal worker plus Edgeway's per-request header work, no routing: what routing costs on top.
+  "minimal-headers",
   "edgeway-baseline-weighted",
   "edgeway-baseline-latency",
 ];
@@ -114,7 +117,8 @@ in rounds; then a chaos run that kills an origin under load.
                       (default 0)
   --runtime R         workerd (default: \`workerd serve\`) or miniflare (the Miniflare API)
   --only LIST         comma-separated: ${ALL_PARTS.join(", ")}
-                      (the minimal-no-* ones run only when named here)
+                      (minimal-no-*, minimal-headers, edgeway-full, edgeway-rules and
+                      the baselines run only when named here)
   --baseline DIR      another checkout of Edgeway (e.g. a git worktree of an earlier commit,
                       with node_modules): its bundle runs as edgeway-baseline-weighted and
                       -latency beside edgeway-weighted and -latency, interleaved round by

@@ -1,4 +1,4 @@
 /** Forwarding a request to its origins, with retries and hedging: `proxyRequest` and its input and result. */
-export { proxyRequest } from "./proxy-request.ts";
+export { proxyRequest, proxyRequestThen } from "./proxy-request.ts";
 export type { TryKind } from "../try-origin.ts";
 export type { ProxyInput, ProxyResult, RetrySkip, TryOutcome } from "./types.ts";

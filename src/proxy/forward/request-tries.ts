@@ -25,7 +25,13 @@ export class RequestTries {
     this.#url = input.url;
     this.#request = {
       method,
-      headers: originRequestHeaders(input.request.headers, input.forwarded, input.identity, input.websocket === true, input.requestEdits),
+      headers: originRequestHeaders(
+        input.headers ?? input.request.headers,
+        input.forwarded,
+        input.identity,
+        input.websocket === true,
+        input.requestEdits,
+      ),
       body,
     };
   }

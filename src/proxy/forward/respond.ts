@@ -15,7 +15,7 @@ const SKIP_REASONS: Readonly<Record<RetrySkip, (method: string) => string>> = {
 export function respond(input: ProxyInput, tries: RequestTries, final: Final, started: number): ProxyResult {
   const { route, now } = input;
   const { outcome, response, retrySkipped } = final;
-  const { sent, hedged } = tries;
+  const { sent } = tries;
   const origin = outcome.selection.origin.id;
   if (response === undefined) {
     const why = retrySkipped === undefined ? "" : ` (not retried: ${SKIP_REASONS[retrySkipped](input.request.method)})`;
@@ -30,7 +30,7 @@ export function respond(input: ProxyInput, tries: RequestTries, final: Final, st
   // a copy to edit costs more than the rest of the request path (bench/README.md).
   // A WebSocket's 101 carries the socket: the caller relays it; a copy would lose it.
   if (
-    response.status === 101 ||
+    outcome.status === 101 ||
     (!route.source.exposeOrigin && retrySkipped === undefined && !hasHopByHopToStrip(response.headers) && !hasLoadReport(response.headers))
   ) {
     return result(tries, final, response, true);

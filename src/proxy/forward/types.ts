@@ -26,6 +26,9 @@ export interface TryOutcome {
 /** The request, its route, how to pick origins and who hears the tries. */
 export interface ProxyInput {
   readonly request: Request;
+  /** The request's method and headers when the caller has read them already (else read from `request`). */
+  readonly method?: string | undefined;
+  readonly headers?: Headers | undefined;
   /** `request.url`, parsed once by the caller (route matching needed it already). */
   readonly url: URL;
   readonly route: CompiledRoute;
