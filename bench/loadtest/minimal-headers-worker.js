@@ -3,7 +3,8 @@
 // whatever its route, written straight through with no routing, steering, health, retries
 // or records: the request id (read, or made, and sent both ways), W3C trace context (a valid
 // traceparent continued, else a new trace; a new span per try; tracestate dropped with a
-// new trace), X-Forwarded-For appended to and RFC 7239 Forwarded, the hop-by-hop fields
+// new trace), X-Forwarded-For appended to (Forwarded is a route option, off by default, so
+// not here), the hop-by-hop fields
 // looked for rather than deleted blind, the origin's load report removed, and
 // x-edgeway-origin with a two-entry server-timing on the response. It spreads requests
 // over the origins in ORIGINS (comma-separated) as a weighted pool would.
@@ -66,9 +67,7 @@ export default {
     }
     headers.set("x-forwarded-proto", proto);
     headers.set("x-forwarded-host", host);
-    const element = `${ip === null ? "" : `for=${ip.includes(":") ? `"[${ip}]"` : ip};`}host=${TOKEN.test(host) ? host : `"${host}"`};proto=${proto}`;
-    const priorForwarded = incoming.get("forwarded");
-    headers.set("forwarded", priorForwarded === null || priorForwarded.trim() === "" ? element : `${priorForwarded}, ${element}`);
+    // RFC 7239 Forwarded is a route option, off by default (docs/routing.md): not here either.
     if (!ownId) headers.set("x-request-id", id);
     if (parent === null && incoming.has("tracestate")) headers.delete("tracestate");
     headers.set("traceparent", `00-${traceId}-${randomHex(8)}-01`);
