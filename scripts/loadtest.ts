@@ -135,7 +135,7 @@ async function main(): Promise<void> {
       targets.push({ scenario, url: first, variants, proxyPids: () => [] });
     } else if (scenario === "passthrough" || isMinimalScenario(scenario)) {
       const compat = compatibility(ROOT);
-      const file = scenario === "passthrough" ? PASSTHROUGH : scenario === "minimal-headers" ? MINIMAL_HEADERS : MINIMAL;
+      const file = scenario === "passthrough" ? PASSTHROUGH : scenario.startsWith("minimal-headers") ? MINIMAL_HEADERS : MINIMAL;
       const piece = leftOutPiece(scenario);
       const leaveOut: Record<string, string> = piece === undefined ? {} : { LEAVE_OUT: piece };
       const pt = await launchWorker(

@@ -11,6 +11,11 @@
 //
 // Edgeway ÷ this is what routing, steering, health, retries and records cost; this ÷ the
 // minimal worker is what Edgeway's per-request headers cost over the contract's.
+//
+// LEAVE_OUT ("ids", "looks" or "spread") drops one piece, so that `npm run loadtest --
+// --only minimal,minimal-headers,minimal-headers-no-…` prices each in one run: the request
+// id and trace context; the looks for hop-by-hop fields and the load report (a has() per
+// field); the spread over three origins (all to the first, as the minimal worker does).
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const RUNTIME_CONNECTION_OPTIONS = /^\s*(?:(?:keep-alive|close)\s*(?:,\s*|$))*$/i;
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
@@ -45,10 +50,13 @@ function stripNamed(out, connection) {
 export default {
   async fetch(request, env) {
     const started = Date.now();
+    const leaveOut = env.LEAVE_OUT ?? "";
+    const ids = leaveOut !== "ids";
+    const looks = leaveOut !== "looks";
     const incoming = request.headers;
-    const given = incoming.get("x-request-id");
+    const given = ids ? incoming.get("x-request-id") : null;
     const ownId = given !== null && REQUEST_ID.test(given);
-    const parent = TRACEPARENT.exec(incoming.get("traceparent") ?? "");
+    const parent = ids ? TRACEPARENT.exec(incoming.get("traceparent") ?? "") : null;
     const id = ownId ? given : randomHex(16);
     const traceId = parent === null ? (ownId ? randomHex(16) : id) : parent[1];
     const ip = incoming.get("cf-connecting-ip");
@@ -58,8 +66,8 @@ export default {
 
     const headers = new Headers(incoming);
     stripNamed(headers, incoming.get("connection"));
-    if (incoming.has("proxy-connection")) headers.delete("proxy-connection");
-    if (incoming.has("upgrade")) headers.delete("upgrade");
+    if (looks && incoming.has("proxy-connection")) headers.delete("proxy-connection");
+    if (looks && incoming.has("upgrade")) headers.delete("upgrade");
     headers.delete("host");
     if (ip !== null) {
       const prior = incoming.get("x-forwarded-for");
@@ -68,12 +76,14 @@ export default {
     headers.set("x-forwarded-proto", proto);
     headers.set("x-forwarded-host", host);
     // RFC 7239 Forwarded is a route option, off by default (docs/routing.md): not here either.
-    if (!ownId) headers.set("x-request-id", id);
-    if (parent === null && incoming.has("tracestate")) headers.delete("tracestate");
-    headers.set("traceparent", `00-${traceId}-${randomHex(8)}-01`);
+    if (ids) {
+      if (!ownId) headers.set("x-request-id", id);
+      if (parent === null && incoming.has("tracestate")) headers.delete("tracestate");
+      headers.set("traceparent", `00-${traceId}-${randomHex(8)}-01`);
+    }
 
     const origins = env.ORIGINS.split(",");
-    const index = turn++ % origins.length;
+    const index = leaveOut === "spread" ? 0 : turn++ % origins.length;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
     const sentAt = Date.now();
@@ -95,11 +105,11 @@ export default {
     const out = response.headers;
     const theirs = upstream.headers;
     stripNamed(out, theirs.get("connection"));
-    for (const name of TO_CLIENT) if (theirs.has(name)) out.delete(name);
+    if (looks) for (const name of TO_CLIENT) if (theirs.has(name)) out.delete(name);
     const origin = `o${index + 1}`;
     out.set("x-edgeway-origin", origin);
     out.append("server-timing", `edgeway;dur=${Date.now() - started}, origin;dur=${Date.now() - sentAt};desc="${origin}"`);
-    out.set("x-request-id", id);
+    if (ids) out.set("x-request-id", id);
     return response;
   },
 };

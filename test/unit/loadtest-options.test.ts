@@ -1,6 +1,6 @@
 /** `npm run loadtest` options and the throughput config they produce (--registrations). */
 import { describe, expect, it } from "vitest";
-import { MAX_REGISTRATIONS, parseOptions } from "../../scripts/lib/loadtest/options.ts";
+import { leftOutPiece, MAX_REGISTRATIONS, OPT_IN_SCENARIOS, parseOptions } from "../../scripts/lib/loadtest/options.ts";
 import { throughputConfig } from "../../scripts/lib/loadtest/scenarios.ts";
 import { validateConfig } from "../../src/config/validate.ts";
 
@@ -46,5 +46,22 @@ describe("--baseline", () => {
     expect(options([]).scenarios.some((s) => s.startsWith("edgeway-baseline-"))).toBe(false);
     expect(options(["--only", "edgeway-baseline-weighted"]).scenarios).toEqual([]);
     expect(() => options(["--baseline", "/tmp/base", "--only", "minimal"])).toThrow(/--baseline needs edgeway-weighted or edgeway-latency/);
+  });
+});
+
+describe("the minimal workers' pieces", () => {
+  it("names the piece each -no- scenario leaves out, for the minimal worker and minimal-headers alike", () => {
+    expect(leftOutPiece("minimal-no-timeout")).toBe("timeout");
+    expect(leftOutPiece("minimal-headers-no-ids")).toBe("ids");
+    expect(leftOutPiece("minimal-headers-no-spread")).toBe("spread");
+    expect(leftOutPiece("minimal-headers")).toBeUndefined();
+    expect(leftOutPiece("minimal")).toBeUndefined();
+  });
+
+  it("runs the header floor and its pieces only when --only names them", () => {
+    for (const s of ["minimal-headers", "minimal-headers-no-ids", "minimal-headers-no-looks", "minimal-headers-no-spread"] as const)
+      expect(OPT_IN_SCENARIOS).toContain(s);
+    expect(parseOptions([]).scenarios).not.toContain("minimal-headers");
+    expect(parseOptions(["--only", "minimal,minimal-headers-no-ids"]).scenarios).toEqual(["minimal", "minimal-headers-no-ids"]);
   });
 });

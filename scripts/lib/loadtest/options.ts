@@ -10,6 +10,9 @@ export const THROUGHPUT_SCENARIOS = [
   "minimal-no-timeout",
   "minimal-no-response",
   "minimal-headers",
+  "minimal-headers-no-ids",
+  "minimal-headers-no-looks",
+  "minimal-headers-no-spread",
   "edgeway-weighted",
   "edgeway-weighted-lean",
   "edgeway-latency",
@@ -36,6 +39,9 @@ export const OPT_IN_SCENARIOS: readonly ThroughputScenario[] = [
   "minimal-no-response",
   // The minimal worker plus Edgeway's per-request header work, no routing: what routing costs on top.
   "minimal-headers",
+  "minimal-headers-no-ids",
+  "minimal-headers-no-looks",
+  "minimal-headers-no-spread",
   "edgeway-baseline-weighted",
   "edgeway-baseline-latency",
 ];
@@ -50,9 +56,9 @@ const baselineOf = (scenario: ThroughputScenario): ThroughputScenario | undefine
 export const isEdgewayScenario = (scenario: ThroughputScenario): boolean => scenario.startsWith("edgeway-");
 /** The minimal worker, whole or without one piece. */
 export const isMinimalScenario = (scenario: ThroughputScenario): boolean => scenario.startsWith("minimal");
-/** The piece a minimal-no-* scenario leaves out (the worker's LEAVE_OUT), if any. */
+/** The piece a minimal-no-* or minimal-headers-no-* scenario leaves out (the worker's LEAVE_OUT), if any. */
 export const leftOutPiece = (scenario: ThroughputScenario): string | undefined =>
-  scenario.startsWith("minimal-no-") ? scenario.slice("minimal-no-".length) : undefined;
+  /^minimal(?:-headers)?-no-(.+)$/.exec(scenario)?.[1];
 /** `--only` also takes "chaos". */
 export const ALL_PARTS: readonly string[] = [...THROUGHPUT_SCENARIOS, "chaos"];
 
@@ -117,7 +123,7 @@ in rounds; then a chaos run that kills an origin under load.
                       (default 0)
   --runtime R         workerd (default: \`workerd serve\`) or miniflare (the Miniflare API)
   --only LIST         comma-separated: ${ALL_PARTS.join(", ")}
-                      (minimal-no-*, minimal-headers, edgeway-full, edgeway-rules and
+                      (minimal-no-*, minimal-headers[-no-*], edgeway-full, edgeway-rules and
                       the baselines run only when named here)
   --baseline DIR      another checkout of Edgeway (e.g. a git worktree of an earlier commit,
                       with node_modules): its bundle runs as edgeway-baseline-weighted and
