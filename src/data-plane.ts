@@ -100,6 +100,15 @@ function route(
   context.host = host;
   // "https://…" or "http://…": the scheme without a URL getter.
   context.proto = href.charCodeAt(4) === COLON ? "http" : "https";
+  return runPlan(context);
+}
+
+/**
+ * Runs the request's plan from its first stage. An Error a stage throws before the first
+ * wait is thrown; once a stage has handed back a promise, any Error (rejected or thrown by a
+ * later stage) becomes the JSON 500, so the promise returned never rejects for one.
+ */
+export function runPlan(context: RequestContext): Response | Promise<Response> {
   return run(context, 0);
 }
 

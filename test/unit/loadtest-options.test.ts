@@ -61,7 +61,7 @@ describe("the minimal workers' pieces", () => {
   it("runs the header floor and its pieces only when --only names them", () => {
     for (const s of ["minimal-headers", "minimal-headers-no-ids", "minimal-headers-no-looks", "minimal-headers-no-spread"] as const)
       expect(OPT_IN_SCENARIOS).toContain(s);
-    expect(parseOptions([]).scenarios).not.toContain("minimal-headers");
-    expect(parseOptions(["--only", "minimal,minimal-headers-no-ids"]).scenarios).toEqual(["minimal", "minimal-headers-no-ids"]);
+    expect(options([]).scenarios).not.toContain("minimal-headers");
+    expect(options(["--only", "minimal,minimal-headers-no-ids"]).scenarios).toEqual(["minimal", "minimal-headers-no-ids"]);
   });
 });

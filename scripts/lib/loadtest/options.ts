@@ -57,8 +57,7 @@ export const isEdgewayScenario = (scenario: ThroughputScenario): boolean => scen
 /** The minimal worker, whole or without one piece. */
 export const isMinimalScenario = (scenario: ThroughputScenario): boolean => scenario.startsWith("minimal");
 /** The piece a minimal-no-* or minimal-headers-no-* scenario leaves out (the worker's LEAVE_OUT), if any. */
-export const leftOutPiece = (scenario: ThroughputScenario): string | undefined =>
-  /^minimal(?:-headers)?-no-(.+)$/.exec(scenario)?.[1];
+export const leftOutPiece = (scenario: ThroughputScenario): string | undefined => /^minimal(?:-headers)?-no-(.+)$/.exec(scenario)?.[1];
 /** `--only` also takes "chaos". */
 export const ALL_PARTS: readonly string[] = [...THROUGHPUT_SCENARIOS, "chaos"];
 
