@@ -1,6 +1,7 @@
 /** The load test's arithmetic: medians over rounds, and ratios taken round by round against the same round's reference. */
 import { describe, expect, it } from "vitest";
-import { compare, median, summarize } from "../../scripts/lib/loadtest/summary.ts";
+import { roundsTable } from "../../scripts/lib/loadtest/report.ts";
+import { compare, median, perRound, summarize } from "../../scripts/lib/loadtest/summary.ts";
 import type { ThroughputScenario } from "../../scripts/lib/loadtest/options.ts";
 import type { RunRecord } from "../../scripts/lib/loadtest/throughput.ts";
 
@@ -96,5 +97,36 @@ describe("load test summary", () => {
       ["passthrough", 1000],
       ["edgeway-weighted", 900],
     ]);
+  });
+});
+
+describe("round by round", () => {
+  const runs = [
+    run("passthrough", 1, 1000, 1, 160),
+    run("minimal", 1, 800, 1, 210),
+    run("edgeway-weighted", 1, 720, 1, 250),
+    run("passthrough", 2, 1100, 1, 170),
+    run("minimal", 2, 1000, 1, 200),
+    run("edgeway-weighted", 2, 950, 1, 230),
+    // Round 3 lost its minimal run: that round has no ratio to show.
+    run("passthrough", 3, 900, 1, 165),
+    run("edgeway-weighted", 3, 700, 1, 260),
+  ];
+
+  it("pairs each round with the same round's reference, in round order", () => {
+    const ratios = perRound(runs, "edgeway-weighted", "minimal", (a, b) => a.rps / b.rps);
+    expect(ratios).toEqual([0.9, 0.95, undefined]);
+    expect(perRound(runs, "edgeway-weighted", "passthrough", (a, b) => (a.proxyCpuUsPerReq ?? 0) - (b.proxyCpuUsPerReq ?? 0))).toEqual([
+      90, 60, 95,
+    ]);
+  });
+
+  it("shows every round's ratio to the minimal worker and CPU over the pass-through, so the spread is in the report", () => {
+    const lines = roundsTable(runs, compare(runs, ["passthrough", "minimal", "edgeway-weighted"], "loaded"));
+    const row = lines.find((l) => l.includes("edgeway-weighted"));
+    expect(row).toContain("90% 95% —");
+    expect(row).toContain("+90 +60 +95");
+    // The minimal worker is the reference: no row of its own.
+    expect(lines.some((l) => /\|\s*minimal\s*\|/.test(l))).toBe(false);
   });
 });

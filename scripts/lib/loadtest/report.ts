@@ -8,7 +8,7 @@ import type { ChaosResult } from "./chaos.ts";
 import type { Machine } from "./machine.ts";
 import type { Options } from "./options.ts";
 import { isEdgewayScenario, isMinimalScenario } from "./options.ts";
-import { TARGET_ADDED_P50_MS, TARGET_THROUGHPUT_RATIO } from "./summary.ts";
+import { perRound, TARGET_ADDED_P50_MS, TARGET_THROUGHPUT_RATIO } from "./summary.ts";
 import type { Comparison, ScenarioSummary } from "./summary.ts";
 import { barChart, groupedBarChart, PALETTE, stackedAreaChart } from "./svg.ts";
 import type { RunRecord } from "./throughput.ts";
@@ -87,6 +87,38 @@ function loadedTable(report: Report): string[] {
     }),
     ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
   );
+}
+
+/**
+ * Flat out, every round's ratio to the minimal worker and CPU over the pass-through, for
+ * the minimal workers and Edgeway: how far one round's figure strays from the median, so a
+ * difference between scenarios can be read against this machine's noise.
+ */
+export function roundsTable(runs: readonly RunRecord[], comparisons: readonly Comparison[]): string[] {
+  const loaded = runs.filter((r) => r.load === "loaded");
+  const rows = comparisons
+    .filter((c) => c.scenario !== "minimal")
+    .map((c) => {
+      const ratios = perRound(loaded, c.scenario, "minimal", (a, b) => (b.rps > 0 ? a.rps / b.rps : undefined));
+      const cpu = perRound(loaded, c.scenario, "passthrough", (a, b) =>
+        a.proxyCpuUsPerReq === undefined || b.proxyCpuUsPerReq === undefined ? undefined : a.proxyCpuUsPerReq - b.proxyCpuUsPerReq,
+      );
+      const whole = (u: number | undefined): string => (u === undefined ? "—" : `${u >= 0 ? "+" : "−"}${Math.round(Math.abs(u))}`);
+      return [c.scenario, ratios.map(pct).join(" "), cpu.map(whole).join(" ")];
+    });
+  if (rows.length === 0) return [];
+  return table(["scenario", "÷ minimal, round by round", "added CPU µs/req, round by round"], rows, ["l", "l", "l"]);
+}
+
+function roundLines(report: Report): string[] {
+  const rows = roundsTable(report.runs, report.comparisons);
+  if (rows.length === 0) return [];
+  return [
+    "Round by round (the spread is this machine's noise: a difference between scenarios smaller than it is not shown by this run):",
+    "",
+    ...rows,
+    "",
+  ];
 }
 
 function lightTable(report: Report): string[] {
@@ -285,6 +317,7 @@ function markdown(
       "",
       `Every connection sends its next request as soon as the last is answered, so each proxy runs at its limit. Ratios and "added" figures are taken round by round against the run of the same round, then the median; the p50 here includes the time a request waits behind the others once the proxy is saturated (Little's law: p50 ≈ connections ÷ req/s).`,
       "",
+      ...roundLines(report),
       `![Throughput per scenario](${svgs.throughput})`,
       "",
       `![Latency percentiles per scenario, flat out](${svgs.latency})`,

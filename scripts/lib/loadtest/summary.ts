@@ -87,6 +87,22 @@ export function summarize(records: readonly RunRecord[], order: readonly Through
     .filter((s): s is ScenarioSummary => s !== undefined);
 }
 
+/** Round by round: f(scenario's run, reference's run of the same round), in round order (undefined where either is missing). */
+export function perRound(
+  records: readonly RunRecord[],
+  scenario: ThroughputScenario,
+  reference: ThroughputScenario,
+  f: (a: RunRecord, b: RunRecord) => number | undefined,
+): (number | undefined)[] {
+  return records
+    .filter((r) => r.scenario === scenario)
+    .sort((a, b) => a.round - b.round)
+    .map((a) => {
+      const b = records.find((r) => r.scenario === reference && r.round === a.round && r.load === a.load);
+      return b === undefined ? undefined : f(a, b);
+    });
+}
+
 /** Median over rounds of f(edgeway run, reference run) for runs of the same round. */
 function paired(
   records: readonly RunRecord[],
