@@ -83,10 +83,10 @@ explainRoutes.openapi(
       verifyCookie: cookieVerifier(c.env, now),
     });
     // The request's id and trace as the data plane would read them from the described headers.
-    const identity = requestIdentity(headers);
-    const trace = { traceId: identity.trace.traceId, continued: identity.continued, requestId: identity.requestId };
-    // The stages the data plane would run for it: the matched route's plan, as compiled for this worker.
     const matched = explanation.route === null ? undefined : config.routes.find((r) => r.id === explanation.route?.id);
+    const identity = requestIdentity(headers, matched?.source.traceContext);
+    const trace = { traceId: identity.trace?.traceId ?? null, continued: identity.continued, requestId: identity.requestId };
+    // The stages the data plane would run for it: the matched route's plan, as compiled for this worker.
     const plan = matched === undefined ? [] : stageNames(planFor(matched, c.env));
     // A rollout on the route: the share of first tries its target takes (the `rollout` stage's rule).
     const affinity = matched?.source.affinity?.type === "header" || matched?.source.affinity?.type === "ip";

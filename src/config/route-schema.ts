@@ -219,6 +219,18 @@ export const RouteSchema = z
       .describe(
         "true appends this hop to the RFC 7239 Forwarded header (X-Forwarded-For, -Proto and -Host are always set); off by default, as in Envoy, nginx and Cloudflare.",
       ),
+    /**
+     * W3C trace context: "start" (the default) continues a valid client traceparent and
+     * starts a new sampled trace for every other request; "continue" only continues a valid
+     * one — a request with none gets none (one header read), a malformed one is removed with
+     * its tracestate. The request id is the same either way.
+     */
+    traceContext: z
+      .enum(["start", "continue"])
+      .default("start")
+      .describe(
+        'W3C trace context: "start" continues a valid client traceparent and starts a new sampled trace for every other request; "continue" only continues a valid one (none gets none, a malformed one is removed with its tracestate), which saves the header writes of a new trace on every request that has none.',
+      ),
   })
   .describe(
     "A route: which requests it takes, the pools that serve them and how they are ordered, and how each request is proxied (timeout, retries, hedging, affinity).",

@@ -46,6 +46,10 @@ export interface ForwardedIdentity {
   readonly requestId: string;
   readonly clientRequestId: boolean;
   readonly continued: boolean;
+  /** True where no trace is sent (a `traceContext: "continue"` route without a valid traceparent). */
+  readonly noTrace?: boolean;
+  /** With noTrace: the client's traceparent was there but malformed (removed, with its tracestate). */
+  readonly malformedTrace?: boolean;
 }
 
 /** An RFC 7239 node or host value: a token as it is, anything else (IPv6, a port) quoted. */
@@ -194,7 +198,16 @@ export function originRequestHeaders(
   }
   if (identity !== undefined) {
     if (!identity.clientRequestId) headers.set(REQUEST_ID_HEADER, identity.requestId);
-    if (!identity.continued && incoming.has("tracestate")) headers.delete("tracestate");
+    if (!identity.continued) {
+      if (identity.noTrace !== true) {
+        // A new trace: the client's tracestate belongs to no trace it continues (W3C §3.3.1).
+        if (incoming.has("tracestate")) headers.delete("tracestate");
+      } else if (identity.malformedTrace === true) {
+        // No trace started: a malformed traceparent is never forwarded, nor its tracestate.
+        headers.delete("traceparent");
+        headers.delete("tracestate");
+      }
+    }
   }
   if (edits !== undefined) applyHeaderEdits(headers, edits);
   return headers;

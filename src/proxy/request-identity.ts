@@ -39,21 +39,39 @@ export interface RequestIdentity {
   readonly requestId: string;
   /** True when requestId is the client's own (so it is already in the forwarded headers). */
   readonly clientRequestId: boolean;
-  readonly trace: TraceContext;
+  /** The trace each try is a span of; undefined on a `traceContext: "continue"` route whose client sent no valid one. */
+  readonly trace: TraceContext | undefined;
   /** True when the client's traceparent was valid and is continued (its tracestate goes with it). */
   readonly continued: boolean;
+  /** True when no trace is sent: a `traceContext: "continue"` route whose client sent no valid traceparent. */
+  readonly noTrace?: boolean;
+  /** With noTrace: the client's traceparent was there but malformed. */
+  readonly malformedTrace?: boolean;
 }
+
+/** A route's `traceContext`: start a trace for a request without a valid one, or only continue one. */
+export type TraceMode = "start" | "continue";
 
 /**
  * Reads (or makes) the request's id and trace from the client's headers. A request with
  * neither a valid id nor a valid traceparent gets one random id for both: the new trace's
  * id is also the request's (as AWS X-Ray's trace id is), one draw instead of two.
  */
-export function requestIdentity(headers: Headers): RequestIdentity {
+export function requestIdentity(headers: Headers, mode: TraceMode = "start"): RequestIdentity {
   const given = headers.get(REQUEST_ID_HEADER);
   const clientRequestId = given !== null && isValidRequestId(given);
-  const parent = parseTraceparent(headers.get("traceparent"));
+  const sent = headers.get("traceparent");
+  const parent = parseTraceparent(sent);
   if (parent !== undefined) return { requestId: clientRequestId ? given : randomHex(16), clientRequestId, trace: parent, continued: true };
+  if (mode === "continue")
+    return {
+      requestId: clientRequestId ? given : randomHex(16),
+      clientRequestId,
+      trace: undefined,
+      continued: false,
+      noTrace: true,
+      malformedTrace: sent !== null,
+    };
   const id = randomHex(16);
   return { requestId: clientRequestId ? given : id, clientRequestId, trace: newTrace(id), continued: false };
 }

@@ -1,4 +1,9 @@
-/** Stage `identity`: the request's id and trace context, read once from the client's headers (proxy/request-identity.ts). */
+/**
+ * Stage `identity`: the request's id and trace context, read once from the client's headers
+ * (proxy/request-identity.ts), as the route's `traceContext` says: "start" (the default)
+ * starts a trace for a request without a valid one, "continue" only continues one.
+ */
+import type { CompiledRoute } from "../config/compile.ts";
 import { requestIdentity } from "../proxy/request-identity.ts";
 import type { Stage } from "./stage.ts";
 
@@ -9,3 +14,16 @@ export const identityStage: Stage = {
     return undefined;
   },
 };
+
+const continuingIdentityStage: Stage = {
+  name: "identity (continue traces only)",
+  run(context) {
+    context.identity = requestIdentity(context.headers, "continue");
+    return undefined;
+  },
+};
+
+/** The identity stage for `route`. */
+export function identityStageFor(route: CompiledRoute): Stage {
+  return route.source.traceContext === "continue" ? continuingIdentityStage : identityStage;
+}

@@ -29,7 +29,7 @@ import { clientStage, debugClientStage, debugHeadersEnabled } from "./client.ts"
 import { fixedResponseStage } from "./fixed-response.ts";
 import { forwardStage } from "./forward.ts";
 import { healthStage } from "./health.ts";
-import { identityStage } from "./identity.ts";
+import { identityStageFor } from "./identity.ts";
 import { mirrorStage } from "./mirror.ts";
 import { pinCookieStage } from "./pin-cookie.ts";
 import { recordStage } from "./record.ts";
@@ -49,10 +49,11 @@ import { websocketRelayStage } from "./websocket-relay.ts";
 /** Compiles the plan of `route` for a worker with these bindings. */
 export function compilePlan(route: CompiledRoute, env: EdgewayEnv): RequestPlan {
   const answer = redirectStage(route) ?? fixedResponseStage(route);
-  if (answer !== undefined) return { route, stages: [identityStage, answer] };
+  const identity = identityStageFor(route);
+  if (answer !== undefined) return { route, stages: [identity, answer] };
   const websockets = route.source.websockets;
   const stages: (Stage | undefined)[] = [
-    identityStage,
+    identity,
     debugHeadersEnabled(env) ? debugClientStage(env) : clientStage,
     healthStage,
     websockets ? websocketUpgradeStage : websocketRefusalStage,

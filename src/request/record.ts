@@ -45,7 +45,7 @@ function foldTry(route: CompiledRoute, series: RouteSeries, context: RequestCont
       until: new Date(ejection.until).toISOString(),
       reason: ejection.reason,
       requestId: context.identity.requestId,
-      traceId: context.identity.trace.traceId,
+      traceId: context.identity.trace?.traceId,
       colo,
     });
   } else if (detector.skipped > skippedBefore) {

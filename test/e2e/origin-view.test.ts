@@ -116,6 +116,51 @@ describe("W3C trace context", () => {
   });
 });
 
+describe('traceContext: "continue"', () => {
+  it("sends no trace for a request without one, and the request id as ever", async ({ expect }) => {
+    await useConfig(config({}, {}, { traceContext: "continue" }));
+    const { echo, res } = await seen({ tracestate: "vendor=abc" });
+    expect(echo.headers.traceparent).toBeUndefined();
+    // Nothing was started, so the client's own tracestate passes as it came.
+    expect(echo.headers.tracestate).toBe("vendor=abc");
+    expect(echo.headers["x-request-id"]).toMatch(/^[0-9a-f]{32}$/);
+    expect(res.headers.get("x-request-id")).toBe(echo.headers["x-request-id"]);
+  });
+
+  it("continues a valid traceparent with a new span, tracestate with it", async ({ expect }) => {
+    await useConfig(config({}, {}, { traceContext: "continue" }));
+    const { echo } = await seen({ traceparent: `00-${TRACE}-${PARENT}-01`, tracestate: "vendor=abc" });
+    const [, trace, span, flags] = (echo.headers.traceparent ?? "").split("-");
+    expect({ trace, flags }).toEqual({ trace: TRACE, flags: "01" });
+    expect(span).toMatch(/^[0-9a-f]{16}$/);
+    expect(span).not.toBe(PARENT);
+    expect(echo.headers.tracestate).toBe("vendor=abc");
+  });
+
+  it("removes a malformed traceparent and its tracestate, starting nothing", async ({ expect }) => {
+    await useConfig(config({}, {}, { traceContext: "continue" }));
+    const { echo } = await seen({ traceparent: `00-${TRACE.toUpperCase()}-${PARENT}-01`, tracestate: "vendor=abc" });
+    expect(echo.headers.traceparent).toBeUndefined();
+    expect(echo.headers.tracestate).toBeUndefined();
+  });
+
+  it("explain says no trace would be sent, and names the plan's identity stage", async ({ expect }) => {
+    await useConfig(config({}, {}, { traceContext: "continue" }));
+    const body = (await (await admin(`/explain?url=${encodeURIComponent("http://app.test/view")}`)).json()) as {
+      trace: { traceId: string | null; continued: boolean };
+      plan: string[];
+    };
+    expect(body.trace).toMatchObject({ traceId: null, continued: false });
+    expect(body.plan[0]).toBe("identity (continue traces only)");
+  });
+
+  it("refuses a value it does not know, naming the field", async ({ expect }) => {
+    const res = await putConfig(config({}, {}, { traceContext: "sometimes" }));
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toContain("traceContext");
+  });
+});
+
 describe("forwarding headers", () => {
   it("appends to X-Forwarded-For and Forwarded; replaces X-Forwarded-Proto and -Host", async ({ expect }) => {
     // Forwarded (RFC 7239) is the route's choice (`forwarded: true`); X-Forwarded-* always go.

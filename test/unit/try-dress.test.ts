@@ -63,7 +63,7 @@ describe("requestIdentity", () => {
     const made = requestIdentity(new Headers({ "x-request-id": "no spaces allowed", traceparent: "junk" }));
     expect(made.requestId).toMatch(/^[0-9a-f]{32}$/);
     expect(made.clientRequestId).toBe(false);
-    expect(made.trace.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(made.trace?.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(made.continued).toBe(false);
   });
 

@@ -15,6 +15,7 @@ export const THROUGHPUT_SCENARIOS = [
   "minimal-headers-no-spread",
   "edgeway-weighted",
   "edgeway-weighted-lean",
+  "edgeway-weighted-continue",
   "edgeway-latency",
   "edgeway-geo",
   "edgeway-hash",
@@ -34,6 +35,8 @@ export const OPT_IN_SCENARIOS: readonly ThroughputScenario[] = [
   "edgeway-full",
   // Three request header edits and a prefix rewrite: priced against edgeway-weighted.
   "edgeway-rules",
+  // The weighted pool on a route with traceContext "continue": no new trace per request.
+  "edgeway-weighted-continue",
   "minimal-no-forwarding",
   "minimal-no-timeout",
   "minimal-no-response",

@@ -34,6 +34,8 @@ export function variantsFor(scenario: ThroughputScenario): RequestVariant[] {
       return [{ path: "/weighted/item" }];
     case "edgeway-weighted-lean":
       return [{ path: "/lean/item" }];
+    case "edgeway-weighted-continue":
+      return [{ path: "/continue/item" }];
     case "edgeway-latency":
     case "edgeway-baseline-latency":
       return [{ path: "/latency/item" }];
@@ -103,6 +105,8 @@ export function throughputConfig(origins: readonly OriginRef[], registrations = 
       // The same pool with exposeOrigin off: no x-edgeway-origin or server-timing, so the
       // origin's response goes out as it came instead of as an edited copy.
       { id: "lean", match: { pathPrefix: "/lean" }, pools: ["weighted"], exposeOrigin: false },
+      // The same pool continuing only a client's trace: a request without one gets none.
+      { id: "continue", match: { pathPrefix: "/continue" }, pools: ["weighted"], traceContext: "continue" },
       { id: "latency", match: { pathPrefix: "/latency" }, pools: ["latency"] },
       { id: "hash", match: { pathPrefix: "/hash" }, pools: ["hash"] },
       // Every optional stage on: header affinity (every pool hashes on the key), a hash pool,

@@ -190,7 +190,12 @@ export const Explanation = z
       .nullable(),
     trace: z
       .object({
-        traceId: z.string(),
+        traceId: z
+          .string()
+          .nullable()
+          .describe(
+            'The trace the tries would be spans of; null on a `traceContext: "continue"` route without a valid traceparent (none is sent).',
+          ),
         continued: z.boolean().describe("True when a valid traceparent header was given: its trace goes on, a new span per try."),
         requestId: z.string().describe("The x-request-id given when valid, else the one Edgeway would make."),
       })
