@@ -98,7 +98,15 @@ try {
       join(scratch, "edgeway"),
     );
     onTeardown("Edgeway", () => worker.dispose());
-    await putConfig(worker.url, token, throughputConfig(ids.map((id) => ({ id, url: urls.get(id) ?? "" }))));
+    await putConfig(
+      worker.url,
+      token,
+      throughputConfig(
+        ids.map((id) => ({ id, url: urls.get(id) ?? "" })),
+        0,
+        true,
+      ),
+    );
   }
   const url = worker.url.href;
   const variants = variantsFor(scenario);

@@ -32,6 +32,15 @@ describe("--registrations", () => {
     expect(without.pools.every((p) => p.registration === undefined)).toBe(true);
     expect(validateConfig(without).ok).toBe(true);
   });
+
+  it("gives this checkout's Edgeway the routes a baseline build may not know (/rules, /continue), and that config validates too", () => {
+    const current = throughputConfig(ORIGINS, 0, true) as { routes: { id: string; traceContext?: string }[] };
+    expect(current.routes.find((r) => r.id === "continue")?.traceContext).toBe("continue");
+    expect(current.routes.some((r) => r.id === "rules")).toBe(true);
+    expect(validateConfig(current).ok).toBe(true);
+    const baseline = throughputConfig(ORIGINS) as { routes: { id: string }[] };
+    expect(baseline.routes.some((r) => r.id === "continue" || r.id === "rules")).toBe(false);
+  });
 });
 
 describe("--baseline", () => {

@@ -79,8 +79,17 @@ const RULES_ROUTE = {
   ],
 };
 
-/** The throughput config: routes /weighted, /lean, /latency, /geo, /hash, /full (and /rules) over the same origins. */
-export function throughputConfig(origins: readonly OriginRef[], registrations = 0, rules = false): unknown {
+/**
+ * The weighted pool on a route that only continues a client's trace (`traceContext:
+ * "continue"`), priced against /weighted. Only this checkout's config has it, as /rules.
+ */
+const CONTINUE_ROUTE = { id: "continue", match: { pathPrefix: "/continue" }, pools: ["weighted"], traceContext: "continue" };
+
+/**
+ * The throughput config: routes /weighted, /lean, /latency, /geo, /hash, /full (and, with
+ * `current`, the routes a baseline build may not know: /rules, /continue) over the same origins.
+ */
+export function throughputConfig(origins: readonly OriginRef[], registrations = 0, current = false): unknown {
   const ids = origins.map((o) => o.id);
   const at = (i: number): string => ids[i % ids.length] ?? ids[0] ?? "";
   return {
@@ -105,8 +114,6 @@ export function throughputConfig(origins: readonly OriginRef[], registrations = 
       // The same pool with exposeOrigin off: no x-edgeway-origin or server-timing, so the
       // origin's response goes out as it came instead of as an edited copy.
       { id: "lean", match: { pathPrefix: "/lean" }, pools: ["weighted"], exposeOrigin: false },
-      // The same pool continuing only a client's trace: a request without one gets none.
-      { id: "continue", match: { pathPrefix: "/continue" }, pools: ["weighted"], traceContext: "continue" },
       { id: "latency", match: { pathPrefix: "/latency" }, pools: ["latency"] },
       { id: "hash", match: { pathPrefix: "/hash" }, pools: ["hash"] },
       // Every optional stage on: header affinity (every pool hashes on the key), a hash pool,
@@ -118,7 +125,7 @@ export function throughputConfig(origins: readonly OriginRef[], registrations = 
         steering: "latency",
         affinity: { type: "header", name: HASH_HEADER },
       },
-      ...(rules ? [RULES_ROUTE] : []),
+      ...(current ? [RULES_ROUTE, CONTINUE_ROUTE] : []),
       {
         id: "geo",
         match: { pathPrefix: "/geo" },
