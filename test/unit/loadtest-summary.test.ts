@@ -1,6 +1,6 @@
 /** The load test's arithmetic: medians over rounds, and ratios taken round by round against the same round's reference. */
 import { describe, expect, it } from "vitest";
-import { roundsTable } from "../../scripts/lib/loadtest/report.ts";
+import { roundsTable } from "../../scripts/lib/loadtest/rounds.ts";
 import { compare, median, perRound, summarize } from "../../scripts/lib/loadtest/summary.ts";
 import type { ThroughputScenario } from "../../scripts/lib/loadtest/options.ts";
 import type { RunRecord } from "../../scripts/lib/loadtest/throughput.ts";

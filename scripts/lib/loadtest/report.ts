@@ -8,7 +8,9 @@ import type { ChaosResult } from "./chaos.ts";
 import type { Machine } from "./machine.ts";
 import type { Options } from "./options.ts";
 import { isEdgewayScenario, isMinimalScenario } from "./options.ts";
-import { perRound, TARGET_ADDED_P50_MS, TARGET_THROUGHPUT_RATIO } from "./summary.ts";
+import { mark, ms, pct, sec, signed, table, times, us } from "./markdown.ts";
+import { roundLines } from "./rounds.ts";
+import { TARGET_ADDED_P50_MS, TARGET_THROUGHPUT_RATIO } from "./summary.ts";
 import type { Comparison, ScenarioSummary } from "./summary.ts";
 import { barChart, groupedBarChart, PALETTE, stackedAreaChart } from "./svg.ts";
 import type { RunRecord } from "./throughput.ts";
@@ -33,24 +35,6 @@ export interface Report {
 }
 
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
-const ms = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? "—" : n.toFixed(2));
-const us = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? "—" : Math.round(n).toString());
-const pct = (n: number | undefined) => (n === undefined ? "—" : `${Math.round(n * 100)}%`);
-const times = (n: number | undefined) => (n === undefined ? "—" : `${n.toFixed(2)}×`);
-const signed = (n: number | undefined, unit: string) => (n === undefined ? "—" : `${n >= 0 ? "+" : "−"}${Math.abs(n).toFixed(2)} ${unit}`);
-const mark = (ok: boolean | undefined) => (ok === undefined ? "" : ok ? " ✓" : " ✗");
-const sec = (n: number | undefined) => (n === undefined ? "—" : `${(n / 1_000).toFixed(2)} s`);
-
-function table(header: readonly string[], rows: readonly (readonly string[])[], align: readonly ("l" | "r")[]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const cell = (s: string, i: number) => (align[i] === "r" ? s.padStart(widths[i] ?? 0) : s.padEnd(widths[i] ?? 0));
-  return [
-    `| ${header.map(cell).join(" | ")} |`,
-    `|${widths.map((w, i) => (align[i] === "r" ? `${"-".repeat(w + 1)}:` : `${"-".repeat(w + 2)}`)).join("|")}|`,
-    ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
-  ];
-}
-
 function loadedTable(report: Report): string[] {
   const cmp = new Map(report.comparisons.map((c) => [c.scenario, c]));
   return table(
@@ -87,38 +71,6 @@ function loadedTable(report: Report): string[] {
     }),
     ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
   );
-}
-
-/**
- * Flat out, every round's ratio to the minimal worker and CPU over the pass-through, for
- * the minimal workers and Edgeway: how far one round's figure strays from the median, so a
- * difference between scenarios can be read against this machine's noise.
- */
-export function roundsTable(runs: readonly RunRecord[], comparisons: readonly Comparison[]): string[] {
-  const loaded = runs.filter((r) => r.load === "loaded");
-  const rows = comparisons
-    .filter((c) => c.scenario !== "minimal")
-    .map((c) => {
-      const ratios = perRound(loaded, c.scenario, "minimal", (a, b) => (b.rps > 0 ? a.rps / b.rps : undefined));
-      const cpu = perRound(loaded, c.scenario, "passthrough", (a, b) =>
-        a.proxyCpuUsPerReq === undefined || b.proxyCpuUsPerReq === undefined ? undefined : a.proxyCpuUsPerReq - b.proxyCpuUsPerReq,
-      );
-      const whole = (u: number | undefined): string => (u === undefined ? "—" : `${u >= 0 ? "+" : "−"}${Math.round(Math.abs(u))}`);
-      return [c.scenario, ratios.map(pct).join(" "), cpu.map(whole).join(" ")];
-    });
-  if (rows.length === 0) return [];
-  return table(["scenario", "÷ minimal, round by round", "added CPU µs/req, round by round"], rows, ["l", "l", "l"]);
-}
-
-function roundLines(report: Report): string[] {
-  const rows = roundsTable(report.runs, report.comparisons);
-  if (rows.length === 0) return [];
-  return [
-    "Round by round (the spread is this machine's noise: a difference between scenarios smaller than it is not shown by this run):",
-    "",
-    ...rows,
-    "",
-  ];
 }
 
 function lightTable(report: Report): string[] {
@@ -317,7 +269,7 @@ function markdown(
       "",
       `Every connection sends its next request as soon as the last is answered, so each proxy runs at its limit. Ratios and "added" figures are taken round by round against the run of the same round, then the median; the p50 here includes the time a request waits behind the others once the proxy is saturated (Little's law: p50 ≈ connections ÷ req/s).`,
       "",
-      ...roundLines(report),
+      ...roundLines(report.runs, report.comparisons),
       `![Throughput per scenario](${svgs.throughput})`,
       "",
       `![Latency percentiles per scenario, flat out](${svgs.latency})`,
