@@ -12,8 +12,6 @@ import { consul, consulSurfaceOn, isConsulPath } from "./admin/consul/index.ts";
 import { CONSUL_PREFIX } from "./admin/auth.ts";
 import { internalError } from "./request/errors.ts";
 
-export { internalError };
-
 export const app = new Hono<{ Bindings: EdgewayEnv }>();
 
 app.route(ADMIN_PREFIX, admin);

@@ -10,7 +10,7 @@ import type { EdgewayEnv, WaitUntil } from "./env.ts";
 import { isolate, reportConfigProblem } from "./isolate.ts";
 import type { LoadedConfig } from "./config/store.ts";
 import { RequestContext } from "./request/stage.ts";
-import { errorBeforePlan, internalError } from "./request/errors.ts";
+import { errorBeforePlan, internalErrorOrThrow as failed } from "./request/errors.ts";
 import { matchRoute } from "./request/match.ts";
 import { planFor } from "./request/plan.ts";
 import { passiveColo } from "./state/colo-view.ts";
@@ -54,12 +54,6 @@ export function handleDataPlane(request: Request, env: EdgewayEnv, ctx: WaitUnti
       return errorBeforePlan(request, 503, "no_config", "Edgeway has no configuration: PUT a config document to /_edgeway/config");
     })
     .catch((error: unknown) => failed(error, request));
-}
-
-/** An Error becomes the JSON 500 that says it came from Edgeway; anything else is thrown on. */
-function failed(error: unknown, request: Request): Response {
-  if (error instanceof Error) return internalError(error, request);
-  throw error;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Worker entry: the data plane (past the router when it can), the Hono app for the rest, the cron trigger for health probes, the Durable Object classes. */
-import { app, internalError, isDataPlaneFastPath } from "./app.ts";
+import { app, isDataPlaneFastPath } from "./app.ts";
+import { internalErrorOrThrow } from "./request/errors.ts";
 import { handleDataPlane } from "./data-plane.ts";
 import type { EdgewayEnv } from "./env.ts";
 import { runScheduledProbes } from "./scheduled.ts";
@@ -16,8 +17,7 @@ export default {
     try {
       return handleDataPlane(request, env, ctx, href);
     } catch (error) {
-      if (error instanceof Error) return internalError(error, request);
-      throw error;
+      return internalErrorOrThrow(error, request);
     }
   },
   async scheduled(controller, env, _ctx) {

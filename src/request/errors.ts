@@ -22,6 +22,12 @@ export function errorFor(context: RequestContext, status: number, code: string, 
   return errorWithId(context.identity.requestId, status, code, message, context.route.id, origin);
 }
 
+/** An Error becomes the JSON 500 that says it came from Edgeway; anything else is thrown on. */
+export function internalErrorOrThrow(error: unknown, request: Request): Response {
+  if (error instanceof Error) return internalError(error, request);
+  throw error;
+}
+
 /** The JSON 500 for an error nothing else handled, logged with the request's path. */
 export function internalError(error: Error, request: Request): Response {
   log("error", "internal_error", { path: new URL(request.url).pathname, message: error.message, stack: error.stack });

@@ -110,12 +110,7 @@ function paired(
   reference: ThroughputScenario,
   f: (a: RunRecord, b: RunRecord) => number | undefined,
 ): number | undefined {
-  const values: (number | undefined)[] = [];
-  for (const a of records.filter((r) => r.scenario === scenario)) {
-    const b = records.find((r) => r.scenario === reference && r.round === a.round && r.load === a.load);
-    if (b !== undefined) values.push(f(a, b));
-  }
-  return medianOf(values);
+  return medianOf(perRound(records, scenario, reference, f));
 }
 
 export function compare(all: readonly RunRecord[], scenarios: readonly ThroughputScenario[], load: Load): Comparison[] {
